@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+#include "host.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void *posix_alloc(void *host, size_t size)
+{
+	(void)host;
+	return calloc(1, size);
+}
+
+static void posix_free(void *host, void *ptr, size_t size)
+{
+	(void)host;
+	(void)size;
+	free(ptr);
+}
+
+static int posix_read_gpa(void *host, uint64_t gpa, void *buf, size_t len)
+{
+	struct smmu_posix_host *h = host;
+	const void *src = smmu_posix_ram_ptr(&h->ram, gpa, len);
+	if (!src)
+		return SMMU_GPA_NOT_RAM;
+	memcpy(buf, src, len);
+	return SMMU_GPA_OK;
+}
+
+static int posix_cmpxchg_gpa(void *host, uint64_t gpa, unsigned size,
+			     uint64_t old_val, uint64_t new_val)
+{
+	struct smmu_posix_host *h = host;
+	if ((size != 4 && size != 8) || (gpa & (size - 1)))
+		return SMMU_GPA_NOT_RAM;
+	void *p = smmu_posix_ram_ptr(&h->ram, gpa, size);
+	if (!p)
+		return SMMU_GPA_NOT_RAM;
+	bool ok;
+	if (size == 8) {
+		uint64_t expected = old_val;
+		ok = __atomic_compare_exchange_n((uint64_t *)p, &expected,
+						 new_val, false,
+						 __ATOMIC_SEQ_CST,
+						 __ATOMIC_SEQ_CST);
+	} else {
+		uint32_t expected = (uint32_t)old_val;
+		ok = __atomic_compare_exchange_n((uint32_t *)p, &expected,
+						 (uint32_t)new_val, false,
+						 __ATOMIC_SEQ_CST,
+						 __ATOMIC_SEQ_CST);
+	}
+	return ok ? SMMU_GPA_OK : SMMU_GPA_CHANGED;
+}
+
+static void posix_log(void *host, enum smmu_log_level level, const char *msg)
+{
+	struct smmu_posix_host *h = host;
+	static const char *const names[] = {"error", "warn", "debug"};
+	__atomic_add_fetch(&h->nr_logs, 1, __ATOMIC_RELAXED);
+	if (h->verbose || level == SMMU_LOG_ERROR)
+		fprintf(stderr, "shadowmmu %s: %s\n", names[level], msg);
+}
+
+const struct smmu_host_ops smmu_posix_host_ops = {
+	.alloc = posix_alloc,
+	.free = posix_free,
+	.read_gpa = posix_read_gpa,
+	.cmpxchg_gpa = posix_cmpxchg_gpa,
+	.log = posix_log,
+};

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The host boundary: everything libshadowmmu needs from the world it runs
+ * in comes through this table, and nothing else does. The core never calls
+ * libc, a thread library or an RCU library directly, so the same object code
+ * runs in a user-space test host and in a bare-metal hypervisor.
+ *
+ * Every callback receives the opaque `host` pointer given to
+ * smmu_vm_create(). Callbacks may be called concurrently from several vCPUs
+ * unless noted otherwise.
+ */
+#ifndef SHADOWMMU_HOST_H
+#define SHADOWMMU_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Results of guest-physical memory accesses. */
+enum smmu_gpa_status {
+	SMMU_GPA_OK = 0,         /* access done */
+	SMMU_GPA_CHANGED = 1,    /* compare-exchange: memory held another value */
+	SMMU_GPA_NOT_RAM = -1,   /* gpa is not guest RAM (hole, MMIO, beyond) */
+};
+
+/* Log levels for smmu_host_ops.log. */
+enum smmu_log_level {
+	SMMU_LOG_ERROR, /* API misuse or an unrecoverable guest error */
+	SMMU_LOG_WARN,  /* hostile or unusual guest behaviour */
+	SMMU_LOG_DEBUG, /* tracing */
+};
+
+/* The host-operations table; filled in by the embedder, read-only after. */
+struct smmu_host_ops {
+	/* Allocate `size` zeroed bytes for a control structure (vm, vcpu);
+	 * never called on a hot path. NULL on failure. */
+	void *(*alloc)(void *host, size_t size);
+	/* Release memory from alloc(); `size` is the size that was asked for. */
+	void (*free)(void *host, void *ptr, size_t size);
+
+	/* Read `len` bytes of guest-physical memory at `gpa` into `buf`
+	 * (the range never crosses a 4 KiB page). SMMU_GPA_OK or
+	 * SMMU_GPA_NOT_RAM; must not fault on any gpa. */
+	int (*read_gpa)(void *host, uint64_t gpa, void *buf, size_t len);
+	/* Atomically replace the naturally aligned `size`-byte (4 or 8) value
+	 * at `gpa` with `new_val` if it equals `old_val`. SMMU_GPA_OK,
+	 * SMMU_GPA_CHANGED or SMMU_GPA_NOT_RAM. Used for guest A/D bits. */
+	int (*cmpxchg_gpa)(void *host, uint64_t gpa, unsigned size,
+			   uint64_t old_val, uint64_t new_val);
+
+	/* Optional (may be NULL): one line of diagnostics, no newline. */
+	void (*log)(void *host, enum smmu_log_level level, const char *msg);
+};
+
+#endif /* SHADOWMMU_HOST_H */

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libshadowmmu public API, version 0.
+ *
+ * A hypervisor creates one smmu_vm per guest and one smmu_vcpu per virtual
+ * CPU, fills in a struct smmu_host_ops (host.h), and calls the entry points
+ * below from its VM-exit handlers. Every entry point returns a small result
+ * the host acts on.
+ *
+ * This version provides the guest paging view: control-register writes with
+ * their architectural side effects (PAE PDPTE loads, #GP conditions) and a
+ * guest page-table walker for every x86 paging mode. Shadow paging entry
+ * points are added by later versions.
+ */
+#ifndef SHADOWMMU_SHADOWMMU_H
+#define SHADOWMMU_SHADOWMMU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "host.h"
+#include "x86.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* API version of this header. */
+#define SMMU_API_VERSION 0
+
+/* Status of lifecycle and configuration calls. */
+enum smmu_status {
+	SMMU_OK = 0,      /* done */
+	SMMU_EINVAL = -1, /* invalid argument; the reason is logged */
+	SMMU_ENOMEM = -2, /* the host's alloc() failed */
+	SMMU_EBUSY = -3,  /* object still in use (e.g. vm with vcpus) */
+};
+
+/* What the guest CPU supports; fixed for the life of a VM. */
+struct smmu_vm_config {
+	uint8_t maxphyaddr; /* guest MAXPHYADDR, 32..52 (CPUID.80000008H:EAX) */
+	bool gbpages;       /* 1 GiB pages (CPUID.80000001H:EDX.Page1GB) */
+};
+
+/* One guest; opaque. */
+struct smmu_vm;
+/* One virtual CPU of a guest; opaque. */
+struct smmu_vcpu;
+
+/* Create a VM. `ops` and `host` must outlive it. */
+enum smmu_status smmu_vm_create(const struct smmu_vm_config *config,
+				const struct smmu_host_ops *ops, void *host,
+				struct smmu_vm **vm_out);
+/* Destroy a VM; SMMU_EBUSY while it still has vCPUs. */
+enum smmu_status smmu_vm_destroy(struct smmu_vm *vm);
+
+/* Create vCPU `id` (unique within the VM) in the reset state: paging off. */
+enum smmu_status smmu_vcpu_create(struct smmu_vm *vm, uint32_t id,
+				  struct smmu_vcpu **vcpu_out);
+/* Destroy a vCPU. */
+void smmu_vcpu_destroy(struct smmu_vcpu *vcpu);
+
+/* The paging mode a vCPU's registers select (SDM 4.1.1). */
+enum smmu_paging_mode {
+	SMMU_PAGING_OFF,    /* CR0.PG=0: linear = physical */
+	SMMU_PAGING_32BIT,  /* 2-level, 4-byte entries, optional 4 MiB pages */
+	SMMU_PAGING_PAE,    /* PDPTE registers + 2 levels of 8-byte entries */
+	SMMU_PAGING_4LEVEL, /* IA-32e, 48-bit linear addresses */
+	SMMU_PAGING_5LEVEL, /* IA-32e with CR4.LA57, 57-bit linear addresses */
+};
+
+/* The guest's paging registers, as the guest sees them. */
+struct smmu_paging_regs {
+	uint64_t cr0;      /* guest CR0 */
+	uint64_t cr3;      /* guest CR3 (never holds the NOFLUSH bit) */
+	uint64_t cr4;      /* guest CR4 */
+	uint64_t efer;     /* guest IA32_EFER, LMA included */
+	uint64_t pdpte[4]; /* PAE PDPTE registers; used only in PAE mode */
+};
+
+/* Replace a vCPU's paging registers without the side effects of a MOV
+ * (vCPU reset, state restore, migration). PDPTEs are taken as given.
+ * SMMU_EINVAL for combinations no CPU can hold (e.g. LMA without PAE). */
+enum smmu_status smmu_vcpu_set_paging(struct smmu_vcpu *vcpu,
+				      const struct smmu_paging_regs *regs);
+/* Read back a vCPU's paging registers. */
+void smmu_vcpu_get_paging(const struct smmu_vcpu *vcpu,
+			  struct smmu_paging_regs *regs);
+/* The paging mode the vCPU's registers select now. */
+enum smmu_paging_mode smmu_vcpu_paging_mode(const struct smmu_vcpu *vcpu);
+
+/* Result of a guest control-register or EFER write. */
+enum smmu_cr_result {
+	SMMU_CR_DONE,      /* register written; resume the guest */
+	SMMU_CR_INJECT_GP, /* the write faults: inject #GP(0), nothing changed */
+};
+
+/* Guest MOV to CR0. Checks PG/PE/long-mode activation, updates EFER.LMA,
+ * loads PDPTEs when PAE paging results (SDM 4.4.1). */
+enum smmu_cr_result smmu_vcpu_write_cr0(struct smmu_vcpu *vcpu, uint64_t val);
+/* Guest MOV to CR3 (operand as written, NOFLUSH bit included); loads the
+ * PDPTEs in PAE mode and faults if one has reserved bits set. */
+enum smmu_cr_result smmu_vcpu_write_cr3(struct smmu_vcpu *vcpu, uint64_t val);
+/* Guest MOV to CR4. Checks PAE/LA57/PCIDE transitions, loads PDPTEs when
+ * PAE paging results and a paging-relevant bit changed (SDM 4.4.1). */
+enum smmu_cr_result smmu_vcpu_write_cr4(struct smmu_vcpu *vcpu, uint64_t val);
+/* Guest WRMSR to IA32_EFER. LMA is read-only and kept; LME cannot change
+ * while paging is on. */
+enum smmu_cr_result smmu_vcpu_write_efer(struct smmu_vcpu *vcpu,
+					 uint64_t val);
+
+/* Access flags for smmu_vcpu_translate(); W, U and I match the #PF error
+ * code bits so that a hardware error code can be passed through. */
+#define SMMU_ACCESS_WRITE ((uint32_t)PFERR_W) /* data write */
+#define SMMU_ACCESS_USER ((uint32_t)PFERR_U)  /* CPL=3 (explicit) access */
+#define SMMU_ACCESS_FETCH ((uint32_t)PFERR_I) /* instruction fetch */
+/* Implicit supervisor access (GDT/IDT/TSS...): supervisor even at CPL=3,
+ * never exempted from SMAP by EFLAGS.AC (SDM 4.6). */
+#define SMMU_ACCESS_IMPLICIT (UINT32_C(1) << 16)
+/* EFLAGS.AC was 1 at the time of the access. */
+#define SMMU_ACCESS_AC (UINT32_C(1) << 17)
+
+/* One guest memory access to translate. */
+struct smmu_access {
+	uint64_t la;    /* linear address */
+	uint32_t flags; /* SMMU_ACCESS_* */
+	uint32_t pkru;  /* guest PKRU at the time of the access */
+};
+
+/* Outcome of a translation. */
+enum smmu_xlate_status {
+	SMMU_XLATE_OK,          /* translated: see gpa, page_size, rights */
+	SMMU_XLATE_PAGE_FAULT,  /* the guest takes #PF with pf_error, CR2 = la */
+	SMMU_XLATE_NONCANONICAL,/* not canonical: the guest takes #GP or #SS */
+	SMMU_XLATE_NOT_RAM,     /* a paging structure lies outside guest RAM
+				   (at not_ram_gpa); the host decides */
+	SMMU_XLATE_RETRY,       /* guest entries kept changing under the walk;
+				   re-enter the guest and let it retry */
+	SMMU_XLATE_EINVAL,      /* contradictory access flags */
+};
+
+/* Effective access rights of a translation, accumulated over all levels. */
+#define SMMU_RIGHT_W 1u /* writable (R/W=1 at every level) */
+#define SMMU_RIGHT_U 2u /* user-mode address (U/S=1 at every level) */
+#define SMMU_RIGHT_X 4u /* executable (no XD at any level, or NXE=0) */
+
+/* A completed translation or the fault it raised. */
+struct smmu_translation {
+	uint64_t gpa;         /* guest-physical address of `la` (OK) */
+	uint64_t page_size;   /* 4 KiB, 2 MiB, 4 MiB or 1 GiB (OK) */
+	uint32_t pf_error;    /* #PF error code, PFERR_* (PAGE_FAULT) */
+	uint8_t rights;       /* SMMU_RIGHT_* (OK) */
+	uint8_t pkey;         /* protection key of the leaf, 0 if PKE unused */
+	bool global;          /* leaf G=1 with CR4.PGE=1 (OK) */
+	uint64_t not_ram_gpa; /* where the walk left guest RAM (NOT_RAM) */
+};
+
+/* Walk the guest's page tables for `access` as the CPU would: checks
+ * rights, reserved bits and canonicality, sets accessed/dirty flags in guest
+ * memory with compare-exchange when the access succeeds. */
+enum smmu_xlate_status smmu_vcpu_translate(struct smmu_vcpu *vcpu,
+					   const struct smmu_access *access,
+					   struct smmu_translation *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SHADOWMMU_SHADOWMMU_H */

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gwalk: the guest page-table walker.
+ *
+ * Paging modes are data (gwalk_modes.c): one description per mode and level.
+ * When a vCPU's paging registers change, gw_mmu_init() turns the mode
+ * description plus the registers and CPU features into a struct gw_mmu (the
+ * reserved-bit masks and page-size rules of each level); gw_walk() is one
+ * loop over that table for every mode.
+ */
+#ifndef SMMU_GWALK_H
+#define SMMU_GWALK_H
+
+#include <shadowmmu/shadowmmu.h>
+
+#define GW_MAX_LEVELS 5
+
+/* What bit 7 (PS) means in an entry at a given level. */
+enum gw_ps {
+	GW_PS_NONE,    /* bit 7 is not PS (4 KiB PTE: PAT) */
+	GW_PS_IGNORED, /* PS is ignored: entry always references a table */
+	GW_PS_RSVD,    /* PS must be 0: reserved-bit fault if set */
+	GW_PS_LEAF,    /* PS=1 maps a large page */
+};
+
+/* Static description of one level of one paging mode. */
+struct gw_level_desc {
+	uint8_t shift;      /* lowest linear-address bit this level indexes */
+	uint8_t index_bits; /* width of the index into the table */
+};
+
+/* Static description of a paging mode. */
+struct gw_mode_desc {
+	enum smmu_paging_mode mode;
+	uint8_t levels;     /* levels walked, incl. the PAE PDPTE registers */
+	uint8_t entry_size; /* bytes per entry: 4 or 8 */
+	uint8_t la_bits;    /* significant linear-address bits */
+	bool canonical;     /* upper la bits must sign-extend bit la_bits-1 */
+	bool pdpte_regs;    /* top level comes from the PDPTE registers */
+	bool ia32e;         /* IA-32e paging: XD, protection keys */
+	/* level[1] is the page table, level[levels] the root */
+	struct gw_level_desc level[GW_MAX_LEVELS + 1];
+};
+
+/* Per-level rules derived from mode, registers and CPU features. */
+struct gw_level {
+	uint64_t rsvd;       /* reserved bits of any present entry */
+	uint64_t rsvd_large; /* further reserved bits when it maps a page */
+	enum gw_ps ps;
+};
+
+/* Everything the walker needs, derived once per paging-register change. */
+struct gw_mmu {
+	const struct gw_mode_desc *desc;
+	struct gw_level level[GW_MAX_LEVELS + 1];
+	uint64_t root;     /* gpa of the root table (not used with PDPTEs) */
+	uint64_t pdpte[4]; /* PAE PDPTE registers */
+	uint64_t rsvd_pdpte;
+	bool wp, smep, smap, pke, pge, nxe;
+	bool fetch_in_error; /* #PF error code reports I/D (SDM 4.7) */
+};
+
+/* Guest CPU features the walker honours. */
+struct gw_features {
+	uint8_t maxphyaddr;
+	bool gbpages;
+};
+
+/* Paging mode selected by a set of registers (SDM 4.1.1). */
+enum smmu_paging_mode gw_paging_mode(const struct smmu_paging_regs *regs);
+/* Reserved bits of a PAE PDPTE for a given MAXPHYADDR (SDM 4.4.1). */
+uint64_t gw_pdpte_rsvd(uint8_t maxphyaddr);
+/* Derive the walker's rules from registers and features. */
+void gw_mmu_init(struct gw_mmu *mmu, const struct smmu_paging_regs *regs,
+		 const struct gw_features *features);
+
+/* Where the guest's host memory is. */
+struct gw_guest {
+	const struct smmu_host_ops *ops;
+	void *host;
+};
+
+/* A finished walk: the public result plus the path, for shadowing. */
+struct gw_walk {
+	struct smmu_translation xlate;
+	uint8_t leaf_level;                   /* level of the leaf (or fault) */
+	uint64_t pte[GW_MAX_LEVELS + 1];      /* entries read, by level */
+	uint64_t pte_gpa[GW_MAX_LEVELS + 1];  /* where each was read */
+	unsigned retries;                     /* A/D races lost */
+};
+
+/* Bound on walks restarted because the guest changed an entry between our
+ * read and our A/D compare-exchange; past it the host re-enters the guest. */
+#define GW_MAX_RETRIES 16
+
+enum smmu_xlate_status gw_walk(struct gw_walk *walk, const struct gw_mmu *mmu,
+			       const struct gw_guest *guest,
+			       const struct smmu_access *access);
+
+#endif

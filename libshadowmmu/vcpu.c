@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+#include "vcpu.h"
+
+void vcpu_regs_changed(struct smmu_vcpu *vcpu)
+{
+	gw_mmu_init(&vcpu->mmu, &vcpu->regs, &vcpu->vm->features);
+}
+
+enum smmu_status smmu_vcpu_create(struct smmu_vm *vm, uint32_t id,
+				  struct smmu_vcpu **vcpu_out)
+{
+	if (!vm || !vcpu_out)
+		return SMMU_EINVAL;
+	*vcpu_out = 0;
+	for (struct smmu_vcpu *v = vm->vcpus; v; v = v->next) {
+		if (v->id == id) {
+			smmu_log(vm, SMMU_LOG_ERROR,
+				 "smmu_vcpu_create: vCPU id already in use");
+			return SMMU_EINVAL;
+		}
+	}
+	struct smmu_vcpu *vcpu = vm->ops->alloc(vm->host, sizeof(*vcpu));
+	if (!vcpu)
+		return SMMU_ENOMEM;
+	vcpu->vm = vm;
+	vcpu->id = id;
+	/* Reset state (SDM 10.1, table 10-1): CR0 = 60000010H; paging off. */
+	vcpu->regs.cr0 = X86_CR0_CD | X86_CR0_NW | 0x10;
+	vcpu_regs_changed(vcpu);
+	vcpu->next = vm->vcpus;
+	vm->vcpus = vcpu;
+	*vcpu_out = vcpu;
+	return SMMU_OK;
+}
+
+void smmu_vcpu_destroy(struct smmu_vcpu *vcpu)
+{
+	if (!vcpu)
+		return;
+	struct smmu_vm *vm = vcpu->vm;
+	for (struct smmu_vcpu **p = &vm->vcpus; *p; p = &(*p)->next) {
+		if (*p == vcpu) {
+			*p = vcpu->next;
+			break;
+		}
+	}
+	vm->ops->free(vm->host, vcpu, sizeof(*vcpu));
+}
+
+static const char *paging_regs_error(const struct smmu_paging_regs *r)
+{
+	bool lma = r->efer & X86_EFER_LMA;
+	if ((r->cr0 & X86_CR0_PG) && !(r->cr0 & X86_CR0_PE))
+		return "smmu_vcpu_set_paging: CR0.PG without CR0.PE";
+	if (lma && !((r->cr0 & X86_CR0_PG) && (r->cr4 & X86_CR4_PAE) &&
+		     (r->efer & X86_EFER_LME)))
+		return "smmu_vcpu_set_paging: EFER.LMA needs CR0.PG, CR4.PAE "
+		       "and EFER.LME";
+	if (!lma && (r->cr0 & X86_CR0_PG) && (r->efer & X86_EFER_LME))
+		return "smmu_vcpu_set_paging: CR0.PG with EFER.LME needs "
+		       "EFER.LMA";
+	if ((r->cr4 & X86_CR4_PCIDE) && !lma)
+		return "smmu_vcpu_set_paging: CR4.PCIDE needs IA-32e mode";
+	if (r->cr3 & X86_CR3_NOFLUSH)
+		return "smmu_vcpu_set_paging: CR3 never holds bit 63";
+	return 0;
+}
+
+enum smmu_status smmu_vcpu_set_paging(struct smmu_vcpu *vcpu,
+				      const struct smmu_paging_regs *regs)
+{
+	if (!vcpu || !regs)
+		return SMMU_EINVAL;
+	const char *err = paging_regs_error(regs);
+	if (err) {
+		smmu_log(vcpu->vm, SMMU_LOG_ERROR, err);
+		return SMMU_EINVAL;
+	}
+	vcpu->regs = *regs;
+	vcpu_regs_changed(vcpu);
+	return SMMU_OK;
+}
+
+void smmu_vcpu_get_paging(const struct smmu_vcpu *vcpu,
+			  struct smmu_paging_regs *regs)
+{
+	*regs = vcpu->regs;
+}
+
+enum smmu_paging_mode smmu_vcpu_paging_mode(const struct smmu_vcpu *vcpu)
+{
+	return vcpu->mmu.desc->mode;
+}
+
+enum smmu_xlate_status smmu_vcpu_translate(struct smmu_vcpu *vcpu,
+					   const struct smmu_access *access,
+					   struct smmu_translation *out)
+{
+	if (!vcpu || !access || !out)
+		return SMMU_XLATE_EINVAL;
+	struct gw_guest guest = {vcpu->vm->ops, vcpu->vm->host};
+	struct gw_walk walk;
+	enum smmu_xlate_status st = gw_walk(&walk, &vcpu->mmu, &guest, access);
+	*out = walk.xlate;
+	return st;
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+#include "vm.h"
+
+#include "vcpu.h"
+
+void smmu_log(const struct smmu_vm *vm, enum smmu_log_level level,
+	      const char *msg)
+{
+	if (vm->ops->log)
+		vm->ops->log(vm->host, level, msg);
+}
+
+static const char *config_error(const struct smmu_vm_config *config,
+				const struct smmu_host_ops *ops)
+{
+	if (!ops->alloc || !ops->free || !ops->read_gpa || !ops->cmpxchg_gpa)
+		return "smmu_vm_create: host ops alloc, free, read_gpa and "
+		       "cmpxchg_gpa are required";
+	/* 36 is the architectural minimum with PAE; 32 is allowed for old
+	 * 32-bit-only guests. 52 is the architectural maximum. */
+	if (config->maxphyaddr < 32 || config->maxphyaddr > 52)
+		return "smmu_vm_create: maxphyaddr must be 32..52";
+	return 0;
+}
+
+enum smmu_status smmu_vm_create(const struct smmu_vm_config *config,
+				const struct smmu_host_ops *ops, void *host,
+				struct smmu_vm **vm_out)
+{
+	if (!config || !ops || !vm_out)
+		return SMMU_EINVAL;
+	*vm_out = 0;
+	const char *err = config_error(config, ops);
+	if (err) {
+		if (ops->log)
+			ops->log(host, SMMU_LOG_ERROR, err);
+		return SMMU_EINVAL;
+	}
+	struct smmu_vm *vm = ops->alloc(host, sizeof(*vm));
+	if (!vm)
+		return SMMU_ENOMEM;
+	vm->ops = ops;
+	vm->host = host;
+	vm->features.maxphyaddr = config->maxphyaddr;
+	vm->features.gbpages = config->gbpages;
+	*vm_out = vm;
+	return SMMU_OK;
+}
+
+enum smmu_status smmu_vm_destroy(struct smmu_vm *vm)
+{
+	if (!vm)
+		return SMMU_EINVAL;
+	if (vm->vcpus) {
+		smmu_log(vm, SMMU_LOG_ERROR,
+			 "smmu_vm_destroy: the VM still has vCPUs");
+		return SMMU_EBUSY;
+	}
+	vm->ops->free(vm->host, vm, sizeof(*vm));
+	return SMMU_OK;
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/* struct smmu_vm: one guest. */
+#ifndef SMMU_VM_H
+#define SMMU_VM_H
+
+#include <shadowmmu/shadowmmu.h>
+
+#include "gwalk.h"
+
+struct smmu_vm {
+	const struct smmu_host_ops *ops;
+	void *host;
+	struct gw_features features;
+	/* vCPUs of this VM; lifecycle calls are serialised by the host. */
+	struct smmu_vcpu *vcpus;
+};
+
+/* Send one diagnostic line to the host, if it listens. */
+void smmu_log(const struct smmu_vm *vm, enum smmu_log_level level,
+	      const char *msg);
+
+#endif
