@@ -45,8 +45,8 @@ static uint32_t access_error_bits(const struct gw_mmu *mmu, uint32_t flags)
 
 /* Protection-key rights for data accesses to user-mode addresses
  * (SDM 4.6.2); returns true if PKRU forbids the access. */
-static bool pkey_denies(const struct gw_mmu *mmu, uint8_t pkey,
-			uint32_t pkru, uint32_t flags)
+static bool pkey_denies(const struct gw_mmu *mmu, uint8_t pkey, uint32_t pkru,
+			uint32_t flags)
 {
 	if (!(pkru & X86_PKRU_AD(pkey)) && !(pkru & X86_PKRU_WD(pkey)))
 		return false;
@@ -68,9 +68,10 @@ static uint32_t rights_fault(const struct gw_mmu *mmu, uint8_t rights,
 	bool denied;
 
 	if (f & SMMU_ACCESS_USER) {
-		denied = !user_addr ||
-			 ((f & SMMU_ACCESS_WRITE) && !(rights & SMMU_RIGHT_W)) ||
-			 ((f & SMMU_ACCESS_FETCH) && !(rights & SMMU_RIGHT_X));
+		denied =
+			!user_addr ||
+			((f & SMMU_ACCESS_WRITE) && !(rights & SMMU_RIGHT_W)) ||
+			((f & SMMU_ACCESS_FETCH) && !(rights & SMMU_RIGHT_X));
 	} else if (f & SMMU_ACCESS_FETCH) {
 		denied = (user_addr && mmu->smep) || !(rights & SMMU_RIGHT_X);
 	} else {
@@ -138,11 +139,9 @@ static enum smmu_xlate_status fault(struct gw_walk *w, uint32_t err)
 	return SMMU_XLATE_PAGE_FAULT;
 }
 
-static enum smmu_xlate_status walk_once(struct gw_walk *w,
-					const struct gw_mmu *mmu,
-					const struct gw_guest *g,
-					const struct smmu_access *acc,
-					uint64_t la)
+static enum smmu_xlate_status
+walk_once(struct gw_walk *w, const struct gw_mmu *mmu, const struct gw_guest *g,
+	  const struct smmu_access *acc, uint64_t la)
 {
 	const struct gw_mode_desc *d = mmu->desc;
 	uint8_t rights = SMMU_RIGHT_W | SMMU_RIGHT_U | SMMU_RIGHT_X;
@@ -247,7 +246,7 @@ enum smmu_xlate_status gw_walk(struct gw_walk *w, const struct gw_mmu *mmu,
 	const struct gw_mode_desc *d = mmu->desc;
 	uint64_t la = acc->la;
 
-	*w = (struct gw_walk){0};
+	*w = (struct gw_walk){ 0 };
 	if (!access_flags_valid(acc->flags))
 		return SMMU_XLATE_EINVAL;
 	if (d->canonical) {
@@ -279,7 +278,7 @@ enum smmu_xlate_status gw_walk(struct gw_walk *w, const struct gw_mmu *mmu,
 		if (++w->retries > GW_MAX_RETRIES)
 			return SMMU_XLATE_RETRY;
 		unsigned retries = w->retries;
-		*w = (struct gw_walk){0};
+		*w = (struct gw_walk){ 0 };
 		w->retries = retries;
 	}
 }

@@ -25,26 +25,26 @@ enum gw_ps {
 
 /* Static description of one level of one paging mode. */
 struct gw_level_desc {
-	uint8_t shift;      /* lowest linear-address bit this level indexes */
+	uint8_t shift;	    /* lowest linear-address bit this level indexes */
 	uint8_t index_bits; /* width of the index into the table */
 };
 
 /* Static description of a paging mode. */
 struct gw_mode_desc {
 	enum smmu_paging_mode mode;
-	uint8_t levels;     /* levels walked, incl. the PAE PDPTE registers */
+	uint8_t levels;	    /* levels walked, incl. the PAE PDPTE registers */
 	uint8_t entry_size; /* bytes per entry: 4 or 8 */
 	uint8_t la_bits;    /* significant linear-address bits */
-	bool canonical;     /* upper la bits must sign-extend bit la_bits-1 */
+	bool canonical;	    /* upper la bits must sign-extend bit la_bits-1 */
 	bool pdpte_regs;    /* top level comes from the PDPTE registers */
-	bool ia32e;         /* IA-32e paging: XD, protection keys */
+	bool ia32e;	    /* IA-32e paging: XD, protection keys */
 	/* level[1] is the page table, level[levels] the root */
 	struct gw_level_desc level[GW_MAX_LEVELS + 1];
 };
 
 /* Per-level rules derived from mode, registers and CPU features. */
 struct gw_level {
-	uint64_t rsvd;       /* reserved bits of any present entry */
+	uint64_t rsvd;	     /* reserved bits of any present entry */
 	uint64_t rsvd_large; /* further reserved bits when it maps a page */
 	enum gw_ps ps;
 };
@@ -53,7 +53,7 @@ struct gw_level {
 struct gw_mmu {
 	const struct gw_mode_desc *desc;
 	struct gw_level level[GW_MAX_LEVELS + 1];
-	uint64_t root;     /* gpa of the root table (not used with PDPTEs) */
+	uint64_t root;	   /* gpa of the root table (not used with PDPTEs) */
 	uint64_t pdpte[4]; /* PAE PDPTE registers */
 	uint64_t rsvd_pdpte;
 	bool wp, smep, smap, pke, pge, nxe;
@@ -83,10 +83,10 @@ struct gw_guest {
 /* A finished walk: the public result plus the path, for shadowing. */
 struct gw_walk {
 	struct smmu_translation xlate;
-	uint8_t leaf_level;                   /* level of the leaf (or fault) */
-	uint64_t pte[GW_MAX_LEVELS + 1];      /* entries read, by level */
-	uint64_t pte_gpa[GW_MAX_LEVELS + 1];  /* where each was read */
-	unsigned retries;                     /* A/D races lost */
+	uint8_t leaf_level;		     /* level of the leaf (or fault) */
+	uint64_t pte[GW_MAX_LEVELS + 1];     /* entries read, by level */
+	uint64_t pte_gpa[GW_MAX_LEVELS + 1]; /* where each was read */
+	unsigned retries;		     /* A/D races lost */
 };
 
 /* Bound on walks restarted because the guest changed an entry between our

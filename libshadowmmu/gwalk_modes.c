@@ -18,7 +18,7 @@ static const struct gw_mode_desc mode_32bit = {
 	.levels = 2,
 	.entry_size = 4,
 	.la_bits = 32,
-	.level = {[1] = {12, 10}, [2] = {22, 10}},
+	.level = { [1] = { 12, 10 }, [2] = { 22, 10 } },
 };
 
 /* SDM 4.4, tables 4-8 to 4-11; level 3 is the PDPTE registers */
@@ -28,7 +28,7 @@ static const struct gw_mode_desc mode_pae = {
 	.entry_size = 8,
 	.la_bits = 32,
 	.pdpte_regs = true,
-	.level = {[1] = {12, 9}, [2] = {21, 9}, [3] = {30, 2}},
+	.level = { [1] = { 12, 9 }, [2] = { 21, 9 }, [3] = { 30, 2 } },
 };
 
 /* SDM 4.5, tables 4-14 to 4-20 */
@@ -39,7 +39,10 @@ static const struct gw_mode_desc mode_4level = {
 	.la_bits = 48,
 	.canonical = true,
 	.ia32e = true,
-	.level = {[1] = {12, 9}, [2] = {21, 9}, [3] = {30, 9}, [4] = {39, 9}},
+	.level = { [1] = { 12, 9 },
+		   [2] = { 21, 9 },
+		   [3] = { 30, 9 },
+		   [4] = { 39, 9 } },
 };
 
 static const struct gw_mode_desc mode_5level = {
@@ -49,11 +52,11 @@ static const struct gw_mode_desc mode_5level = {
 	.la_bits = 57,
 	.canonical = true,
 	.ia32e = true,
-	.level = {[1] = {12, 9},
-		  [2] = {21, 9},
-		  [3] = {30, 9},
-		  [4] = {39, 9},
-		  [5] = {48, 9}},
+	.level = { [1] = { 12, 9 },
+		   [2] = { 21, 9 },
+		   [3] = { 30, 9 },
+		   [4] = { 39, 9 },
+		   [5] = { 48, 9 } },
 };
 
 enum smmu_paging_mode gw_paging_mode(const struct smmu_paging_regs *regs)
@@ -62,7 +65,7 @@ enum smmu_paging_mode gw_paging_mode(const struct smmu_paging_regs *regs)
 		return SMMU_PAGING_OFF;
 	if (regs->efer & X86_EFER_LMA)
 		return (regs->cr4 & X86_CR4_LA57) ? SMMU_PAGING_5LEVEL
-						   : SMMU_PAGING_4LEVEL;
+						  : SMMU_PAGING_4LEVEL;
 	return (regs->cr4 & X86_CR4_PAE) ? SMMU_PAGING_PAE : SMMU_PAGING_32BIT;
 }
 
@@ -120,10 +123,10 @@ static void init_pae(struct gw_mmu *mmu, const struct smmu_paging_regs *regs,
 	uint64_t rsvd = X86_BITS(62, maxphyaddr);
 	if (!mmu->nxe)
 		rsvd |= X86_PTE_XD;
-	mmu->level[1] = (struct gw_level){.rsvd = rsvd, .ps = GW_PS_NONE};
-	mmu->level[2] = (struct gw_level){.rsvd = rsvd,
-					  .rsvd_large = X86_BITS(20, 13),
-					  .ps = GW_PS_LEAF};
+	mmu->level[1] = (struct gw_level){ .rsvd = rsvd, .ps = GW_PS_NONE };
+	mmu->level[2] = (struct gw_level){ .rsvd = rsvd,
+					   .rsvd_large = X86_BITS(20, 13),
+					   .ps = GW_PS_LEAF };
 	mmu->rsvd_pdpte = gw_pdpte_rsvd(maxphyaddr);
 	for (int i = 0; i < 4; i++)
 		mmu->pdpte[i] = regs->pdpte[i];
@@ -138,8 +141,8 @@ static void init_ia32e(struct gw_mmu *mmu, const struct smmu_paging_regs *regs,
 	if (!mmu->nxe)
 		rsvd |= X86_PTE_XD;
 	for (int l = 1; l <= mmu->desc->levels; l++)
-		mmu->level[l] = (struct gw_level){.rsvd = rsvd,
-						  .ps = GW_PS_RSVD};
+		mmu->level[l] =
+			(struct gw_level){ .rsvd = rsvd, .ps = GW_PS_RSVD };
 	mmu->level[1].ps = GW_PS_NONE;
 	mmu->level[2].ps = GW_PS_LEAF;
 	mmu->level[2].rsvd_large = X86_BITS(20, 13);
@@ -153,7 +156,7 @@ static void init_ia32e(struct gw_mmu *mmu, const struct smmu_paging_regs *regs,
 void gw_mmu_init(struct gw_mmu *mmu, const struct smmu_paging_regs *regs,
 		 const struct gw_features *features)
 {
-	*mmu = (struct gw_mmu){0};
+	*mmu = (struct gw_mmu){ 0 };
 	mmu->desc = mode_desc(gw_paging_mode(regs));
 	mmu->wp = regs->cr0 & X86_CR0_WP;
 	mmu->pge = regs->cr4 & X86_CR4_PGE;

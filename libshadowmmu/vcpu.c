@@ -98,7 +98,7 @@ enum smmu_xlate_status smmu_vcpu_translate(struct smmu_vcpu *vcpu,
 {
 	if (!vcpu || !access || !out)
 		return SMMU_XLATE_EINVAL;
-	struct gw_guest guest = {vcpu->vm->ops, vcpu->vm->host};
+	struct gw_guest guest = { vcpu->vm->ops, vcpu->vm->host };
 	struct gw_walk walk;
 	enum smmu_xlate_status st = gw_walk(&walk, &vcpu->mmu, &guest, access);
 	*out = walk.xlate;

@@ -122,8 +122,7 @@ enum smmu_cr_result smmu_vcpu_write_cr4(struct smmu_vcpu *vcpu, uint64_t val)
 				     X86_CR4_SMEP));
 }
 
-enum smmu_cr_result smmu_vcpu_write_efer(struct smmu_vcpu *vcpu,
-					 uint64_t val)
+enum smmu_cr_result smmu_vcpu_write_efer(struct smmu_vcpu *vcpu, uint64_t val)
 {
 	struct smmu_paging_regs next = vcpu->regs;
 	uint64_t old = next.efer;

@@ -9,11 +9,11 @@ void fixture_init(struct fixture *f, uint64_t ram_size, uint8_t maxphyaddr,
 {
 	memset(f, 0, sizeof(*f));
 	cr_assert_eq(smmu_posix_ram_init(&f->host.ram, ram_size), 0);
-	struct smmu_vm_config cfg = {.maxphyaddr = maxphyaddr,
-				     .gbpages = gbpages};
-	cr_assert_eq(smmu_vm_create(&cfg, &smmu_posix_host_ops, &f->host,
-				    &f->vm),
-		     SMMU_OK);
+	struct smmu_vm_config cfg = { .maxphyaddr = maxphyaddr,
+				      .gbpages = gbpages };
+	cr_assert_eq(
+		smmu_vm_create(&cfg, &smmu_posix_host_ops, &f->host, &f->vm),
+		SMMU_OK);
 	cr_assert_eq(smmu_vcpu_create(f->vm, 0, &f->vcpu), SMMU_OK);
 	f->next_table = table_base;
 }
@@ -39,7 +39,8 @@ void fixture_set_paging(struct fixture *f, uint64_t cr0, uint64_t cr3,
 			uint64_t cr4, uint64_t efer)
 {
 	struct smmu_paging_regs regs = {
-		.cr0 = cr0, .cr3 = cr3, .cr4 = cr4, .efer = efer};
+		.cr0 = cr0, .cr3 = cr3, .cr4 = cr4, .efer = efer
+	};
 	cr_assert_eq(smmu_vcpu_set_paging(f->vcpu, &regs), SMMU_OK);
 }
 
@@ -47,7 +48,7 @@ enum smmu_xlate_status fixture_translate(struct fixture *f, uint64_t la,
 					 uint32_t flags,
 					 struct smmu_translation *out)
 {
-	struct smmu_access acc = {.la = la, .flags = flags, .pkru = 0};
+	struct smmu_access acc = { .la = la, .flags = flags, .pkru = 0 };
 	memset(out, 0, sizeof(*out));
 	return smmu_vcpu_translate(f->vcpu, &acc, out);
 }

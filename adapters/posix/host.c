@@ -40,16 +40,14 @@ static int posix_cmpxchg_gpa(void *host, uint64_t gpa, unsigned size,
 	bool ok;
 	if (size == 8) {
 		uint64_t expected = old_val;
-		ok = __atomic_compare_exchange_n((uint64_t *)p, &expected,
-						 new_val, false,
-						 __ATOMIC_SEQ_CST,
-						 __ATOMIC_SEQ_CST);
+		ok = __atomic_compare_exchange_n(
+			(uint64_t *)p, &expected, new_val, false,
+			__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 	} else {
 		uint32_t expected = (uint32_t)old_val;
-		ok = __atomic_compare_exchange_n((uint32_t *)p, &expected,
-						 (uint32_t)new_val, false,
-						 __ATOMIC_SEQ_CST,
-						 __ATOMIC_SEQ_CST);
+		ok = __atomic_compare_exchange_n(
+			(uint32_t *)p, &expected, (uint32_t)new_val, false,
+			__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 	}
 	return ok ? SMMU_GPA_OK : SMMU_GPA_CHANGED;
 }
@@ -57,7 +55,7 @@ static int posix_cmpxchg_gpa(void *host, uint64_t gpa, unsigned size,
 static void posix_log(void *host, enum smmu_log_level level, const char *msg)
 {
 	struct smmu_posix_host *h = host;
-	static const char *const names[] = {"error", "warn", "debug"};
+	static const char *const names[] = { "error", "warn", "debug" };
 	__atomic_add_fetch(&h->nr_logs, 1, __ATOMIC_RELAXED);
 	if (h->verbose || level == SMMU_LOG_ERROR)
 		fprintf(stderr, "shadowmmu %s: %s\n", names[level], msg);

@@ -13,7 +13,7 @@
 
 struct smmu_posix_host {
 	struct smmu_posix_ram ram;
-	bool verbose;          /* print library log lines of every level */
+	bool verbose;	       /* print library log lines of every level */
 	unsigned long nr_logs; /* library log lines received */
 };
 

@@ -79,7 +79,7 @@ static uint64_t get_pte(uint64_t table, unsigned index)
 static int translate(struct smmu_vcpu *vcpu, const char *what, uint64_t la,
 		     uint32_t flags)
 {
-	struct smmu_access acc = {.la = la, .flags = flags};
+	struct smmu_access acc = { .la = la, .flags = flags };
 	struct smmu_translation t;
 	enum smmu_xlate_status st = smmu_vcpu_translate(vcpu, &acc, &t);
 
@@ -107,7 +107,7 @@ static int translate(struct smmu_vcpu *vcpu, const char *what, uint64_t la,
 
 int main(void)
 {
-	struct smmu_vm_config cfg = {.maxphyaddr = 39, .gbpages = true};
+	struct smmu_vm_config cfg = { .maxphyaddr = 39, .gbpages = true };
 	struct smmu_vm *vm;
 	struct smmu_vcpu *vcpu;
 
@@ -133,8 +133,8 @@ int main(void)
 	gp |= smmu_vcpu_write_efer(vcpu, X86_EFER_LME | X86_EFER_NXE) !=
 	      SMMU_CR_DONE;
 	gp |= smmu_vcpu_write_cr3(vcpu, pml4) != SMMU_CR_DONE;
-	gp |= smmu_vcpu_write_cr0(vcpu, X86_CR0_PE | X86_CR0_PG |
-					       X86_CR0_WP) != SMMU_CR_DONE;
+	gp |= smmu_vcpu_write_cr0(vcpu, X86_CR0_PE | X86_CR0_PG | X86_CR0_WP) !=
+	      SMMU_CR_DONE;
 	if (gp || smmu_vcpu_paging_mode(vcpu) != SMMU_PAGING_4LEVEL) {
 		fprintf(stderr, "embed: enabling 4-level paging failed\n");
 		return 1;
@@ -152,10 +152,8 @@ int main(void)
 	bad |= translate(vcpu, "user read of a supervisor page", 0x400000,
 			 SMMU_ACCESS_USER);
 	bad |= translate(vcpu, "read of an unmapped page", 0x402000, 0);
-	bad |= translate(vcpu, "non-canonical address", 0x0000800000000000,
-			 0);
-	printf("embed: leaf PTE after the write: %#" PRIx64
-	       " (A=%d D=%d)\n",
+	bad |= translate(vcpu, "non-canonical address", 0x0000800000000000, 0);
+	printf("embed: leaf PTE after the write: %#" PRIx64 " (A=%d D=%d)\n",
 	       get_pte(pt, 0), !!(get_pte(pt, 0) & X86_PTE_A),
 	       !!(get_pte(pt, 0) & X86_PTE_D));
 

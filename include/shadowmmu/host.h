@@ -17,15 +17,15 @@
 
 /* Results of guest-physical memory accesses. */
 enum smmu_gpa_status {
-	SMMU_GPA_OK = 0,         /* access done */
-	SMMU_GPA_CHANGED = 1,    /* compare-exchange: memory held another value */
-	SMMU_GPA_NOT_RAM = -1,   /* gpa is not guest RAM (hole, MMIO, beyond) */
+	SMMU_GPA_OK = 0,       /* access done */
+	SMMU_GPA_CHANGED = 1,  /* compare-exchange: memory held another value */
+	SMMU_GPA_NOT_RAM = -1, /* gpa is not guest RAM (hole, MMIO, beyond) */
 };
 
 /* Log levels for smmu_host_ops.log. */
 enum smmu_log_level {
 	SMMU_LOG_ERROR, /* API misuse or an unrecoverable guest error */
-	SMMU_LOG_WARN,  /* hostile or unusual guest behaviour */
+	SMMU_LOG_WARN,	/* hostile or unusual guest behaviour */
 	SMMU_LOG_DEBUG, /* tracing */
 };
 
@@ -34,7 +34,8 @@ struct smmu_host_ops {
 	/* Allocate `size` zeroed bytes for a control structure (vm, vcpu);
 	 * never called on a hot path. NULL on failure. */
 	void *(*alloc)(void *host, size_t size);
-	/* Release memory from alloc(); `size` is the size that was asked for. */
+	/* Release memory from alloc(); `size` is the size that was asked for.
+	 */
 	void (*free)(void *host, void *ptr, size_t size);
 
 	/* Read `len` bytes of guest-physical memory at `gpa` into `buf`

@@ -30,7 +30,7 @@ extern "C" {
 
 /* Status of lifecycle and configuration calls. */
 enum smmu_status {
-	SMMU_OK = 0,      /* done */
+	SMMU_OK = 0,	  /* done */
 	SMMU_EINVAL = -1, /* invalid argument; the reason is logged */
 	SMMU_ENOMEM = -2, /* the host's alloc() failed */
 	SMMU_EBUSY = -3,  /* object still in use (e.g. vm with vcpus) */
@@ -39,7 +39,7 @@ enum smmu_status {
 /* What the guest CPU supports; fixed for the life of a VM. */
 struct smmu_vm_config {
 	uint8_t maxphyaddr; /* guest MAXPHYADDR, 32..52 (CPUID.80000008H:EAX) */
-	bool gbpages;       /* 1 GiB pages (CPUID.80000001H:EDX.Page1GB) */
+	bool gbpages;	    /* 1 GiB pages (CPUID.80000001H:EDX.Page1GB) */
 };
 
 /* One guest; opaque. */
@@ -71,10 +71,10 @@ enum smmu_paging_mode {
 
 /* The guest's paging registers, as the guest sees them. */
 struct smmu_paging_regs {
-	uint64_t cr0;      /* guest CR0 */
-	uint64_t cr3;      /* guest CR3 (never holds the NOFLUSH bit) */
-	uint64_t cr4;      /* guest CR4 */
-	uint64_t efer;     /* guest IA32_EFER, LMA included */
+	uint64_t cr0;	   /* guest CR0 */
+	uint64_t cr3;	   /* guest CR3 (never holds the NOFLUSH bit) */
+	uint64_t cr4;	   /* guest CR4 */
+	uint64_t efer;	   /* guest IA32_EFER, LMA included */
 	uint64_t pdpte[4]; /* PAE PDPTE registers; used only in PAE mode */
 };
 
@@ -91,8 +91,9 @@ enum smmu_paging_mode smmu_vcpu_paging_mode(const struct smmu_vcpu *vcpu);
 
 /* Result of a guest control-register or EFER write. */
 enum smmu_cr_result {
-	SMMU_CR_DONE,      /* register written; resume the guest */
-	SMMU_CR_INJECT_GP, /* the write faults: inject #GP(0), nothing changed */
+	SMMU_CR_DONE,	   /* register written; resume the guest */
+	SMMU_CR_INJECT_GP, /* the write faults: inject #GP(0), nothing changed
+			    */
 };
 
 /* Guest MOV to CR0. Checks PG/PE/long-mode activation, updates EFER.LMA,
@@ -106,13 +107,12 @@ enum smmu_cr_result smmu_vcpu_write_cr3(struct smmu_vcpu *vcpu, uint64_t val);
 enum smmu_cr_result smmu_vcpu_write_cr4(struct smmu_vcpu *vcpu, uint64_t val);
 /* Guest WRMSR to IA32_EFER. LMA is read-only and kept; LME cannot change
  * while paging is on. */
-enum smmu_cr_result smmu_vcpu_write_efer(struct smmu_vcpu *vcpu,
-					 uint64_t val);
+enum smmu_cr_result smmu_vcpu_write_efer(struct smmu_vcpu *vcpu, uint64_t val);
 
 /* Access flags for smmu_vcpu_translate(); W, U and I match the #PF error
  * code bits so that a hardware error code can be passed through. */
 #define SMMU_ACCESS_WRITE ((uint32_t)PFERR_W) /* data write */
-#define SMMU_ACCESS_USER ((uint32_t)PFERR_U)  /* CPL=3 (explicit) access */
+#define SMMU_ACCESS_USER  ((uint32_t)PFERR_U) /* CPL=3 (explicit) access */
 #define SMMU_ACCESS_FETCH ((uint32_t)PFERR_I) /* instruction fetch */
 /* Implicit supervisor access (GDT/IDT/TSS...): supervisor even at CPL=3,
  * never exempted from SMAP by EFLAGS.AC (SDM 4.6). */
@@ -122,21 +122,21 @@ enum smmu_cr_result smmu_vcpu_write_efer(struct smmu_vcpu *vcpu,
 
 /* One guest memory access to translate. */
 struct smmu_access {
-	uint64_t la;    /* linear address */
+	uint64_t la;	/* linear address */
 	uint32_t flags; /* SMMU_ACCESS_* */
-	uint32_t pkru;  /* guest PKRU at the time of the access */
+	uint32_t pkru;	/* guest PKRU at the time of the access */
 };
 
 /* Outcome of a translation. */
 enum smmu_xlate_status {
-	SMMU_XLATE_OK,          /* translated: see gpa, page_size, rights */
-	SMMU_XLATE_PAGE_FAULT,  /* the guest takes #PF with pf_error, CR2 = la */
-	SMMU_XLATE_NONCANONICAL,/* not canonical: the guest takes #GP or #SS */
-	SMMU_XLATE_NOT_RAM,     /* a paging structure lies outside guest RAM
-				   (at not_ram_gpa); the host decides */
-	SMMU_XLATE_RETRY,       /* guest entries kept changing under the walk;
-				   re-enter the guest and let it retry */
-	SMMU_XLATE_EINVAL,      /* contradictory access flags */
+	SMMU_XLATE_OK,	       /* translated: see gpa, page_size, rights */
+	SMMU_XLATE_PAGE_FAULT, /* the guest takes #PF with pf_error, CR2 = la */
+	SMMU_XLATE_NONCANONICAL, /* not canonical: the guest takes #GP or #SS */
+	SMMU_XLATE_NOT_RAM,	 /* a paging structure lies outside guest RAM
+				    (at not_ram_gpa); the host decides */
+	SMMU_XLATE_RETRY,	 /* guest entries kept changing under the walk;
+				    re-enter the guest and let it retry */
+	SMMU_XLATE_EINVAL,	 /* contradictory access flags */
 };
 
 /* Effective access rights of a translation, accumulated over all levels. */
@@ -146,12 +146,12 @@ enum smmu_xlate_status {
 
 /* A completed translation or the fault it raised. */
 struct smmu_translation {
-	uint64_t gpa;         /* guest-physical address of `la` (OK) */
+	uint64_t gpa;	      /* guest-physical address of `la` (OK) */
 	uint64_t page_size;   /* 4 KiB, 2 MiB, 4 MiB or 1 GiB (OK) */
 	uint32_t pf_error;    /* #PF error code, PFERR_* (PAGE_FAULT) */
-	uint8_t rights;       /* SMMU_RIGHT_* (OK) */
-	uint8_t pkey;         /* protection key of the leaf, 0 if PKE unused */
-	bool global;          /* leaf G=1 with CR4.PGE=1 (OK) */
+	uint8_t rights;	      /* SMMU_RIGHT_* (OK) */
+	uint8_t pkey;	      /* protection key of the leaf, 0 if PKE unused */
+	bool global;	      /* leaf G=1 with CR4.PGE=1 (OK) */
 	uint64_t not_ram_gpa; /* where the walk left guest RAM (NOT_RAM) */
 };
 
