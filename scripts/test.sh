@@ -1,0 +1,25 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The whole test suite from a clean state: set up, build with warnings as
+# errors (the hosted library, the freestanding archive, the tests), run
+# every test with Criterion's own output, and close with one summary line.
+set -eu
+cd "$(dirname "$0")/.."
+sh scripts/setup.sh
+
+rm -rf build-test
+meson setup build-test -Dwerror=true -Dfreestanding=true -Dtests=true >/dev/null
+ninja -C build-test
+
+status=0
+meson test -C build-test --verbose --print-errorlogs --num-processes 1 || status=$?
+sh scripts/check-install.sh build-test || status=1
+
+# Criterion prints one "Synthesis" line per test binary; add them up.
+log=build-test/meson-logs/testlog.txt
+passed=$(sed -n 's/.*Synthesis: Tested: [0-9]* | Passing: \([0-9]*\).*/\1/p' "$log" |
+	awk '{ s += $1 } END { print s + 0 }')
+failed=$(sed -n 's/.*Synthesis: .*Failing: \([0-9]*\) | Crashing: \([0-9]*\).*/\1 \2/p' "$log" |
+	awk '{ s += $1 + $2 } END { print s + 0 }')
+echo "criterion: $passed passed, $failed failed"
+exit $status
