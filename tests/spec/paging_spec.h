@@ -19,7 +19,7 @@
 /* Paging modes with the number of paging-structure levels on a path. */
 enum spec_mode {
 	SPEC_MODE_32BIT,  /* PDE, PTE (4-byte entries) */
-	SPEC_MODE_PAE,    /* PDPTE register, PDE, PTE */
+	SPEC_MODE_PAE,	  /* PDPTE register, PDE, PTE */
 	SPEC_MODE_4LEVEL, /* PML4E, PDPTE, PDE, PTE (IA-32e) */
 };
 
@@ -35,9 +35,9 @@ enum spec_op {
 /* Who makes the access (SDM 4.6: user-mode, explicit or implicit
  * supervisor-mode access). */
 enum spec_privilege {
-	SPEC_USER,       /* CPL = 3 */
+	SPEC_USER,	 /* CPL = 3 */
 	SPEC_SUPERVISOR, /* CPL < 3, explicit */
-	SPEC_IMPLICIT,   /* implicit supervisor-mode access, any CPL */
+	SPEC_IMPLICIT,	 /* implicit supervisor-mode access, any CPL */
 };
 
 /* The flags of one paging-structure entry, by name. Flags the entry's
@@ -69,13 +69,13 @@ struct spec_case {
 
 /* What the CPU does with it. */
 struct spec_outcome {
-	bool fault;        /* #PF; else translated */
+	bool fault;	   /* #PF; else translated */
 	uint32_t pf_error; /* PFERR_* (fault) */
 
 	/* Translated only: */
-	unsigned leaf;      /* index in entry[] of the entry that maps the page */
+	unsigned leaf; /* index in entry[] of the entry that maps the page */
 	uint64_t page_size; /* bytes */
-	uint8_t rights;     /* SMMU_RIGHT_* */
+	uint8_t rights;	    /* SMMU_RIGHT_* */
 	bool global;
 	uint8_t pkey;
 
