@@ -27,9 +27,11 @@ enum smmu_status smmu_vm_create(const struct smmu_vm_config *config,
 				const struct smmu_host_ops *ops, void *host,
 				struct smmu_vm **vm_out)
 {
-	if (!config || !ops || !vm_out)
+	if (!vm_out)
 		return SMMU_EINVAL;
 	*vm_out = 0;
+	if (!config || !ops)
+		return SMMU_EINVAL;
 	const char *err = config_error(config, ops);
 	if (err) {
 		if (ops->log)

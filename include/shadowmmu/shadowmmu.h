@@ -31,7 +31,7 @@ extern "C" {
 /* Status of lifecycle and configuration calls. */
 enum smmu_status {
 	SMMU_OK = 0,	  /* done */
-	SMMU_EINVAL = -1, /* invalid argument; the reason is logged */
+	SMMU_EINVAL = -1, /* invalid argument; logged when a host is known */
 	SMMU_ENOMEM = -2, /* the host's alloc() failed */
 	SMMU_EBUSY = -3,  /* object still in use (e.g. vm with vcpus) */
 };
@@ -109,8 +109,10 @@ enum smmu_cr_result smmu_vcpu_write_cr4(struct smmu_vcpu *vcpu, uint64_t val);
  * while paging is on. */
 enum smmu_cr_result smmu_vcpu_write_efer(struct smmu_vcpu *vcpu, uint64_t val);
 
-/* Access flags for smmu_vcpu_translate(); W, U and I match the #PF error
- * code bits so that a hardware error code can be passed through. */
+/* Access flags for smmu_vcpu_translate(). W, U and I have the values of
+ * the #PF error-code bits, so `error_code & (PFERR_W | PFERR_U | PFERR_I)`
+ * of a hardware #PF is a valid flags value; other error-code bits are
+ * rejected as unknown flags. */
 #define SMMU_ACCESS_WRITE ((uint32_t)PFERR_W) /* data write */
 #define SMMU_ACCESS_USER  ((uint32_t)PFERR_U) /* CPL=3 (explicit) access */
 #define SMMU_ACCESS_FETCH ((uint32_t)PFERR_I) /* instruction fetch */
