@@ -34,6 +34,9 @@ static int posix_cmpxchg_gpa(void *host, uint64_t gpa, unsigned size,
 	struct smmu_posix_host *h = host;
 	if ((size != 4 && size != 8) || (gpa & (size - 1)))
 		return SMMU_GPA_NOT_RAM;
+	if (h->cmpxchg_hook)
+		return h->cmpxchg_hook(h->hook_arg, gpa, size, old_val,
+				       new_val);
 	void *p = smmu_posix_ram_ptr(&h->ram, gpa, size);
 	if (!p)
 		return SMMU_GPA_NOT_RAM;

@@ -15,6 +15,12 @@ struct smmu_posix_host {
 	struct smmu_posix_ram ram;
 	bool verbose;	       /* print library log lines of every level */
 	unsigned long nr_logs; /* library log lines received */
+	/* Optional: performs the library's compare-exchanges on guest memory
+	 * (accessed/dirty flags) in place of the default, e.g. so that the
+	 * oracle can make the change and its record one step. */
+	int (*cmpxchg_hook)(void *arg, uint64_t gpa, unsigned size,
+			    uint64_t old_val, uint64_t new_val);
+	void *hook_arg;
 };
 
 extern const struct smmu_host_ops smmu_posix_host_ops;

@@ -68,8 +68,7 @@ bool sim_pool_alloc(struct sim_pool *pool, uint64_t *hpa, void **hva)
 	return true;
 }
 
-static bool pool_index(const struct sim_pool *pool, uint64_t hpa,
-		       uint32_t *idx)
+static bool pool_index(const struct sim_pool *pool, uint64_t hpa, uint32_t *idx)
 {
 	if (hpa < SIM_POOL_HPA_BASE)
 		return false;
@@ -128,8 +127,7 @@ enum sim_hpa_kind sim_hpa_classify(const struct sim_hpa_space *space,
 	return SIM_HPA_NONE;
 }
 
-void *sim_hpa_ptr(const struct sim_hpa_space *space, uint64_t hpa,
-		  uint64_t len)
+void *sim_hpa_ptr(const struct sim_hpa_space *space, uint64_t hpa, uint64_t len)
 {
 	uint32_t idx;
 	if ((hpa & (PAGE - 1)) + len > PAGE)

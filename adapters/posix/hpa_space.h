@@ -19,20 +19,20 @@
 #include "guest_ram.h"
 
 #define SIM_GUEST_HPA_BASE (UINT64_C(1) << 40) /* hpa of gpa 0 */
-#define SIM_POOL_HPA_BASE (UINT64_C(1) << 42)  /* hpa of pool page 0 */
+#define SIM_POOL_HPA_BASE  (UINT64_C(1) << 42) /* hpa of pool page 0 */
 /* Every byte of a freed pool page: a present entry with reserved bits set
  * that points nowhere. */
 #define SIM_POOL_POISON 0xa5
 
 struct sim_pool {
-	uint8_t *base;       /* host mapping of pool page 0 */
+	uint8_t *base;	     /* host mapping of pool page 0 */
 	uint32_t nr_pages;   /* pages mapped (the hard maximum) */
-	uint32_t limit;      /* pages that may be allocated at once */
+	uint32_t limit;	     /* pages that may be allocated at once */
 	uint32_t allocated;  /* pages allocated now */
 	uint32_t *free_list; /* stack of free page indexes */
 	uint32_t nr_free;
-	uint32_t *gen;  /* per page: bumped at every alloc and free */
-	uint8_t *live;  /* per page: 1 while allocated */
+	uint32_t *gen; /* per page: bumped at every alloc and free */
+	uint8_t *live; /* per page: 1 while allocated */
 	pthread_mutex_t lock;
 	/* statistics */
 	uint64_t allocs, frees, failures;
@@ -59,7 +59,7 @@ struct sim_hpa_space {
 
 /* What lies at an hpa. */
 enum sim_hpa_kind {
-	SIM_HPA_NONE,      /* nothing: not RAM, not pool */
+	SIM_HPA_NONE,	   /* nothing: not RAM, not pool */
 	SIM_HPA_GUEST_RAM, /* guest RAM (gpa = hpa - SIM_GUEST_HPA_BASE) */
 	SIM_HPA_POOL_LIVE, /* an allocated shadow page */
 	SIM_HPA_POOL_FREE, /* a pool page that is free (poisoned) */

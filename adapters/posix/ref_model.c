@@ -1,0 +1,689 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The architectural reference model; see ref_model.h for what it decides
+ * and why. Everything here is written from the SDM (vol. 3A 4.3-4.10)
+ * without looking at libshadowmmu's walker.
+ */
+#include "ref_model.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ref_memory.h"
+#include "ref_walk.h"
+#include "u64map.h"
+
+struct rvcpu {
+	struct smmu_paging_regs regs;
+	/* Invalidation epochs (SDM 4.10.4): non-global translations per
+	 * PCID and for all PCIDs, global ones, and per linear address. */
+	uint64_t inv_pcid[4096];
+	uint64_t inv_all_nonglobal;
+	uint64_t inv_global;
+	struct u64map inv_la;  /* (pcid, size, page) -> epoch */
+	struct u64map inv_gla; /* (size, page) -> epoch, global ones */
+	struct ref_root *roots;
+	unsigned nr_roots, cap_roots;
+};
+
+struct ref_model {
+	pthread_mutex_t lock;
+	struct ref_model_config cfg;
+	uint64_t epoch;
+	struct ref_memory mem;
+	struct rvcpu *vcpu;
+	struct ref_model_stats stats;
+};
+
+/* ---- invalidation bookkeeping ---- */
+
+static const struct {
+	uint64_t size;
+	unsigned code;
+} sizes[] = { { 1ull << 12, 0 },
+	      { 1ull << 21, 1 },
+	      { 1ull << 22, 2 },
+	      { 1ull << 30, 3 } };
+
+static unsigned size_code(uint64_t size)
+{
+	for (unsigned i = 0; i < 4; i++)
+		if (sizes[i].size == size)
+			return sizes[i].code;
+	abort();
+}
+
+static uint64_t la_key(uint16_t pcid, uint64_t la, uint64_t size)
+{
+	uint64_t page = (la & ((1ull << 57) - 1)) / size;
+	return page | ((uint64_t)size_code(size) << 45) |
+	       ((uint64_t)pcid << 47);
+}
+
+static void inv_la(struct ref_model *m, struct rvcpu *c, uint16_t pcid,
+		   uint64_t la, bool global_too)
+{
+	for (unsigned i = 0; i < 4; i++) {
+		*u64map_put(&c->inv_la, la_key(pcid, la, sizes[i].size), 0) =
+			m->epoch;
+		if (global_too)
+			*u64map_put(&c->inv_gla, la_key(0, la, sizes[i].size),
+				    0) = m->epoch;
+	}
+}
+
+static void inv_everything(struct ref_model *m, struct rvcpu *c)
+{
+	c->inv_all_nonglobal = m->epoch;
+	c->inv_global = m->epoch;
+}
+
+static uint64_t max2(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* Epoch after which a non-global translation of `size` for la in pcid
+ * may have been cached. */
+static uint64_t floor_nonglobal(const struct rvcpu *c, uint16_t pcid,
+				uint64_t la, uint64_t size)
+{
+	uint64_t t = max2(c->inv_pcid[pcid], c->inv_all_nonglobal);
+	const uint64_t *e = u64map_get(&c->inv_la, la_key(pcid, la, size));
+	return e ? max2(t, *e) : t;
+}
+
+static uint64_t floor_global(const struct rvcpu *c, uint64_t la, uint64_t size)
+{
+	const uint64_t *e = u64map_get(&c->inv_gla, la_key(0, la, size));
+	return e ? max2(c->inv_global, *e) : c->inv_global;
+}
+
+/* ---- roots ---- */
+
+static struct ref_root root_of(const struct smmu_paging_regs *r)
+{
+	struct ref_root x = {
+		.pcid = ref_pcid_of(r),
+		.mode = ref_mode_of(r),
+		.pse = r->cr4 & X86_CR4_PSE,
+		.pge = r->cr4 & X86_CR4_PGE,
+		.nxe = r->efer & X86_EFER_NXE,
+		.end = REF_FOREVER,
+	};
+	switch (x.mode) {
+	case RM_32:
+		x.table = r->cr3 & 0xfffff000ull;
+		break;
+	case RM_PAE:
+		memcpy(x.pdpte, r->pdpte, sizeof(x.pdpte));
+		break;
+	case RM_4L:
+	case RM_5L:
+		x.table = r->cr3 & X86_BITS(51, 12);
+		break;
+	case RM_OFF:
+		break;
+	}
+	return x;
+}
+
+static bool same_root(const struct ref_root *a, const struct ref_root *b)
+{
+	return a->pcid == b->pcid && a->mode == b->mode && a->pse == b->pse &&
+	       a->pge == b->pge && a->nxe == b->nxe && a->table == b->table &&
+	       !memcmp(a->pdpte, b->pdpte, sizeof(a->pdpte));
+}
+
+static struct ref_root *current_root(struct rvcpu *c)
+{
+	if (c->nr_roots && c->roots[c->nr_roots - 1].end == REF_FOREVER)
+		return &c->roots[c->nr_roots - 1];
+	return NULL;
+}
+
+static void update_root(struct ref_model *m, struct rvcpu *c)
+{
+	struct ref_root *cur = current_root(c);
+	struct ref_root next = root_of(&c->regs);
+	if (cur && next.mode != RM_OFF && same_root(cur, &next))
+		return;
+	if (cur)
+		cur->end = m->epoch;
+	if (next.mode == RM_OFF)
+		return;
+	if (c->nr_roots == c->cap_roots) {
+		c->cap_roots = c->cap_roots ? 2 * c->cap_roots : 8;
+		c->roots = realloc(c->roots, c->cap_roots * sizeof(*c->roots));
+		if (!c->roots)
+			abort();
+	}
+	c->roots[c->nr_roots++] = next;
+}
+
+/* Drop roots that can no longer yield anything: ended before every
+ * invalidation that covers them. Keeps the history short in long runs. */
+static void prune_roots(struct rvcpu *c)
+{
+	unsigned j = 0;
+	for (unsigned i = 0; i < c->nr_roots; i++) {
+		struct ref_root *r = &c->roots[i];
+		uint64_t dead_at = c->inv_global;
+		uint64_t ng = max2(c->inv_pcid[r->pcid], c->inv_all_nonglobal);
+		if (ng < dead_at)
+			dead_at = ng;
+		if (r->end != REF_FOREVER && r->end <= dead_at)
+			continue;
+		c->roots[j++] = *r;
+	}
+	c->nr_roots = j;
+}
+
+/* ---- public entry points ---- */
+
+struct ref_model *ref_model_create(const struct ref_model_config *config)
+{
+	struct ref_model *m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	m->cfg = *config;
+	m->epoch = 1;
+	pthread_mutex_init(&m->lock, NULL);
+	ref_memory_init(&m->mem, config->ram);
+	m->vcpu = calloc(config->nr_vcpus, sizeof(*m->vcpu));
+	if (!m->vcpu) {
+		free(m);
+		return NULL;
+	}
+	for (unsigned i = 0; i < config->nr_vcpus; i++) {
+		u64map_init(&m->vcpu[i].inv_la);
+		u64map_init(&m->vcpu[i].inv_gla);
+	}
+	return m;
+}
+
+void ref_model_destroy(struct ref_model *m)
+{
+	if (!m)
+		return;
+	for (unsigned i = 0; i < m->cfg.nr_vcpus; i++) {
+		u64map_fini(&m->vcpu[i].inv_la);
+		u64map_fini(&m->vcpu[i].inv_gla);
+		free(m->vcpu[i].roots);
+	}
+	ref_memory_fini(&m->mem);
+	free(m->vcpu);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+}
+
+void ref_model_regs(struct ref_model *m, unsigned v, enum ref_reg_event event,
+		    uint64_t operand, const struct smmu_paging_regs *regs)
+{
+	pthread_mutex_lock(&m->lock);
+	struct rvcpu *c = &m->vcpu[v];
+	struct smmu_paging_regs old = c->regs;
+	uint64_t d0 = old.cr0 ^ regs->cr0, d4 = old.cr4 ^ regs->cr4;
+	m->epoch++;
+
+	switch (event) {
+	case REF_SET:
+		inv_everything(m, c);
+		break;
+	case REF_MOV_CR0:
+		/* Clearing PG invalidates everything (SDM 4.10.4.1). */
+		if ((d0 & X86_CR0_PG) && !(regs->cr0 & X86_CR0_PG))
+			inv_everything(m, c);
+		break;
+	case REF_MOV_CR3:
+		/* Without PCIDs: PCID 000H, globals kept. With PCIDs: the
+		 * new PCID unless bit 63 asked not to. */
+		if (!(regs->cr4 & X86_CR4_PCIDE))
+			c->inv_pcid[0] = m->epoch;
+		else if (!(operand & X86_CR3_NOFLUSH))
+			c->inv_pcid[ref_pcid_of(regs)] = m->epoch;
+		break;
+	case REF_MOV_CR4:
+		if ((d4 & X86_CR4_PGE) ||
+		    ((d4 & X86_CR4_PCIDE) && !(regs->cr4 & X86_CR4_PCIDE)))
+			inv_everything(m, c);
+		else if ((d4 & X86_CR4_PAE) ||
+			 ((d4 & X86_CR4_SMEP) && (regs->cr4 & X86_CR4_SMEP)))
+			/* "all ... for the current PCID"; globals are kept,
+			 * the permissive reading. */
+			c->inv_pcid[ref_pcid_of(&old)] = m->epoch;
+		break;
+	case REF_WRMSR_EFER:
+		/* Not an SDM invalidation: the model's one deliberate
+		 * strictness (see ref_model.h). */
+		if ((old.efer ^ regs->efer) & X86_EFER_NXE)
+			inv_everything(m, c);
+		break;
+	}
+	c->regs = *regs;
+	update_root(m, c);
+	prune_roots(c);
+	pthread_mutex_unlock(&m->lock);
+}
+
+void ref_model_invlpg(struct ref_model *m, unsigned v, uint64_t la)
+{
+	pthread_mutex_lock(&m->lock);
+	m->epoch++;
+	struct rvcpu *c = &m->vcpu[v];
+	inv_la(m, c, ref_pcid_of(&c->regs), la, true);
+	pthread_mutex_unlock(&m->lock);
+}
+
+void ref_model_invpcid(struct ref_model *m, unsigned v, unsigned type,
+		       uint16_t pcid, uint64_t la)
+{
+	pthread_mutex_lock(&m->lock);
+	m->epoch++;
+	struct rvcpu *c = &m->vcpu[v];
+	switch (type) {
+	case 0: /* individual address, globals kept */
+		inv_la(m, c, pcid & 0xfff, la, false);
+		break;
+	case 1: /* single context, globals kept */
+		c->inv_pcid[pcid & 0xfff] = m->epoch;
+		break;
+	case 2: /* all contexts, globals too */
+		inv_everything(m, c);
+		break;
+	case 3: /* all contexts, globals kept */
+		c->inv_all_nonglobal = m->epoch;
+		break;
+	}
+	prune_roots(c);
+	pthread_mutex_unlock(&m->lock);
+}
+
+void ref_model_flush_all(struct ref_model *m, unsigned v)
+{
+	ref_model_invpcid(m, v, 2, 0, 0);
+}
+
+/* ---- checking an access ---- */
+
+struct match {
+	const struct smmu_paging_regs *regs;
+	const struct smmu_access *acc;
+	const struct ref_outcome *got;
+	struct rvcpu *c;
+	uint16_t pcid;
+	const struct ref_root *root;
+	bool want_global;    /* walking for global translations */
+	bool current;	     /* this is the current walk */
+	struct ref_cand now; /* the current walk's result */
+	bool have_now;
+	bool ok;
+	uint64_t considered;
+};
+
+static bool translates_to(const struct ref_cand *c, uint64_t la, uint64_t gpa)
+{
+	return c->base + (la & (c->size - 1)) == gpa;
+}
+
+/* Whether a cached (not current) candidate was still valid. */
+static bool cached_valid(const struct match *x, const struct ref_cand *c)
+{
+	uint64_t la = x->acc->la;
+	if (!c->accessed)
+		return false; /* never walked: the CPU sets A as it walks */
+	if (x->want_global) {
+		if (!c->global)
+			return false;
+		uint64_t t = floor_global(x->c, la, c->size);
+		return c->min_end > t && x->root->end > t;
+	}
+	uint64_t t = floor_nonglobal(x->c, x->pcid, la, c->size);
+	return c->min_end > t && x->root->end > t;
+}
+
+static bool visit_match(const struct ref_cand *c, void *arg)
+{
+	struct match *x = arg;
+	const struct ref_outcome *got = x->got;
+	bool current = x->current && c->min_end == REF_FOREVER;
+
+	x->considered++;
+	if (current && !x->have_now) {
+		x->now = *c;
+		x->have_now = true;
+	}
+	if (!current && c->fault) {
+		/* A walk through stale cached upper levels that reaches a
+		 * faulting entry: paging-structure caches are never global. */
+		if (x->want_global || !c->accessed)
+			return false;
+		uint64_t t = floor_nonglobal(x->c, x->pcid, x->acc->la,
+					     X86_PAGE_SIZE);
+		if (c->min_end <= t || x->root->end <= t)
+			return false;
+	} else if (!current && !cached_valid(x, c)) {
+		return false;
+	}
+	if (c->fault) {
+		uint32_t err = c->fault_bits | ref_access_bits(x->regs, x->acc);
+		x->ok = got->fault && got->pf_error == err;
+		return x->ok;
+	}
+	uint32_t err = ref_rights_error(x->regs, c, x->acc);
+	if (got->fault) {
+		x->ok = err && got->pf_error == err;
+		return x->ok;
+	}
+	if (err || !translates_to(c, x->acc->la, got->gpa))
+		return false;
+	/* A and D: the current walk must have left them set; a cached
+	 * translation carries them from when it was cached. A write through
+	 * a cached clean translation makes the CPU walk memory again. */
+	bool write = x->acc->flags & SMMU_ACCESS_WRITE;
+	if (current) {
+		if (!c->accessed || (write && !c->dirty))
+			return false;
+	} else if (write && !c->dirty) {
+		return false;
+	}
+	x->ok = true;
+	return true;
+}
+
+static void run_walk(struct ref_model *m, struct match *x,
+		     const struct ref_root *r, bool current_only,
+		     uint64_t floor)
+{
+	struct ref_walk w = { .mem = &m->mem,
+			      .maxphyaddr = m->cfg.maxphyaddr,
+			      .gbpages = m->cfg.gbpages,
+			      .root = r,
+			      .la = x->acc->la,
+			      .floor = floor,
+			      .current_only = current_only,
+			      .visit = visit_match,
+			      .arg = x };
+	x->root = r;
+	ref_walk_run(&w);
+}
+
+static uint64_t la_of_mode(const struct smmu_paging_regs *r, uint64_t la)
+{
+	return ref_mode_of(r) >= RM_4L ? la : (la & 0xffffffffu);
+}
+
+static void describe(struct ref_verdict *v, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(v->why, sizeof(v->why), fmt, ap);
+	va_end(ap);
+}
+
+bool ref_model_check(struct ref_model *m, unsigned v,
+		     const struct smmu_access *access,
+		     const struct ref_outcome *got, struct ref_verdict *verdict)
+{
+	pthread_mutex_lock(&m->lock);
+	struct rvcpu *c = &m->vcpu[v];
+	struct smmu_access acc = *access;
+	acc.la = la_of_mode(&c->regs, acc.la);
+	struct match x = { .regs = &c->regs, .acc = &acc, .got = got, .c = c };
+	bool ok;
+
+	m->stats.checks++;
+	struct ref_root *cur = current_root(c);
+	if (!cur) {
+		/* Paging off: linear is physical, nothing can fault. */
+		ok = !got->fault && got->gpa == acc.la;
+		if (!ok)
+			describe(verdict,
+				 "paging off: la %#llx must reach gpa %#llx, "
+				 "got %s %#llx",
+				 (unsigned long long)acc.la,
+				 (unsigned long long)acc.la,
+				 got->fault ? "#PF" : "gpa",
+				 (unsigned long long)(got->fault ? got->pf_error
+								 : got->gpa));
+		pthread_mutex_unlock(&m->lock);
+		return ok;
+	}
+
+	x.pcid = cur->pcid;
+	x.current = true;
+	run_walk(m, &x, cur, true, 0);
+	if (!x.ok) {
+		/* Stale translations: this PCID's roots, then globals from
+		 * any root. */
+		x.current = false;
+		uint64_t floor =
+			max2(c->inv_pcid[x.pcid], c->inv_all_nonglobal);
+		for (unsigned i = 0; i < c->nr_roots && !x.ok; i++)
+			if (c->roots[i].pcid == x.pcid)
+				run_walk(m, &x, &c->roots[i], false, floor);
+		x.want_global = true;
+		for (unsigned i = 0; i < c->nr_roots && !x.ok; i++)
+			if (c->roots[i].pge)
+				run_walk(m, &x, &c->roots[i], false,
+					 c->inv_global);
+		if (x.ok)
+			m->stats.stale_allowed++;
+	}
+	m->stats.candidates += x.considered;
+	ok = x.ok;
+	if (!ok) {
+		char now[128];
+		if (!x.have_now)
+			snprintf(now, sizeof(now), "no translation");
+		else if (x.now.fault)
+			snprintf(now, sizeof(now), "#PF %#x",
+				 x.now.fault_bits |
+					 ref_access_bits(&c->regs, &acc));
+		else
+			snprintf(now, sizeof(now),
+				 "gpa %#llx rights %c%c%c A=%d D=%d, "
+				 "rights error %#x",
+				 (unsigned long long)(x.now.base +
+						      (acc.la &
+						       (x.now.size - 1))),
+				 x.now.rights & SMMU_RIGHT_W ? 'W' : '-',
+				 x.now.rights & SMMU_RIGHT_U ? 'U' : '-',
+				 x.now.rights & SMMU_RIGHT_X ? 'X' : '-',
+				 x.now.accessed, x.now.dirty,
+				 ref_rights_error(&c->regs, &x.now, &acc));
+		describe(verdict,
+			 "vcpu %u la %#llx flags %#x: got %s %#llx; guest "
+			 "tables now say: %s; no cached translation allows it",
+			 v, (unsigned long long)acc.la, acc.flags,
+			 got->fault ? "#PF" : "gpa",
+			 (unsigned long long)(got->fault ? got->pf_error
+							 : got->gpa),
+			 now);
+	}
+	if (got->fault) {
+		/* A #PF invalidates la's translations of the current PCID
+		 * (SDM 4.10.4.1); whether global ones go too is not said, so
+		 * the model keeps allowing them. */
+		m->epoch++;
+		inv_la(m, c, x.pcid, acc.la, false);
+	}
+	pthread_mutex_unlock(&m->lock);
+	return ok;
+}
+
+/* ---- memory writes ---- */
+
+struct on_path {
+	uint64_t gpa;
+	bool found, leaf;
+};
+
+static bool visit_on_path(const struct ref_cand *c, void *arg)
+{
+	struct on_path *p = arg;
+	if (c->fault)
+		return false;
+	for (int i = 0; i < c->nr_slots; i++) {
+		if (c->slot[i] == p->gpa) {
+			p->found = true;
+			p->leaf |= i == c->nr_slots - 1;
+		}
+	}
+	return p->found && p->leaf;
+}
+
+/* Is `gpa` an entry on some walk vCPU v could be making for `la`? */
+static void find_on_path(struct ref_model *m, struct rvcpu *c, uint64_t la,
+			 struct on_path *p)
+{
+	for (unsigned i = 0; i < c->nr_roots; i++) {
+		struct ref_walk w = { .mem = &m->mem,
+				      .maxphyaddr = m->cfg.maxphyaddr,
+				      .gbpages = m->cfg.gbpages,
+				      .root = &c->roots[i],
+				      .la = la,
+				      .floor = 0,
+				      .visit = visit_on_path,
+				      .arg = p };
+		ref_walk_run(&w);
+		if (p->found && p->leaf)
+			return;
+	}
+}
+
+/* May the MMU have changed `old` to `new_val` at gpa while handling
+ * `inflight`? Only accessed/dirty flags, set by a walk of that access. */
+static bool mmu_change_allowed(struct ref_model *m, unsigned v, uint64_t gpa,
+			       uint64_t old, uint64_t new_val,
+			       const struct smmu_access *inflight,
+			       struct ref_verdict *verdict)
+{
+	uint64_t changed = old ^ new_val;
+	uint64_t set = changed & new_val;
+	if (changed & ~(X86_PTE_A | X86_PTE_D)) {
+		describe(verdict,
+			 "MMU changed guest memory at %#llx beyond A/D: %#llx "
+			 "-> %#llx",
+			 (unsigned long long)gpa, (unsigned long long)old,
+			 (unsigned long long)new_val);
+		return false;
+	}
+	if (changed != set) {
+		describe(verdict, "MMU cleared A/D at %#llx",
+			 (unsigned long long)gpa);
+		return false;
+	}
+	if (!set)
+		return true;
+	struct on_path p = { .gpa = gpa };
+	struct rvcpu *c = &m->vcpu[v];
+	if (inflight)
+		find_on_path(m, c, la_of_mode(&c->regs, inflight->la), &p);
+	if (!p.found) {
+		describe(verdict,
+			 "vcpu %u: MMU set A/D at %#llx, which no walk of the "
+			 "access in flight uses",
+			 v, (unsigned long long)gpa);
+		return false;
+	}
+	if ((set & X86_PTE_D) &&
+	    !(p.leaf && (inflight->flags & SMMU_ACCESS_WRITE))) {
+		describe(verdict,
+			 "vcpu %u: MMU set D at %#llx without a write through "
+			 "that leaf",
+			 v, (unsigned long long)gpa);
+		return false;
+	}
+	return true;
+}
+
+bool ref_model_store(struct ref_model *m, uint64_t gpa, uint64_t val)
+{
+	uint64_t *p = smmu_posix_ram_ptr(m->cfg.ram, gpa, 8);
+	if (!p || (gpa & 7))
+		return false;
+	pthread_mutex_lock(&m->lock);
+	uint64_t old = __atomic_exchange_n(p, val, __ATOMIC_SEQ_CST);
+	m->epoch++;
+	ref_memory_record(&m->mem, gpa, 8, old, m->epoch);
+	pthread_mutex_unlock(&m->lock);
+	return true;
+}
+
+int ref_model_cmpxchg(struct ref_model *m, unsigned v, uint64_t gpa,
+		      unsigned size, uint64_t old, uint64_t new_val,
+		      const struct smmu_access *inflight,
+		      struct ref_verdict *verdict, bool *allowed)
+{
+	void *p = smmu_posix_ram_ptr(m->cfg.ram, gpa, size);
+	*allowed = true;
+	if (!p || (size != 4 && size != 8) || (gpa & (size - 1)))
+		return SMMU_GPA_NOT_RAM;
+	pthread_mutex_lock(&m->lock);
+	bool done;
+	if (size == 8) {
+		uint64_t expected = old;
+		done = __atomic_compare_exchange_n(
+			(uint64_t *)p, &expected, new_val, false,
+			__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	} else {
+		uint32_t expected = (uint32_t)old;
+		done = __atomic_compare_exchange_n(
+			(uint32_t *)p, &expected, (uint32_t)new_val, false,
+			__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	}
+	if (done) {
+		*allowed = mmu_change_allowed(m, v, gpa, old, new_val, inflight,
+					      verdict);
+		m->epoch++;
+		ref_memory_record(&m->mem, gpa, size, old, m->epoch);
+	}
+	pthread_mutex_unlock(&m->lock);
+	return done ? SMMU_GPA_OK : SMMU_GPA_CHANGED;
+}
+
+struct ref_outcome ref_model_expect_now(struct ref_model *m, unsigned v,
+					const struct smmu_access *access)
+{
+	pthread_mutex_lock(&m->lock);
+	struct rvcpu *c = &m->vcpu[v];
+	struct smmu_access acc = *access;
+	acc.la = la_of_mode(&c->regs, acc.la);
+	struct ref_outcome none = { .fault = true };
+	struct match x = { .regs = &c->regs,
+			   .acc = &acc,
+			   .got = &none,
+			   .c = c,
+			   .current = true };
+	struct ref_outcome out = { .gpa = acc.la };
+	struct ref_root *cur = current_root(c);
+	if (cur) {
+		run_walk(m, &x, cur, true, 0);
+		if (!x.have_now) {
+			out.fault = true;
+		} else if (x.now.fault) {
+			out.fault = true;
+			out.pf_error = x.now.fault_bits |
+				       ref_access_bits(&c->regs, &acc);
+		} else {
+			out.pf_error = ref_rights_error(&c->regs, &x.now, &acc);
+			out.fault = out.pf_error != 0;
+			out.gpa = x.now.base + (acc.la & (x.now.size - 1));
+		}
+	}
+	pthread_mutex_unlock(&m->lock);
+	return out;
+}
+
+void ref_model_get_stats(struct ref_model *m, struct ref_model_stats *out)
+{
+	pthread_mutex_lock(&m->lock);
+	*out = m->stats;
+	out->history_slots = m->mem.nr_hists;
+	out->history_values = m->mem.nr_values;
+	pthread_mutex_unlock(&m->lock);
+}

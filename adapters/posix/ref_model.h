@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The architectural reference model: for every access a vCPU makes, what
+ * a real CPU running the guest natively may return (Intel SDM vol. 3A,
+ * 4.10: TLBs and paging-structure caches).
+ *
+ * A native CPU may return the translation of a walk of the guest tables as
+ * they are now, or any translation it could have cached since the guest
+ * last invalidated it: a walk from any root the guest loaded with that
+ * PCID, through any value each paging entry held, as long as that value
+ * was still there after the invalidation. The model keeps exactly that:
+ * the history of every guest memory slot that changed, the roots each PCID
+ * used, and per PCID / linear address / global the epoch of the last
+ * invalidation. It is deliberately a little more permissive than the SDM
+ * (it ignores in which order cached levels were filled), never stricter,
+ * with one documented exception: a change of EFER.NXE counts as a full
+ * flush.
+ *
+ * It has its own small guest walker and rights check, written separately
+ * from libshadowmmu's, and shares no code with it.
+ */
+#ifndef SMMU_POSIX_REF_MODEL_H
+#define SMMU_POSIX_REF_MODEL_H
+
+#include <shadowmmu/shadowmmu.h>
+
+#include "guest_ram.h"
+
+struct ref_model;
+
+struct ref_model_config {
+	const struct smmu_posix_ram *ram;
+	unsigned nr_vcpus;
+	uint8_t maxphyaddr;
+	bool gbpages;
+};
+
+/* What the guest observed for one access. */
+struct ref_outcome {
+	bool fault;	   /* the guest took #PF */
+	uint32_t pf_error; /* its error code */
+	uint64_t gpa;	   /* else: the guest-physical address accessed */
+};
+
+/* Room for one explanation of a violation. */
+struct ref_verdict {
+	char why[512];
+};
+
+struct ref_model *ref_model_create(const struct ref_model_config *config);
+void ref_model_destroy(struct ref_model *m);
+
+/* vCPU `v` now has these registers, as the result of `event` (what the
+ * guest executed; `operand` is the value it wrote, e.g. CR3 with the
+ * NOFLUSH bit). The model derives the invalidations the SDM attaches to
+ * the event (4.10.4.1). REF_SET is a reset/restore: everything flushed. */
+enum ref_reg_event {
+	REF_SET,
+	REF_MOV_CR0,
+	REF_MOV_CR3,
+	REF_MOV_CR4,
+	REF_WRMSR_EFER,
+};
+void ref_model_regs(struct ref_model *m, unsigned v, enum ref_reg_event event,
+		    uint64_t operand, const struct smmu_paging_regs *regs);
+
+/* Guest invalidation instructions on vCPU v. */
+void ref_model_invlpg(struct ref_model *m, unsigned v, uint64_t la);
+void ref_model_invpcid(struct ref_model *m, unsigned v, unsigned type,
+		       uint16_t pcid, uint64_t la);
+/* A paravirtual "flush my TLB" request: everything, globals included. */
+void ref_model_flush_all(struct ref_model *m, unsigned v);
+
+/* Guest memory changes during a run go through the model, so that the
+ * change and its record in the history are one step for every check.
+ * A guest's 8-byte store to gpa (aligned; false if not RAM). */
+bool ref_model_store(struct ref_model *m, uint64_t gpa, uint64_t val);
+/* The MMU under test sets accessed/dirty flags while handling vCPU v's
+ * in-flight access `inflight` (NULL if none): compare-exchange of 4 or 8
+ * bytes. Returns SMMU_GPA_OK, _CHANGED or _NOT_RAM; *allowed is false
+ * (with a verdict) when the change is one the MMU had no right to make. */
+int ref_model_cmpxchg(struct ref_model *m, unsigned v, uint64_t gpa,
+		      unsigned size, uint64_t old, uint64_t new_val,
+		      const struct smmu_access *inflight,
+		      struct ref_verdict *verdict, bool *allowed);
+
+/* Check what vCPU v observed for `access` (canonical la). If the guest
+ * took a #PF, the model applies the invalidation a page fault implies
+ * (SDM 4.10.4.2). Returns false with an explanation on a violation. */
+bool ref_model_check(struct ref_model *m, unsigned v,
+		     const struct smmu_access *access,
+		     const struct ref_outcome *got,
+		     struct ref_verdict *verdict);
+
+/* What the current guest tables say for `access` on vCPU v (no stale
+ * entries): for tools and tests. */
+struct ref_outcome ref_model_expect_now(struct ref_model *m, unsigned v,
+					const struct smmu_access *access);
+
+struct ref_model_stats {
+	uint64_t checks, stale_allowed, history_slots, history_values;
+	uint64_t candidates; /* cached translations considered */
+};
+void ref_model_get_stats(struct ref_model *m, struct ref_model_stats *out);
+
+#endif

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Simulated physical CPUs: one thread each, with an interrupt flag, an IPI
+ * mailbox polled at simulated instruction boundaries, and a hardware TLB.
+ *
+ * IPIs behave like the real thing in the one way that matters to the seed
+ * bugs (shared/seeds 003): a CPU with interrupts disabled does not take
+ * them, so a sender that waits for acknowledgement also waits for the
+ * target's interrupts-disabled section to end. An *assisted* flush (an L0
+ * hypervisor's flush hypercall) does not interrupt the targets at all: it
+ * acts on their TLBs immediately, whatever they are doing.
+ *
+ * RCU is liburcu's QSBR flavour: a simulated CPU is a thread that runs
+ * guest code between VM exits, so "between two instruction boundaries"
+ * is a natural read-side critical section and each boundary a natural
+ * quiescent state; QSBR makes read-side sections free, which matters
+ * because the hardware walker runs in one on every simulated access.
+ */
+#ifndef SMMU_POSIX_SIM_CPU_H
+#define SMMU_POSIX_SIM_CPU_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hw_mmu.h"
+
+#define SIM_MAX_CPUS 64
+
+struct sim_cpu;
+/* Work delivered to a CPU by IPI or assisted flush. */
+typedef void (*sim_cpu_fn)(struct sim_cpu *cpu, void *arg);
+
+struct sim_ipi_msg;
+
+struct sim_cpu_stats {
+	uint64_t ipis_sent, ipis_received; /* interrupts, not requests */
+	uint64_t ipis_delayed; /* delivered late: interrupts were off */
+	uint64_t assisted_sent, assisted_received;
+	uint64_t boundaries; /* instruction boundaries passed */
+};
+
+struct sim_cpu {
+	unsigned id;
+	struct hw_tlb *tlb;
+	pthread_mutex_t lock;	     /* protects the mailbox */
+	struct sim_ipi_msg *mailbox; /* pending IPIs, oldest first */
+	bool irq_disabled;	     /* written only by the CPU's thread */
+	void *user;		     /* the caller's per-CPU data */
+	struct sim_cpu_stats stats;
+};
+
+struct sim_cpus {
+	unsigned nr;
+	struct sim_cpu cpu[SIM_MAX_CPUS];
+};
+
+/* `nr` CPUs (1..SIM_MAX_CPUS), each with a TLB made from `tlb`. */
+int sim_cpus_init(struct sim_cpus *cpus, unsigned nr,
+		  const struct hw_tlb_config *tlb);
+void sim_cpus_fini(struct sim_cpus *cpus);
+
+/* Run body(cpu, arg) on one thread per CPU, each registered with RCU;
+ * returns when all bodies have returned and their IPIs are drained. */
+void sim_cpus_run(struct sim_cpus *cpus, sim_cpu_fn body, void *arg);
+
+/* The CPU the calling thread simulates; NULL outside sim_cpus_run. */
+struct sim_cpu *sim_cpu_self(void);
+
+/* An instruction boundary: run pending IPIs (unless interrupts are off)
+ * and report an RCU quiescent state. Called by the CPU's own thread. */
+void sim_cpu_boundary(struct sim_cpu *cpu);
+
+/* CLI / STI. Enabling runs IPIs that arrived meanwhile. */
+void sim_cpu_irq_disable(struct sim_cpu *cpu);
+void sim_cpu_irq_enable(struct sim_cpu *cpu);
+
+/* Send an IPI running fn(target, arg) on every CPU in `targets` (a bit
+ * per CPU id; the sender's own bit is ignored) at its next boundary with
+ * interrupts enabled. With `wait`, return only after every target ran it;
+ * the sender keeps passing boundaries meanwhile, so two CPUs waiting on
+ * each other make progress. Waiting with interrupts disabled is a
+ * programming error (it deadlocks on real hardware) and aborts. */
+void sim_ipi(struct sim_cpu *self, uint64_t targets, sim_cpu_fn fn, void *arg,
+	     bool wait);
+
+/* Assisted remote operation: run fn(target, arg) for every target now,
+ * from the calling thread, without interrupting the targets. fn may only
+ * touch target state that is safe to touch concurrently (its TLB). */
+void sim_assisted(struct sim_cpu *self, uint64_t targets, sim_cpu_fn fn,
+		  void *arg);
+
+#endif

@@ -1,0 +1,525 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * smmu-sim: run a random guest workload (workload.h) on the simulated
+ * machine (sim.h) with the naive shadow MMU, check every access against
+ * the architectural reference model, and report what the oracle found.
+ *
+ * The last line of the output is always
+ *     ops=<n> accesses=<n> violations=<n>
+ * and the exit status is 0 without violations, 1 with, 2 on usage or
+ * setup errors.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "naive_shadow.h"
+#include "sim.h"
+#include "workload.h"
+
+#define EXIT_VIOLATIONS 1
+#define EXIT_USAGE	2
+
+struct options {
+	struct workload_config wc;
+	uint32_t pool_pages;
+	unsigned tlb_capacity;
+	bool assisted;
+	uint32_t inject;
+	unsigned report;
+	bool quiet;
+};
+
+static const struct {
+	const char *name;
+	enum smmu_paging_mode mode;
+} mode_names[] = {
+	{ "32bit", SMMU_PAGING_32BIT },
+	{ "pae", SMMU_PAGING_PAE },
+	{ "4level", SMMU_PAGING_4LEVEL },
+	{ "5level", SMMU_PAGING_5LEVEL },
+};
+
+static const char *mode_name(enum smmu_paging_mode mode)
+{
+	for (unsigned i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]);
+	     i++)
+		if (mode_names[i].mode == mode)
+			return mode_names[i].name;
+	return "?";
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: smmu-sim [options]\n"
+		"\n"
+		"Runs a random guest workload on the simulated machine with "
+		"the "
+		"naive shadow\nMMU and checks every guest access against the "
+		"architectural reference model.\nThe last output line is "
+		"'ops=<n> accesses=<n> violations=<n>'; exit status 0\n"
+		"without violations, 1 with, 2 on usage or setup errors.\n"
+		"\n"
+		"workload:\n"
+		"  --vcpus N        vCPUs, one simulated CPU each, 1..%u "
+		"(default 2)\n"
+		"  --ops N          guest operations per vCPU (default 10000)\n"
+		"  --seed S         workload seed; same seed, same guest "
+		"(default 1)\n"
+		"  --mode M         guest paging: 32bit, pae, 4level, 5level "
+		"(default 4level)\n"
+		"  --spaces N       address spaces, 1..%u (default 4)\n"
+		"  --pages N        4 KiB user pages per space, 1..%u "
+		"(default 64)\n"
+		"  --flush-prob P   probability 0..1 that a page-table change "
+		"is followed by\n"
+		"                   the invalidation a careful guest does "
+		"(default 0.9)\n"
+		"  --recent PCT     %% of accesses aimed at recently changed "
+		"pages (default 30)\n"
+		"  --mix K=W,...    relative weights of operation kinds: "
+		"access, "
+		"store, pte\n"
+		"                   (page-table change), cr3, ctl (CR0/CR4 "
+		"toggles), flush;\n"
+		"                   unnamed kinds keep their default "
+		"(access=55,store=20,pte=12,\n"
+		"                   cr3=8,ctl=1,flush=4)\n"
+		"\n"
+		"guest features (PCID and PKE exist in 4level/5level only):\n"
+		"  --no-pcid        no CR4.PCIDE, NOFLUSH or INVPCID\n"
+		"  --no-global      no CR4.PGE or global pages\n"
+		"  --no-large       no 2 MiB / 4 MiB pages\n"
+		"  --nx, --no-nx    EFER.NXE and XD bits (default on)\n"
+		"  --smep           CR4.SMEP, toggled now and then\n"
+		"  --smap           CR4.SMAP, toggled; EFLAGS.AC on some "
+		"accesses\n"
+		"  --pke            CR4.PKE, keys on user pages, random PKRU\n"
+		"  --wp-toggle      CR0.WP flipped by MOV CR0\n"
+		"\n"
+		"machine:\n"
+		"  --pool-pages N   shadow-page budget of the VM (default "
+		"4096)\n"
+		"  --tlb-capacity N translations and paging-structure entries "
+		"each TLB keeps;\n"
+		"                   0 = never evict (default 0)\n"
+		"  --assisted       remote flushes by assisted flush instead "
+		"of IPIs\n"
+		"  --inject NAME    turn on a fault-injection knob of the MMU "
+		"(repeatable)\n"
+		"\n"
+		"output:\n"
+		"  --report N       violations printed in full (default 5)\n"
+		"  --quiet          only the final line (and errors)\n"
+		"  --help           this text\n"
+		"\n"
+		"fault-injection knobs (--inject):\n",
+		SIM_MAX_CPUS, WORKLOAD_MAX_SPACES, WORKLOAD_MAX_PAGES);
+	for (const struct sim_knob *k = naive_shadow_knobs; k->name; k++)
+		fprintf(out, "  %s\n      %s\n", k->name, k->help);
+}
+
+static bool parse_u64(const char *opt, const char *s, uint64_t max,
+		      uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (errno || end == s || *end || s[0] == '-' || v > max) {
+		fprintf(stderr,
+			"smmu-sim: %s wants a number up to %" PRIu64
+			", not '%s'\n",
+			opt, max, s);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+static bool parse_unsigned(const char *opt, const char *s, unsigned max,
+			   unsigned *out)
+{
+	uint64_t v;
+	if (!parse_u64(opt, s, max, &v))
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+/* "pte=40,flush=0": weights by kind name. */
+static bool parse_mix(const char *arg, unsigned *weight)
+{
+	char *copy = strdup(arg), *save = NULL;
+	bool ok = copy != NULL;
+	for (char *tok = copy ? strtok_r(copy, ",", &save) : NULL; ok && tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+		unsigned k = WL_NR_OPS;
+		if (eq) {
+			*eq = 0;
+			for (k = 0; k < WL_NR_OPS; k++)
+				if (!strcmp(tok, workload_op_names[k]))
+					break;
+		}
+		if (k == WL_NR_OPS) {
+			fprintf(stderr,
+				"smmu-sim: --mix wants KIND=WEIGHT with KIND "
+				"one of");
+			for (k = 0; k < WL_NR_OPS; k++)
+				fprintf(stderr, " %s", workload_op_names[k]);
+			fprintf(stderr, "\n");
+			ok = false;
+			break;
+		}
+		ok = parse_unsigned("--mix", eq + 1, 1000000, &weight[k]);
+	}
+	free(copy);
+	return ok;
+}
+
+static bool parse_knob(const char *name, uint32_t *inject)
+{
+	for (const struct sim_knob *k = naive_shadow_knobs; k->name; k++) {
+		if (!strcmp(k->name, name)) {
+			*inject |= k->bit;
+			return true;
+		}
+	}
+	fprintf(stderr, "smmu-sim: unknown knob '%s'; valid knobs:", name);
+	for (const struct sim_knob *k = naive_shadow_knobs; k->name; k++)
+		fprintf(stderr, " %s", k->name);
+	fprintf(stderr, "\n");
+	return false;
+}
+
+enum {
+	OPT_VCPUS = 256,
+	OPT_OPS,
+	OPT_SEED,
+	OPT_MODE,
+	OPT_SPACES,
+	OPT_PAGES,
+	OPT_FLUSH_PROB,
+	OPT_RECENT,
+	OPT_MIX,
+	OPT_NO_PCID,
+	OPT_NO_GLOBAL,
+	OPT_NO_LARGE,
+	OPT_NX,
+	OPT_NO_NX,
+	OPT_SMEP,
+	OPT_SMAP,
+	OPT_PKE,
+	OPT_WP_TOGGLE,
+	OPT_POOL_PAGES,
+	OPT_TLB_CAPACITY,
+	OPT_ASSISTED,
+	OPT_INJECT,
+	OPT_REPORT,
+	OPT_QUIET,
+	OPT_HELP,
+};
+
+static const struct option long_options[] = {
+	{ "vcpus", required_argument, NULL, OPT_VCPUS },
+	{ "ops", required_argument, NULL, OPT_OPS },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "spaces", required_argument, NULL, OPT_SPACES },
+	{ "pages", required_argument, NULL, OPT_PAGES },
+	{ "flush-prob", required_argument, NULL, OPT_FLUSH_PROB },
+	{ "recent", required_argument, NULL, OPT_RECENT },
+	{ "mix", required_argument, NULL, OPT_MIX },
+	{ "no-pcid", no_argument, NULL, OPT_NO_PCID },
+	{ "no-global", no_argument, NULL, OPT_NO_GLOBAL },
+	{ "no-large", no_argument, NULL, OPT_NO_LARGE },
+	{ "nx", no_argument, NULL, OPT_NX },
+	{ "no-nx", no_argument, NULL, OPT_NO_NX },
+	{ "smep", no_argument, NULL, OPT_SMEP },
+	{ "smap", no_argument, NULL, OPT_SMAP },
+	{ "pke", no_argument, NULL, OPT_PKE },
+	{ "wp-toggle", no_argument, NULL, OPT_WP_TOGGLE },
+	{ "pool-pages", required_argument, NULL, OPT_POOL_PAGES },
+	{ "tlb-capacity", required_argument, NULL, OPT_TLB_CAPACITY },
+	{ "assisted", no_argument, NULL, OPT_ASSISTED },
+	{ "inject", required_argument, NULL, OPT_INJECT },
+	{ "report", required_argument, NULL, OPT_REPORT },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static bool parse_mode(const char *s, enum smmu_paging_mode *mode)
+{
+	for (unsigned i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]);
+	     i++) {
+		if (!strcmp(mode_names[i].name, s)) {
+			*mode = mode_names[i].mode;
+			return true;
+		}
+	}
+	fprintf(stderr,
+		"smmu-sim: --mode wants 32bit, pae, 4level or 5level, not "
+		"'%s'\n",
+		s);
+	return false;
+}
+
+static bool parse_prob(const char *s, double *p)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= 0.0 && v <= 1.0)) {
+		fprintf(stderr,
+			"smmu-sim: --flush-prob wants a probability 0..1, not "
+			"'%s'\n",
+			s);
+		return false;
+	}
+	*p = v;
+	return true;
+}
+
+/* Returns -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	struct workload_config *wc = &o->wc;
+	uint64_t u;
+	int c;
+
+	workload_config_default(wc);
+	wc->nr_vcpus = 2;
+	o->pool_pages = 4096;
+	o->report = 5;
+
+	while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+		bool ok = true;
+		switch (c) {
+		case OPT_VCPUS:
+			ok = parse_unsigned("--vcpus", optarg, SIM_MAX_CPUS,
+					    &wc->nr_vcpus);
+			break;
+		case OPT_OPS:
+			ok = parse_unsigned("--ops", optarg, UINT32_MAX,
+					    &wc->ops);
+			break;
+		case OPT_SEED:
+			ok = parse_u64("--seed", optarg, UINT64_MAX, &wc->seed);
+			break;
+		case OPT_MODE:
+			ok = parse_mode(optarg, &wc->mode);
+			break;
+		case OPT_SPACES:
+			ok = parse_unsigned("--spaces", optarg,
+					    WORKLOAD_MAX_SPACES,
+					    &wc->nr_spaces);
+			break;
+		case OPT_PAGES:
+			ok = parse_unsigned("--pages", optarg,
+					    WORKLOAD_MAX_PAGES,
+					    &wc->pages_per_space);
+			break;
+		case OPT_FLUSH_PROB:
+			ok = parse_prob(optarg, &wc->flush_prob);
+			break;
+		case OPT_RECENT:
+			ok = parse_unsigned("--recent", optarg, 100,
+					    &wc->recent_pct);
+			break;
+		case OPT_MIX:
+			ok = parse_mix(optarg, wc->weight);
+			break;
+		case OPT_NO_PCID:
+			wc->pcid = false;
+			break;
+		case OPT_NO_GLOBAL:
+			wc->global = false;
+			break;
+		case OPT_NO_LARGE:
+			wc->large = false;
+			break;
+		case OPT_NX:
+			wc->nx = true;
+			break;
+		case OPT_NO_NX:
+			wc->nx = false;
+			break;
+		case OPT_SMEP:
+			wc->smep = true;
+			break;
+		case OPT_SMAP:
+			wc->smap = true;
+			break;
+		case OPT_PKE:
+			wc->pke = true;
+			break;
+		case OPT_WP_TOGGLE:
+			wc->wp_toggle = true;
+			break;
+		case OPT_POOL_PAGES:
+			ok = parse_u64("--pool-pages", optarg, UINT32_MAX, &u);
+			o->pool_pages = (uint32_t)u;
+			break;
+		case OPT_TLB_CAPACITY:
+			ok = parse_unsigned("--tlb-capacity", optarg,
+					    UINT32_MAX, &o->tlb_capacity);
+			break;
+		case OPT_ASSISTED:
+			o->assisted = true;
+			break;
+		case OPT_INJECT:
+			ok = parse_knob(optarg, &o->inject);
+			break;
+		case OPT_REPORT:
+			ok = parse_unsigned("--report", optarg, UINT32_MAX,
+					    &o->report);
+			break;
+		case OPT_QUIET:
+			o->quiet = true;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		if (!ok)
+			return EXIT_USAGE;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "smmu-sim: unexpected argument '%s'\n",
+			argv[optind]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (wc->nr_vcpus < 1) {
+		fprintf(stderr, "smmu-sim: --vcpus wants 1..%u\n",
+			SIM_MAX_CPUS);
+		return EXIT_USAGE;
+	}
+	if (o->pool_pages < 1) {
+		fprintf(stderr, "smmu-sim: --pool-pages wants at least 1\n");
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+static void print_config(const struct options *o, uint64_t ram_size)
+{
+	const struct workload_config *wc = &o->wc;
+	printf("smmu-sim: mmu=%s mode=%s vcpus=%u ops/vcpu=%u seed=%" PRIu64
+	       " spaces=%u pages/space=%u flush-prob=%g\n",
+	       naive_shadow_ops.name, mode_name(wc->mode), wc->nr_vcpus,
+	       wc->ops, wc->seed, wc->nr_spaces, wc->pages_per_space,
+	       wc->flush_prob);
+	printf("  features:%s%s%s%s%s%s%s%s\n", wc->pcid ? " pcid" : "",
+	       wc->global ? " global" : "", wc->large ? " large" : "",
+	       wc->nx ? " nx" : "", wc->smep ? " smep" : "",
+	       wc->smap ? " smap" : "", wc->pke ? " pke" : "",
+	       wc->wp_toggle ? " wp-toggle" : "");
+	printf("  mix:");
+	for (unsigned k = 0; k < WL_NR_OPS; k++)
+		printf(" %s=%u", workload_op_names[k], wc->weight[k]);
+	printf(" recent=%u%%\n", wc->recent_pct);
+	printf("  machine: ram=%" PRIu64 " KiB pool-pages=%u "
+	       "tlb-capacity=%u remote=%s",
+	       ram_size >> 10, o->pool_pages, o->tlb_capacity,
+	       o->assisted ? "assisted" : "ipi");
+	if (o->inject) {
+		printf(" inject:");
+		for (const struct sim_knob *k = naive_shadow_knobs; k->name;
+		     k++)
+			if (o->inject & k->bit)
+				printf(" %s", k->name);
+	}
+	printf("\n");
+}
+
+static void print_stats(struct sim *s, const struct sim_totals *t)
+{
+	const struct sim_vcpu_stats *v = &t->sum;
+	printf("guest:  ops %" PRIu64 ", accesses %" PRIu64 ", stores %" PRIu64
+	       ", cr writes %" PRIu64 " (#GP %" PRIu64 ")\n"
+	       "        invalidations %" PRIu64 ", shootdowns %" PRIu64 "\n",
+	       v->ops, v->accesses, v->stores, v->cr_writes, v->gp,
+	       v->invalidations, v->shootdowns);
+	printf("exits:  #PF %" PRIu64 ": fixed %" PRIu64 ", injected %" PRIu64
+	       ", emulated %" PRIu64 "\n",
+	       v->exits_pf, v->fixed, v->injected, v->emulated);
+	printf("tlb:    lookups %" PRIu64 ", hits %" PRIu64 ", walks %" PRIu64
+	       ", faults %" PRIu64 ", invalidations %" PRIu64
+	       ", evictions %" PRIu64 "\n",
+	       t->tlb.lookups, t->tlb.hits, t->tlb.walks, t->tlb.faults,
+	       t->tlb.invalidations, t->tlb.evictions);
+	printf("oracle: checks %" PRIu64 ", stale allowed %" PRIu64
+	       ", candidates %" PRIu64 ", history %" PRIu64 " slots / %" PRIu64
+	       " values\n",
+	       t->model.checks, t->model.stale_allowed, t->model.candidates,
+	       t->model.history_slots, t->model.history_values);
+	if (s->cfg.mmu->print_stats)
+		s->cfg.mmu->print_stats(s, stdout);
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	int status = parse_args(argc, argv, &o);
+	if (status >= 0)
+		return status;
+
+	uint64_t ram_size = workload_ram_size(&o.wc);
+	if (!ram_size)
+		return EXIT_USAGE;
+
+	struct sim_config cfg = {
+		.nr_vcpus = o.wc.nr_vcpus,
+		.ram_size = ram_size,
+		.maxphyaddr = 40,
+		.gbpages = false,
+		.pool_pages = o.pool_pages,
+		.tlb = { .tlb_capacity = o.tlb_capacity,
+			 .psc_capacity = o.tlb_capacity,
+			 .seed = o.wc.seed },
+		.mmu = &naive_shadow_ops,
+		.inject = o.inject,
+		.assisted_flush = o.assisted,
+		.report_max = o.report,
+		.report = stdout,
+	};
+	struct sim *s = calloc(1, sizeof(*s));
+	if (!s) {
+		fprintf(stderr, "smmu-sim: out of memory\n");
+		return EXIT_USAGE;
+	}
+	if (sim_init(s, &cfg)) {
+		fprintf(stderr, "smmu-sim: cannot set up the simulation\n");
+		free(s);
+		return EXIT_USAGE;
+	}
+	if (workload_build(s, &o.wc)) {
+		sim_fini(s);
+		free(s);
+		return EXIT_USAGE;
+	}
+	if (!o.quiet)
+		print_config(&o, ram_size);
+	fflush(stdout);
+
+	sim_run(s);
+
+	struct sim_totals t;
+	sim_get_totals(s, &t);
+	if (!o.quiet)
+		print_stats(s, &t);
+	printf("ops=%" PRIu64 " accesses=%" PRIu64 " violations=%" PRIu64 "\n",
+	       t.ops, t.accesses, t.violations);
+	sim_fini(s);
+	free(s);
+	return t.violations ? EXIT_VIOLATIONS : 0;
+}

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The random workload: a small guest "operating system" built in guest RAM
+ * (several address spaces sharing a kernel half, a linear map of every
+ * page-table page, user and kernel data pages) and, for every vCPU, a
+ * random program that uses it and keeps changing its page tables the way a
+ * kernel does: stores through the linear map, followed — or, on purpose,
+ * not — by the invalidations a careful kernel would issue.
+ *
+ * The same configuration and seed always build the same guest and the same
+ * programs. workload.c describes the layout.
+ */
+#ifndef SMMU_POSIX_WORKLOAD_H
+#define SMMU_POSIX_WORKLOAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <shadowmmu/shadowmmu.h>
+
+struct sim;
+
+#define WORKLOAD_MAX_SPACES 16
+#define WORKLOAD_MAX_PAGES  4096 /* user pages per space */
+
+/* Kinds of operation a program is drawn from; each is one or a few guest
+ * ops (a page-table change is a store plus its invalidations). */
+enum workload_op {
+	WL_OP_ACCESS, /* read or fetch, user or supervisor */
+	WL_OP_STORE,  /* store to a data page */
+	WL_OP_PTE,    /* change a page-table entry (+ careful invalidation) */
+	WL_OP_CR3,    /* switch address space */
+	WL_OP_CTL,    /* toggle CR4.PGE/SMEP/SMAP or CR0.WP */
+	WL_OP_FLUSH,  /* an invalidation not tied to a change */
+	WL_NR_OPS,
+};
+
+/* Short names of enum workload_op ("access", "store", "pte", "cr3", "ctl",
+ * "flush"), for command lines. */
+extern const char *const workload_op_names[WL_NR_OPS];
+
+struct workload_config {
+	/* vCPUs to program; must equal the simulation's nr_vcpus. */
+	unsigned nr_vcpus;
+	/* Guest operations appended to each vCPU's program. */
+	unsigned ops;
+	/* Same seed, same guest memory and programs. */
+	uint64_t seed;
+	/* SMMU_PAGING_32BIT, _PAE, _4LEVEL or _5LEVEL. */
+	enum smmu_paging_mode mode;
+	/* CR4.PCIDE, one PCID per space, MOV CR3 with the NOFLUSH bit and
+	 * INVPCID. Ignored outside 4- and 5-level paging. */
+	bool pcid;
+	/* CR4.PGE, G on kernel leaves (and a few user ones), PGE toggles. */
+	bool global;
+	/* 2 MiB leaves (4 MiB with CR4.PSE in 32-bit paging) that the
+	 * guest also turns back into page tables and again. */
+	bool large;
+	/* EFER.NXE, and XD bits in 8-byte entries. */
+	bool nx;
+	/* CR4.SMEP / CR4.SMAP on at start, toggled now and then; with SMAP
+	 * some supervisor accesses carry EFLAGS.AC. */
+	bool smep, smap;
+	/* CR4.PKE, random keys on user leaves, random PKRU on some
+	 * accesses. Ignored outside 4- and 5-level paging. */
+	bool pke;
+	/* CR0.WP starts random and is flipped by MOV CR0 (else WP=1). */
+	bool wp_toggle;
+	/* Address spaces ("processes"), 1..WORKLOAD_MAX_SPACES. */
+	unsigned nr_spaces;
+	/* 4 KiB user pages mapped in each space, 1..WORKLOAD_MAX_PAGES. */
+	unsigned pages_per_space;
+	/* Probability, 0..1, that a page-table change is followed by the
+	 * invalidation a careful guest would do; the others are left stale
+	 * on purpose, and the oracle must accept their stale translations. */
+	double flush_prob;
+	/* Percentage of accesses and stores aimed at recently changed
+	 * pages, so that stale-translation paths are exercised. */
+	unsigned recent_pct;
+	/* Relative frequency of each enum workload_op; all zero selects
+	 * the defaults. */
+	unsigned weight[WL_NR_OPS];
+};
+
+/* Defaults: 1 vCPU, 4-level paging, every feature the mode supports but
+ * SMEP/SMAP/PKE/WP toggling, 4 spaces of 64 pages, flush_prob 0.9,
+ * recent_pct 30, weights access 55, store 20, pte 12, cr3 8, ctl 1,
+ * flush 4. */
+void workload_config_default(struct workload_config *wc);
+
+/* Guest RAM the workload needs (the simulation's ram_size), or 0 with a
+ * message on stderr when the configuration is invalid. */
+uint64_t workload_ram_size(const struct workload_config *wc);
+
+/* Build the guest in s->host.ram (after sim_init, before sim_run), set
+ * every vCPU's initial registers and append its program. 0, or -1 with a
+ * message on stderr when the configuration is invalid or does not fit. */
+int workload_build(struct sim *s, const struct workload_config *wc);
+
+#endif

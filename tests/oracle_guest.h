@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Small hand-built guests for the oracle's scenario tests: 4-level paging,
+ * a kernel direct map of all guest RAM shared by every address space (the
+ * guest edits its page tables through it, as a real kernel does), and
+ * helpers that append guest operations to a vCPU's program.
+ */
+#ifndef SMMU_TEST_ORACLE_GUEST_H
+#define SMMU_TEST_ORACLE_GUEST_H
+
+#include "naive_shadow.h"
+#include "sim.h"
+
+#define OG_RAM	      (64ull << 20)
+#define OG_DIRECT_MAP 0xffff888000000000ull /* la of gpa 0 */
+#define OG_DATA	      (32ull << 20)	    /* data pages from here */
+#define OG_USER	      (X86_PTE_P | X86_PTE_RW | X86_PTE_US)
+
+struct oguest {
+	struct sim sim;
+	uint64_t next_table;
+	uint64_t kernel_pdpt; /* shared by every space */
+};
+
+struct oguest_config {
+	unsigned nr_vcpus;
+	uint32_t inject;
+	uint32_t pool_pages;
+	bool assisted_flush;
+	unsigned tlb_capacity;
+};
+
+void og_init(struct oguest *g, const struct oguest_config *cfg);
+void og_fini(struct oguest *g);
+/* A new address space: its PML4 gpa, with the direct map linked in. */
+uint64_t og_space(struct oguest *g);
+/* Map la -> gpa (4 KiB) in a space at setup time; returns the PTE's gpa. */
+uint64_t og_map(struct oguest *g, uint64_t pml4, uint64_t la, uint64_t gpa,
+		uint64_t flags);
+/* Paging registers for vCPU v: 4-level, CR3 = pml4 | pcid, extra CR4. */
+void og_start(struct oguest *g, unsigned v, uint64_t pml4, uint16_t pcid,
+	      uint64_t cr4_extra);
+
+/* Append guest operations to vCPU v's program. */
+void og_read(struct oguest *g, unsigned v, uint64_t la);
+void og_write(struct oguest *g, unsigned v, uint64_t la, uint64_t val);
+/* The guest rewrites the PTE at pte_gpa through the direct map. */
+void og_set_pte(struct oguest *g, unsigned v, uint64_t pte_gpa, uint64_t val);
+void og_invlpg(struct oguest *g, unsigned v, uint64_t la);
+void og_mov_cr3(struct oguest *g, unsigned v, uint64_t cr3);
+void og_pv_flush(struct oguest *g, unsigned v);
+void og_op(struct oguest *g, unsigned v, struct gop op);
+
+/* Run every program; the number of violations. */
+uint64_t og_run(struct oguest *g);
+
+#endif
