@@ -7,16 +7,16 @@
  * (CR3, PCID) with their own hardware PCIDs, a bounded pool whose
  * pressure steals roots across vCPUs, and RCU-deferred freeing.
  */
-#include "naive_shadow.h"
+#include "naive_internal.h"
 
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <urcu-qsbr.h>
 
-#define NAIVE_SLOTS 4 /* cached roots per vCPU */
-#define PAGE	    4096u
-#define SPTE_TABLE  (X86_PTE_P | X86_PTE_RW | X86_PTE_US)
+#define PAGE	   4096u
+#define SPTE_TABLE (X86_PTE_P | X86_PTE_RW | X86_PTE_US)
 
 const struct sim_knob naive_shadow_knobs[] = {
 	{ "no-flush-on-cr3", NAIVE_NO_FLUSH_ON_CR3,
@@ -35,118 +35,6 @@ const struct sim_knob naive_shadow_knobs[] = {
 	{ NULL, 0, NULL },
 };
 
-/* Pages of one shadow root: all of them go together. */
-struct page_list {
-	uint64_t *hpa;
-	unsigned n, cap;
-	struct rcu_head rcu;
-	struct sim_pool *pool;
-};
-
-struct slot {
-	bool valid;
-	uint64_t cr3;  /* guest CR3 address bits, the key */
-	uint16_t pcid; /* guest PCID, the key */
-	uint64_t root_hpa;
-	void *root_hva;
-	struct page_list *pages;
-	uint64_t last_used;
-	bool hw_stale; /* the hardware PCID may hold a previous root's */
-};
-
-struct naive_vcpu {
-	struct smmu_vcpu *lib; /* guest paging registers and walker */
-	struct slot slot[NAIVE_SLOTS];
-	int cur; /* slot in use, -1 before the first entry */
-};
-
-struct naive_stats {
-	uint64_t roots_built, pages, zaps, steals, steals_current;
-	uint64_t local_flushes, kicks;
-};
-
-struct naive_vm {
-	struct smmu_vm *lib;
-	pthread_mutex_t lock; /* every slot of every vCPU, the clock */
-	uint64_t clock;
-	struct naive_stats stats;
-};
-
-static struct naive_vm *nvm(struct sim *s)
-{
-	return s->mmu;
-}
-
-static struct naive_vcpu *nvc(struct sim_vcpu *v)
-{
-	return v->mmu;
-}
-
-static bool knob(struct sim_vcpu *v, uint32_t bit)
-{
-	return v->sim->cfg.inject & bit;
-}
-
-static uint16_t hw_pcid(int slot)
-{
-	return (uint16_t)(slot + 1);
-}
-
-/* ---- pages ---- */
-
-static struct page_list *page_list_new(struct sim_pool *pool)
-{
-	struct page_list *l = calloc(1, sizeof(*l));
-	if (!l)
-		abort();
-	l->pool = pool;
-	return l;
-}
-
-static void page_list_add(struct page_list *l, uint64_t hpa)
-{
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 16;
-		l->hpa = realloc(l->hpa, l->cap * sizeof(uint64_t));
-		if (!l->hpa)
-			abort();
-	}
-	l->hpa[l->n++] = hpa;
-}
-
-static void page_list_free_now(struct page_list *l)
-{
-	for (unsigned i = 0; i < l->n; i++)
-		sim_pool_free(l->pool, l->hpa[i]);
-	free(l->hpa);
-	free(l);
-}
-
-static void page_list_free_rcu_cb(struct rcu_head *head)
-{
-	page_list_free_now(caa_container_of(head, struct page_list, rcu));
-}
-
-/* Free after a grace period: no CPU can be walking them by then, the
- * hardware walker or a lock-free software walker (DESIGN 4.6). */
-static void page_list_free_rcu(struct page_list *l)
-{
-	call_rcu(&l->rcu, page_list_free_rcu_cb);
-}
-
-/* Unlink a slot's root; the caller flushes and frees the pages. */
-static struct page_list *slot_unlink(struct naive_vm *vm, struct slot *sl)
-{
-	struct page_list *l = sl->pages;
-	sl->valid = false;
-	sl->pages = NULL;
-	sl->root_hpa = 0;
-	sl->root_hva = NULL;
-	sl->hw_stale = true;
-	vm->stats.zaps++;
-	return l;
-}
-
 /* Drop every root of this vCPU and flush its hardware context: the
  * answer to any guest invalidation. */
 static void zap_all_local(struct sim_vcpu *v)
@@ -155,136 +43,11 @@ static void zap_all_local(struct sim_vcpu *v)
 	struct naive_vcpu *c = nvc(v);
 	for (int i = 0; i < NAIVE_SLOTS; i++) {
 		if (c->slot[i].valid)
-			page_list_free_rcu(slot_unlink(vm, &c->slot[i]));
+			page_list_free_rcu(vm, slot_unlink(vm, &c->slot[i]));
 		c->slot[i].hw_stale = false; /* flushed just below */
 	}
 	hw_tlb_invvpid(sim_vcpu_tlb(v), HW_INVVPID_SINGLE, v->vpid, 0);
 	vm->stats.local_flushes++;
-}
-
-struct kick {
-	uint16_t vpid, pcid;
-};
-
-static void kick_fn(struct sim_cpu *cpu, void *arg)
-{
-	struct kick *k = arg;
-	struct sim_vcpu *owner = cpu->user;
-	hw_tlb_invpcid(cpu->tlb, k->vpid, HW_INVPCID_SINGLE, k->pcid, 0);
-	owner->need_entry = true; /* reload the root before guest code */
-	free(k);
-}
-
-static void flush_fn(struct sim_cpu *cpu, void *arg)
-{
-	struct kick *k = arg;
-	hw_tlb_invpcid(cpu->tlb, k->vpid, HW_INVPCID_SINGLE, k->pcid, 0);
-}
-
-/* Under pool pressure: take the least recently used root of any vCPU
- * other than `self`'s current one. Called with the VM lock held; drops
- * and retakes it around the remote flush. */
-static bool steal(struct sim_vcpu *self)
-{
-	struct sim *s = self->sim;
-	struct naive_vm *vm = nvm(s);
-	struct sim_vcpu *owner = NULL;
-	int victim = -1;
-	bool victim_current = false;
-
-	/* Prefer roots nobody is running: stealing those needs no remote
-	 * flush, their hardware PCID is flushed when the slot is reused. */
-	for (int pass = 0; pass < 2 && victim < 0; pass++) {
-		uint64_t best = UINT64_MAX;
-		for (unsigned i = 0; i < s->cfg.nr_vcpus; i++) {
-			struct naive_vcpu *c = nvc(&s->vcpu[i]);
-			for (int k = 0; k < NAIVE_SLOTS; k++) {
-				struct slot *sl = &c->slot[k];
-				bool current = k == c->cur;
-				if (!sl->valid || current != (pass == 1))
-					continue;
-				if (&s->vcpu[i] == self && current)
-					continue;
-				if (sl->last_used < best) {
-					best = sl->last_used;
-					owner = &s->vcpu[i];
-					victim = k;
-					victim_current = current;
-				}
-			}
-		}
-	}
-	if (victim < 0)
-		return false;
-
-	struct page_list *l = slot_unlink(vm, &nvc(owner)->slot[victim]);
-	vm->stats.steals++;
-	if (!victim_current || owner == self) {
-		page_list_free_rcu(l);
-		return true;
-	}
-	/* The owner runs on that root: its CPU must drop what it cached and
-	 * the owner must reload before running guest code again. */
-	vm->stats.steals_current++;
-	uint64_t target = 1ull << owner->cpu->id;
-	struct kick *k = malloc(sizeof(*k));
-	if (!k)
-		abort();
-	*k = (struct kick){ owner->vpid, hw_pcid(victim) };
-	pthread_mutex_unlock(&vm->lock);
-	if (knob(self, NAIVE_FREE_AFTER_ASSISTED)) {
-		/* The seed-003 bug: the assisted flush does not wait for the
-		 * owner, and nothing else does either. */
-		struct kick flush = *k;
-		sim_assisted(self->cpu, target, flush_fn, &flush);
-		sim_ipi(self->cpu, target, kick_fn, k, false);
-		page_list_free_now(l);
-	} else if (s->cfg.assisted_flush) {
-		/* Safe with an assisted flush because of RCU: the owner
-		 * passes a quiescent state only after taking the kick. */
-		struct kick flush = *k;
-		sim_assisted(self->cpu, target, flush_fn, &flush);
-		sim_ipi(self->cpu, target, kick_fn, k, false);
-		page_list_free_rcu(l);
-	} else {
-		sim_ipi(self->cpu, target, kick_fn, k, true);
-		page_list_free_rcu(l);
-	}
-	vm->stats.kicks++;
-	pthread_mutex_lock(&vm->lock);
-	return true;
-}
-
-/* A zeroed shadow page for `sl`, stealing under pool pressure. NULL when
- * the pool cannot give one now (or `sl` was stolen meanwhile): the caller
- * gives up and the vCPU retries after re-entry. Called with the VM lock
- * held; may drop it. */
-static void *alloc_page(struct sim_vcpu *v, struct slot *sl, uint64_t *hpa)
-{
-	struct naive_vm *vm = nvm(v->sim);
-	bool waited = false;
-	void *hva;
-	while (!sim_pool_alloc(&v->sim->pool, hpa, &hva)) {
-		if (!steal(v)) {
-			if (waited)
-				return NULL;
-			/* What zaps freed may still wait for its grace
-			 * period. Wait for it without the lock and offline:
-			 * a QSBR thread that waits for a grace period must
-			 * not hold a lock online threads block on. */
-			pthread_mutex_unlock(&vm->lock);
-			rcu_thread_offline();
-			rcu_barrier();
-			rcu_thread_online();
-			pthread_mutex_lock(&vm->lock);
-			waited = true;
-		}
-		if (!sl->pages)
-			return NULL; /* our own slot was stolen meanwhile */
-	}
-	page_list_add(sl->pages, *hpa);
-	vm->stats.pages++;
-	return hva;
 }
 
 /* ---- roots ---- */
@@ -302,9 +65,9 @@ static uint64_t root_key(const struct smmu_paging_regs *r, uint16_t *pcid)
 	return r->cr3 & ~0xfffull;
 }
 
-/* Make c->cur a valid root for the current (CR3, PCID). Returns false if
- * the pool cannot give a root page now. */
-static bool load_root(struct sim_vcpu *v)
+/* Make c->cur a valid root for the current (CR3, PCID); the reserve must
+ * hold a page. */
+static void load_root(struct sim_vcpu *v)
 {
 	struct naive_vm *vm = nvm(v->sim);
 	struct naive_vcpu *c = nvc(v);
@@ -318,7 +81,7 @@ static bool load_root(struct sim_vcpu *v)
 		if (sl->valid && sl->cr3 == key && sl->pcid == pcid) {
 			c->cur = i;
 			sl->last_used = ++vm->clock;
-			return true;
+			return;
 		}
 	}
 	/* Reuse an empty slot, else evict this vCPU's LRU one. */
@@ -331,25 +94,41 @@ static bool load_root(struct sim_vcpu *v)
 		for (int i = 1; i < NAIVE_SLOTS; i++)
 			if (c->slot[i].last_used < c->slot[pick].last_used)
 				pick = i;
-		page_list_free_rcu(slot_unlink(vm, &c->slot[pick]));
+		page_list_free_rcu(vm, slot_unlink(vm, &c->slot[pick]));
 	}
 	struct slot *sl = &c->slot[pick];
 	sl->pages = page_list_new(&v->sim->pool);
 	sl->cr3 = key;
 	sl->pcid = pcid;
 	c->cur = pick;
-	void *hva = alloc_page(v, sl, &sl->root_hpa);
-	if (!hva) {
-		page_list_free_rcu(sl->pages);
-		sl->pages = NULL;
-		c->cur = -1;
-		return false;
-	}
-	sl->root_hva = hva;
+	sl->root_hva = naive_take_page(v, sl, &sl->root_hpa);
 	sl->valid = true;
 	sl->last_used = ++vm->clock;
 	vm->stats.roots_built++;
-	return true;
+}
+
+/* Fill the reserve, waiting for other vCPUs to finish their faults when
+ * every page is in use by one (VM lock held; drops it while waiting).
+ * The caller holds nothing a grace period could free, so waiting at
+ * instruction boundaries — taking IPIs, passing quiescent states — is
+ * what a host's exit path does too. */
+static void reserve_or_wait(struct sim_vcpu *v)
+{
+	struct naive_vm *vm = nvm(v->sim);
+	for (long tries = 0; !naive_reserve(v); tries++) {
+		if (tries == 1000000) {
+			fprintf(stderr,
+				"naive: vCPU %u cannot reserve %u pages from a "
+				"pool of %u\n",
+				v->id, NAIVE_RESERVE, v->sim->pool.limit);
+			abort();
+		}
+		vm->stats.reserve_waits++;
+		pthread_mutex_unlock(&vm->lock);
+		sim_cpu_boundary(v->cpu);
+		sched_yield();
+		pthread_mutex_lock(&vm->lock);
+	}
 }
 
 static void naive_vcpu_enter(struct sim_vcpu *v, struct hw_mmu_ctx *ctx)
@@ -359,15 +138,8 @@ static void naive_vcpu_enter(struct sim_vcpu *v, struct hw_mmu_ctx *ctx)
 	struct smmu_paging_regs regs;
 
 	pthread_mutex_lock(&vm->lock);
-	for (int tries = 0; !load_root(v); tries++) {
-		if (tries == 8) {
-			fprintf(stderr,
-				"naive: a pool of %u pages cannot hold a root "
-				"for each of %u vCPUs\n",
-				v->sim->pool.limit, v->sim->cfg.nr_vcpus);
-			abort();
-		}
-	}
+	reserve_or_wait(v);
+	load_root(v);
 	struct slot *sl = &c->slot[c->cur];
 	if (sl->hw_stale) {
 		/* A new root under a hardware PCID that tagged another one:
@@ -449,8 +221,9 @@ static void spurious_fault_check(struct sim_vcpu *v, uint64_t la)
 	sim_cpu_irq_enable(v->cpu);
 }
 
-/* Install the 4 KiB shadow leaf `spte` for la; false if out of pages. */
-static bool install(struct sim_vcpu *v, uint64_t la, uint64_t spte)
+/* Install the 4 KiB shadow leaf `spte` for la, with pages from the
+ * reserve. */
+static void install(struct sim_vcpu *v, uint64_t la, uint64_t spte)
 {
 	struct naive_vcpu *c = nvc(v);
 	struct slot *sl = &c->slot[c->cur];
@@ -462,16 +235,35 @@ static bool install(struct sim_vcpu *v, uint64_t la, uint64_t spte)
 		uint64_t val = __atomic_load_n(e, __ATOMIC_ACQUIRE);
 		if (!(val & X86_PTE_P)) {
 			uint64_t hpa;
-			void *hva = alloc_page(v, sl, &hpa);
-			if (!hva || !sl->valid)
-				return false;
+			naive_take_page(v, sl, &hpa);
 			val = hpa | SPTE_TABLE;
 			__atomic_store_n(e, val, __ATOMIC_RELEASE);
 		}
 		table = sim_hpa_ptr(&v->sim->hpa, val & X86_BITS(51, 12), PAGE);
 	}
 	__atomic_store_n(&table[(la >> 12) & 511], spte, __ATOMIC_RELEASE);
-	return true;
+}
+
+/* Remove the shadow leaf for la in the current root, if any, and what
+ * the hardware cached for it. */
+static void drop_leaf(struct sim_vcpu *v, uint64_t la)
+{
+	struct naive_vcpu *c = nvc(v);
+	uint64_t *table = c->slot[c->cur].root_hva;
+	int levels = v->hw.la57 ? 5 : 4;
+	for (int l = levels; l > 1 && table; l--) {
+		uint64_t e = __atomic_load_n(
+			&table[(la >> (12 + 9 * (l - 1))) & 511],
+			__ATOMIC_ACQUIRE);
+		table = (e & X86_PTE_P)
+				? sim_hpa_ptr(&v->sim->hpa,
+					      e & X86_BITS(51, 12), PAGE)
+				: NULL;
+	}
+	if (table)
+		__atomic_store_n(&table[(la >> 12) & 511], 0, __ATOMIC_RELEASE);
+	hw_tlb_invpcid(sim_vcpu_tlb(v), v->vpid, HW_INVPCID_ADDR,
+		       hw_pcid(c->cur), la);
 }
 
 static struct sim_pf_result naive_page_fault(struct sim_vcpu *v,
@@ -484,19 +276,22 @@ static struct sim_pf_result naive_page_fault(struct sim_vcpu *v,
 
 	spurious_fault_check(v, acc->la);
 	pthread_mutex_lock(&vm->lock);
+	/* Reserve first: from here to the shadow update the lock is held,
+	 * so nobody can take the root this fault extends. */
+	reserve_or_wait(v);
 	if (c->cur < 0 || !c->slot[c->cur].valid)
-		goto out; /* our root was stolen: re-enter, rebuild */
+		goto out; /* our root was taken meanwhile: re-enter */
 
 	struct smmu_translation t;
 	switch (smmu_vcpu_translate(c->lib, acc, &t)) {
 	case SMMU_XLATE_OK:
 		break;
 	case SMMU_XLATE_PAGE_FAULT:
-		/* The guest takes #PF: its TLB loses la (SDM 4.10.4.2), so
-		 * must the shadow. Dropping everything is the naive way. */
+		/* The guest takes #PF: its TLB loses la (SDM 4.10.4.1), so
+		 * must the shadow and the hardware. */
 		res.action = SIM_PF_INJECT;
 		res.pf_error = t.pf_error;
-		zap_all_local(v);
+		drop_leaf(v, acc->la);
 		goto out;
 	case SMMU_XLATE_RETRY:
 		goto out;
@@ -532,8 +327,9 @@ static struct sim_pf_result naive_page_fault(struct sim_vcpu *v,
 		spte |= X86_PTE_XD;
 	spte |= (uint64_t)t.pkey << X86_PTE_PKEY_SHIFT;
 	c->slot[c->cur].last_used = ++vm->clock;
-	if (!install(v, acc->la, spte))
-		goto out; /* out of pages: retry after re-entry */
+	install(v, acc->la, spte);
+	if (c->protected_faults)
+		c->protected_faults--;
 	/* The hardware may hold a stale, weaker translation for la (that
 	 * may be why it faulted): drop it. */
 	hw_tlb_invpcid(sim_vcpu_tlb(v), v->vpid, HW_INVPCID_ADDR,
@@ -599,7 +395,7 @@ static bool naive_write_cr(struct sim_vcpu *v, enum gop_kind which,
 	for (int i = 0; i < NAIVE_SLOTS; i++) {
 		struct slot *sl = &c->slot[i];
 		if (sl->valid && sl->pcid == pcid) {
-			page_list_free_rcu(slot_unlink(vm, sl));
+			page_list_free_rcu(vm, slot_unlink(vm, sl));
 			hw_tlb_invpcid(sim_vcpu_tlb(v), v->vpid,
 				       HW_INVPCID_SINGLE, hw_pcid(i), 0);
 			sl->hw_stale = false;
@@ -642,6 +438,16 @@ static void naive_emulated_write(struct sim_vcpu *v, uint64_t gpa,
 
 static int naive_vm_init(struct sim *s)
 {
+	/* Each vCPU keeps a reserve and needs a root and a path besides,
+	 * with room to spare for pages waiting for a grace period. */
+	if (s->cfg.pool_pages < NAIVE_MIN_POOL_PER_VCPU * s->cfg.nr_vcpus) {
+		fprintf(stderr,
+			"naive: a pool of %u pages is too small for %u vCPUs "
+			"(at least %u)\n",
+			s->cfg.pool_pages, s->cfg.nr_vcpus,
+			NAIVE_MIN_POOL_PER_VCPU * s->cfg.nr_vcpus);
+		return -1;
+	}
 	struct naive_vm *vm = calloc(1, sizeof(*vm));
 	if (!vm)
 		return -1;
@@ -660,7 +466,8 @@ static int naive_vm_init(struct sim *s)
 static void naive_vm_fini(struct sim *s)
 {
 	struct naive_vm *vm = nvm(s);
-	rcu_barrier();
+	/* After the run no CPU walks anything: free what waits directly. */
+	naive_free_deferred_now(vm);
 	smmu_vm_destroy(vm->lib);
 	pthread_mutex_destroy(&vm->lock);
 	free(vm);
@@ -687,6 +494,7 @@ static void naive_vcpu_fini(struct sim_vcpu *v)
 	for (int i = 0; i < NAIVE_SLOTS; i++)
 		if (c->slot[i].pages)
 			page_list_free_now(c->slot[i].pages);
+	naive_release_reserve(v);
 	smmu_vcpu_destroy(c->lib);
 	free(c);
 	v->mmu = NULL;
@@ -711,13 +519,16 @@ static void naive_print_stats(struct sim *s, FILE *out)
 	struct naive_stats *st = &nvm(s)->stats;
 	fprintf(out,
 		"naive: roots built %llu, pages %llu, zaps %llu, steals %llu "
-		"(%llu of running roots, %llu kicks), local flushes %llu\n",
+		"(%llu of running roots, %llu kicks), reserve waits %llu, "
+		"local flushes %llu, grace periods waited %llu\n",
 		(unsigned long long)st->roots_built,
 		(unsigned long long)st->pages, (unsigned long long)st->zaps,
 		(unsigned long long)st->steals,
 		(unsigned long long)st->steals_current,
 		(unsigned long long)st->kicks,
-		(unsigned long long)st->local_flushes);
+		(unsigned long long)st->reserve_waits,
+		(unsigned long long)st->local_flushes,
+		(unsigned long long)st->grace_periods);
 }
 
 const struct sim_mmu_ops naive_shadow_ops = {

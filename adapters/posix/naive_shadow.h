@@ -38,6 +38,9 @@ enum naive_knob {
 	NAIVE_FREE_AFTER_ASSISTED = 1u << 4,
 };
 
+/* The smallest shadow pool per vCPU the naive MMU runs with. */
+#define NAIVE_MIN_POOL_PER_VCPU 16
+
 struct sim_knob {
 	const char *name;
 	uint32_t bit;

@@ -63,6 +63,8 @@ static uint64_t la_key(uint16_t pcid, uint64_t la, uint64_t size)
 	       ((uint64_t)pcid << 47);
 }
 
+/* INVLPG-style invalidation of la: translations of every size that
+ * contain it (SDM 4.10.4.1: "for a page number corresponding to la"). */
 static void inv_la(struct ref_model *m, struct rvcpu *c, uint16_t pcid,
 		   uint64_t la, bool global_too)
 {
@@ -73,6 +75,16 @@ static void inv_la(struct ref_model *m, struct rvcpu *c, uint16_t pcid,
 			*u64map_put(&c->inv_gla, la_key(0, la, sizes[i].size),
 				    0) = m->epoch;
 	}
+}
+
+/* A #PF at la invalidates what would translate la itself; whether it
+ * also takes other addresses of a large page that a CPU may have cached
+ * in pieces is not said, so the model only marks la's 4 KiB page, which
+ * every candidate for la checks (floor_nonglobal). */
+static void inv_la_exact(struct ref_model *m, struct rvcpu *c, uint16_t pcid,
+			 uint64_t la)
+{
+	*u64map_put(&c->inv_la, la_key(pcid, la, X86_PAGE_SIZE), 0) = m->epoch;
 }
 
 static void inv_everything(struct ref_model *m, struct rvcpu *c)
@@ -93,7 +105,11 @@ static uint64_t floor_nonglobal(const struct rvcpu *c, uint16_t pcid,
 {
 	uint64_t t = max2(c->inv_pcid[pcid], c->inv_all_nonglobal);
 	const uint64_t *e = u64map_get(&c->inv_la, la_key(pcid, la, size));
-	return e ? max2(t, *e) : t;
+	const uint64_t *e4k =
+		u64map_get(&c->inv_la, la_key(pcid, la, X86_PAGE_SIZE));
+	if (e)
+		t = max2(t, *e);
+	return e4k ? max2(t, *e4k) : t;
 }
 
 static uint64_t floor_global(const struct rvcpu *c, uint64_t la, uint64_t size)
@@ -320,6 +336,7 @@ struct match {
 	bool current;	     /* this is the current walk */
 	struct ref_cand now; /* the current walk's result */
 	bool have_now;
+	uint64_t started; /* epoch at which the access began */
 	bool ok;
 	uint64_t considered;
 };
@@ -345,6 +362,16 @@ static bool cached_valid(const struct match *x, const struct ref_cand *c)
 	return c->min_end > t && x->root->end > t;
 }
 
+/* Whether stale cached upper levels may have led a walk to a faulting
+ * entry: paging-structure caches hold non-global information only. */
+static bool psc_valid(const struct match *x, const struct ref_cand *c)
+{
+	if (x->want_global || !c->accessed)
+		return false;
+	uint64_t t = floor_nonglobal(x->c, x->pcid, x->acc->la, X86_PAGE_SIZE);
+	return c->min_end > t && x->root->end > t;
+}
+
 static bool visit_match(const struct ref_cand *c, void *arg)
 {
 	struct match *x = arg;
@@ -356,17 +383,16 @@ static bool visit_match(const struct ref_cand *c, void *arg)
 		x->now = *c;
 		x->have_now = true;
 	}
-	if (!current && c->fault) {
-		/* A walk through stale cached upper levels that reaches a
-		 * faulting entry: paging-structure caches are never global. */
-		if (x->want_global || !c->accessed)
+	if (!current) {
+		/* A walk the CPU made while the access ran: every value it
+		 * used was still in memory then. It explains a fault, never a
+		 * success (a successful walk sets A, which the history has). */
+		bool during = c->min_end > x->started &&
+			      x->root->end > x->started && !x->want_global &&
+			      (c->fault || got->fault);
+		bool cached = c->fault ? psc_valid(x, c) : cached_valid(x, c);
+		if (!during && !cached)
 			return false;
-		uint64_t t = floor_nonglobal(x->c, x->pcid, x->acc->la,
-					     X86_PAGE_SIZE);
-		if (c->min_end <= t || x->root->end <= t)
-			return false;
-	} else if (!current && !cached_valid(x, c)) {
-		return false;
 	}
 	if (c->fault) {
 		uint32_t err = c->fault_bits | ref_access_bits(x->regs, x->acc);
@@ -424,8 +450,16 @@ static void describe(struct ref_verdict *v, const char *fmt, ...)
 	va_end(ap);
 }
 
+uint64_t ref_model_now(struct ref_model *m)
+{
+	pthread_mutex_lock(&m->lock);
+	uint64_t now = m->epoch;
+	pthread_mutex_unlock(&m->lock);
+	return now;
+}
+
 bool ref_model_check(struct ref_model *m, unsigned v,
-		     const struct smmu_access *access,
+		     const struct smmu_access *access, uint64_t started,
 		     const struct ref_outcome *got, struct ref_verdict *verdict)
 {
 	pthread_mutex_lock(&m->lock);
@@ -509,7 +543,7 @@ bool ref_model_check(struct ref_model *m, unsigned v,
 		 * (SDM 4.10.4.1); whether global ones go too is not said, so
 		 * the model keeps allowing them. */
 		m->epoch++;
-		inv_la(m, c, x.pcid, acc.la, false);
+		inv_la_exact(m, c, x.pcid, acc.la);
 	}
 	pthread_mutex_unlock(&m->lock);
 	return ok;

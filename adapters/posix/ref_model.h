@@ -84,13 +84,18 @@ int ref_model_cmpxchg(struct ref_model *m, unsigned v, uint64_t gpa,
 		      const struct smmu_access *inflight,
 		      struct ref_verdict *verdict, bool *allowed);
 
-/* Check what vCPU v observed for `access` (canonical la). If the guest
+/* Check what vCPU v observed for `access` (canonical la), which started
+ * at model epoch `started` (ref_model_now). If the guest
  * took a #PF, the model applies the invalidation a page fault implies
  * (SDM 4.10.4.2). Returns false with an explanation on a violation. */
 bool ref_model_check(struct ref_model *m, unsigned v,
-		     const struct smmu_access *access,
+		     const struct smmu_access *access, uint64_t started,
 		     const struct ref_outcome *got,
 		     struct ref_verdict *verdict);
+
+/* The model's clock: read it when an access starts and pass it to
+ * ref_model_check, since other vCPUs may change memory meanwhile. */
+uint64_t ref_model_now(struct ref_model *m);
 
 /* What the current guest tables say for `access` on vCPU v (no stale
  * entries): for tools and tests. */

@@ -96,10 +96,10 @@ static void walk_entry(struct ref_walk *w, int level, uint64_t egpa, uint64_t e,
 
 	if (!(e & X86_PTE_P) || (e & rsvd_bits(w->root, level, e, w->maxphyaddr,
 					       w->gbpages, &large))) {
-		/* Faulting entries are never cached (SDM 4.10.2.3), so the
-		 * entry that faults is read from memory now; the levels above
-		 * it may come from paging-structure caches. */
-		if (current) {
+		/* Faulting entries are never cached (SDM 4.10.2.3): the
+		 * entry that faults was read from memory during the access;
+		 * the levels above it may come from paging-structure caches. */
+		if (current || end > w->fault_floor) {
 			c.fault = true;
 			c.fault_bits =
 				(e & X86_PTE_P)

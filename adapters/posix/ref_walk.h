@@ -50,6 +50,9 @@ struct ref_walk {
 	bool gbpages;
 	uint64_t floor;	   /* old values must have outlived this epoch */
 	bool current_only; /* only what memory holds now */
+	/* Values that ended after this epoch were still in memory while the
+	 * access ran, so a walk may have read them and faulted on them. */
+	uint64_t fault_floor;
 	bool (*visit)(const struct ref_cand *c, void *arg); /* true: stop */
 	void *arg;
 	bool stopped;

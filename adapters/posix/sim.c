@@ -13,9 +13,10 @@
 #include <string.h>
 #include <urcu-qsbr.h>
 
-/* Bound on hardware faults for one access: a correct MMU fixes a fault in
- * one or two exits; more means it is not making progress. */
-#define MAX_FAULTS_PER_ACCESS 32
+/* Bound on hardware faults for one access. A correct MMU usually fixes a
+ * fault in one or two exits, but under pool pressure vCPUs may steal each
+ * other's roots many times; a bound this high only trips on livelock. */
+#define MAX_FAULTS_PER_ACCESS 1000
 
 struct sim_shootdown {
 	uint64_t la;	   /* or GOP_ALL */
@@ -204,6 +205,7 @@ static void do_access(struct sim_vcpu *v, const struct gop *op, bool is_store)
 
 	v->stats.accesses++;
 	v->stats.stores += is_store;
+	uint64_t started = ref_model_now(s->model);
 	mmu->get_regs(v, &regs);
 	if (!is_canonical(&regs, acc.la)) {
 		v->stats.gp++; /* #GP, not a paging event */
@@ -254,6 +256,10 @@ static void do_access(struct sim_vcpu *v, const struct gop *op, bool is_store)
 		struct sim_pf_result res = mmu->page_fault(v, &acc, r.pf_error);
 		v->inflight = NULL;
 		v->need_entry = true;
+		/* Between the exit and the next entry the host runs with
+		 * interrupts on: pending IPIs are taken here, and it is a
+		 * quiescent state (the vCPU reloads its root on entry). */
+		sim_cpu_boundary(v->cpu);
 		if (res.action == SIM_PF_FIXED) {
 			v->stats.fixed++;
 			continue;
@@ -276,7 +282,7 @@ static void do_access(struct sim_vcpu *v, const struct gop *op, bool is_store)
 	}
 
 	struct ref_verdict why;
-	if (!ref_model_check(s->model, v->id, &acc, &got, &why))
+	if (!ref_model_check(s->model, v->id, &acc, started, &got, &why))
 		sim_report_violation(s, v, "%s", why.why);
 	if (is_store && !got.fault)
 		store(v, got.gpa, op->val, emulated);
