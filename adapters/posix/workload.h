@@ -8,7 +8,7 @@
  * not — by the invalidations a careful kernel would issue.
  *
  * The same configuration and seed always build the same guest and the same
- * programs. workload.c describes the layout.
+ * programs. workload_guest.c describes the layout.
  */
 #ifndef SMMU_POSIX_WORKLOAD_H
 #define SMMU_POSIX_WORKLOAD_H
