@@ -24,7 +24,19 @@ static int posix_read_gpa(void *host, uint64_t gpa, void *buf, size_t len)
 	const void *src = smmu_posix_ram_ptr(&h->ram, gpa, len);
 	if (!src)
 		return SMMU_GPA_NOT_RAM;
-	memcpy(buf, src, len);
+	/* Paging entries are read whole: other vCPUs may store to them at
+	 * the same time, and a torn entry is no entry the guest wrote. */
+	if (len == 8 && !(gpa & 7)) {
+		uint64_t v = __atomic_load_n((const uint64_t *)src,
+					     __ATOMIC_ACQUIRE);
+		memcpy(buf, &v, 8);
+	} else if (len == 4 && !(gpa & 3)) {
+		uint32_t v = __atomic_load_n((const uint32_t *)src,
+					     __ATOMIC_ACQUIRE);
+		memcpy(buf, &v, 4);
+	} else {
+		memcpy(buf, src, len);
+	}
 	return SMMU_GPA_OK;
 }
 

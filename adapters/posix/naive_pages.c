@@ -89,7 +89,8 @@ struct page_list *slot_unlink(struct naive_vm *vm, struct slot *sl)
 	struct page_list *l = sl->pages;
 	sl->valid = false;
 	sl->pages = NULL;
-	sl->root_hpa = 0;
+	/* Read without the lock by the owner's lock-free walker. */
+	__atomic_store_n(&sl->root_hpa, 0, __ATOMIC_RELEASE);
 	sl->root_hva = NULL;
 	sl->hw_stale = true;
 	vm->stats.zaps++;

@@ -101,7 +101,10 @@ static void load_root(struct sim_vcpu *v)
 	sl->cr3 = key;
 	sl->pcid = pcid;
 	c->cur = pick;
-	sl->root_hva = naive_take_page(v, sl, &sl->root_hpa);
+	uint64_t root_hpa;
+	sl->root_hva = naive_take_page(v, sl, &root_hpa);
+	/* Read without the lock by the lock-free walker. */
+	__atomic_store_n(&sl->root_hpa, root_hpa, __ATOMIC_RELEASE);
 	sl->valid = true;
 	sl->last_used = ++vm->clock;
 	vm->stats.roots_built++;
@@ -182,11 +185,9 @@ static void spurious_fault_check(struct sim_vcpu *v, uint64_t la)
 	struct sim_pool *pool = &v->sim->pool;
 	if (c->cur < 0)
 		return;
+	sim_cpu_irq_disable(v->cpu);
 	uint64_t table =
 		__atomic_load_n(&c->slot[c->cur].root_hpa, __ATOMIC_ACQUIRE);
-	if (!table)
-		return;
-	sim_cpu_irq_disable(v->cpu);
 	int levels = v->hw.la57 ? 5 : 4;
 	for (int l = levels; l >= 1 && table; l--) {
 		uint32_t gen0, gen1;

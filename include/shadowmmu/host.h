@@ -40,7 +40,9 @@ struct smmu_host_ops {
 
 	/* Read `len` bytes of guest-physical memory at `gpa` into `buf`
 	 * (the range never crosses a 4 KiB page). SMMU_GPA_OK or
-	 * SMMU_GPA_NOT_RAM; must not fault on any gpa. */
+	 * SMMU_GPA_NOT_RAM; must not fault on any gpa. A naturally aligned
+	 * read of 4 or 8 bytes (a paging entry) must be single-copy atomic:
+	 * other vCPUs may be storing to it. */
 	int (*read_gpa)(void *host, uint64_t gpa, void *buf, size_t len);
 	/* Atomically replace the naturally aligned `size`-byte (4 or 8) value
 	 * at `gpa` with `new_val` if it equals `old_val`. SMMU_GPA_OK,
