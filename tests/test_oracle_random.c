@@ -14,7 +14,7 @@
 
 struct run {
 	enum smmu_paging_mode mode;
-	unsigned vcpus, ops, spaces, pool_pages;
+	unsigned vcpus, pcpus, ops, spaces, pool_pages;
 	double flush_prob; /* < 0: the default */
 	bool assisted, no_pcid;
 	uint32_t inject;
@@ -37,6 +37,7 @@ static uint64_t run_random(const struct run *r)
 
 	struct sim_config sc = {
 		.nr_vcpus = r->vcpus,
+		.nr_pcpus = r->pcpus,
 		.ram_size = workload_ram_size(&wc),
 		.maxphyaddr = 46,
 		.gbpages = true,
@@ -67,6 +68,22 @@ Test(oracle_random, naive_mmu_is_clean_in_every_mode, .timeout = 120)
 				 .flush_prob = -1 };
 		cr_expect_eq(run_random(&r), 0, "mode %u", modes[i]);
 	}
+}
+
+Test(oracle_random, vcpus_sharing_cpus_are_clean, .timeout = 120)
+{
+	/* Six vCPUs time-sliced on two CPUs: VPIDs keep their TLB entries
+	 * apart, shootdowns wait without holding a CPU, kicks reach vCPUs
+	 * that are not running. */
+	struct run r = { .mode = SMMU_PAGING_4LEVEL,
+			 .vcpus = 6,
+			 .pcpus = 2,
+			 .ops = 3000,
+			 .pool_pages = 6 * NAIVE_MIN_POOL_PER_VCPU,
+			 .flush_prob = -1 };
+	cr_expect_eq(run_random(&r), 0, "IPI flushes");
+	r.assisted = true;
+	cr_expect_eq(run_random(&r), 0, "assisted flushes");
 }
 
 Test(oracle_random, naive_mmu_is_clean_under_pool_pressure, .timeout = 120)

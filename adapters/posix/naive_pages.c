@@ -98,15 +98,16 @@ struct page_list *slot_unlink(struct naive_vm *vm, struct slot *sl)
 }
 
 struct kick {
+	struct sim_vcpu *owner;
 	uint16_t vpid, pcid;
 };
 
 static void kick_fn(struct sim_cpu *cpu, void *arg)
 {
 	struct kick *k = arg;
-	struct sim_vcpu *owner = cpu->user;
 	hw_tlb_invpcid(cpu->tlb, k->vpid, HW_INVPCID_SINGLE, k->pcid, 0);
-	owner->need_entry = true; /* reload the root before guest code */
+	/* Runs on the owner's CPU, the only thread that touches this. */
+	k->owner->need_entry = true; /* reload the root before guest code */
 	free(k);
 }
 
@@ -158,7 +159,7 @@ static void steal_running(struct sim_vcpu *self, struct sim_vcpu *owner,
 	struct kick *k = malloc(sizeof(*k));
 	if (!k)
 		abort();
-	*k = (struct kick){ owner->vpid, hw_pcid(victim) };
+	*k = (struct kick){ owner, owner->vpid, hw_pcid(victim) };
 	struct kick flush = *k;
 
 	nvc(owner)->protected_faults = 2;

@@ -18,12 +18,6 @@
  * other's roots many times; a bound this high only trips on livelock. */
 #define MAX_FAULTS_PER_ACCESS 1000
 
-struct sim_shootdown {
-	uint64_t la;	   /* or GOP_ALL */
-	unsigned *pending; /* the sender waits until it reaches 0 */
-	struct sim_shootdown *next;
-};
-
 static __thread struct sim_vcpu *current_vcpu;
 
 struct sim_vcpu *sim_current_vcpu(void)
@@ -94,9 +88,14 @@ int sim_init(struct sim *s, const struct sim_config *config)
 {
 	memset(s, 0, sizeof(*s));
 	if (!config->mmu || config->nr_vcpus == 0 ||
-	    config->nr_vcpus > SIM_MAX_CPUS)
+	    config->nr_vcpus > SIM_MAX_CPUS ||
+	    config->nr_pcpus > config->nr_vcpus)
 		return -1;
 	s->cfg = *config;
+	if (!s->cfg.nr_pcpus)
+		s->cfg.nr_pcpus = config->nr_vcpus;
+	if (!s->cfg.slice)
+		s->cfg.slice = 8;
 	pthread_mutex_init(&s->report_lock, NULL);
 	if (smmu_posix_ram_init(&s->host.ram, config->ram_size))
 		return -1;
@@ -104,15 +103,18 @@ int sim_init(struct sim *s, const struct sim_config *config)
 		return -1;
 	s->hpa.ram = &s->host.ram;
 	s->hpa.pool = &s->pool;
-	if (sim_cpus_init(&s->cpus, config->nr_vcpus, &config->tlb))
+	if (sim_cpus_init(&s->cpus, s->cfg.nr_pcpus, &config->tlb))
 		return -1;
+	for (unsigned c = 0; c < s->cfg.nr_pcpus; c++)
+		s->cpus.cpu[c].user = &s->pcpu[c];
 	for (unsigned i = 0; i < config->nr_vcpus; i++) {
 		struct sim_vcpu *v = &s->vcpu[i];
+		struct sim_pcpu *pc = &s->pcpu[i % s->cfg.nr_pcpus];
 		v->sim = s;
 		v->id = i;
 		v->vpid = (uint16_t)(i + 1);
-		v->cpu = &s->cpus.cpu[i];
-		v->cpu->user = v;
+		v->cpu = &s->cpus.cpu[i % s->cfg.nr_pcpus];
+		pc->vcpu[pc->nr++] = v;
 		v->need_entry = true;
 		guest_prog_init(&v->prog);
 		pthread_mutex_init(&v->lock, NULL);
@@ -350,34 +352,31 @@ static void service_mailbox(struct sim_vcpu *v)
 	}
 }
 
-static void do_shootdown(struct sim_vcpu *v, const struct gop *op)
+/* Send a guest shootdown: one request to each target's mailbox. The
+ * sender then waits (sim_vcpu.waiting) like a guest kernel spinning on
+ * its shootdown, without holding its CPU. */
+static void send_shootdown(struct sim_vcpu *v, const struct gop *op)
 {
 	struct sim *s = v->sim;
-	struct sim_shootdown req[SIM_MAX_CPUS];
-	unsigned pending = 0;
+	unsigned n = 0;
 
 	v->stats.shootdowns++;
 	for (unsigned t = 0; t < s->cfg.nr_vcpus; t++)
 		if (t != v->id && (op->targets & (1ull << t)))
-			pending++;
-	unsigned n = 0;
+			n++;
+	__atomic_store_n(&v->sent_pending, n, __ATOMIC_RELEASE);
+	v->waiting = n > 0;
+	n = 0;
 	for (unsigned t = 0; t < s->cfg.nr_vcpus; t++) {
 		if (t == v->id || !(op->targets & (1ull << t)))
 			continue;
 		struct sim_vcpu *tv = &s->vcpu[t];
-		req[n] = (struct sim_shootdown){ op->la, &pending, NULL };
+		struct sim_shootdown *req = &v->sent[n++];
+		*req = (struct sim_shootdown){ op->la, &v->sent_pending, NULL };
 		pthread_mutex_lock(&tv->lock);
-		req[n].next = tv->mailbox;
-		__atomic_store_n(&tv->mailbox, &req[n], __ATOMIC_RELEASE);
+		req->next = tv->mailbox;
+		__atomic_store_n(&tv->mailbox, req, __ATOMIC_RELEASE);
 		pthread_mutex_unlock(&tv->lock);
-		n++;
-	}
-	/* Wait like a guest kernel spinning on its shootdown, taking the
-	 * IPIs others send meanwhile. */
-	while (__atomic_load_n(&pending, __ATOMIC_ACQUIRE)) {
-		sim_cpu_boundary(v->cpu);
-		service_mailbox(v);
-		sched_yield();
 	}
 }
 
@@ -414,32 +413,61 @@ static void exec_op(struct sim_vcpu *v, const struct gop *op)
 		invalidate(v, GOP_ALL);
 		break;
 	case GOP_SHOOTDOWN:
-		do_shootdown(v, op);
+		send_shootdown(v, op);
 		break;
 	}
 }
 
-static void vcpu_body(struct sim_cpu *cpu, void *arg)
+/* One turn of vCPU v on its CPU: up to a slice of guest operations.
+ * Returns true once v's program is done. */
+static bool run_turn(struct sim_vcpu *v)
 {
-	struct sim *s = arg;
-	struct sim_vcpu *v = cpu->user;
-	bool finished = false;
-
-	current_vcpu = v;
-	for (;;) {
-		sim_cpu_boundary(cpu);
+	struct sim *s = v->sim;
+	for (unsigned n = 0; n < s->cfg.slice; n++) {
+		sim_cpu_boundary(v->cpu);
 		service_mailbox(v);
-		if (v->pc < v->prog.nr) {
-			exec_op(v, &v->prog.ops[v->pc]);
-			v->pc++;
+		if (v->waiting) {
+			if (__atomic_load_n(&v->sent_pending, __ATOMIC_ACQUIRE))
+				return false; /* let the CPU's others run */
+			v->waiting = false;
+			v->pc++; /* the shootdown is complete */
 			continue;
 		}
-		if (!finished) {
-			finished = true;
-			__atomic_sub_fetch(&s->remaining, 1, __ATOMIC_ACQ_REL);
+		if (v->pc >= v->prog.nr)
+			return true;
+		exec_op(v, &v->prog.ops[v->pc]);
+		if (!v->waiting)
+			v->pc++;
+	}
+	return v->pc >= v->prog.nr && !v->waiting;
+}
+
+/* A simulated CPU: run its vCPUs in turns until every vCPU of the
+ * machine is done (until then, finished ones still take shootdowns). */
+static void cpu_body(struct sim_cpu *cpu, void *arg)
+{
+	struct sim *s = arg;
+	struct sim_pcpu *pc = cpu->user;
+	bool finished[SIM_MAX_CPUS] = { false };
+	struct sim_vcpu *last = NULL;
+
+	while (__atomic_load_n(&s->remaining, __ATOMIC_ACQUIRE)) {
+		for (unsigned i = 0; i < pc->nr; i++) {
+			struct sim_vcpu *v = pc->vcpu[i];
+			current_vcpu = v;
+			if (last != v && pc->nr > 1) {
+				/* Another vCPU was running here: this one is
+				 * loaded again, a VM entry first. */
+				v->need_entry = true;
+				v->stats.switched_in++;
+			}
+			last = v;
+			if (run_turn(v) && !finished[i]) {
+				finished[i] = true;
+				__atomic_sub_fetch(&s->remaining, 1,
+						   __ATOMIC_ACQ_REL);
+			}
 		}
-		if (!__atomic_load_n(&s->remaining, __ATOMIC_ACQUIRE))
-			break;
 		sched_yield();
 	}
 	current_vcpu = NULL;
@@ -468,7 +496,7 @@ uint64_t sim_run(struct sim *s)
 	s->host.cmpxchg_hook = library_cmpxchg;
 	s->host.hook_arg = s;
 	s->remaining = s->cfg.nr_vcpus;
-	sim_cpus_run(&s->cpus, vcpu_body, s);
+	sim_cpus_run(&s->cpus, cpu_body, s);
 	s->host.cmpxchg_hook = NULL;
 	/* Deferred frees of the MMU under test land before anyone looks at
 	 * the pool. */
@@ -493,8 +521,11 @@ void sim_get_totals(struct sim *s, struct sim_totals *out)
 		t->gp += a->gp;
 		t->invalidations += a->invalidations;
 		t->shootdowns += a->shootdowns;
+		t->switched_in += a->switched_in;
+	}
+	for (unsigned c = 0; c < s->cfg.nr_pcpus; c++) {
 		struct hw_tlb_stats ts;
-		hw_tlb_get_stats(s->cpus.cpu[i].tlb, &ts);
+		hw_tlb_get_stats(s->cpus.cpu[c].tlb, &ts);
 		out->tlb.lookups += ts.lookups;
 		out->tlb.hits += ts.hits;
 		out->tlb.walks += ts.walks;

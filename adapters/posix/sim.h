@@ -73,7 +73,11 @@ struct sim_mmu_ops {
 };
 
 struct sim_config {
-	unsigned nr_vcpus; /* one simulated CPU each, 1..SIM_MAX_CPUS */
+	unsigned nr_vcpus; /* 1..SIM_MAX_CPUS */
+	/* Simulated CPUs, 1..nr_vcpus (0: one per vCPU); vCPU i runs on
+	 * CPU i % nr_pcpus, which switches between its vCPUs. */
+	unsigned nr_pcpus;
+	unsigned slice; /* guest ops per turn on a shared CPU (0: 8) */
 	uint64_t ram_size;
 	uint8_t maxphyaddr;
 	bool gbpages;
@@ -90,9 +94,15 @@ struct sim_vcpu_stats {
 	uint64_t ops, accesses, stores;
 	uint64_t exits_pf, fixed, injected, emulated;
 	uint64_t cr_writes, gp, invalidations, shootdowns;
+	uint64_t switched_in; /* turns on a CPU shared with other vCPUs */
 };
 
-struct sim_shootdown;
+/* A guest TLB-shootdown request in a target vCPU's mailbox. */
+struct sim_shootdown {
+	uint64_t la;	   /* or GOP_ALL */
+	unsigned *pending; /* the sender's count of outstanding requests */
+	struct sim_shootdown *next;
+};
 
 #define SIM_RECENT_OPS 8
 
@@ -109,9 +119,20 @@ struct sim_vcpu {
 	void *mmu;			    /* the MMU's per-vCPU state */
 	pthread_mutex_t lock;		    /* guest IPI mailbox */
 	struct sim_shootdown *mailbox;
+	/* A shootdown this vCPU sent and waits on: it does not block its CPU,
+	 * whose other vCPUs may be the ones that have to answer it. */
+	struct sim_shootdown sent[SIM_MAX_CPUS];
+	unsigned sent_pending;
+	bool waiting;
 	struct gop recent[SIM_RECENT_OPS];
 	unsigned nr_recent;
 	struct sim_vcpu_stats stats;
+};
+
+/* A simulated CPU's share of the machine: the vCPUs it runs. */
+struct sim_pcpu {
+	struct sim_vcpu *vcpu[SIM_MAX_CPUS];
+	unsigned nr;
 };
 
 struct sim {
@@ -122,6 +143,7 @@ struct sim {
 	struct sim_cpus cpus;
 	struct ref_model *model;
 	struct sim_vcpu vcpu[SIM_MAX_CPUS];
+	struct sim_pcpu pcpu[SIM_MAX_CPUS];
 	void *mmu; /* the MMU's per-VM state */
 	uint64_t violations;
 	unsigned remaining; /* vCPUs whose program has not finished */

@@ -25,6 +25,7 @@
 
 struct options {
 	struct workload_config wc;
+	unsigned pcpus; /* 0: one per vCPU */
 	uint32_t pool_pages;
 	unsigned tlb_capacity;
 	bool assisted;
@@ -65,8 +66,7 @@ static void usage(FILE *out)
 		"without violations, 1 with, 2 on usage or setup errors.\n"
 		"\n"
 		"workload:\n"
-		"  --vcpus N        vCPUs, one simulated CPU each, 1..%u "
-		"(default 2)\n"
+		"  --vcpus N        vCPUs, 1..%u (default 2)\n"
 		"  --ops N          guest operations per vCPU (default 10000)\n"
 		"  --seed S         workload seed; same seed, same guest "
 		"(default 1)\n"
@@ -102,8 +102,13 @@ static void usage(FILE *out)
 		"  --wp-toggle      CR0.WP flipped by MOV CR0\n"
 		"\n"
 		"machine:\n"
+		"  --pcpus N        simulated CPUs, 1..vCPUs; vCPU i runs on "
+		"CPU i %% N, which\n"
+		"                   switches between its vCPUs (default: one "
+		"per vCPU)\n"
 		"  --pool-pages N   shadow-page budget of the VM (default "
-		"4096)\n"
+		"4096;\n"
+		"                   the naive MMU needs 16 per vCPU)\n"
 		"  --tlb-capacity N translations and paging-structure entries "
 		"each TLB keeps;\n"
 		"                   0 = never evict (default 0)\n"
@@ -198,6 +203,7 @@ static bool parse_knob(const char *name, uint32_t *inject)
 
 enum {
 	OPT_VCPUS = 256,
+	OPT_PCPUS,
 	OPT_OPS,
 	OPT_SEED,
 	OPT_MODE,
@@ -226,6 +232,7 @@ enum {
 
 static const struct option long_options[] = {
 	{ "vcpus", required_argument, NULL, OPT_VCPUS },
+	{ "pcpus", required_argument, NULL, OPT_PCPUS },
 	{ "ops", required_argument, NULL, OPT_OPS },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "mode", required_argument, NULL, OPT_MODE },
@@ -361,6 +368,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_WP_TOGGLE:
 			wc->wp_toggle = true;
 			break;
+		case OPT_PCPUS:
+			ok = parse_u64("--pcpus", optarg, SIM_MAX_CPUS, &u);
+			o->pcpus = (unsigned)u;
+			break;
 		case OPT_POOL_PAGES:
 			ok = parse_u64("--pool-pages", optarg, UINT32_MAX, &u);
 			o->pool_pages = (uint32_t)u;
@@ -403,6 +414,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 			SIM_MAX_CPUS);
 		return EXIT_USAGE;
 	}
+	if (o->pcpus > wc->nr_vcpus) {
+		fprintf(stderr, "smmu-sim: --pcpus wants 1..--vcpus\n");
+		return EXIT_USAGE;
+	}
 	if (o->pool_pages < 1) {
 		fprintf(stderr, "smmu-sim: --pool-pages wants at least 1\n");
 		return EXIT_USAGE;
@@ -427,9 +442,10 @@ static void print_config(const struct options *o, uint64_t ram_size)
 	for (unsigned k = 0; k < WL_NR_OPS; k++)
 		printf(" %s=%u", workload_op_names[k], wc->weight[k]);
 	printf(" recent=%u%%\n", wc->recent_pct);
-	printf("  machine: ram=%" PRIu64 " KiB pool-pages=%u "
+	printf("  machine: cpus=%u ram=%" PRIu64 " KiB pool-pages=%u "
 	       "tlb-capacity=%u remote=%s",
-	       ram_size >> 10, o->pool_pages, o->tlb_capacity,
+	       o->pcpus ? o->pcpus : wc->nr_vcpus, ram_size >> 10,
+	       o->pool_pages, o->tlb_capacity,
 	       o->assisted ? "assisted" : "ipi");
 	if (o->inject) {
 		printf(" inject:");
@@ -446,9 +462,10 @@ static void print_stats(struct sim *s, const struct sim_totals *t)
 	const struct sim_vcpu_stats *v = &t->sum;
 	printf("guest:  ops %" PRIu64 ", accesses %" PRIu64 ", stores %" PRIu64
 	       ", cr writes %" PRIu64 " (#GP %" PRIu64 ")\n"
-	       "        invalidations %" PRIu64 ", shootdowns %" PRIu64 "\n",
+	       "        invalidations %" PRIu64 ", shootdowns %" PRIu64
+	       ", switches between vCPUs on a CPU %" PRIu64 "\n",
 	       v->ops, v->accesses, v->stores, v->cr_writes, v->gp,
-	       v->invalidations, v->shootdowns);
+	       v->invalidations, v->shootdowns, v->switched_in);
 	printf("exits:  #PF %" PRIu64 ": fixed %" PRIu64 ", injected %" PRIu64
 	       ", emulated %" PRIu64 "\n",
 	       v->exits_pf, v->fixed, v->injected, v->emulated);
@@ -479,6 +496,7 @@ int main(int argc, char **argv)
 
 	struct sim_config cfg = {
 		.nr_vcpus = o.wc.nr_vcpus,
+		.nr_pcpus = o.pcpus,
 		.ram_size = ram_size,
 		.maxphyaddr = 40,
 		.gbpages = false,
