@@ -51,6 +51,21 @@ void *smmu_posix_ram_ptr(const struct smmu_posix_ram *ram, uint64_t gpa,
 	return ram->base + gpa;
 }
 
+bool smmu_posix_cmpxchg(void *p, unsigned size, uint64_t old_val,
+			uint64_t new_val)
+{
+	if (size == 8) {
+		uint64_t expected = old_val;
+		return __atomic_compare_exchange_n(
+			(uint64_t *)p, &expected, new_val, false,
+			__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	}
+	uint32_t expected = (uint32_t)old_val;
+	return __atomic_compare_exchange_n((uint32_t *)p, &expected,
+					   (uint32_t)new_val, false,
+					   __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
 static void *checked_ptr(const struct smmu_posix_ram *ram, uint64_t gpa,
 			 uint64_t len)
 {

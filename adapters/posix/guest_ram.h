@@ -32,6 +32,12 @@ int smmu_posix_ram_add_hole(struct smmu_posix_ram *ram, uint64_t gpa,
 void *smmu_posix_ram_ptr(const struct smmu_posix_ram *ram, uint64_t gpa,
 			 uint64_t len);
 
+/* Compare-exchange of the naturally aligned 4- or 8-byte value at `p`
+ * (a pointer into guest RAM): true if it held `old_val` and now holds
+ * `new_val`. */
+bool smmu_posix_cmpxchg(void *p, unsigned size, uint64_t old_val,
+			uint64_t new_val);
+
 /* Convenience accessors for tests and tools; abort on a non-RAM gpa, since a
  * test that writes outside its own RAM is a broken test. */
 uint64_t smmu_posix_ram_read64(const struct smmu_posix_ram *ram, uint64_t gpa);

@@ -52,19 +52,8 @@ static int posix_cmpxchg_gpa(void *host, uint64_t gpa, unsigned size,
 	void *p = smmu_posix_ram_ptr(&h->ram, gpa, size);
 	if (!p)
 		return SMMU_GPA_NOT_RAM;
-	bool ok;
-	if (size == 8) {
-		uint64_t expected = old_val;
-		ok = __atomic_compare_exchange_n(
-			(uint64_t *)p, &expected, new_val, false,
-			__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-	} else {
-		uint32_t expected = (uint32_t)old_val;
-		ok = __atomic_compare_exchange_n(
-			(uint32_t *)p, &expected, (uint32_t)new_val, false,
-			__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-	}
-	return ok ? SMMU_GPA_OK : SMMU_GPA_CHANGED;
+	return smmu_posix_cmpxchg(p, size, old_val, new_val) ? SMMU_GPA_OK
+							     : SMMU_GPA_CHANGED;
 }
 
 static void posix_log(void *host, enum smmu_log_level level, const char *msg)

@@ -75,3 +75,18 @@ void ref_memory_record(struct ref_memory *mem, uint64_t gpa, unsigned size,
 	h->v[h->n++] = (struct ref_old_value){ old8, epoch };
 	mem->nr_values++;
 }
+
+void ref_memory_forget(struct ref_memory *mem, uint64_t epoch)
+{
+	for (unsigned i = 0; i < mem->nr_hists; i++) {
+		struct ref_history *h = &mem->hists[i];
+		unsigned k = 0;
+		while (k < h->n && h->v[k].end <= epoch)
+			k++;
+		if (!k)
+			continue;
+		memmove(h->v, h->v + k, (h->n - k) * sizeof(*h->v));
+		h->n -= k;
+		mem->nr_forgotten += k;
+	}
+}

@@ -30,7 +30,8 @@ struct ref_memory {
 	struct u64map slot_index; /* 8-byte slot gpa -> index into hists */
 	struct ref_history *hists;
 	unsigned nr_hists, cap_hists;
-	uint64_t nr_values; /* old values recorded */
+	uint64_t nr_values;    /* old values recorded */
+	uint64_t nr_forgotten; /* of those, dropped by ref_memory_forget */
 };
 
 void ref_memory_init(struct ref_memory *mem, const struct smmu_posix_ram *ram);
@@ -41,6 +42,9 @@ uint64_t ref_memory_read(const struct ref_memory *mem, uint64_t slot);
 /* Old values of a slot, or NULL if it never changed. */
 const struct ref_history *ref_memory_history(const struct ref_memory *mem,
 					     uint64_t slot);
+/* Drop old values that ended at or before `epoch`: no walk can use them
+ * any more. */
+void ref_memory_forget(struct ref_memory *mem, uint64_t epoch);
 /* The `size` bytes at gpa held `old` until `epoch`; RAM already holds the
  * new value. */
 void ref_memory_record(struct ref_memory *mem, uint64_t gpa, unsigned size,

@@ -34,6 +34,7 @@ struct ref_model {
 	struct ref_model_config cfg;
 	uint64_t epoch;
 	struct ref_memory mem;
+	unsigned writes_since_forget;
 	struct rvcpu *vcpu;
 	struct ref_model_stats stats;
 };
@@ -196,6 +197,38 @@ static void prune_roots(struct rvcpu *c)
 		c->roots[j++] = *r;
 	}
 	c->nr_roots = j;
+}
+
+/* Epoch before which no value can matter to vCPU c: every translation
+ * it may still use was cached after this. */
+static uint64_t vcpu_floor(const struct ref_model *m, const struct rvcpu *c)
+{
+	uint64_t floor = m->epoch;
+	for (unsigned i = 0; i < c->nr_roots; i++) {
+		const struct ref_root *r = &c->roots[i];
+		uint64_t t = max2(c->inv_pcid[r->pcid], c->inv_all_nonglobal);
+		if (r->pge && c->inv_global < t)
+			t = c->inv_global;
+		if (t < floor)
+			floor = t;
+	}
+	return floor;
+}
+
+/* Keep the value history as short as the vCPUs allow, or long runs slow
+ * down with it. */
+static void maybe_forget(struct ref_model *m)
+{
+	if (++m->writes_since_forget < 4096)
+		return;
+	m->writes_since_forget = 0;
+	uint64_t floor = m->epoch;
+	for (unsigned i = 0; i < m->cfg.nr_vcpus; i++) {
+		uint64_t f = vcpu_floor(m, &m->vcpu[i]);
+		if (f < floor)
+			floor = f;
+	}
+	ref_memory_forget(&m->mem, floor);
 }
 
 /* ---- public entry points ---- */
@@ -574,13 +607,14 @@ static bool visit_on_path(const struct ref_cand *c, void *arg)
 static void find_on_path(struct ref_model *m, struct rvcpu *c, uint64_t la,
 			 struct on_path *p)
 {
+	uint64_t floor = vcpu_floor(m, c);
 	for (unsigned i = 0; i < c->nr_roots; i++) {
 		struct ref_walk w = { .mem = &m->mem,
 				      .maxphyaddr = m->cfg.maxphyaddr,
 				      .gbpages = m->cfg.gbpages,
 				      .root = &c->roots[i],
 				      .la = la,
-				      .floor = 0,
+				      .floor = floor,
 				      .visit = visit_on_path,
 				      .arg = p };
 		ref_walk_run(&w);
@@ -644,6 +678,7 @@ bool ref_model_store(struct ref_model *m, uint64_t gpa, uint64_t val)
 	uint64_t old = __atomic_exchange_n(p, val, __ATOMIC_SEQ_CST);
 	m->epoch++;
 	ref_memory_record(&m->mem, gpa, 8, old, m->epoch);
+	maybe_forget(m);
 	pthread_mutex_unlock(&m->lock);
 	return true;
 }
@@ -658,23 +693,13 @@ int ref_model_cmpxchg(struct ref_model *m, unsigned v, uint64_t gpa,
 	if (!p || (size != 4 && size != 8) || (gpa & (size - 1)))
 		return SMMU_GPA_NOT_RAM;
 	pthread_mutex_lock(&m->lock);
-	bool done;
-	if (size == 8) {
-		uint64_t expected = old;
-		done = __atomic_compare_exchange_n(
-			(uint64_t *)p, &expected, new_val, false,
-			__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-	} else {
-		uint32_t expected = (uint32_t)old;
-		done = __atomic_compare_exchange_n(
-			(uint32_t *)p, &expected, (uint32_t)new_val, false,
-			__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-	}
+	bool done = smmu_posix_cmpxchg(p, size, old, new_val);
 	if (done) {
 		*allowed = mmu_change_allowed(m, v, gpa, old, new_val, inflight,
 					      verdict);
 		m->epoch++;
 		ref_memory_record(&m->mem, gpa, size, old, m->epoch);
+		maybe_forget(m);
 	}
 	pthread_mutex_unlock(&m->lock);
 	return done ? SMMU_GPA_OK : SMMU_GPA_CHANGED;
@@ -718,6 +743,6 @@ void ref_model_get_stats(struct ref_model *m, struct ref_model_stats *out)
 	pthread_mutex_lock(&m->lock);
 	*out = m->stats;
 	out->history_slots = m->mem.nr_hists;
-	out->history_values = m->mem.nr_values;
+	out->history_values = m->mem.nr_values - m->mem.nr_forgotten;
 	pthread_mutex_unlock(&m->lock);
 }

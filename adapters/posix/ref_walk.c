@@ -159,13 +159,16 @@ static void walk_level(struct ref_walk *w, int level, uint64_t table,
 		REF_FOREVER, c);
 	if (w->current_only || w->stopped)
 		return;
+	/* Old values are in the order they ended: newest first, and stop at
+	 * the first one that was gone before the floor. */
 	const struct ref_history *h = ref_memory_history(w->mem, slot);
-	for (unsigned i = 0; h && i < h->n && !w->stopped; i++)
-		if (h->v[i].end > w->floor)
-			walk_entry(
-				w, level, egpa,
-				entry_at(w, egpa, d->entry_size, h->v[i].val),
-				h->v[i].end, c);
+	for (unsigned i = h ? h->n : 0; i-- > 0 && !w->stopped;) {
+		if (h->v[i].end <= w->floor)
+			break;
+		walk_entry(w, level, egpa,
+			   entry_at(w, egpa, d->entry_size, h->v[i].val),
+			   h->v[i].end, c);
+	}
 }
 
 void ref_walk_run(struct ref_walk *w)
