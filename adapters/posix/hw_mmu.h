@@ -71,7 +71,7 @@ void hw_tlb_destroy(struct hw_tlb *tlb);
 /* Translate one access as the CPU does: TLB, else paging-structure
  * caches, else memory; sets A (and D for writes) in the shadow entries it
  * walks, fills the TLB and caches, and on a fault removes what it cached
- * for `la` (SDM 4.10.4.2). Thread-safe against the invalidations below. */
+ * for `la` (SDM 4.10.4.1). Thread-safe against the invalidations below. */
 enum hw_status hw_translate(struct hw_tlb *tlb, const struct hw_mmu_ctx *ctx,
 			    const struct sim_hpa_space *space,
 			    const struct smmu_access *access,

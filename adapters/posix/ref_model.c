@@ -21,6 +21,9 @@ struct rvcpu {
 	/* Invalidation epochs (SDM 4.10.4): non-global translations per
 	 * PCID and for all PCIDs, global ones, and per linear address. */
 	uint64_t inv_pcid[4096];
+	/* INVLPG empties the paging-structure caches of the current PCID
+	 * for every address (SDM 4.10.4.1), not only its own. */
+	uint64_t inv_psc[4096];
 	uint64_t inv_all_nonglobal;
 	uint64_t inv_global;
 	struct u64map inv_la;  /* (pcid, size, page) -> epoch */
@@ -115,8 +118,13 @@ static uint64_t floor_nonglobal(const struct rvcpu *c, uint16_t pcid,
 
 static uint64_t floor_global(const struct rvcpu *c, uint64_t la, uint64_t size)
 {
+	uint64_t t = c->inv_global;
 	const uint64_t *e = u64map_get(&c->inv_gla, la_key(0, la, size));
-	return e ? max2(c->inv_global, *e) : c->inv_global;
+	const uint64_t *e4k =
+		u64map_get(&c->inv_gla, la_key(0, la, X86_PAGE_SIZE));
+	if (e)
+		t = max2(t, *e);
+	return e4k ? max2(t, *e4k) : t;
 }
 
 /* ---- roots ---- */
@@ -172,6 +180,7 @@ static void update_root(struct ref_model *m, struct rvcpu *c)
 		cur->end = m->epoch;
 	if (next.mode == RM_OFF)
 		return;
+	next.start = m->epoch;
 	if (c->nr_roots == c->cap_roots) {
 		c->cap_roots = c->cap_roots ? 2 * c->cap_roots : 8;
 		c->roots = realloc(c->roots, c->cap_roots * sizeof(*c->roots));
@@ -324,6 +333,7 @@ void ref_model_invlpg(struct ref_model *m, unsigned v, uint64_t la)
 	m->epoch++;
 	struct rvcpu *c = &m->vcpu[v];
 	inv_la(m, c, ref_pcid_of(&c->regs), la, true);
+	c->inv_psc[ref_pcid_of(&c->regs)] = m->epoch;
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -379,6 +389,24 @@ static bool translates_to(const struct ref_cand *c, uint64_t la, uint64_t gpa)
 	return c->base + (la & (c->size - 1)) == gpa;
 }
 
+/* The first epoch after t at which vCPU c had a root loaded that could
+ * fill its caches: one of PCID `pcid`, or for global translations (pcid
+ * < 0) any root with CR4.PGE. A CPU caches only what it walks from the
+ * loaded root, tagged with the current PCID (SDM 4.10.1, 4.10.2.4), so
+ * every value of a cached translation was still in memory then. */
+static uint64_t first_fill(const struct rvcpu *c, int pcid, uint64_t t)
+{
+	uint64_t first = REF_FOREVER;
+	for (unsigned i = 0; i < c->nr_roots; i++) {
+		const struct ref_root *r = &c->roots[i];
+		if (r->end <= t || (pcid < 0 ? !r->pge : r->pcid != pcid))
+			continue;
+		if (r->start < first)
+			first = r->start;
+	}
+	return max2(first, t);
+}
+
 /* Whether a cached (not current) candidate was still valid. */
 static bool cached_valid(const struct match *x, const struct ref_cand *c)
 {
@@ -389,10 +417,10 @@ static bool cached_valid(const struct match *x, const struct ref_cand *c)
 		if (!c->global)
 			return false;
 		uint64_t t = floor_global(x->c, la, c->size);
-		return c->min_end > t && x->root->end > t;
+		return c->min_end > first_fill(x->c, -1, t) && x->root->end > t;
 	}
 	uint64_t t = floor_nonglobal(x->c, x->pcid, la, c->size);
-	return c->min_end > t && x->root->end > t;
+	return c->min_end > first_fill(x->c, x->pcid, t) && x->root->end > t;
 }
 
 /* Whether stale cached upper levels may have led a walk to a faulting
@@ -401,8 +429,10 @@ static bool psc_valid(const struct match *x, const struct ref_cand *c)
 {
 	if (x->want_global || !c->accessed)
 		return false;
-	uint64_t t = floor_nonglobal(x->c, x->pcid, x->acc->la, X86_PAGE_SIZE);
-	return c->min_end > t && x->root->end > t;
+	uint64_t t =
+		max2(floor_nonglobal(x->c, x->pcid, x->acc->la, X86_PAGE_SIZE),
+		     x->c->inv_psc[x->pcid]);
+	return c->min_end > first_fill(x->c, x->pcid, t) && x->root->end > t;
 }
 
 static bool visit_match(const struct ref_cand *c, void *arg)
@@ -464,6 +494,7 @@ static void run_walk(struct ref_model *m, struct match *x,
 			      .la = x->acc->la,
 			      .floor = floor,
 			      .current_only = current_only,
+			      .fault_floor = x->started,
 			      .visit = visit_match,
 			      .arg = x };
 	x->root = r;
@@ -499,7 +530,14 @@ bool ref_model_check(struct ref_model *m, unsigned v,
 	struct rvcpu *c = &m->vcpu[v];
 	struct smmu_access acc = *access;
 	acc.la = la_of_mode(&c->regs, acc.la);
-	struct match x = { .regs = &c->regs, .acc = &acc, .got = got, .c = c };
+	/* `started` bounds which values the access could have read from
+	 * memory: a faulting entry is never cached (SDM 4.10.2.3), so it
+	 * must still have been in memory after the access began. */
+	struct match x = { .regs = &c->regs,
+			   .acc = &acc,
+			   .got = got,
+			   .c = c,
+			   .started = started };
 	bool ok;
 
 	m->stats.checks++;
@@ -572,11 +610,15 @@ bool ref_model_check(struct ref_model *m, unsigned v,
 			 now);
 	}
 	if (got->fault) {
-		/* A #PF invalidates la's translations of the current PCID
-		 * (SDM 4.10.4.1); whether global ones go too is not said, so
-		 * the model keeps allowing them. */
+		/* A #PF invalidates "any TLB entry for that address's page
+		 * number" and the paging-structure-cache entries used for it,
+		 * so that it does not recur (SDM 4.10.4.1): global entries
+		 * too, or a spurious #PF from a stale global translation
+		 * could repeat, which 4.10.4.3 rules out. */
 		m->epoch++;
 		inv_la_exact(m, c, x.pcid, acc.la);
+		*u64map_put(&c->inv_gla, la_key(0, acc.la, X86_PAGE_SIZE), 0) =
+			m->epoch;
 	}
 	pthread_mutex_unlock(&m->lock);
 	return ok;

@@ -6,15 +6,24 @@
  *
  * A native CPU may return the translation of a walk of the guest tables as
  * they are now, or any translation it could have cached since the guest
- * last invalidated it: a walk from any root the guest loaded with that
- * PCID, through any value each paging entry held, as long as that value
- * was still there after the invalidation. The model keeps exactly that:
- * the history of every guest memory slot that changed, the roots each PCID
- * used, and per PCID / linear address / global the epoch of the last
- * invalidation. It is deliberately a little more permissive than the SDM
- * (it ignores in which order cached levels were filled), never stricter,
- * with one documented exception: a change of EFER.NXE counts as a full
- * flush.
+ * last invalidated it: a walk from a root the guest loaded with that PCID,
+ * through values each paging entry held while such a root was loaded after
+ * the invalidation (a CPU fills its caches only from the loaded root,
+ * tagged with the current PCID). A fault comes from an entry read during
+ * the access (faulting entries are never cached), possibly reached through
+ * stale paging-structure-cache entries, which INVLPG empties for the whole
+ * PCID. A #PF invalidates the faulting address, global entries included
+ * (SDM 4.10.4.1). The model keeps the history of every guest memory slot
+ * that changed, the roots each PCID used and when, and per PCID / linear
+ * address / global the epoch of the last invalidation.
+ *
+ * Where the SDM leaves room the model takes the permissive reading, never
+ * a stricter one: it ignores in which order cached levels were filled;
+ * a change of CR4.PAE or setting CR4.SMEP keeps global entries ("all TLB
+ * entries ... for the current PCID"); a #PF inside a large page keeps the
+ * page's other addresses, which a CPU may have cached in pieces. One
+ * deliberate exception is stricter than the SDM: a change of EFER.NXE
+ * counts as a full flush. Tests in tests/test_ref_model.c pin each rule.
  *
  * It has its own small guest walker and rights check, written separately
  * from libshadowmmu's, and shares no code with it.
@@ -87,7 +96,7 @@ int ref_model_cmpxchg(struct ref_model *m, unsigned v, uint64_t gpa,
 /* Check what vCPU v observed for `access` (canonical la), which started
  * at model epoch `started` (ref_model_now). If the guest
  * took a #PF, the model applies the invalidation a page fault implies
- * (SDM 4.10.4.2). Returns false with an explanation on a violation. */
+ * (SDM 4.10.4.1). Returns false with an explanation on a violation. */
 bool ref_model_check(struct ref_model *m, unsigned v,
 		     const struct smmu_access *access, uint64_t started,
 		     const struct ref_outcome *got,

@@ -25,6 +25,7 @@ struct ref_root {
 	bool pse, pge, nxe;
 	uint64_t table;	   /* gpa of the top table (not PAE) */
 	uint64_t pdpte[4]; /* PAE */
+	uint64_t start;	   /* epoch at which it was loaded */
 	uint64_t end;	   /* REF_FOREVER while loaded */
 };
 
