@@ -161,6 +161,37 @@ Test(oracle, seed000_reusing_a_hardware_pcid_without_flush_is_caught)
 	cr_expect_gt(og_run(&g), 0);
 }
 
+/* Seed 001: a root cached while CR4.PCIDE=0 holds translations the guest
+ * flushed with its next MOV CR3; setting PCIDE does not make them valid
+ * again, so a NOFLUSH switch back must not run on that root unsynced. */
+static void prev_root_across_pcide(uint32_t inject)
+{
+	og_init(&g, &(struct oguest_config){ .inject = inject });
+	uint64_t a = og_space(&g), b = og_space(&g);
+	uint64_t pte = og_map(&g, a, LA, PAGE_A, OG_USER);
+	og_start(&g, 0, a, 0, 0); /* PCIDE=0 */
+	og_read(&g, 0, LA);
+	og_set_pte(&g, 0, pte, PAGE_B | OG_USER);
+	og_mov_cr3(&g, 0, b); /* flushes PCID 000H: LA -> page A is gone */
+	og_op(&g, 0,
+	      (struct gop){ .kind = GOP_MOV_CR4,
+			    .val = X86_CR4_PAE | X86_CR4_PCIDE });
+	og_mov_cr3(&g, 0, a | X86_CR3_NOFLUSH); /* PCID 000H again */
+	og_read(&g, 0, LA);
+}
+
+Test(oracle, seed001_prev_root_is_synced_across_pcide)
+{
+	prev_root_across_pcide(0);
+	cr_expect_eq(og_run(&g), 0);
+}
+
+Test(oracle, seed001_prev_root_reused_after_pcide_is_caught)
+{
+	prev_root_across_pcide(NAIVE_PREV_ROOTS_ACROSS_PCIDE);
+	cr_expect_gt(og_run(&g), 0);
+}
+
 /* Seed 004: a paravirtual flush must sync (here: drop) out-of-sync
  * shadow entries before the hardware flush counts as done. */
 Test(oracle, seed004_pv_flush_syncs_first)

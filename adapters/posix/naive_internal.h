@@ -30,7 +30,9 @@ struct slot {
 	void *root_hva;
 	struct page_list *pages;
 	uint64_t last_used;
-	bool hw_stale; /* the hardware PCID may hold a previous root's */
+	bool hw_stale;	/* the hardware PCID may hold a previous root's */
+	bool need_sync; /* the guest flushed it: rebuild before use (only
+			   with NAIVE_PREV_ROOTS_ACROSS_PCIDE) */
 };
 
 struct naive_vcpu {

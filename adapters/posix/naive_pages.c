@@ -93,6 +93,7 @@ struct page_list *slot_unlink(struct naive_vm *vm, struct slot *sl)
 	__atomic_store_n(&sl->root_hpa, 0, __ATOMIC_RELEASE);
 	sl->root_hva = NULL;
 	sl->hw_stale = true;
+	sl->need_sync = false;
 	vm->stats.zaps++;
 	return l;
 }

@@ -32,6 +32,9 @@ const struct sim_knob naive_shadow_knobs[] = {
 	{ "seed003-free-after-assisted", NAIVE_FREE_AFTER_ASSISTED,
 	  "seed 003: a stolen root is freed right after an assisted flush, "
 	  "while its owner's lock-free walker may still read it" },
+	{ "seed001-prev-roots-across-pcide", NAIVE_PREV_ROOTS_ACROSS_PCIDE,
+	  "seed 001: roots the guest flushed while CR4.PCIDE=0 are kept and "
+	  "their sync forgotten when PCIDE is set" },
 	{ NULL, 0, NULL },
 };
 
@@ -79,6 +82,12 @@ static void load_root(struct sim_vcpu *v)
 	for (int i = 0; i < NAIVE_SLOTS; i++) {
 		struct slot *sl = &c->slot[i];
 		if (sl->valid && sl->cr3 == key && sl->pcid == pcid) {
+			if (sl->need_sync) {
+				/* Flushed by the guest: build it anew. */
+				page_list_free_rcu(vm, slot_unlink(vm, sl));
+				sl->need_sync = false;
+				break;
+			}
 			c->cur = i;
 			sl->last_used = ++vm->clock;
 			return;
@@ -379,6 +388,17 @@ static bool naive_write_cr(struct sim_vcpu *v, enum gop_kind which,
 	smmu_vcpu_get_paging(c->lib, &after);
 
 	if (which != GOP_MOV_CR3) {
+		if (knob(v, NAIVE_PREV_ROOTS_ACROSS_PCIDE) &&
+		    (before.cr4 ^ after.cr4) == X86_CR4_PCIDE &&
+		    (after.cr4 & X86_CR4_PCIDE)) {
+			/* Seed 001's bug: the roots kept from PCIDE=0 are
+			 * treated as clean under the new PCID scheme. */
+			pthread_mutex_lock(&vm->lock);
+			for (int i = 0; i < NAIVE_SLOTS; i++)
+				c->slot[i].need_sync = false;
+			pthread_mutex_unlock(&vm->lock);
+			return true;
+		}
 		/* Any other paging change: start over. */
 		locked_zap_all(v);
 		return true;
@@ -395,6 +415,13 @@ static bool naive_write_cr(struct sim_vcpu *v, enum gop_kind which,
 	pthread_mutex_lock(&vm->lock);
 	for (int i = 0; i < NAIVE_SLOTS; i++) {
 		struct slot *sl = &c->slot[i];
+		if (sl->valid && sl->pcid == pcid &&
+		    knob(v, NAIVE_PREV_ROOTS_ACROSS_PCIDE)) {
+			/* KVM-style: keep it as a previous root, to be synced
+			 * (here: rebuilt) before it is used again. */
+			sl->need_sync = true;
+			continue;
+		}
 		if (sl->valid && sl->pcid == pcid) {
 			page_list_free_rcu(vm, slot_unlink(vm, sl));
 			hw_tlb_invpcid(sim_vcpu_tlb(v), v->vpid,

@@ -36,6 +36,11 @@ enum naive_knob {
 	 * its owner's CPU: no IPI, no RCU grace period. The owner's
 	 * lock-free walker (its spurious-fault check) can read freed pages. */
 	NAIVE_FREE_AFTER_ASSISTED = 1u << 4,
+	/* Seed 001: roots cached while CR4.PCIDE=0 are kept across flushing
+	 * MOV CR3s as "sync before use" (KVM's prev_roots), and setting
+	 * CR4.PCIDE forgets the marks, so a NOFLUSH switch afterwards runs
+	 * on a root the guest had flushed. */
+	NAIVE_PREV_ROOTS_ACROSS_PCIDE = 1u << 5,
 };
 
 /* The smallest shadow pool per vCPU the naive MMU runs with. */
