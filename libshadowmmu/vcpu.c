@@ -4,6 +4,10 @@
 void vcpu_regs_changed(struct smmu_vcpu *vcpu)
 {
 	gw_mmu_init(&vcpu->mmu, &vcpu->regs, &vcpu->vm->features);
+	/* Any paging register may change the root or the meaning of the
+	 * guest's tables: take the root again and flush at the next entry. */
+	vcpu->shadow.root = 0;
+	vcpu->shadow.need_flush = true;
 }
 
 enum smmu_status smmu_vcpu_create(struct smmu_vm *vm, uint32_t id,

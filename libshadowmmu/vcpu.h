@@ -12,6 +12,7 @@ struct smmu_vcpu {
 	struct smmu_vcpu *next; /* in vm->vcpus */
 	struct smmu_paging_regs regs;
 	struct gw_mmu mmu; /* derived from regs by vcpu_regs_changed() */
+	struct shadow_vcpu shadow;
 };
 
 /* Recompute everything derived from the paging registers. */

@@ -16,6 +16,12 @@ static const char *config_error(const struct smmu_vm_config *config,
 	if (!ops->alloc || !ops->free || !ops->read_gpa || !ops->cmpxchg_gpa)
 		return "smmu_vm_create: host ops alloc, free, read_gpa and "
 		       "cmpxchg_gpa are required";
+	int shadow = !!ops->alloc_page + !!ops->free_page + !!ops->write_gpa +
+		     !!ops->gfn_to_hpa + !!ops->lock + !!ops->unlock +
+		     !!ops->flush_all_cpus;
+	if (shadow != 0 && shadow != 7)
+		return "smmu_vm_create: the shadow-paging host ops come all "
+		       "together or not at all";
 	/* 36 is the architectural minimum with PAE; 32 is allowed for old
 	 * 32-bit-only guests. 52 is the architectural maximum. */
 	if (config->maxphyaddr < 32 || config->maxphyaddr > 52)
@@ -43,6 +49,7 @@ enum smmu_status smmu_vm_create(const struct smmu_vm_config *config,
 		return SMMU_ENOMEM;
 	vm->ops = ops;
 	vm->host = host;
+	vm->shadow_ops = ops->alloc_page != 0;
 	vm->features.maxphyaddr = config->maxphyaddr;
 	vm->features.gbpages = config->gbpages;
 	*vm_out = vm;
@@ -58,6 +65,8 @@ enum smmu_status smmu_vm_destroy(struct smmu_vm *vm)
 			 "smmu_vm_destroy: the VM still has vCPUs");
 		return SMMU_EBUSY;
 	}
+	rmap_destroy(vm);
+	sp_cache_destroy(vm);
 	vm->ops->free(vm->host, vm, sizeof(*vm));
 	return SMMU_OK;
 }

@@ -6,6 +6,7 @@
 #include <shadowmmu/shadowmmu.h>
 
 #include "gwalk.h"
+#include "shadow.h"
 
 struct smmu_vm {
 	const struct smmu_host_ops *ops;
@@ -13,6 +14,8 @@ struct smmu_vm {
 	struct gw_features features;
 	/* vCPUs of this VM; lifecycle calls are serialised by the host. */
 	struct smmu_vcpu *vcpus;
+	bool shadow_ops; /* the host gave the shadow-paging ops */
+	struct shadow_vm shadow;
 };
 
 /* Send one diagnostic line to the host, if it listens. */

@@ -29,7 +29,7 @@ void og_init(struct oguest *g, const struct oguest_config *cfg)
 		.gbpages = true,
 		.pool_pages = cfg->pool_pages ? cfg->pool_pages : 4096,
 		.tlb = { .tlb_capacity = cfg->tlb_capacity, .seed = 1 },
-		.mmu = &naive_shadow_ops,
+		.mmu = cfg->mmu ? cfg->mmu : &naive_shadow_ops,
 		.inject = cfg->inject,
 		.assisted_flush = cfg->assisted_flush,
 		.report_max = 3,

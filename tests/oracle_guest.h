@@ -23,6 +23,7 @@ struct oguest {
 };
 
 struct oguest_config {
+	const struct sim_mmu_ops *mmu; /* NULL: the naive shadow MMU */
 	unsigned nr_vcpus;
 	uint32_t inject;
 	uint32_t pool_pages;

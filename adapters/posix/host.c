@@ -56,6 +56,29 @@ static int posix_cmpxchg_gpa(void *host, uint64_t gpa, unsigned size,
 							     : SMMU_GPA_CHANGED;
 }
 
+int smmu_posix_write_gpa(void *host, uint64_t gpa, const void *buf, size_t len)
+{
+	struct smmu_posix_host *h = host;
+	if (h->write_hook)
+		return h->write_hook(h->hook_arg, gpa, buf, len);
+	void *dst = smmu_posix_ram_ptr(&h->ram, gpa, len);
+	if (!dst)
+		return SMMU_GPA_NOT_RAM;
+	/* A paging entry is stored whole: others may be walking it. */
+	if (len == 8 && !(gpa & 7)) {
+		uint64_t v;
+		memcpy(&v, buf, 8);
+		__atomic_store_n((uint64_t *)dst, v, __ATOMIC_RELEASE);
+	} else if (len == 4 && !(gpa & 3)) {
+		uint32_t v;
+		memcpy(&v, buf, 4);
+		__atomic_store_n((uint32_t *)dst, v, __ATOMIC_RELEASE);
+	} else {
+		memcpy(dst, buf, len);
+	}
+	return SMMU_GPA_OK;
+}
+
 static void posix_log(void *host, enum smmu_log_level level, const char *msg)
 {
 	struct smmu_posix_host *h = host;

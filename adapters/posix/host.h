@@ -20,9 +20,17 @@ struct smmu_posix_host {
 	 * oracle can make the change and its record one step. */
 	int (*cmpxchg_hook)(void *arg, uint64_t gpa, unsigned size,
 			    uint64_t old_val, uint64_t new_val);
+	/* Optional: performs guest stores made through
+	 * smmu_posix_write_gpa in place of the default, like cmpxchg_hook. */
+	int (*write_hook)(void *arg, uint64_t gpa, const void *buf, size_t len);
 	void *hook_arg;
 };
 
+/* The walker's host ops over guest RAM (no shadow-paging ops). */
 extern const struct smmu_host_ops smmu_posix_host_ops;
+
+/* The write_gpa shadow-paging op over guest RAM, for hosts that add the
+ * shadow-paging ops to smmu_posix_host_ops. */
+int smmu_posix_write_gpa(void *host, uint64_t gpa, const void *buf, size_t len);
 
 #endif

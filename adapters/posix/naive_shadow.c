@@ -456,10 +456,11 @@ static void naive_pv_flush(struct sim_vcpu *v)
 	locked_zap_all(v);
 }
 
-static void naive_emulated_write(struct sim_vcpu *v, uint64_t gpa,
-				 unsigned size)
+static void naive_emulated_write(struct sim_vcpu *v, uint64_t gpa, uint64_t val)
 {
-	/* Nothing is write-protected: there is no shadow to update. */
+	/* Nothing is write-protected: there is no shadow to update, only
+	 * the store to make (MMIO, or a CR0.WP=0 supervisor write). */
+	sim_guest_store(v->sim, gpa, val);
 }
 
 /* ---- lifecycle ---- */

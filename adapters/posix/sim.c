@@ -182,14 +182,32 @@ static const char *hpa_kind_name(enum sim_hpa_kind k)
 	return "?";
 }
 
+bool sim_guest_store(struct sim *s, uint64_t gpa, uint64_t val)
+{
+	return ref_model_store(s->model, gpa, val);
+}
+
+/* Guest stores the library makes (emulated writes) go through the model
+ * too, so that the store and its record are one step. */
+static int library_write(void *arg, uint64_t gpa, const void *buf, size_t len)
+{
+	struct sim *s = arg;
+	uint64_t val;
+	if (len != 8 || (gpa & 7))
+		return SMMU_GPA_NOT_RAM; /* the sim's guests store 8 bytes */
+	memcpy(&val, buf, 8);
+	return sim_guest_store(s, gpa, val) ? SMMU_GPA_OK : SMMU_GPA_NOT_RAM;
+}
+
 /* Perform a guest store that was translated to `gpa`. */
 static void store(struct sim_vcpu *v, uint64_t gpa, uint64_t val, bool emulated)
 {
 	struct sim *s = v->sim;
-	if (!ref_model_store(s->model, gpa & ~7ull, val))
-		return; /* MMIO: the device would take it */
+	gpa &= ~7ull;
 	if (emulated && s->cfg.mmu->emulated_write)
-		s->cfg.mmu->emulated_write(v, gpa & ~7ull, 8);
+		s->cfg.mmu->emulated_write(v, gpa, val);
+	else
+		sim_guest_store(s, gpa, val); /* MMIO: nothing stored */
 }
 
 static void do_access(struct sim_vcpu *v, const struct gop *op, bool is_store)
@@ -494,10 +512,12 @@ uint64_t sim_run(struct sim *s)
 	}
 	/* From here on every guest-memory change goes through the model. */
 	s->host.cmpxchg_hook = library_cmpxchg;
+	s->host.write_hook = library_write;
 	s->host.hook_arg = s;
 	s->remaining = s->cfg.nr_vcpus;
 	sim_cpus_run(&s->cpus, cpu_body, s);
 	s->host.cmpxchg_hook = NULL;
+	s->host.write_hook = NULL;
 	/* Deferred frees of the MMU under test land before anyone looks at
 	 * the pool. */
 	rcu_barrier();

@@ -66,8 +66,10 @@ struct sim_mmu_ops {
 	void (*invpcid)(struct sim_vcpu *v, unsigned type, uint16_t pcid,
 			uint64_t la);
 	void (*pv_flush)(struct sim_vcpu *v);
-	/* The host performed a store the MMU asked it to emulate. */
-	void (*emulated_write)(struct sim_vcpu *v, uint64_t gpa, unsigned size);
+	/* Perform the guest's 8-byte store at gpa that the MMU asked the
+	 * host to emulate (store the memory with sim_guest_store, or let
+	 * the MMU do it through its host). */
+	void (*emulated_write)(struct sim_vcpu *v, uint64_t gpa, uint64_t val);
 	/* Optional: print the MMU's statistics. */
 	void (*print_stats)(struct sim *sim, FILE *out);
 };
@@ -175,6 +177,9 @@ void sim_get_totals(struct sim *s, struct sim_totals *out);
  * calling thread runs, and a way to report what an MMU-internal check
  * found (e.g. a lock-free walker that read a freed page). */
 struct hw_tlb *sim_vcpu_tlb(struct sim_vcpu *v);
+/* Store 8 bytes of guest memory at gpa (aligned) so that the oracle sees
+ * the change; false if gpa is not RAM. */
+bool sim_guest_store(struct sim *s, uint64_t gpa, uint64_t val);
 struct sim_vcpu *sim_current_vcpu(void);
 void sim_report_violation(struct sim *s, struct sim_vcpu *v, const char *fmt,
 			  ...) __attribute__((format(printf, 3, 4)));

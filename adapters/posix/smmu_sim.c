@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * smmu-sim: run a random guest workload (workload.h) on the simulated
- * machine (sim.h) with the naive shadow MMU, check every access against
- * the architectural reference model, and report what the oracle found.
+ * machine (sim.h) with a shadow MMU under test — the naive one or
+ * libshadowmmu's — check every access against the architectural reference
+ * model, and report what the oracle found.
  *
  * The last line of the output is always
  *     ops=<n> accesses=<n> violations=<n>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib_mmu.h"
 #include "naive_shadow.h"
 #include "sim.h"
 #include "workload.h"
@@ -25,6 +27,7 @@
 
 struct options {
 	struct workload_config wc;
+	const struct sim_mmu_ops *mmu;
 	unsigned pcpus; /* 0: one per vCPU */
 	uint32_t pool_pages;
 	unsigned tlb_capacity;
@@ -44,6 +47,11 @@ static const struct {
 	{ "5level", SMMU_PAGING_5LEVEL },
 };
 
+static const struct sim_mmu_ops *const mmus[] = {
+	&naive_shadow_ops,
+	&lib_mmu_ops,
+};
+
 static const char *mode_name(enum smmu_paging_mode mode)
 {
 	for (unsigned i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]);
@@ -58,10 +66,9 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: smmu-sim [options]\n"
 		"\n"
-		"Runs a random guest workload on the simulated machine with "
-		"the "
-		"naive shadow\nMMU and checks every guest access against the "
-		"architectural reference model.\nThe last output line is "
+		"Runs a random guest workload on the simulated machine with a "
+		"shadow MMU under\ntest and checks every guest access against "
+		"the architectural reference model.\nThe last output line is "
 		"'ops=<n> accesses=<n> violations=<n>'; exit status 0\n"
 		"without violations, 1 with, 2 on usage or setup errors.\n"
 		"\n"
@@ -102,6 +109,12 @@ static void usage(FILE *out)
 		"  --wp-toggle      CR0.WP flipped by MOV CR0\n"
 		"\n"
 		"machine:\n"
+		"  --mmu NAME       shadow MMU under test (default naive):\n"
+		"                   naive: the oracle's own simple shadow MMU, "
+		"every mode\n"
+		"                   lib: libshadowmmu's shadow core: 4-level, "
+		"5-level and paging\n"
+		"                   off; other modes report an error\n"
 		"  --pcpus N        simulated CPUs, 1..vCPUs; vCPU i runs on "
 		"CPU i %% N, which\n"
 		"                   switches between its vCPUs (default: one "
@@ -115,14 +128,15 @@ static void usage(FILE *out)
 		"  --assisted       remote flushes by assisted flush instead "
 		"of IPIs\n"
 		"  --inject NAME    turn on a fault-injection knob of the MMU "
-		"(repeatable)\n"
+		"(repeatable;\n"
+		"                   naive only)\n"
 		"\n"
 		"output:\n"
 		"  --report N       violations printed in full (default 5)\n"
 		"  --quiet          only the final line (and errors)\n"
 		"  --help           this text\n"
 		"\n"
-		"fault-injection knobs (--inject):\n",
+		"fault-injection knobs of the naive MMU (--inject):\n",
 		SIM_MAX_CPUS, WORKLOAD_MAX_SPACES, WORKLOAD_MAX_PAGES);
 	for (const struct sim_knob *k = naive_shadow_knobs; k->name; k++)
 		fprintf(out, "  %s\n      %s\n", k->name, k->help);
@@ -186,6 +200,18 @@ static bool parse_mix(const char *arg, unsigned *weight)
 	return ok;
 }
 
+static bool parse_mmu(const char *name, const struct sim_mmu_ops **mmu)
+{
+	for (unsigned i = 0; i < sizeof(mmus) / sizeof(mmus[0]); i++) {
+		if (!strcmp(mmus[i]->name, name)) {
+			*mmu = mmus[i];
+			return true;
+		}
+	}
+	fprintf(stderr, "smmu-sim: --mmu wants naive or lib, not '%s'\n", name);
+	return false;
+}
+
 static bool parse_knob(const char *name, uint32_t *inject)
 {
 	for (const struct sim_knob *k = naive_shadow_knobs; k->name; k++) {
@@ -224,6 +250,7 @@ enum {
 	OPT_POOL_PAGES,
 	OPT_TLB_CAPACITY,
 	OPT_ASSISTED,
+	OPT_MMU,
 	OPT_INJECT,
 	OPT_REPORT,
 	OPT_QUIET,
@@ -253,6 +280,7 @@ static const struct option long_options[] = {
 	{ "pool-pages", required_argument, NULL, OPT_POOL_PAGES },
 	{ "tlb-capacity", required_argument, NULL, OPT_TLB_CAPACITY },
 	{ "assisted", no_argument, NULL, OPT_ASSISTED },
+	{ "mmu", required_argument, NULL, OPT_MMU },
 	{ "inject", required_argument, NULL, OPT_INJECT },
 	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
@@ -301,6 +329,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 	workload_config_default(wc);
 	wc->nr_vcpus = 2;
+	o->mmu = &naive_shadow_ops;
 	o->pool_pages = 4096;
 	o->report = 5;
 
@@ -383,6 +412,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_ASSISTED:
 			o->assisted = true;
 			break;
+		case OPT_MMU:
+			ok = parse_mmu(optarg, &o->mmu);
+			break;
 		case OPT_INJECT:
 			ok = parse_knob(optarg, &o->inject);
 			break;
@@ -422,6 +454,19 @@ static int parse_args(int argc, char **argv, struct options *o)
 		fprintf(stderr, "smmu-sim: --pool-pages wants at least 1\n");
 		return EXIT_USAGE;
 	}
+	if (o->mmu == &lib_mmu_ops && o->inject) {
+		fprintf(stderr, "smmu-sim: --inject: the lib MMU has no "
+				"fault-injection knobs\n");
+		return EXIT_USAGE;
+	}
+	if (o->mmu == &lib_mmu_ops && wc->mode != SMMU_PAGING_4LEVEL &&
+	    wc->mode != SMMU_PAGING_5LEVEL) {
+		fprintf(stderr,
+			"smmu-sim: --mmu lib shadows 4level and 5level guests "
+			"(and paging off), not %s\n",
+			mode_name(wc->mode));
+		return EXIT_USAGE;
+	}
 	return -1;
 }
 
@@ -430,9 +475,8 @@ static void print_config(const struct options *o, uint64_t ram_size)
 	const struct workload_config *wc = &o->wc;
 	printf("smmu-sim: mmu=%s mode=%s vcpus=%u ops/vcpu=%u seed=%" PRIu64
 	       " spaces=%u pages/space=%u flush-prob=%g\n",
-	       naive_shadow_ops.name, mode_name(wc->mode), wc->nr_vcpus,
-	       wc->ops, wc->seed, wc->nr_spaces, wc->pages_per_space,
-	       wc->flush_prob);
+	       o->mmu->name, mode_name(wc->mode), wc->nr_vcpus, wc->ops,
+	       wc->seed, wc->nr_spaces, wc->pages_per_space, wc->flush_prob);
 	printf("  features:%s%s%s%s%s%s%s%s\n", wc->pcid ? " pcid" : "",
 	       wc->global ? " global" : "", wc->large ? " large" : "",
 	       wc->nx ? " nx" : "", wc->smep ? " smep" : "",
@@ -504,7 +548,7 @@ int main(int argc, char **argv)
 		.tlb = { .tlb_capacity = o.tlb_capacity,
 			 .psc_capacity = o.tlb_capacity,
 			 .seed = o.wc.seed },
-		.mmu = &naive_shadow_ops,
+		.mmu = o.mmu,
 		.inject = o.inject,
 		.assisted_flush = o.assisted,
 		.report_max = o.report,

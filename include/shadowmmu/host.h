@@ -12,6 +12,7 @@
 #ifndef SHADOWMMU_HOST_H
 #define SHADOWMMU_HOST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,6 +53,33 @@ struct smmu_host_ops {
 
 	/* Optional (may be NULL): one line of diagnostics, no newline. */
 	void (*log)(void *host, enum smmu_log_level level, const char *msg);
+
+	/* Shadow paging: all of these or none (a host that only uses the
+	 * guest walker leaves them NULL). */
+
+	/* A zeroed 4 KiB page for a shadow table: its host-physical address,
+	 * which the hardware walks, and a pointer the library writes through.
+	 * false when the VM's shadow-page budget is spent. */
+	bool (*alloc_page)(void *host, uint64_t *hpa, void **hva);
+	/* Give back a page from alloc_page that no CPU can reference. */
+	void (*free_page)(void *host, uint64_t hpa, void *hva);
+	/* Store `len` bytes at `gpa` (within one page): the guest store the
+	 * host emulates. SMMU_GPA_OK or SMMU_GPA_NOT_RAM. A naturally aligned
+	 * 4- or 8-byte store must be single-copy atomic. */
+	int (*write_gpa)(void *host, uint64_t gpa, const void *buf, size_t len);
+	/* Host-physical address of guest frame `gfn`: SMMU_GPA_OK, or
+	 * SMMU_GPA_NOT_RAM for MMIO and holes (accesses there are
+	 * emulated). */
+	int (*gfn_to_hpa)(void *host, uint64_t gfn, uint64_t *hpa);
+	/* The VM's MMU lock, held while shared shadow state changes. */
+	void (*lock)(void *host);
+	void (*unlock)(void *host);
+	/* Make every physical CPU drop the translations of every vCPU of
+	 * this VM, and return when they have: no hardware TLB may keep a
+	 * writable mapping of a page the library starts to write-protect.
+	 * Called with the MMU lock held; a CPU must be able to complete it
+	 * without taking that lock. */
+	void (*flush_all_cpus)(void *host);
 };
 
 #endif /* SHADOWMMU_HOST_H */

@@ -30,10 +30,12 @@ extern "C" {
 
 /* Status of lifecycle and configuration calls. */
 enum smmu_status {
-	SMMU_OK = 0,	  /* done */
-	SMMU_EINVAL = -1, /* invalid argument; logged when a host is known */
-	SMMU_ENOMEM = -2, /* the host's alloc() failed */
-	SMMU_EBUSY = -3,  /* object still in use (e.g. vm with vcpus) */
+	SMMU_OK = 0,	   /* done */
+	SMMU_EINVAL = -1,  /* invalid argument; logged when a host is known */
+	SMMU_ENOMEM = -2,  /* the host's alloc() failed */
+	SMMU_EBUSY = -3,   /* object still in use (e.g. vm with vcpus) */
+	SMMU_ENOSPC = -4,  /* the shadow-page budget is spent */
+	SMMU_ENOTSUP = -5, /* not supported (yet): the reason is logged */
 };
 
 /* What the guest CPU supports; fixed for the life of a VM. */
@@ -163,6 +165,68 @@ struct smmu_translation {
 enum smmu_xlate_status smmu_vcpu_translate(struct smmu_vcpu *vcpu,
 					   const struct smmu_access *access,
 					   struct smmu_translation *out);
+
+/*
+ * Shadow paging. Needs the shadow-paging host ops. The library keeps the
+ * shadow tables in sync with the guest's by write-protecting every guest
+ * page that holds a shadowed table: guest stores to them come back as
+ * SMMU_FAULT_EMULATE and the host performs them with
+ * smmu_vm_emulated_write(). Shadowed paging modes in this version: paging
+ * off, 4-level and 5-level.
+ */
+
+/* What the host loads before it enters the guest. */
+struct smmu_entry {
+	uint64_t cr3;	/* shadow root: host-physical address | PCID */
+	bool la57;	/* the shadow tables are 5-level */
+	uint32_t flush; /* SMMU_FLUSH_*: what to flush first, on this CPU */
+};
+
+#define SMMU_FLUSH_NONE 0u
+#define SMMU_FLUSH_VCPU 1u /* every translation of this vCPU's VPID */
+
+/* Just before VM entry: the root to run on and the local flush the
+ * entry needs. SMMU_ENOSPC when the budget cannot hold a root,
+ * SMMU_ENOTSUP for a paging mode not shadowed yet. */
+enum smmu_status smmu_vcpu_enter(struct smmu_vcpu *vcpu,
+				 struct smmu_entry *out);
+
+/* What a shadow page-fault exit handler does next. */
+enum smmu_fault_action {
+	SMMU_FAULT_FIXED,   /* shadow updated: re-enter the guest */
+	SMMU_FAULT_INJECT,  /* inject #PF(pf_error) with CR2 = the address */
+	SMMU_FAULT_EMULATE, /* emulate the access at gpa (a write-protected
+			       guest table, or not RAM) */
+	SMMU_FAULT_ERROR,   /* cannot continue: see reason */
+};
+
+struct smmu_fault {
+	enum smmu_fault_action action;
+	uint32_t pf_error;  /* INJECT */
+	uint64_t gpa;	    /* EMULATE */
+	const char *reason; /* ERROR */
+};
+
+/* A #PF VM exit for `access` (flags from the hardware error code plus
+ * EFLAGS.AC and PKRU, as for smmu_vcpu_translate). */
+void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu,
+			  const struct smmu_access *access,
+			  struct smmu_fault *out);
+/* Guest INVLPG, INVPCID (types 0-3) and a paravirtual "flush my TLB":
+ * the flush happens at the next smmu_vcpu_enter. INVPCID with an
+ * invalid type gives SMMU_CR_INJECT_GP. */
+void smmu_vcpu_invlpg(struct smmu_vcpu *vcpu, uint64_t la);
+enum smmu_cr_result smmu_vcpu_invpcid(struct smmu_vcpu *vcpu, unsigned type,
+				      uint16_t pcid, uint64_t la);
+void smmu_vcpu_pv_flush(struct smmu_vcpu *vcpu);
+/* Perform the guest store of `len` bytes (within one page) at gpa that
+ * the host emulates after SMMU_FAULT_EMULATE. The library writes guest
+ * memory itself (write_gpa) and updates the shadows of that page in the
+ * same step under the MMU lock, so that no CPU can walk a shadow entry
+ * older than the guest memory it mirrors. SMMU_GPA_OK, or
+ * SMMU_GPA_NOT_RAM (nothing written: the host's MMIO). */
+int smmu_vm_emulated_write(struct smmu_vm *vm, uint64_t gpa, const void *data,
+			   unsigned len);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libshadowmmu as the MMU under test; see lib_mmu.h. The exit handlers
+ * are one library call each; what is here is the host side a hypervisor
+ * writes: the shadow-paging host ops over the simulated machine, and
+ * turning struct smmu_entry into what the CPU runs with.
+ */
+#include "lib_mmu.h"
+
+#include <sched.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+struct lib_vm {
+	struct smmu_vm *vm;
+	struct smmu_host_ops ops; /* the posix host's, plus shadow paging */
+	pthread_mutex_t lock;	  /* the library's MMU lock */
+	uint64_t remote_flushes;  /* flush_all_cpus calls */
+};
+
+static struct lib_vm *lvm(struct sim *s)
+{
+	return s->mmu;
+}
+
+static struct smmu_vcpu *lvc(struct sim_vcpu *v)
+{
+	return v->mmu;
+}
+
+/* The library's host pointer is the posix host embedded in the sim. */
+static struct sim *sim_of(void *host)
+{
+	return (struct sim *)((char *)host - offsetof(struct sim, host));
+}
+
+static const char *status_name(enum smmu_status st)
+{
+	switch (st) {
+	case SMMU_OK:
+		return "SMMU_OK";
+	case SMMU_EINVAL:
+		return "SMMU_EINVAL";
+	case SMMU_ENOMEM:
+		return "SMMU_ENOMEM";
+	case SMMU_EBUSY:
+		return "SMMU_EBUSY";
+	case SMMU_ENOSPC:
+		return "SMMU_ENOSPC";
+	case SMMU_ENOTSUP:
+		return "SMMU_ENOTSUP";
+	}
+	return "unknown status";
+}
+
+/* ---- shadow-paging host ops ---- */
+
+static bool host_alloc_page(void *host, uint64_t *hpa, void **hva)
+{
+	return sim_pool_alloc(&sim_of(host)->pool, hpa, hva);
+}
+
+static void host_free_page(void *host, uint64_t hpa, void *hva)
+{
+	(void)hva;
+	sim_pool_free(&sim_of(host)->pool, hpa);
+}
+
+static int host_gfn_to_hpa(void *host, uint64_t gfn, uint64_t *hpa)
+{
+	struct sim *s = sim_of(host);
+	if (gfn > (UINT64_MAX >> 12) ||
+	    !smmu_posix_ram_ptr(&s->host.ram, gfn << 12, 4096))
+		return SMMU_GPA_NOT_RAM;
+	*hpa = SIM_GUEST_HPA_BASE + (gfn << 12);
+	return SMMU_GPA_OK;
+}
+
+/* The CPU the calling thread simulates, if it is one of this machine's. */
+static struct sim_cpu *own_cpu(struct sim *s)
+{
+	struct sim_cpu *self = sim_cpu_self();
+	if (!self || self->id >= s->cpus.nr || &s->cpus.cpu[self->id] != self)
+		return NULL;
+	return self;
+}
+
+/* A hypervisor's MMU lock is a spinlock taken with interrupts enabled:
+ * its holder may be waiting in flush_all_cpus for this very CPU to take
+ * a flush IPI, so a CPU waits for it at instruction boundaries rather
+ * than asleep in the mutex. */
+static void host_lock(void *host)
+{
+	struct sim *s = sim_of(host);
+	struct sim_cpu *self = own_cpu(s);
+	if (!self) {
+		pthread_mutex_lock(&lvm(s)->lock);
+		return;
+	}
+	while (pthread_mutex_trylock(&lvm(s)->lock)) {
+		sim_cpu_boundary(self);
+		sched_yield();
+	}
+}
+
+static void host_unlock(void *host)
+{
+	pthread_mutex_unlock(&lvm(sim_of(host))->lock);
+}
+
+/* Drop every translation of the VM from one CPU's TLB. The simulated
+ * machine runs this VM only, so its vCPUs are every VPID but the host's. */
+static void flush_vm_tlb(struct sim_cpu *cpu, void *arg)
+{
+	(void)arg;
+	hw_tlb_invvpid(cpu->tlb, HW_INVVPID_ALL, 0, 0);
+}
+
+/* The same as an interrupt: it takes the CPU out of guest mode, so every
+ * vCPU there goes through smmu_vcpu_enter again before guest code. */
+static void flush_vm_ipi(struct sim_cpu *cpu, void *arg)
+{
+	struct sim_pcpu *pc = cpu->user;
+	flush_vm_tlb(cpu, arg);
+	for (unsigned i = 0; i < pc->nr; i++)
+		pc->vcpu[i]->need_entry = true;
+}
+
+/* Called with the MMU lock held. IPI targets acknowledge at instruction
+ * boundaries, which they pass while they spin in host_lock, and the
+ * caller is in an exit handler, where interrupts are enabled. An assisted
+ * flush interrupts nobody: it cleans the TLBs only. */
+static void host_flush_all_cpus(void *host)
+{
+	struct sim *s = sim_of(host);
+	struct sim_cpu *self = own_cpu(s);
+
+	__atomic_add_fetch(&lvm(s)->remote_flushes, 1, __ATOMIC_RELAXED);
+	if (!self) {
+		/* Setup or teardown: no CPU runs guest code. */
+		for (unsigned c = 0; c < s->cpus.nr; c++)
+			flush_vm_tlb(&s->cpus.cpu[c], NULL);
+		return;
+	}
+	/* The caller's own vCPU enters again after this exit anyway, and the
+	 * others sharing its CPU do when they are switched in. */
+	flush_vm_tlb(self, NULL);
+	if (s->cfg.assisted_flush)
+		sim_assisted(self, UINT64_MAX, flush_vm_tlb, NULL);
+	else
+		sim_ipi(self, UINT64_MAX, flush_vm_ipi, NULL, true);
+}
+
+/* ---- lifecycle ---- */
+
+static int lib_vm_init(struct sim *s)
+{
+	if (s->cfg.inject) {
+		fprintf(stderr, "lib: libshadowmmu has no fault-injection "
+				"knobs\n");
+		return -1;
+	}
+	struct lib_vm *lv = calloc(1, sizeof(*lv));
+	if (!lv)
+		return -1;
+	lv->ops = smmu_posix_host_ops;
+	lv->ops.alloc_page = host_alloc_page;
+	lv->ops.free_page = host_free_page;
+	lv->ops.write_gpa = smmu_posix_write_gpa;
+	lv->ops.gfn_to_hpa = host_gfn_to_hpa;
+	lv->ops.lock = host_lock;
+	lv->ops.unlock = host_unlock;
+	lv->ops.flush_all_cpus = host_flush_all_cpus;
+	pthread_mutex_init(&lv->lock, NULL);
+	/* The host ops find the VM state through s->mmu. */
+	s->mmu = lv;
+
+	struct smmu_vm_config cfg = { .maxphyaddr = s->cfg.maxphyaddr,
+				      .gbpages = s->cfg.gbpages };
+	enum smmu_status st = smmu_vm_create(&cfg, &lv->ops, &s->host, &lv->vm);
+	if (st != SMMU_OK) {
+		fprintf(stderr, "lib: smmu_vm_create: %s\n", status_name(st));
+		pthread_mutex_destroy(&lv->lock);
+		free(lv);
+		s->mmu = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void lib_vm_fini(struct sim *s)
+{
+	struct lib_vm *lv = lvm(s);
+	enum smmu_status st = smmu_vm_destroy(lv->vm);
+	if (st != SMMU_OK)
+		sim_report_violation(s, NULL, "smmu_vm_destroy: %s",
+				     status_name(st));
+	else if (s->pool.allocated)
+		sim_report_violation(s, NULL,
+				     "smmu_vm_destroy left %u shadow pages "
+				     "allocated",
+				     s->pool.allocated);
+	pthread_mutex_destroy(&lv->lock);
+	free(lv);
+	s->mmu = NULL;
+}
+
+static int lib_vcpu_init(struct sim_vcpu *v)
+{
+	struct smmu_vcpu *vcpu;
+	enum smmu_status st = smmu_vcpu_create(lvm(v->sim)->vm, v->id, &vcpu);
+	if (st != SMMU_OK) {
+		fprintf(stderr, "lib: smmu_vcpu_create(%u): %s\n", v->id,
+			status_name(st));
+		return -1;
+	}
+	v->mmu = vcpu;
+	return 0;
+}
+
+static void lib_vcpu_fini(struct sim_vcpu *v)
+{
+	smmu_vcpu_destroy(lvc(v));
+	v->mmu = NULL;
+}
+
+static int lib_set_regs(struct sim_vcpu *v, const struct smmu_paging_regs *r)
+{
+	if (smmu_vcpu_set_paging(lvc(v), r) != SMMU_OK)
+		return -1;
+	v->need_entry = true;
+	return 0;
+}
+
+static void lib_get_regs(struct sim_vcpu *v, struct smmu_paging_regs *out)
+{
+	smmu_vcpu_get_paging(lvc(v), out);
+}
+
+/* ---- entry and exits ---- */
+
+static void lib_vcpu_enter(struct sim_vcpu *v, struct hw_mmu_ctx *ctx)
+{
+	struct smmu_entry e = { 0 };
+	uint32_t flush = 0;
+	enum smmu_status st;
+
+	/* A flush IPI taken while the library waited for its lock sends the
+	 * CPU back through the entry path, as a host that finds a request
+	 * pending just before VM entry does. */
+	do {
+		v->need_entry = false;
+		st = smmu_vcpu_enter(lvc(v), &e);
+		flush |= e.flush;
+	} while (st == SMMU_OK && v->need_entry);
+
+	if (st == SMMU_ENOSPC || st == SMMU_ENOTSUP) {
+		/* The test's configuration, not a finding: nothing can run. */
+		fprintf(stderr, "lib: vCPU %u: smmu_vcpu_enter: %s (%s)\n",
+			v->id, status_name(st),
+			st == SMMU_ENOSPC
+				? "the shadow-page budget cannot hold "
+				  "a root: raise the pool size"
+				: "a guest paging mode the library "
+				  "does not shadow");
+		abort();
+	}
+	if (st != SMMU_OK) {
+		/* cr3 0 is no shadow root: every access reports a bad hpa,
+		 * and the run goes on to count them. */
+		sim_report_violation(v->sim, v, "smmu_vcpu_enter: %s",
+				     status_name(st));
+		e = (struct smmu_entry){ 0 };
+		flush = SMMU_FLUSH_VCPU;
+	}
+	if (flush & ~SMMU_FLUSH_VCPU)
+		sim_report_violation(v->sim, v,
+				     "smmu_vcpu_enter: unknown flush bits %#x",
+				     flush);
+	if (flush)
+		hw_tlb_invvpid(sim_vcpu_tlb(v), HW_INVVPID_SINGLE, v->vpid, 0);
+
+	struct smmu_paging_regs regs;
+	smmu_vcpu_get_paging(lvc(v), &regs);
+	/* SMEP and SMAP are rights checks, which exist only with paging. */
+	bool paging = regs.cr0 & X86_CR0_PG;
+	*ctx = (struct hw_mmu_ctx){
+		.vpid = v->vpid,
+		.cr3 = e.cr3, /* hardware PCID included */
+		.la57 = e.la57,
+		.pcide = true,
+		.pge = false,
+		/* Clean shadow leaves are read-only to trap the write that
+		 * sets the guest's D flag, supervisor writes included. */
+		.wp = true,
+		.smep = paging && (regs.cr4 & X86_CR4_SMEP),
+		.smap = paging && (regs.cr4 & X86_CR4_SMAP),
+		.pke = (regs.cr4 & X86_CR4_PKE) && (regs.efer & X86_EFER_LMA),
+		.nxe = true,
+		.maxphyaddr = 46,
+	};
+}
+
+static struct sim_pf_result lib_page_fault(struct sim_vcpu *v,
+					   const struct smmu_access *access,
+					   uint32_t hw_error)
+{
+	struct smmu_fault f = { .action = SMMU_FAULT_ERROR,
+				.reason = "smmu_fault left unset" };
+	(void)hw_error; /* the library walks the guest's tables itself */
+	smmu_vcpu_page_fault(lvc(v), access, &f);
+	switch (f.action) {
+	case SMMU_FAULT_FIXED:
+		return (struct sim_pf_result){ .action = SIM_PF_FIXED };
+	case SMMU_FAULT_INJECT:
+		return (struct sim_pf_result){ .action = SIM_PF_INJECT,
+					       .pf_error = f.pf_error };
+	case SMMU_FAULT_EMULATE:
+		return (struct sim_pf_result){ .action = SIM_PF_EMULATE,
+					       .gpa = f.gpa };
+	case SMMU_FAULT_ERROR:
+		break;
+	}
+	sim_report_violation(v->sim, v,
+			     "la %#llx: smmu_vcpu_page_fault: action %d, %s",
+			     (unsigned long long)access->la, (int)f.action,
+			     f.reason ? f.reason : "no reason given");
+	return (struct sim_pf_result){ .action = SIM_PF_ERROR };
+}
+
+static bool lib_write_cr(struct sim_vcpu *v, enum gop_kind which, uint64_t val)
+{
+	enum smmu_cr_result r;
+	switch (which) {
+	case GOP_MOV_CR0:
+		r = smmu_vcpu_write_cr0(lvc(v), val);
+		break;
+	case GOP_MOV_CR3:
+		r = smmu_vcpu_write_cr3(lvc(v), val);
+		break;
+	case GOP_MOV_CR4:
+		r = smmu_vcpu_write_cr4(lvc(v), val);
+		break;
+	default:
+		r = smmu_vcpu_write_efer(lvc(v), val);
+		break;
+	}
+	return r != SMMU_CR_INJECT_GP;
+}
+
+static void lib_invlpg(struct sim_vcpu *v, uint64_t la)
+{
+	smmu_vcpu_invlpg(lvc(v), la);
+}
+
+static void lib_invpcid(struct sim_vcpu *v, unsigned type, uint16_t pcid,
+			uint64_t la)
+{
+	/* The workload issues types 0-3 only; the #GP of others is the
+	 * library's own test's business. */
+	(void)smmu_vcpu_invpcid(lvc(v), type, pcid, la);
+}
+
+static void lib_pv_flush(struct sim_vcpu *v)
+{
+	smmu_vcpu_pv_flush(lvc(v));
+}
+
+static void lib_emulated_write(struct sim_vcpu *v, uint64_t gpa, uint64_t val)
+{
+	/* The library stores and updates its shadows in one step; MMIO
+	 * (not RAM) stores go nowhere, as on the naive MMU. */
+	(void)smmu_vm_emulated_write(lvm(v->sim)->vm, gpa, &val, 8);
+}
+
+static void lib_print_stats(struct sim *s, FILE *out)
+{
+	fprintf(out, "lib:    remote flushes %llu (%s)\n",
+		(unsigned long long)lvm(s)->remote_flushes,
+		s->cfg.assisted_flush ? "assisted" : "IPI");
+}
+
+const struct sim_mmu_ops lib_mmu_ops = {
+	.name = "lib",
+	.vm_init = lib_vm_init,
+	.vm_fini = lib_vm_fini,
+	.vcpu_init = lib_vcpu_init,
+	.vcpu_fini = lib_vcpu_fini,
+	.set_regs = lib_set_regs,
+	.get_regs = lib_get_regs,
+	.vcpu_enter = lib_vcpu_enter,
+	.page_fault = lib_page_fault,
+	.write_cr = lib_write_cr,
+	.invlpg = lib_invlpg,
+	.invpcid = lib_invpcid,
+	.pv_flush = lib_pv_flush,
+	.emulated_write = lib_emulated_write,
+	.print_stats = lib_print_stats,
+};

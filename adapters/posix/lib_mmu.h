@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libshadowmmu itself as the MMU under test: the simulated machine's exit
+ * handlers call the library's shadow-paging entry points, and the
+ * shadow-paging host ops (pages, guest frames, the MMU lock, remote
+ * flushes) are implemented over the simulation, as a hypervisor would
+ * implement them over real hardware.
+ *
+ * Shadowed guest modes are those of the library: paging off, 4-level and
+ * 5-level. It has no fault-injection knobs: sim_config.inject must be 0.
+ */
+#ifndef SMMU_POSIX_LIB_MMU_H
+#define SMMU_POSIX_LIB_MMU_H
+
+#include "sim.h"
+
+extern const struct sim_mmu_ops lib_mmu_ops;
+
+#endif

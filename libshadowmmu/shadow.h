@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shadow paging: the shadow-page cache, the reverse map and the fault
+ * path. The vocabulary is the field's: a shadow page (sp) shadows one
+ * guest page table for one role; an spte is an entry of a shadow page;
+ * the rmap maps a guest frame to the leaf sptes that map it; to zap is to
+ * remove a shadow entry.
+ *
+ * Invariant: the shadow tables are in sync with the guest's. Every guest
+ * frame that holds a shadowed table is write-protected in every leaf spte
+ * that maps it, so the guest's stores to it come back as emulated writes,
+ * which zap the sptes they change; and a fault re-checks, under the MMU
+ * lock, the guest entries it walked before it installs anything. So guest
+ * invalidations only ever need hardware flushes.
+ */
+#ifndef SMMU_SHADOW_H
+#define SMMU_SHADOW_H
+
+#include "gwalk.h"
+
+struct smmu_vm;
+struct smmu_vcpu;
+
+/* What changes the meaning of a guest table, so that two shadows of the
+ * same frame are shared only when they would be identical. */
+union sp_role {
+	uint32_t word;
+	struct {
+		uint32_t level : 3;	   /* 1 (PT) .. 5 (PML5) */
+		uint32_t direct : 1;	   /* maps guest-physical memory, no
+					      guest table behind it */
+		uint32_t guest_levels : 3; /* 0 (paging off), 4, 5 */
+		/* SMMU_RIGHT_* granted by the guest entries above: a child
+		 * reached through a read-only or supervisor entry is not the
+		 * same shadow as one reached through a writable user one
+		 * (the CVE-2021-38198 class). */
+		uint32_t access : 3;
+		/* Direct pages: the protection key of the guest leaf their
+		 * sptes carry; with the access (W only once the guest leaf
+		 * is dirty) it makes their content a function of the key. */
+		uint32_t pkey : 4;
+	};
+};
+
+/* One shadow page. */
+struct sp {
+	uint64_t gfn; /* guest table frame, or first frame mapped (direct) */
+	union sp_role role;
+	uint64_t hpa;	    /* what the hardware walks */
+	uint64_t *spt;	    /* 512 sptes */
+	uint64_t *leaf_gfn; /* level 1: the frame each leaf spte maps, for
+			       the rmap (an hpa does not say its gfn) */
+	struct sp *next;    /* hash chain */
+};
+
+#define SP_HASH_BUCKETS 1024u
+
+/* Reverse-map entry: one leaf spte mapping a guest frame. */
+struct rmap_entry {
+	uint64_t *sptep;
+	struct rmap_entry *next;
+};
+
+struct rmap_head {
+	uint64_t gfn;
+	struct rmap_entry *entries;
+	struct rmap_head *next;
+};
+
+#define RMAP_HASH_BUCKETS 4096u
+
+/* The shadow side of a VM. */
+struct shadow_vm {
+	struct sp *sp_hash[SP_HASH_BUCKETS];
+	struct rmap_head *rmap_hash[RMAP_HASH_BUCKETS];
+	struct {
+		uint64_t sp_created, sp_lookups, sp_hits, sp_chain_steps;
+		uint64_t write_protects, faults_fixed, faults_injected;
+		uint64_t faults_emulated, emulated_writes, sptes_zapped;
+		uint64_t walk_races;
+	} stats;
+};
+
+/* Statistics are bumped with and without the MMU lock held. */
+#define SHADOW_STAT(vm, field)                                                 \
+	__atomic_fetch_add(&(vm)->shadow.stats.field, 1, __ATOMIC_RELAXED)
+
+/* The shadow side of a vCPU. */
+struct shadow_vcpu {
+	struct sp *root; /* NULL: build at the next entry */
+	bool need_flush; /* flush this vCPU's translations at entry */
+};
+
+/* sp_cache.c */
+struct sp *sp_find(struct smmu_vm *vm, uint64_t gfn, union sp_role role);
+/* Find or create; a new shadow of a guest table write-protects its frame.
+ * NULL when the shadow-page budget is spent. MMU lock held. */
+struct sp *sp_get(struct smmu_vm *vm, uint64_t gfn, union sp_role role);
+bool sp_gfn_is_shadowed(struct smmu_vm *vm, uint64_t gfn);
+/* Zap entries first..last of every shadow of guest table gfn. */
+void sp_zap_entries(struct smmu_vm *vm, uint64_t gfn, unsigned first,
+		    unsigned last);
+void sp_cache_destroy(struct smmu_vm *vm);
+
+/* rmap.c; MMU lock held */
+bool rmap_add(struct smmu_vm *vm, uint64_t gfn, uint64_t *sptep);
+void rmap_remove(struct smmu_vm *vm, uint64_t gfn, uint64_t *sptep);
+/* Clear R/W in every leaf spte mapping gfn; true if any was writable. */
+bool rmap_write_protect(struct smmu_vm *vm, uint64_t gfn);
+void rmap_destroy(struct smmu_vm *vm);
+
+/* sptes */
+#define SPTE_ADDR  X86_BITS(51, 12)
+#define SPTE_TABLE (X86_PTE_P | X86_PTE_RW | X86_PTE_US)
+/* shadow_fault.c */
+void shadow_zap_spte(struct smmu_vm *vm, struct sp *sp, unsigned index);
+
+#endif

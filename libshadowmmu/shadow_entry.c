@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * VM entry and guest invalidations. The shadow tables are always in sync
+ * with the guest's (shadow.h), so a guest invalidation only asks for a
+ * hardware flush at the next entry. Every root of a vCPU runs under one
+ * hardware tag for now, so every root change and every invalidation
+ * flushes all of that vCPU's translations: over-flushing, which is always
+ * correct; per-root PCIDs come with the PCID work.
+ */
+#include "shadow.h"
+#include "vcpu.h"
+
+static union sp_role root_role(const struct gw_mmu *mmu, uint64_t *gfn)
+{
+	union sp_role role = { .access = SMMU_RIGHT_W | SMMU_RIGHT_U |
+					 SMMU_RIGHT_X };
+	int levels = mmu->desc->levels;
+	if (levels == 0) {
+		/* Paging off: guest-physical memory, identity-mapped. */
+		role.level = 4;
+		role.direct = 1;
+		*gfn = 0;
+	} else {
+		role.level = (uint32_t)levels;
+		role.guest_levels = (uint32_t)levels;
+		*gfn = mmu->root >> X86_PAGE_SHIFT;
+	}
+	return role;
+}
+
+enum smmu_status smmu_vcpu_enter(struct smmu_vcpu *vcpu, struct smmu_entry *out)
+{
+	if (!vcpu || !out)
+		return SMMU_EINVAL;
+	struct smmu_vm *vm = vcpu->vm;
+	if (!vm->shadow_ops) {
+		smmu_log(vm, SMMU_LOG_ERROR,
+			 "smmu_vcpu_enter: the host has no shadow-paging ops");
+		return SMMU_EINVAL;
+	}
+	enum smmu_paging_mode mode = vcpu->mmu.desc->mode;
+	if (mode == SMMU_PAGING_32BIT || mode == SMMU_PAGING_PAE) {
+		smmu_log(vm, SMMU_LOG_ERROR,
+			 "smmu_vcpu_enter: 32-bit and PAE guests are not "
+			 "shadowed yet");
+		return SMMU_ENOTSUP;
+	}
+	if (!vcpu->shadow.root) {
+		uint64_t gfn;
+		union sp_role role = root_role(&vcpu->mmu, &gfn);
+		vm->ops->lock(vm->host);
+		vcpu->shadow.root = sp_get(vm, gfn, role);
+		vm->ops->unlock(vm->host);
+		if (!vcpu->shadow.root)
+			return SMMU_ENOSPC;
+		vcpu->shadow.need_flush = true;
+	}
+	out->cr3 = vcpu->shadow.root->hpa;
+	out->la57 = vcpu->shadow.root->role.level == 5;
+	out->flush =
+		vcpu->shadow.need_flush ? SMMU_FLUSH_VCPU : SMMU_FLUSH_NONE;
+	vcpu->shadow.need_flush = false;
+	return SMMU_OK;
+}
+
+void smmu_vcpu_invlpg(struct smmu_vcpu *vcpu, uint64_t la)
+{
+	(void)la;
+	vcpu->shadow.need_flush = true;
+}
+
+enum smmu_cr_result smmu_vcpu_invpcid(struct smmu_vcpu *vcpu, unsigned type,
+				      uint16_t pcid, uint64_t la)
+{
+	(void)pcid;
+	(void)la;
+	if (type > 3)
+		return SMMU_CR_INJECT_GP; /* SDM vol. 2: INVPCID */
+	vcpu->shadow.need_flush = true;
+	return SMMU_CR_DONE;
+}
+
+void smmu_vcpu_pv_flush(struct smmu_vcpu *vcpu)
+{
+	vcpu->shadow.need_flush = true;
+}

@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The shadow page-fault path: walk the guest, and either hand the guest
+ * its #PF, or ask the host to emulate the access, or link shadow pages
+ * down to a 4 KiB leaf spte for it. Also the other half of the sync
+ * invariant (shadow.h): emulated guest stores to shadowed tables.
+ */
+#include "shadow.h"
+#include "vcpu.h"
+
+static unsigned spte_index(uint64_t la, unsigned level)
+{
+	return (unsigned)(la >> (12 + 9 * (level - 1))) & 511;
+}
+
+/* Rights one guest entry grants (SDM 4.6): R/W, U/S and, with NXE, XD. */
+static uint8_t entry_rights(const struct gw_mmu *mmu, uint64_t pte)
+{
+	uint8_t r = SMMU_RIGHT_X;
+	if (pte & X86_PTE_RW)
+		r |= SMMU_RIGHT_W;
+	if (pte & X86_PTE_US)
+		r |= SMMU_RIGHT_U;
+	if (mmu->nxe && (pte & X86_PTE_XD))
+		r &= (uint8_t)~SMMU_RIGHT_X;
+	return r;
+}
+
+void shadow_zap_spte(struct smmu_vm *vm, struct sp *sp, unsigned index)
+{
+	uint64_t old =
+		__atomic_exchange_n(&sp->spt[index], 0, __ATOMIC_ACQ_REL);
+	if (!(old & X86_PTE_P))
+		return;
+	if (sp->role.level == 1)
+		rmap_remove(vm, sp->leaf_gfn[index], &sp->spt[index]);
+	SHADOW_STAT(vm, sptes_zapped);
+}
+
+/* Did the guest change an entry the walk used since it read it? Checked
+ * under the MMU lock: an emulated store after this point zaps what we
+ * install, one before it is seen here. */
+static bool walk_is_stale(const struct smmu_vcpu *vcpu, const struct gw_walk *w)
+{
+	const struct gw_mode_desc *d = vcpu->mmu.desc;
+	if (d->levels == 0)
+		return false; /* paging off: no guest entries */
+	for (int l = d->levels; l >= w->leaf_level; l--) {
+		uint64_t now = 0;
+		if (vcpu->vm->ops->read_gpa(vcpu->vm->host, w->pte_gpa[l], &now,
+					    d->entry_size) != SMMU_GPA_OK ||
+		    now != w->pte[l])
+			return true;
+	}
+	return false;
+}
+
+/* The child of (sp, index): a shadow of the guest table the entry points
+ * to, or a direct page for a guest large page. Links it if needed. */
+static struct sp *link_child(struct smmu_vm *vm, struct sp *sp, unsigned index,
+			     uint64_t gfn, union sp_role role)
+{
+	uint64_t spte = __atomic_load_n(&sp->spt[index], __ATOMIC_ACQUIRE);
+	struct sp *child = sp_get(vm, gfn, role);
+	if (!child)
+		return 0;
+	if ((spte & X86_PTE_P) && (spte & SPTE_ADDR) == child->hpa)
+		return child;
+	shadow_zap_spte(vm, sp, index);
+	__atomic_store_n(&sp->spt[index], child->hpa | SPTE_TABLE,
+			 __ATOMIC_RELEASE);
+	return child;
+}
+
+/* Install the shadow path for a successful walk `w` of `access`.
+ * Returns the fault action; MMU lock held. */
+static enum smmu_fault_action install(struct smmu_vcpu *vcpu,
+				      const struct gw_walk *w,
+				      const struct smmu_access *acc,
+				      uint64_t hpa, const char **reason)
+{
+	struct smmu_vm *vm = vcpu->vm;
+	const struct gw_mmu *mmu = &vcpu->mmu;
+	int guest_levels = mmu->desc->levels; /* 0 with paging off */
+	struct sp *sp = vcpu->shadow.root;
+	struct sp *path[GW_MAX_LEVELS + 1];
+	unsigned path_index[GW_MAX_LEVELS + 1];
+	/* With paging off every level is direct: the "guest leaf" is above
+	 * the root. */
+	int guest_leaf = guest_levels ? w->leaf_level : (int)sp->role.level + 1;
+	uint8_t access = SMMU_RIGHT_W | SMMU_RIGHT_U | SMMU_RIGHT_X;
+	uint64_t gfn = w->xlate.gpa >> X86_PAGE_SHIFT;
+
+	for (int level = sp->role.level; level > 1; level--) {
+		union sp_role role = { .level = (uint32_t)(level - 1),
+				       .guest_levels = sp->role.guest_levels };
+		uint64_t child_gfn;
+		if (level > guest_leaf) {
+			/* A guest table below: shadow it. */
+			access &= entry_rights(mmu, w->pte[level]);
+			child_gfn =
+				(w->pte[level] & SPTE_ADDR) >> X86_PAGE_SHIFT;
+		} else {
+			/* Inside a guest large page (or paging off): a
+			 * direct page for the frames this level covers. */
+			role.direct = 1;
+			access = w->xlate.rights;
+			if (guest_levels &&
+			    !(w->pte[w->leaf_level] & X86_PTE_D))
+				access &= (uint8_t)~SMMU_RIGHT_W;
+			role.pkey = w->xlate.pkey;
+			child_gfn = gfn & ~((1ull << (9 * (level - 1))) - 1);
+		}
+		role.access = access;
+		path[level] = sp;
+		path_index[level] = spte_index(acc->la, level);
+		sp = link_child(vm, sp, path_index[level], child_gfn, role);
+		if (!sp) {
+			*reason = "shadow-page budget spent";
+			return SMMU_FAULT_ERROR;
+		}
+	}
+
+	/* Linking may have started to write-protect a guest table, and a
+	 * store another CPU made before its flush completed was not
+	 * emulated: look at the guest entries again now that every table
+	 * on the path is protected, and undo this path if they moved. */
+	if (walk_is_stale(vcpu, w)) {
+		for (int level = vcpu->shadow.root->role.level; level > 1;
+		     level--)
+			shadow_zap_spte(vm, path[level], path_index[level]);
+		SHADOW_STAT(vm, walk_races);
+		return SMMU_FAULT_FIXED; /* the access faults again */
+	}
+
+	bool write = acc->flags & SMMU_ACCESS_WRITE;
+	bool shadowed = sp_gfn_is_shadowed(vm, gfn);
+	if (write && shadowed)
+		return SMMU_FAULT_EMULATE; /* a store to a guest table */
+
+	uint64_t leaf = guest_levels ? w->pte[w->leaf_level] : X86_PTE_D;
+	uint64_t spte = hpa | X86_PTE_P;
+	/* Writable only where the guest allows it, its dirty flag is set,
+	 * and the frame is not a shadowed table. */
+	if ((w->xlate.rights & SMMU_RIGHT_W) && (leaf & X86_PTE_D) && !shadowed)
+		spte |= X86_PTE_RW;
+	if (w->xlate.rights & SMMU_RIGHT_U)
+		spte |= X86_PTE_US;
+	if (!(w->xlate.rights & SMMU_RIGHT_X))
+		spte |= X86_PTE_XD;
+	spte |= (uint64_t)w->xlate.pkey << X86_PTE_PKEY_SHIFT;
+
+	unsigned index = spte_index(acc->la, 1);
+	shadow_zap_spte(vm, sp, index);
+	if (!rmap_add(vm, gfn, &sp->spt[index])) {
+		*reason = "out of memory for the reverse map";
+		return SMMU_FAULT_ERROR;
+	}
+	sp->leaf_gfn[index] = gfn;
+	__atomic_store_n(&sp->spt[index], spte, __ATOMIC_RELEASE);
+	return SMMU_FAULT_FIXED;
+}
+
+/* Error-code bits of the access itself (SDM 4.7). */
+static uint32_t access_error(const struct gw_mmu *mmu, uint32_t flags)
+{
+	uint32_t err = flags & (uint32_t)(PFERR_W | PFERR_U);
+	if ((flags & SMMU_ACCESS_FETCH) && mmu->fetch_in_error)
+		err |= (uint32_t)PFERR_I;
+	return err;
+}
+
+void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu, const struct smmu_access *acc,
+			  struct smmu_fault *out)
+{
+	struct smmu_vm *vm = vcpu->vm;
+	struct gw_guest guest = { vm->ops, vm->host };
+	struct gw_walk w;
+
+	*out = (struct smmu_fault){ .action = SMMU_FAULT_FIXED };
+	if (!vm->shadow_ops) {
+		*out = (struct smmu_fault){
+			.action = SMMU_FAULT_ERROR,
+			.reason = "no shadow-paging host ops"
+		};
+		return;
+	}
+	if (!vcpu->shadow.root)
+		return; /* re-enter: smmu_vcpu_enter builds the root */
+
+	switch (gw_walk(&w, &vcpu->mmu, &guest, acc)) {
+	case SMMU_XLATE_OK:
+		break;
+	case SMMU_XLATE_PAGE_FAULT:
+		SHADOW_STAT(vm, faults_injected);
+		out->action = SMMU_FAULT_INJECT;
+		out->pf_error = w.xlate.pf_error;
+		return;
+	case SMMU_XLATE_NOT_RAM:
+		/* A paging structure outside RAM reads as all ones on real
+		 * platforms: present with reserved bits in 8-byte formats. */
+		SHADOW_STAT(vm, faults_injected);
+		out->action = SMMU_FAULT_INJECT;
+		out->pf_error = (uint32_t)(PFERR_P | PFERR_RSVD) |
+				access_error(&vcpu->mmu, acc->flags);
+		return;
+	case SMMU_XLATE_RETRY:
+		return;
+	default:
+		out->action = SMMU_FAULT_ERROR;
+		out->reason = "the access cannot be walked";
+		return;
+	}
+
+	uint64_t hpa;
+	bool write = acc->flags & SMMU_ACCESS_WRITE;
+	bool wp0 = !(vcpu->regs.cr0 & X86_CR0_WP);
+	if (vm->ops->gfn_to_hpa(vm->host, w.xlate.gpa >> X86_PAGE_SHIFT,
+				&hpa) != SMMU_GPA_OK ||
+	    (write && wp0 && !(acc->flags & SMMU_ACCESS_USER))) {
+		/* Not RAM; or a supervisor write allowed only by the guest's
+		 * CR0.WP=0, which the hardware (WP=1, so that clean leaves
+		 * trap) would refuse. */
+		SHADOW_STAT(vm, faults_emulated);
+		out->action = SMMU_FAULT_EMULATE;
+		out->gpa = w.xlate.gpa;
+		return;
+	}
+
+	vm->ops->lock(vm->host);
+	if (!vcpu->shadow.root || walk_is_stale(vcpu, &w)) {
+		SHADOW_STAT(vm, walk_races);
+	} else {
+		out->action = install(vcpu, &w, acc, hpa, &out->reason);
+		if (out->action == SMMU_FAULT_EMULATE) {
+			SHADOW_STAT(vm, faults_emulated);
+			out->gpa = w.xlate.gpa;
+		} else if (out->action == SMMU_FAULT_FIXED) {
+			SHADOW_STAT(vm, faults_fixed);
+		}
+	}
+	vm->ops->unlock(vm->host);
+}
+
+int smmu_vm_emulated_write(struct smmu_vm *vm, uint64_t gpa, const void *data,
+			   unsigned len)
+{
+	if (!vm || !vm->shadow_ops || !data || len == 0 ||
+	    (gpa & 0xfff) + len > X86_PAGE_SIZE)
+		return SMMU_GPA_NOT_RAM;
+	uint64_t gfn = gpa >> X86_PAGE_SHIFT;
+	unsigned first = (unsigned)(gpa & 0xfff) / 8;
+	unsigned last = (unsigned)((gpa & 0xfff) + len - 1) / 8;
+
+	vm->ops->lock(vm->host);
+	SHADOW_STAT(vm, emulated_writes);
+	/* Zap first, then store: a CPU that walks the shadow meanwhile
+	 * faults and waits for the lock, and the fault then sees the new
+	 * guest value. The hardware may keep what it cached until the
+	 * guest invalidates: that is architecturally allowed. */
+	sp_zap_entries(vm, gfn, first, last);
+	int r = vm->ops->write_gpa(vm->host, gpa, data, len);
+	vm->ops->unlock(vm->host);
+	return r;
+}

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The shadow-page cache: shadow pages keyed by (guest frame, role) in a
+ * chained hash. The bucket is chosen from the frame alone, so all shadows
+ * of a frame share a chain: finding whether a frame is shadowed, and
+ * every shadow an emulated write must update, is one chain walk. A chain
+ * holds the shadows of the frames hashing there; with 1024 buckets and
+ * the few roles a table is used with, chains stay short, and the stats
+ * count the steps so that the bound can be measured.
+ */
+#include "shadow.h"
+#include "vm.h"
+
+static unsigned bucket_of(uint64_t gfn)
+{
+	/* Multiplicative hash: page-table frames are often consecutive. */
+	return (unsigned)((gfn * 0x9e3779b97f4a7c15ull) >> 54) &
+	       (SP_HASH_BUCKETS - 1);
+}
+
+struct sp *sp_find(struct smmu_vm *vm, uint64_t gfn, union sp_role role)
+{
+	struct shadow_vm *sh = &vm->shadow;
+	SHADOW_STAT(vm, sp_lookups);
+	for (struct sp *sp = sh->sp_hash[bucket_of(gfn)]; sp; sp = sp->next) {
+		SHADOW_STAT(vm, sp_chain_steps);
+		if (sp->gfn == gfn && sp->role.word == role.word) {
+			SHADOW_STAT(vm, sp_hits);
+			return sp;
+		}
+	}
+	return 0;
+}
+
+bool sp_gfn_is_shadowed(struct smmu_vm *vm, uint64_t gfn)
+{
+	for (struct sp *sp = vm->shadow.sp_hash[bucket_of(gfn)]; sp;
+	     sp = sp->next)
+		if (sp->gfn == gfn && !sp->role.direct)
+			return true;
+	return false;
+}
+
+void sp_zap_entries(struct smmu_vm *vm, uint64_t gfn, unsigned first,
+		    unsigned last)
+{
+	for (struct sp *sp = vm->shadow.sp_hash[bucket_of(gfn)]; sp;
+	     sp = sp->next)
+		if (sp->gfn == gfn && !sp->role.direct)
+			for (unsigned i = first; i <= last; i++)
+				shadow_zap_spte(vm, sp, i);
+}
+
+struct sp *sp_get(struct smmu_vm *vm, uint64_t gfn, union sp_role role)
+{
+	struct sp *sp = sp_find(vm, gfn, role);
+	if (sp)
+		return sp;
+
+	const struct smmu_host_ops *ops = vm->ops;
+	bool first_shadow = !role.direct && !sp_gfn_is_shadowed(vm, gfn);
+	sp = ops->alloc(vm->host, sizeof(*sp));
+	if (!sp)
+		return 0;
+	void *page;
+	if (!ops->alloc_page(vm->host, &sp->hpa, &page)) {
+		ops->free(vm->host, sp, sizeof(*sp));
+		return 0;
+	}
+	sp->spt = page;
+	if (role.level == 1) {
+		sp->leaf_gfn = ops->alloc(vm->host, 512 * sizeof(uint64_t));
+		if (!sp->leaf_gfn) {
+			ops->free_page(vm->host, sp->hpa, page);
+			ops->free(vm->host, sp, sizeof(*sp));
+			return 0;
+		}
+	}
+	sp->gfn = gfn;
+	sp->role = role;
+	unsigned b = bucket_of(gfn);
+	sp->next = vm->shadow.sp_hash[b];
+	vm->shadow.sp_hash[b] = sp;
+	SHADOW_STAT(vm, sp_created);
+
+	/* From now on the guest must not write this table unseen: remove
+	 * write access from every mapping of its frame, in the shadows and
+	 * in every CPU's TLB, before anyone relies on this shadow. */
+	if (first_shadow) {
+		SHADOW_STAT(vm, write_protects);
+		if (rmap_write_protect(vm, gfn))
+			ops->flush_all_cpus(vm->host);
+	}
+	return sp;
+}
+
+void sp_cache_destroy(struct smmu_vm *vm)
+{
+	const struct smmu_host_ops *ops = vm->ops;
+	for (unsigned b = 0; b < SP_HASH_BUCKETS; b++) {
+		struct sp *sp = vm->shadow.sp_hash[b];
+		while (sp) {
+			struct sp *next = sp->next;
+			if (sp->leaf_gfn)
+				ops->free(vm->host, sp->leaf_gfn,
+					  512 * sizeof(uint64_t));
+			ops->free_page(vm->host, sp->hpa, sp->spt);
+			ops->free(vm->host, sp, sizeof(*sp));
+			sp = next;
+		}
+		vm->shadow.sp_hash[b] = 0;
+	}
+}

@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libshadowmmu's shadow core under the oracle (adapters/posix/lib_mmu.c):
+ * random guests in every shadowed mode, on one and several vCPUs, with
+ * remote flushes by IPI and by assisted flush, and hand-built guests for
+ * the behaviours the core must get right — write-protected guest tables,
+ * invalidations, the seeds' scenarios, paging off. Every run must end
+ * with zero violations.
+ */
+#include <criterion/criterion.h>
+
+#include "lib_mmu.h"
+#include "oracle_guest.h"
+#include "workload.h"
+
+/* ---- random guests ---- */
+
+struct run {
+	enum smmu_paging_mode mode;
+	unsigned vcpus, pcpus, ops;
+	unsigned tlb_capacity; /* 0: never evict */
+	bool assisted;
+	bool rights; /* SMEP, SMAP, PKE and CR0.WP toggles on */
+	uint64_t seed;
+};
+
+static uint64_t run_random(const struct run *r)
+{
+	struct workload_config wc;
+	workload_config_default(&wc);
+	wc.nr_vcpus = r->vcpus;
+	wc.ops = r->ops;
+	wc.seed = r->seed ? r->seed : 1;
+	wc.mode = r->mode;
+	if (r->rights) {
+		wc.smep = true;
+		wc.smap = true;
+		wc.pke = true;
+		wc.wp_toggle = true;
+	}
+
+	struct sim_config sc = {
+		.nr_vcpus = r->vcpus,
+		.nr_pcpus = r->pcpus,
+		.ram_size = workload_ram_size(&wc),
+		.maxphyaddr = 46,
+		.gbpages = true,
+		.pool_pages = 4096,
+		.tlb = { .tlb_capacity = r->tlb_capacity,
+			 .psc_capacity = r->tlb_capacity,
+			 .seed = wc.seed },
+		.mmu = &lib_mmu_ops,
+		.assisted_flush = r->assisted,
+		.report_max = 3,
+	};
+	struct sim s;
+	cr_assert_eq(sim_init(&s, &sc), 0);
+	cr_assert_eq(workload_build(&s, &wc), 0);
+	sim_run(&s);
+	sim_fini(&s); /* counts shadow pages the library leaked */
+	return s.violations;
+}
+
+static const enum smmu_paging_mode shadowed_modes[] = { SMMU_PAGING_4LEVEL,
+							SMMU_PAGING_5LEVEL };
+
+Test(lib_random, one_vcpu_is_clean_in_every_shadowed_mode, .timeout = 120)
+{
+	for (unsigned i = 0; i < 2; i++) {
+		struct run r = { .mode = shadowed_modes[i],
+				 .vcpus = 1,
+				 .ops = 5000 };
+		cr_expect_eq(run_random(&r), 0, "mode %u", r.mode);
+	}
+}
+
+Test(lib_random, three_vcpus_with_ipi_flushes_are_clean, .timeout = 120)
+{
+	for (unsigned i = 0; i < 2; i++) {
+		struct run r = { .mode = shadowed_modes[i],
+				 .vcpus = 3,
+				 .ops = 3000 };
+		cr_expect_eq(run_random(&r), 0, "mode %u", r.mode);
+	}
+}
+
+Test(lib_random, three_vcpus_with_assisted_flushes_are_clean, .timeout = 120)
+{
+	for (unsigned i = 0; i < 2; i++) {
+		struct run r = { .mode = shadowed_modes[i],
+				 .vcpus = 3,
+				 .ops = 3000,
+				 .assisted = true };
+		cr_expect_eq(run_random(&r), 0, "mode %u", r.mode);
+	}
+}
+
+Test(lib_random, vcpus_sharing_cpus_are_clean, .timeout = 120)
+{
+	/* Six vCPUs time-sliced on two CPUs: a flush IPI reaches vCPUs
+	 * that are not running, and VPIDs keep their TLB entries apart. */
+	struct run r = {
+		.mode = SMMU_PAGING_4LEVEL, .vcpus = 6, .pcpus = 2, .ops = 2000
+	};
+	cr_expect_eq(run_random(&r), 0, "IPI flushes");
+	r.assisted = true;
+	cr_expect_eq(run_random(&r), 0, "assisted flushes");
+}
+
+Test(lib_random, small_tlbs_on_four_cpus_are_clean, .timeout = 120)
+{
+	/* Evictions make every CPU walk the shadow tables all the time, so
+	 * a shadow entry that lags behind a guest store is seen; more
+	 * simulated CPUs than host cores make the host preempt them inside
+	 * any such window. */
+	for (uint64_t seed = 1; seed <= 4; seed++) {
+		struct run r = { .mode = SMMU_PAGING_5LEVEL,
+				 .vcpus = 4,
+				 .ops = 5000,
+				 .tlb_capacity = 64,
+				 .seed = seed };
+		cr_expect_eq(run_random(&r), 0, "seed %llu, IPI flushes",
+			     (unsigned long long)seed);
+		r.assisted = true;
+		cr_expect_eq(run_random(&r), 0, "seed %llu, assisted flushes",
+			     (unsigned long long)seed);
+	}
+}
+
+Test(lib_random, smep_smap_pke_and_wp_toggles_are_clean, .timeout = 120)
+{
+	for (unsigned i = 0; i < 2; i++) {
+		struct run r = { .mode = shadowed_modes[i],
+				 .vcpus = 2,
+				 .ops = 3000,
+				 .rights = true };
+		cr_expect_eq(run_random(&r), 0, "mode %u", r.mode);
+	}
+}
+
+/* ---- hand-built guests ---- */
+
+static struct oguest g;
+
+static void fini(void)
+{
+	og_fini(&g);
+}
+
+TestSuite(lib_scenario, .fini = fini);
+
+#define LA     0x400000ull
+#define LA2    (LA + 0x1000) /* its PTE shares LA's page table */
+#define PAGE_A (OG_DATA + 0x1000)
+#define PAGE_B (OG_DATA + 0x2000)
+
+static void lib_guest(unsigned nr_vcpus, bool assisted)
+{
+	og_init(&g, &(struct oguest_config){ .mmu = &lib_mmu_ops,
+					     .nr_vcpus = nr_vcpus,
+					     .assisted_flush = assisted });
+}
+
+/* One vCPU maps LA to page A, reads it (its page table is now shadowed,
+ * so write-protected), and remaps LA to page B. */
+static uint64_t remap_setup(void)
+{
+	lib_guest(1, false);
+	uint64_t pml4 = og_space(&g);
+	uint64_t pte = og_map(&g, pml4, LA, PAGE_A, OG_USER);
+	og_start(&g, 0, pml4, 0, 0);
+	og_read(&g, 0, LA);
+	og_set_pte(&g, 0, pte, PAGE_B | OG_USER);
+	return pml4;
+}
+
+Test(lib_scenario, store_to_a_shadowed_table_is_emulated)
+{
+	remap_setup();
+	og_invlpg(&g, 0, LA);
+	og_read(&g, 0, LA); /* page B, or a violation */
+	cr_expect_eq(og_run(&g), 0);
+	cr_expect_geq(g.sim.vcpu[0].stats.emulated, 1,
+		      "the PTE store went through the write protection");
+}
+
+Test(lib_scenario, stale_translation_before_invalidation_is_allowed)
+{
+	remap_setup();
+	og_read(&g, 0, LA);
+	og_read(&g, 0, LA + 8);
+	cr_expect_eq(og_run(&g), 0);
+}
+
+Test(lib_scenario, mov_cr3_without_pcid_flushes)
+{
+	uint64_t pml4 = remap_setup();
+	og_mov_cr3(&g, 0, pml4);
+	og_read(&g, 0, LA);
+	cr_expect_eq(og_run(&g), 0);
+}
+
+Test(lib_scenario, pv_flush_syncs_before_it_counts_as_done)
+{
+	/* Seed 004. */
+	remap_setup();
+	og_pv_flush(&g, 0);
+	og_read(&g, 0, LA);
+	cr_expect_eq(og_run(&g), 0);
+}
+
+Test(lib_scenario, unmapped_page_faults_after_invalidation)
+{
+	lib_guest(1, false);
+	uint64_t pml4 = og_space(&g);
+	uint64_t pte = og_map(&g, pml4, LA, PAGE_A, OG_USER);
+	og_start(&g, 0, pml4, 0, 0);
+	og_read(&g, 0, LA);
+	og_set_pte(&g, 0, pte, 0);
+	og_read(&g, 0, LA); /* may still hit */
+	og_invlpg(&g, 0, LA);
+	og_read(&g, 0, LA); /* must fault */
+	cr_expect_eq(og_run(&g), 0);
+	cr_expect_eq(g.sim.vcpu[0].stats.injected, 1);
+}
+
+Test(lib_scenario, write_sets_dirty_after_a_read_only_fault)
+{
+	lib_guest(1, false);
+	uint64_t pml4 = og_space(&g);
+	uint64_t pte = og_map(&g, pml4, LA, PAGE_A, X86_PTE_P | X86_PTE_US);
+	og_start(&g, 0, pml4, 0, 0);
+	og_op(&g, 0,
+	      (struct gop){ .kind = GOP_STORE,
+			    .la = LA,
+			    .flags = SMMU_ACCESS_USER,
+			    .val = 1 }); /* #PF: read-only */
+	og_set_pte(&g, 0, pte, PAGE_A | OG_USER);
+	og_invlpg(&g, 0, LA);
+	og_op(&g, 0,
+	      (struct gop){ .kind = GOP_STORE,
+			    .la = LA,
+			    .flags = SMMU_ACCESS_USER,
+			    .val = 2 });
+	cr_expect_eq(og_run(&g), 0);
+	cr_expect_eq(g.sim.vcpu[0].stats.injected, 1);
+	uint64_t now = smmu_posix_ram_read64(&g.sim.host.ram, pte);
+	cr_expect(now & X86_PTE_D, "the successful write set D");
+	cr_expect_eq(smmu_posix_ram_read64(&g.sim.host.ram, PAGE_A), 2);
+}
+
+Test(lib_scenario, noflush_cr3_keeps_stale_translations_legally)
+{
+	lib_guest(1, false);
+	uint64_t pml4 = og_space(&g);
+	uint64_t pte = og_map(&g, pml4, LA, PAGE_A, OG_USER);
+	og_start(&g, 0, pml4, 1, 0);
+	og_read(&g, 0, LA);
+	og_set_pte(&g, 0, pte, PAGE_B | OG_USER);
+	og_mov_cr3(&g, 0, pml4 | 1 | X86_CR3_NOFLUSH);
+	og_read(&g, 0, LA);
+	og_mov_cr3(&g, 0, pml4 | 1);
+	og_read(&g, 0, LA); /* page B */
+	cr_expect_eq(og_run(&g), 0);
+}
+
+Test(lib_scenario, five_spaces_switched_with_noflush_see_their_own_pages)
+{
+	/* Seed 000: more (CR3, PCID) pairs than a vCPU may keep roots for,
+	 * switched without flushing; a root rebuilt under a hardware PCID
+	 * must not see the translations that PCID tagged before. */
+	lib_guest(1, false);
+	uint64_t pml4[5];
+	for (int i = 0; i < 5; i++) {
+		pml4[i] = og_space(&g);
+		og_map(&g, pml4[i], LA, OG_DATA + 0x1000 * (i + 1), OG_USER);
+	}
+	og_start(&g, 0, pml4[0], 1, 0);
+	for (int round = 0; round < 4; round++) {
+		for (int i = 0; i < 5; i++) {
+			uint64_t cr3 = pml4[i] | (uint64_t)(i + 1);
+			if (round > 0)
+				cr3 |= X86_CR3_NOFLUSH;
+			og_mov_cr3(&g, 0, cr3);
+			og_read(&g, 0, LA);
+		}
+	}
+	cr_expect_eq(og_run(&g), 0);
+}
+
+Test(lib_scenario, root_flushed_without_pcide_stays_flushed_after_it)
+{
+	/* Seed 001. */
+	lib_guest(1, false);
+	uint64_t a = og_space(&g), b = og_space(&g);
+	uint64_t pte = og_map(&g, a, LA, PAGE_A, OG_USER);
+	og_start(&g, 0, a, 0, 0); /* PCIDE=0 */
+	og_read(&g, 0, LA);
+	og_set_pte(&g, 0, pte, PAGE_B | OG_USER);
+	og_mov_cr3(&g, 0, b); /* flushes PCID 000H: LA -> page A is gone */
+	og_op(&g, 0,
+	      (struct gop){ .kind = GOP_MOV_CR4,
+			    .val = X86_CR4_PAE | X86_CR4_PCIDE });
+	og_mov_cr3(&g, 0, a | X86_CR3_NOFLUSH); /* PCID 000H again */
+	og_read(&g, 0, LA);
+	cr_expect_eq(og_run(&g), 0);
+}
+
+Test(lib_scenario, paging_off_is_identity_until_long_mode_is_activated)
+{
+	lib_guest(1, false);
+	uint64_t pml4 = og_space(&g);
+	og_map(&g, pml4, LA, PAGE_B, OG_USER);
+	struct smmu_paging_regs off = {
+		.cr0 = X86_CR0_PE,
+		.cr3 = pml4,
+		.cr4 = X86_CR4_PAE,
+		.efer = X86_EFER_LME | X86_EFER_NXE,
+	};
+	cr_assert_eq(sim_vcpu_set_regs(&g.sim, 0, &off), 0);
+	og_read(&g, 0, PAGE_A); /* linear = physical */
+	og_write(&g, 0, PAGE_A + 8, 42);
+	og_op(&g, 0,
+	      (struct gop){ .kind = GOP_MOV_CR0,
+			    .val = X86_CR0_PE | X86_CR0_PG | X86_CR0_WP });
+	og_read(&g, 0, LA);	/* page B, through the guest's tables */
+	og_read(&g, 0, PAGE_A); /* not mapped: #PF */
+	cr_expect_eq(og_run(&g), 0);
+	cr_expect_eq(smmu_posix_ram_read64(&g.sim.host.ram, PAGE_A + 8), 42);
+	cr_expect_eq(g.sim.vcpu[0].stats.gp, 0, "long mode activated");
+	cr_expect_eq(g.sim.vcpu[0].stats.injected, 1);
+}
+
+/* vCPU 1 keeps rewriting the page table vCPU 0 reads through (LA2's PTE
+ * first, so its CPU caches a writable direct-map translation of the
+ * table), then remaps LA and shoots vCPU 0 down. Write-protecting the
+ * table must reach vCPU 1's CPU, and its stores must reach the shadow. */
+static void table_shared_between_vcpus(bool assisted)
+{
+	lib_guest(2, assisted);
+	uint64_t pml4 = og_space(&g);
+	uint64_t pte = og_map(&g, pml4, LA, PAGE_A, OG_USER);
+	uint64_t pte2 = og_map(&g, pml4, LA2, PAGE_A, OG_USER);
+	og_start(&g, 0, pml4, 0, 0);
+	og_start(&g, 1, pml4, 0, 0);
+	for (int i = 0; i < 50; i++) {
+		uint64_t page = (i & 1) ? PAGE_A : PAGE_B;
+		og_set_pte(&g, 1, pte2, page | OG_USER);
+		og_set_pte(&g, 1, pte, page | OG_USER);
+		og_invlpg(&g, 1, LA);
+		og_op(&g, 1,
+		      (struct gop){
+			      .kind = GOP_SHOOTDOWN, .la = LA, .targets = 1 });
+		og_read(&g, 0, LA);
+		og_read(&g, 0, LA2);
+		og_read(&g, 1, LA2);
+	}
+	cr_expect_eq(og_run(&g), 0);
+	cr_expect_eq(g.sim.vcpu[0].stats.invalidations, 50);
+}
+
+Test(lib_scenario, table_written_by_another_vcpu_stays_in_sync_ipi)
+{
+	table_shared_between_vcpus(false);
+}
+
+Test(lib_scenario, table_written_by_another_vcpu_stays_in_sync_assisted)
+{
+	table_shared_between_vcpus(true);
+}
