@@ -53,7 +53,10 @@ enum smmu_status smmu_vcpu_enter(struct smmu_vcpu *vcpu, struct smmu_entry *out)
 		vm->ops->unlock(vm->host);
 		if (!vcpu->shadow.root)
 			return SMMU_ENOSPC;
-		vcpu->shadow.need_flush = true;
+		/* One hardware tag for all of a vCPU's roots: the old root's
+		 * translations must go (the XSA-294 class). */
+		if (!(vm->inject & SMMU_INJECT_NO_FLUSH_ON_NEW_ROOT))
+			vcpu->shadow.need_flush = true;
 	}
 	out->cr3 = vcpu->shadow.root->hpa;
 	out->la57 = vcpu->shadow.root->role.level == 5;
@@ -63,10 +66,18 @@ enum smmu_status smmu_vcpu_enter(struct smmu_vcpu *vcpu, struct smmu_entry *out)
 	return SMMU_OK;
 }
 
+/* A guest invalidation: the shadows are in sync, so a flush at the next
+ * entry is all it takes. */
+static void invalidate(struct smmu_vcpu *vcpu)
+{
+	if (!(vcpu->vm->inject & SMMU_INJECT_NO_FLUSH_ON_INVALIDATE))
+		vcpu->shadow.need_flush = true;
+}
+
 void smmu_vcpu_invlpg(struct smmu_vcpu *vcpu, uint64_t la)
 {
 	(void)la;
-	vcpu->shadow.need_flush = true;
+	invalidate(vcpu);
 }
 
 enum smmu_cr_result smmu_vcpu_invpcid(struct smmu_vcpu *vcpu, unsigned type,
@@ -76,11 +87,11 @@ enum smmu_cr_result smmu_vcpu_invpcid(struct smmu_vcpu *vcpu, unsigned type,
 	(void)la;
 	if (type > 3)
 		return SMMU_CR_INJECT_GP; /* SDM vol. 2: INVPCID */
-	vcpu->shadow.need_flush = true;
+	invalidate(vcpu);
 	return SMMU_CR_DONE;
 }
 
 void smmu_vcpu_pv_flush(struct smmu_vcpu *vcpu)
 {
-	vcpu->shadow.need_flush = true;
+	invalidate(vcpu);
 }

@@ -258,7 +258,8 @@ int smmu_vm_emulated_write(struct smmu_vm *vm, uint64_t gpa, const void *data,
 	 * faults and waits for the lock, and the fault then sees the new
 	 * guest value. The hardware may keep what it cached until the
 	 * guest invalidates: that is architecturally allowed. */
-	sp_zap_entries(vm, gfn, first, last);
+	if (!(vm->inject & SMMU_INJECT_NO_ZAP_ON_WRITE))
+		sp_zap_entries(vm, gfn, first, last);
 	int r = vm->ops->write_gpa(vm->host, gpa, data, len);
 	vm->ops->unlock(vm->host);
 	return r;

@@ -86,7 +86,7 @@ struct sp *sp_get(struct smmu_vm *vm, uint64_t gfn, union sp_role role)
 	/* From now on the guest must not write this table unseen: remove
 	 * write access from every mapping of its frame, in the shadows and
 	 * in every CPU's TLB, before anyone relies on this shadow. */
-	if (first_shadow) {
+	if (first_shadow && !(vm->inject & SMMU_INJECT_NO_WRITE_PROTECT)) {
 		SHADOW_STAT(vm, write_protects);
 		if (rmap_write_protect(vm, gfn))
 			ops->flush_all_cpus(vm->host);

@@ -7,7 +7,8 @@ void vcpu_regs_changed(struct smmu_vcpu *vcpu)
 	/* Any paging register may change the root or the meaning of the
 	 * guest's tables: take the root again and flush at the next entry. */
 	vcpu->shadow.root = 0;
-	vcpu->shadow.need_flush = true;
+	if (!(vcpu->vm->inject & SMMU_INJECT_NO_FLUSH_ON_NEW_ROOT))
+		vcpu->shadow.need_flush = true;
 }
 
 enum smmu_status smmu_vcpu_create(struct smmu_vm *vm, uint32_t id,

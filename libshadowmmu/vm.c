@@ -50,6 +50,7 @@ enum smmu_status smmu_vm_create(const struct smmu_vm_config *config,
 	vm->ops = ops;
 	vm->host = host;
 	vm->shadow_ops = ops->alloc_page != 0;
+	vm->inject = config->inject;
 	vm->features.maxphyaddr = config->maxphyaddr;
 	vm->features.gbpages = config->gbpages;
 	*vm_out = vm;

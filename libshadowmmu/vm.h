@@ -15,6 +15,7 @@ struct smmu_vm {
 	/* vCPUs of this VM; lifecycle calls are serialised by the host. */
 	struct smmu_vcpu *vcpus;
 	bool shadow_ops; /* the host gave the shadow-paging ops */
+	uint32_t inject; /* SMMU_INJECT_*: testing only */
 	struct shadow_vm shadow;
 };
 

@@ -8,6 +8,7 @@
  * with zero violations.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 
 #include "lib_mmu.h"
 #include "oracle_guest.h"
@@ -22,6 +23,7 @@ struct run {
 	bool assisted;
 	bool rights; /* SMEP, SMAP, PKE and CR0.WP toggles on */
 	uint64_t seed;
+	uint32_t inject; /* SMMU_INJECT_* */
 };
 
 static uint64_t run_random(const struct run *r)
@@ -50,8 +52,9 @@ static uint64_t run_random(const struct run *r)
 			 .psc_capacity = r->tlb_capacity,
 			 .seed = wc.seed },
 		.mmu = &lib_mmu_ops,
+		.inject = r->inject,
 		.assisted_flush = r->assisted,
-		.report_max = 3,
+		.report_max = r->inject ? 0 : 3,
 	};
 	struct sim s;
 	cr_assert_eq(sim_init(&s, &sc), 0);
@@ -139,6 +142,23 @@ Test(lib_random, smep_smap_pke_and_wp_toggles_are_clean, .timeout = 120)
 }
 
 /* ---- hand-built guests ---- */
+
+/* Each of the library's correctness mechanisms, turned off by its
+ * fault-injection knob, must show as violations; one vCPU, so the count
+ * is the same every run. */
+Test(lib_random, every_library_knob_is_caught, .timeout = 120)
+{
+	for (const struct sim_knob *k = lib_mmu_ops.knobs; k->name; k++) {
+		struct run r = { .mode = SMMU_PAGING_4LEVEL,
+				 .vcpus = 1,
+				 .ops = 10000,
+				 .inject = k->bit };
+		uint64_t n = run_random(&r);
+		printf("lib: --inject %-24s violations %llu\n", k->name,
+		       (unsigned long long)n);
+		cr_expect_gt(n, 0, "%s: not caught", k->name);
+	}
+}
 
 static struct oguest g;
 

@@ -156,11 +156,6 @@ static void host_flush_all_cpus(void *host)
 
 static int lib_vm_init(struct sim *s)
 {
-	if (s->cfg.inject) {
-		fprintf(stderr, "lib: libshadowmmu has no fault-injection "
-				"knobs\n");
-		return -1;
-	}
 	struct lib_vm *lv = calloc(1, sizeof(*lv));
 	if (!lv)
 		return -1;
@@ -177,7 +172,8 @@ static int lib_vm_init(struct sim *s)
 	s->mmu = lv;
 
 	struct smmu_vm_config cfg = { .maxphyaddr = s->cfg.maxphyaddr,
-				      .gbpages = s->cfg.gbpages };
+				      .gbpages = s->cfg.gbpages,
+				      .inject = s->cfg.inject };
 	enum smmu_status st = smmu_vm_create(&cfg, &lv->ops, &s->host, &lv->vm);
 	if (st != SMMU_OK) {
 		fprintf(stderr, "lib: smmu_vm_create: %s\n", status_name(st));
@@ -381,8 +377,23 @@ static void lib_print_stats(struct sim *s, FILE *out)
 		s->cfg.assisted_flush ? "assisted" : "IPI");
 }
 
+/* The library's own fault-injection knobs (SMMU_INJECT_*). */
+static const struct sim_knob lib_mmu_knobs[] = {
+	{ "no-write-protect", SMMU_INJECT_NO_WRITE_PROTECT,
+	  "a guest table that gets a shadow stays writable" },
+	{ "no-zap-on-write", SMMU_INJECT_NO_ZAP_ON_WRITE,
+	  "emulated stores to guest tables leave their shadows stale" },
+	{ "no-flush-on-invalidate", SMMU_INJECT_NO_FLUSH_ON_INVALIDATE,
+	  "INVLPG, INVPCID and PV flushes flush no hardware TLB" },
+	{ "no-flush-on-new-root", SMMU_INJECT_NO_FLUSH_ON_NEW_ROOT,
+	  "a new root runs with the previous root's hardware translations "
+	  "(the XSA-294 class)" },
+	{ NULL, 0, NULL },
+};
+
 const struct sim_mmu_ops lib_mmu_ops = {
 	.name = "lib",
+	.knobs = lib_mmu_knobs,
 	.vm_init = lib_vm_init,
 	.vm_fini = lib_vm_fini,
 	.vcpu_init = lib_vcpu_init,

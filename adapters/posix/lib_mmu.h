@@ -7,7 +7,7 @@
  * implement them over real hardware.
  *
  * Shadowed guest modes are those of the library: paging off, 4-level and
- * 5-level. It has no fault-injection knobs: sim_config.inject must be 0.
+ * 5-level. sim_config.inject takes the library's SMMU_INJECT_* knobs.
  */
 #ifndef SMMU_POSIX_LIB_MMU_H
 #define SMMU_POSIX_LIB_MMU_H

@@ -562,6 +562,7 @@ static void naive_print_stats(struct sim *s, FILE *out)
 
 const struct sim_mmu_ops naive_shadow_ops = {
 	.name = "naive",
+	.knobs = naive_shadow_knobs,
 	.vm_init = naive_vm_init,
 	.vm_fini = naive_vm_fini,
 	.vcpu_init = naive_vcpu_init,

@@ -46,12 +46,6 @@ enum naive_knob {
 /* The smallest shadow pool per vCPU the naive MMU runs with. */
 #define NAIVE_MIN_POOL_PER_VCPU 16
 
-struct sim_knob {
-	const char *name;
-	uint32_t bit;
-	const char *help;
-};
-
 /* The knobs above by name, ending with {NULL, 0, NULL}. */
 extern const struct sim_knob naive_shadow_knobs[];
 

@@ -41,10 +41,19 @@ struct sim_pf_result {
 	uint64_t gpa;	   /* EMULATE */
 };
 
+/* A fault-injection knob of an MMU under test: a bug it can build in. */
+struct sim_knob {
+	const char *name;
+	uint32_t bit;
+	const char *help;
+};
+
 /* The shadow MMU under test, called as a hypervisor's exit handlers
  * would call it. All callbacks run on the vCPU's own thread. */
 struct sim_mmu_ops {
 	const char *name;
+	/* Its knobs for sim_config.inject, ending with a NULL name. */
+	const struct sim_knob *knobs;
 	int (*vm_init)(struct sim *sim);
 	void (*vm_fini)(struct sim *sim);
 	int (*vcpu_init)(struct sim_vcpu *v);

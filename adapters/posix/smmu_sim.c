@@ -33,6 +33,10 @@ struct options {
 	unsigned tlb_capacity;
 	bool assisted;
 	uint32_t inject;
+#define MAX_KNOB_ARGS 16
+	const char
+		*knob_args[MAX_KNOB_ARGS]; /* --inject, until --mmu is known */
+	unsigned nr_knobs;
 	unsigned report;
 	bool quiet;
 };
@@ -128,18 +132,21 @@ static void usage(FILE *out)
 		"  --assisted       remote flushes by assisted flush instead "
 		"of IPIs\n"
 		"  --inject NAME    turn on a fault-injection knob of the MMU "
-		"(repeatable;\n"
-		"                   naive only)\n"
+		"(repeatable)\n"
 		"\n"
 		"output:\n"
 		"  --report N       violations printed in full (default 5)\n"
 		"  --quiet          only the final line (and errors)\n"
 		"  --help           this text\n"
 		"\n"
-		"fault-injection knobs of the naive MMU (--inject):\n",
+		"fault-injection knobs (--inject), by MMU:\n",
 		SIM_MAX_CPUS, WORKLOAD_MAX_SPACES, WORKLOAD_MAX_PAGES);
-	for (const struct sim_knob *k = naive_shadow_knobs; k->name; k++)
-		fprintf(out, "  %s\n      %s\n", k->name, k->help);
+	for (unsigned i = 0; i < sizeof(mmus) / sizeof(mmus[0]); i++) {
+		fprintf(out, " %s:\n", mmus[i]->name);
+		for (const struct sim_knob *k = mmus[i]->knobs; k && k->name;
+		     k++)
+			fprintf(out, "  %s\n      %s\n", k->name, k->help);
+	}
 }
 
 static bool parse_u64(const char *opt, const char *s, uint64_t max,
@@ -212,16 +219,19 @@ static bool parse_mmu(const char *name, const struct sim_mmu_ops **mmu)
 	return false;
 }
 
-static bool parse_knob(const char *name, uint32_t *inject)
+static bool parse_knob(const struct sim_mmu_ops *mmu, const char *name,
+		       uint32_t *inject)
 {
-	for (const struct sim_knob *k = naive_shadow_knobs; k->name; k++) {
+	for (const struct sim_knob *k = mmu->knobs; k && k->name; k++) {
 		if (!strcmp(k->name, name)) {
 			*inject |= k->bit;
 			return true;
 		}
 	}
-	fprintf(stderr, "smmu-sim: unknown knob '%s'; valid knobs:", name);
-	for (const struct sim_knob *k = naive_shadow_knobs; k->name; k++)
+	fprintf(stderr,
+		"smmu-sim: the %s MMU has no knob '%s'; its knobs:", mmu->name,
+		name);
+	for (const struct sim_knob *k = mmu->knobs; k && k->name; k++)
 		fprintf(stderr, " %s", k->name);
 	fprintf(stderr, "\n");
 	return false;
@@ -416,7 +426,14 @@ static int parse_args(int argc, char **argv, struct options *o)
 			ok = parse_mmu(optarg, &o->mmu);
 			break;
 		case OPT_INJECT:
-			ok = parse_knob(optarg, &o->inject);
+			/* Resolved once --mmu, wherever it stands, is known. */
+			if (o->nr_knobs == MAX_KNOB_ARGS) {
+				fprintf(stderr,
+					"smmu-sim: too many --inject\n");
+				ok = false;
+			} else {
+				o->knob_args[o->nr_knobs++] = optarg;
+			}
 			break;
 		case OPT_REPORT:
 			ok = parse_unsigned("--report", optarg, UINT32_MAX,
@@ -454,11 +471,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 		fprintf(stderr, "smmu-sim: --pool-pages wants at least 1\n");
 		return EXIT_USAGE;
 	}
-	if (o->mmu == &lib_mmu_ops && o->inject) {
-		fprintf(stderr, "smmu-sim: --inject: the lib MMU has no "
-				"fault-injection knobs\n");
-		return EXIT_USAGE;
-	}
+	for (unsigned i = 0; i < o->nr_knobs; i++)
+		if (!parse_knob(o->mmu, o->knob_args[i], &o->inject))
+			return EXIT_USAGE;
 	if (o->mmu == &lib_mmu_ops && wc->mode != SMMU_PAGING_4LEVEL &&
 	    wc->mode != SMMU_PAGING_5LEVEL) {
 		fprintf(stderr,
@@ -493,7 +508,7 @@ static void print_config(const struct options *o, uint64_t ram_size)
 	       o->assisted ? "assisted" : "ipi");
 	if (o->inject) {
 		printf(" inject:");
-		for (const struct sim_knob *k = naive_shadow_knobs; k->name;
+		for (const struct sim_knob *k = o->mmu->knobs; k && k->name;
 		     k++)
 			if (o->inject & k->bit)
 				printf(" %s", k->name);

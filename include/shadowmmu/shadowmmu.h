@@ -42,7 +42,20 @@ enum smmu_status {
 struct smmu_vm_config {
 	uint8_t maxphyaddr; /* guest MAXPHYADDR, 32..52 (CPUID.80000008H:EAX) */
 	bool gbpages;	    /* 1 GiB pages (CPUID.80000001H:EDX.Page1GB) */
+	/* Testing only: SMMU_INJECT_* bugs to build in, so that a test
+	 * oracle can prove it catches each; 0 for any real guest. */
+	uint32_t inject;
 };
+
+/* Fault-injection knobs, one per correctness mechanism. */
+#define SMMU_INJECT_NO_WRITE_PROTECT (1u << 0) /* tables stay writable */
+#define SMMU_INJECT_NO_ZAP_ON_WRITE                                            \
+	(1u << 1) /* emulated stores leave                                     \
+		     shadows stale */
+/* INVLPG, INVPCID and PV flushes do not flush. */
+#define SMMU_INJECT_NO_FLUSH_ON_INVALIDATE (1u << 2)
+/* A new root keeps the old root's hardware translations. */
+#define SMMU_INJECT_NO_FLUSH_ON_NEW_ROOT (1u << 3)
 
 /* One guest; opaque. */
 struct smmu_vm;
