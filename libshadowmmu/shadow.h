@@ -89,6 +89,10 @@ struct shadow_vm {
 struct shadow_vcpu {
 	struct sp *root; /* NULL: build at the next entry */
 	bool need_flush; /* flush this vCPU's translations at entry */
+	/* PAE guests: the shadow PML4 and PDPT built from this vCPU's PDPTE
+	 * registers. Private, never in the cache: two vCPUs with the same
+	 * CR3 may hold different PDPTEs (loaded at different MOV CR3s). */
+	struct sp pae_pml4, pae_pdpt;
 };
 
 /* sp_cache.c */
@@ -112,6 +116,9 @@ void rmap_destroy(struct smmu_vm *vm);
 /* sptes */
 #define SPTE_ADDR  X86_BITS(51, 12)
 #define SPTE_TABLE (X86_PTE_P | X86_PTE_RW | X86_PTE_US)
+/* shadow_entry.c */
+void shadow_vcpu_destroy(struct smmu_vcpu *vcpu);
+
 /* shadow_fault.c */
 void shadow_zap_spte(struct smmu_vm *vm, struct sp *sp, unsigned index);
 

@@ -28,6 +28,49 @@ static union sp_role root_role(const struct gw_mmu *mmu, uint64_t *gfn)
 	return role;
 }
 
+/* One private page for a PAE upper level, kept for the vCPU's life. */
+static bool pae_page(struct smmu_vcpu *vcpu, struct sp *sp, unsigned level)
+{
+	if (!sp->spt) {
+		void *hva;
+		if (!vcpu->vm->ops->alloc_page(vcpu->vm->host, &sp->hpa, &hva))
+			return false;
+		sp->spt = hva;
+	}
+	sp->role = (union sp_role){ .level = level,
+				    .guest_levels = 3,
+				    .access = SMMU_RIGHT_W | SMMU_RIGHT_U |
+					      SMMU_RIGHT_X };
+	for (unsigned i = 0; i < 512; i++)
+		__atomic_store_n(&sp->spt[i], 0, __ATOMIC_RELEASE);
+	return true;
+}
+
+/* A PAE guest's root: the vCPU's PML4, whose entry 0 is its PDPT; the
+ * PDPT's four entries are linked to shadows of the guest's page
+ * directories on demand, from the PDPTE registers. Nothing else walks
+ * these pages, and the hardware drops what it cached of their old
+ * contents at this entry (a new root flushes). */
+static struct sp *pae_root(struct smmu_vcpu *vcpu)
+{
+	struct shadow_vcpu *sh = &vcpu->shadow;
+	if (!pae_page(vcpu, &sh->pae_pml4, 4) ||
+	    !pae_page(vcpu, &sh->pae_pdpt, 3))
+		return 0;
+	__atomic_store_n(&sh->pae_pml4.spt[0], sh->pae_pdpt.hpa | SPTE_TABLE,
+			 __ATOMIC_RELEASE);
+	return &sh->pae_pml4;
+}
+
+void shadow_vcpu_destroy(struct smmu_vcpu *vcpu)
+{
+	struct smmu_vm *vm = vcpu->vm;
+	struct sp *pae[2] = { &vcpu->shadow.pae_pml4, &vcpu->shadow.pae_pdpt };
+	for (int i = 0; i < 2; i++)
+		if (pae[i]->spt)
+			vm->ops->free_page(vm->host, pae[i]->hpa, pae[i]->spt);
+}
+
 enum smmu_status smmu_vcpu_enter(struct smmu_vcpu *vcpu, struct smmu_entry *out)
 {
 	if (!vcpu || !out)
@@ -39,18 +82,21 @@ enum smmu_status smmu_vcpu_enter(struct smmu_vcpu *vcpu, struct smmu_entry *out)
 		return SMMU_EINVAL;
 	}
 	enum smmu_paging_mode mode = vcpu->mmu.desc->mode;
-	if (mode == SMMU_PAGING_32BIT || mode == SMMU_PAGING_PAE) {
+	if (mode == SMMU_PAGING_32BIT) {
 		smmu_log(vm, SMMU_LOG_ERROR,
-			 "smmu_vcpu_enter: 32-bit and PAE guests are not "
-			 "shadowed yet");
+			 "smmu_vcpu_enter: 32-bit guests are not shadowed yet");
 		return SMMU_ENOTSUP;
 	}
 	if (!vcpu->shadow.root) {
-		uint64_t gfn;
-		union sp_role role = root_role(&vcpu->mmu, &gfn);
-		vm->ops->lock(vm->host);
-		vcpu->shadow.root = sp_get(vm, gfn, role);
-		vm->ops->unlock(vm->host);
+		if (mode == SMMU_PAGING_PAE) {
+			vcpu->shadow.root = pae_root(vcpu);
+		} else {
+			uint64_t gfn;
+			union sp_role role = root_role(&vcpu->mmu, &gfn);
+			vm->ops->lock(vm->host);
+			vcpu->shadow.root = sp_get(vm, gfn, role);
+			vm->ops->unlock(vm->host);
+		}
 		if (!vcpu->shadow.root)
 			return SMMU_ENOSPC;
 		/* One hardware tag for all of a vCPU's roots: the old root's

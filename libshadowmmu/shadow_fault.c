@@ -46,6 +46,8 @@ static bool walk_is_stale(const struct smmu_vcpu *vcpu, const struct gw_walk *w)
 	if (d->levels == 0)
 		return false; /* paging off: no guest entries */
 	for (int l = d->levels; l >= w->leaf_level; l--) {
+		if (d->pdpte_regs && l == d->levels)
+			continue; /* registers, not memory */
 		uint64_t now = 0;
 		if (vcpu->vm->ops->read_gpa(vcpu->vm->host, w->pte_gpa[l], &now,
 					    d->entry_size) != SMMU_GPA_OK ||
@@ -91,13 +93,24 @@ static enum smmu_fault_action install(struct smmu_vcpu *vcpu,
 	uint8_t access = SMMU_RIGHT_W | SMMU_RIGHT_U | SMMU_RIGHT_X;
 	uint64_t gfn = w->xlate.gpa >> X86_PAGE_SHIFT;
 
+	bool pae = mmu->desc->pdpte_regs;
+
 	for (int level = sp->role.level; level > 1; level--) {
 		union sp_role role = { .level = (uint32_t)(level - 1),
 				       .guest_levels = sp->role.guest_levels };
 		uint64_t child_gfn;
+		if (pae && level == 4) {
+			/* The vCPU's own PDPT, linked when the root was. */
+			path[level] = sp;
+			path_index[level] = 0;
+			sp = &vcpu->shadow.pae_pdpt;
+			continue;
+		}
 		if (level > guest_leaf) {
-			/* A guest table below: shadow it. */
-			access &= entry_rights(mmu, w->pte[level]);
+			/* A guest table below: shadow it. PDPTEs grant every
+			 * right (SDM 4.4.2: their R/W and U/S are reserved). */
+			if (!(pae && level == 3))
+				access &= entry_rights(mmu, w->pte[level]);
 			child_gfn =
 				(w->pte[level] & SPTE_ADDR) >> X86_PAGE_SHIFT;
 		} else {
@@ -128,7 +141,9 @@ static enum smmu_fault_action install(struct smmu_vcpu *vcpu,
 	if (walk_is_stale(vcpu, w)) {
 		for (int level = vcpu->shadow.root->role.level; level > 1;
 		     level--)
-			shadow_zap_spte(vm, path[level], path_index[level]);
+			if (!(pae && level == 4)) /* the fixed PML4 link */
+				shadow_zap_spte(vm, path[level],
+						path_index[level]);
 		SHADOW_STAT(vm, walk_races);
 		return SMMU_FAULT_FIXED; /* the access faults again */
 	}

@@ -49,6 +49,8 @@ void smmu_vcpu_destroy(struct smmu_vcpu *vcpu)
 			break;
 		}
 	}
+	if (vm->shadow_ops)
+		shadow_vcpu_destroy(vcpu);
 	vm->ops->free(vm->host, vcpu, sizeof(*vcpu));
 }
 

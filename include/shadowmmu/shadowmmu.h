@@ -185,7 +185,7 @@ enum smmu_xlate_status smmu_vcpu_translate(struct smmu_vcpu *vcpu,
  * page that holds a shadowed table: guest stores to them come back as
  * SMMU_FAULT_EMULATE and the host performs them with
  * smmu_vm_emulated_write(). Shadowed paging modes in this version: paging
- * off, 4-level and 5-level.
+ * off, PAE, 4-level and 5-level.
  */
 
 /* What the host loads before it enters the guest. */
