@@ -39,6 +39,11 @@ union sp_role {
 		 * sptes carry; with the access (W only once the guest leaf
 		 * is dirty) it makes their content a function of the key. */
 		uint32_t pkey : 4;
+		/* 32-bit guests: a guest page directory (1024 entries of
+		 * 4 MiB) is shadowed by four PDs of 512 entries of 2 MiB,
+		 * a guest page table (1024 entries) by two PTs: which
+		 * quarter or half this page covers. */
+		uint32_t quadrant : 2;
 	};
 };
 
@@ -89,10 +94,12 @@ struct shadow_vm {
 struct shadow_vcpu {
 	struct sp *root; /* NULL: build at the next entry */
 	bool need_flush; /* flush this vCPU's translations at entry */
-	/* PAE guests: the shadow PML4 and PDPT built from this vCPU's PDPTE
-	 * registers. Private, never in the cache: two vCPUs with the same
-	 * CR3 may hold different PDPTEs (loaded at different MOV CR3s). */
-	struct sp pae_pml4, pae_pdpt;
+	/* PAE and 32-bit guests: the shadow PML4 and PDPT above the guest's
+	 * top level, which has no 512-entry table of its own. Private,
+	 * never in the cache: for PAE they mirror this vCPU's PDPTE
+	 * registers, and two vCPUs with the same CR3 may hold different
+	 * PDPTEs (loaded at different MOV CR3s). */
+	struct sp upper_pml4, upper_pdpt;
 };
 
 /* sp_cache.c */
@@ -101,9 +108,10 @@ struct sp *sp_find(struct smmu_vm *vm, uint64_t gfn, union sp_role role);
  * NULL when the shadow-page budget is spent. MMU lock held. */
 struct sp *sp_get(struct smmu_vm *vm, uint64_t gfn, union sp_role role);
 bool sp_gfn_is_shadowed(struct smmu_vm *vm, uint64_t gfn);
-/* Zap entries first..last of every shadow of guest table gfn. */
-void sp_zap_entries(struct smmu_vm *vm, uint64_t gfn, unsigned first,
-		    unsigned last);
+/* Zap the entries of every shadow of guest table gfn that mirror the
+ * guest entries in bytes [offset, offset + len) of that table. */
+void sp_zap_entries(struct smmu_vm *vm, uint64_t gfn, unsigned offset,
+		    unsigned len);
 void sp_cache_destroy(struct smmu_vm *vm);
 
 /* rmap.c; MMU lock held */

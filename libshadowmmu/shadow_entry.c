@@ -28,8 +28,10 @@ static union sp_role root_role(const struct gw_mmu *mmu, uint64_t *gfn)
 	return role;
 }
 
-/* One private page for a PAE upper level, kept for the vCPU's life. */
-static bool pae_page(struct smmu_vcpu *vcpu, struct sp *sp, unsigned level)
+/* One private page above a PAE or 32-bit guest's top level, kept for
+ * the vCPU's life. */
+static bool upper_page(struct smmu_vcpu *vcpu, struct sp *sp, unsigned level,
+		       unsigned guest_levels)
 {
 	if (!sp->spt) {
 		void *hva;
@@ -38,7 +40,7 @@ static bool pae_page(struct smmu_vcpu *vcpu, struct sp *sp, unsigned level)
 		sp->spt = hva;
 	}
 	sp->role = (union sp_role){ .level = level,
-				    .guest_levels = 3,
+				    .guest_levels = guest_levels,
 				    .access = SMMU_RIGHT_W | SMMU_RIGHT_U |
 					      SMMU_RIGHT_X };
 	for (unsigned i = 0; i < 512; i++)
@@ -46,26 +48,28 @@ static bool pae_page(struct smmu_vcpu *vcpu, struct sp *sp, unsigned level)
 	return true;
 }
 
-/* A PAE guest's root: the vCPU's PML4, whose entry 0 is its PDPT; the
- * PDPT's four entries are linked to shadows of the guest's page
- * directories on demand, from the PDPTE registers. Nothing else walks
- * these pages, and the hardware drops what it cached of their old
- * contents at this entry (a new root flushes). */
-static struct sp *pae_root(struct smmu_vcpu *vcpu)
+/* The root of a PAE or 32-bit guest: the vCPU's PML4, whose entry 0 is
+ * its PDPT; the PDPT's four entries link on demand to shadows of the
+ * guest's directories (from the PDPTE registers, or quarters of the one
+ * 32-bit directory). Nothing else walks these pages, and the hardware
+ * drops what it cached of their old contents at this entry (a new root
+ * flushes). */
+static struct sp *private_root(struct smmu_vcpu *vcpu, unsigned guest_levels)
 {
 	struct shadow_vcpu *sh = &vcpu->shadow;
-	if (!pae_page(vcpu, &sh->pae_pml4, 4) ||
-	    !pae_page(vcpu, &sh->pae_pdpt, 3))
+	if (!upper_page(vcpu, &sh->upper_pml4, 4, guest_levels) ||
+	    !upper_page(vcpu, &sh->upper_pdpt, 3, guest_levels))
 		return 0;
-	__atomic_store_n(&sh->pae_pml4.spt[0], sh->pae_pdpt.hpa | SPTE_TABLE,
-			 __ATOMIC_RELEASE);
-	return &sh->pae_pml4;
+	__atomic_store_n(&sh->upper_pml4.spt[0],
+			 sh->upper_pdpt.hpa | SPTE_TABLE, __ATOMIC_RELEASE);
+	return &sh->upper_pml4;
 }
 
 void shadow_vcpu_destroy(struct smmu_vcpu *vcpu)
 {
 	struct smmu_vm *vm = vcpu->vm;
-	struct sp *pae[2] = { &vcpu->shadow.pae_pml4, &vcpu->shadow.pae_pdpt };
+	struct sp *pae[2] = { &vcpu->shadow.upper_pml4,
+			      &vcpu->shadow.upper_pdpt };
 	for (int i = 0; i < 2; i++)
 		if (pae[i]->spt)
 			vm->ops->free_page(vm->host, pae[i]->hpa, pae[i]->spt);
@@ -82,14 +86,10 @@ enum smmu_status smmu_vcpu_enter(struct smmu_vcpu *vcpu, struct smmu_entry *out)
 		return SMMU_EINVAL;
 	}
 	enum smmu_paging_mode mode = vcpu->mmu.desc->mode;
-	if (mode == SMMU_PAGING_32BIT) {
-		smmu_log(vm, SMMU_LOG_ERROR,
-			 "smmu_vcpu_enter: 32-bit guests are not shadowed yet");
-		return SMMU_ENOTSUP;
-	}
 	if (!vcpu->shadow.root) {
-		if (mode == SMMU_PAGING_PAE) {
-			vcpu->shadow.root = pae_root(vcpu);
+		if (mode == SMMU_PAGING_PAE || mode == SMMU_PAGING_32BIT) {
+			vcpu->shadow.root = private_root(
+				vcpu, (unsigned)vcpu->mmu.desc->levels);
 		} else {
 			uint64_t gfn;
 			union sp_role role = root_role(&vcpu->mmu, &gfn);

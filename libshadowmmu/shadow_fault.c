@@ -93,26 +93,43 @@ static enum smmu_fault_action install(struct smmu_vcpu *vcpu,
 	uint8_t access = SMMU_RIGHT_W | SMMU_RIGHT_U | SMMU_RIGHT_X;
 	uint64_t gfn = w->xlate.gpa >> X86_PAGE_SHIFT;
 
-	bool pae = mmu->desc->pdpte_regs;
+	enum smmu_paging_mode mode = mmu->desc->mode;
+	bool pae = mode == SMMU_PAGING_PAE;
+	bool bits32 = mode == SMMU_PAGING_32BIT;
+	bool private_upper = pae || bits32;
 
 	for (int level = sp->role.level; level > 1; level--) {
 		union sp_role role = { .level = (uint32_t)(level - 1),
 				       .guest_levels = sp->role.guest_levels };
 		uint64_t child_gfn;
-		if (pae && level == 4) {
+		if (private_upper && level == 4) {
 			/* The vCPU's own PDPT, linked when the root was. */
 			path[level] = sp;
 			path_index[level] = 0;
-			sp = &vcpu->shadow.pae_pdpt;
+			sp = &vcpu->shadow.upper_pdpt;
 			continue;
 		}
-		if (level > guest_leaf) {
-			/* A guest table below: shadow it. PDPTEs grant every
-			 * right (SDM 4.4.2: their R/W and U/S are reserved). */
-			if (!(pae && level == 3))
-				access &= entry_rights(mmu, w->pte[level]);
+		if (private_upper && level == 3) {
+			/* Below the private PDPT: the guest's directory that
+			 * covers this GiB. PDPTEs grant every right (SDM
+			 * 4.4.2: their R/W and U/S are reserved); a 32-bit
+			 * guest's one directory covers all four GiB, a
+			 * quarter per shadow PD. */
+			if (pae) {
+				child_gfn = (w->pte[3] & SPTE_ADDR) >>
+					    X86_PAGE_SHIFT;
+			} else {
+				child_gfn = mmu->root >> X86_PAGE_SHIFT;
+				role.quadrant = (acc->la >> 30) & 3;
+			}
+		} else if (level > guest_leaf) {
+			/* A guest table below: shadow it; a 32-bit guest's
+			 * page table in two halves. */
+			access &= entry_rights(mmu, w->pte[level]);
 			child_gfn =
 				(w->pte[level] & SPTE_ADDR) >> X86_PAGE_SHIFT;
+			if (bits32)
+				role.quadrant = (acc->la >> 21) & 1;
 		} else {
 			/* Inside a guest large page (or paging off): a
 			 * direct page for the frames this level covers. */
@@ -141,7 +158,7 @@ static enum smmu_fault_action install(struct smmu_vcpu *vcpu,
 	if (walk_is_stale(vcpu, w)) {
 		for (int level = vcpu->shadow.root->role.level; level > 1;
 		     level--)
-			if (!(pae && level == 4)) /* the fixed PML4 link */
+			if (!(private_upper && level == 4)) /* fixed link */
 				shadow_zap_spte(vm, path[level],
 						path_index[level]);
 		SHADOW_STAT(vm, walk_races);
@@ -264,8 +281,6 @@ int smmu_vm_emulated_write(struct smmu_vm *vm, uint64_t gpa, const void *data,
 	    (gpa & 0xfff) + len > X86_PAGE_SIZE)
 		return SMMU_GPA_NOT_RAM;
 	uint64_t gfn = gpa >> X86_PAGE_SHIFT;
-	unsigned first = (unsigned)(gpa & 0xfff) / 8;
-	unsigned last = (unsigned)((gpa & 0xfff) + len - 1) / 8;
 
 	vm->ops->lock(vm->host);
 	SHADOW_STAT(vm, emulated_writes);
@@ -274,7 +289,7 @@ int smmu_vm_emulated_write(struct smmu_vm *vm, uint64_t gpa, const void *data,
 	 * guest value. The hardware may keep what it cached until the
 	 * guest invalidates: that is architecturally allowed. */
 	if (!(vm->inject & SMMU_INJECT_NO_ZAP_ON_WRITE))
-		sp_zap_entries(vm, gfn, first, last);
+		sp_zap_entries(vm, gfn, (unsigned)(gpa & 0xfff), len);
 	int r = vm->ops->write_gpa(vm->host, gpa, data, len);
 	vm->ops->unlock(vm->host);
 	return r;

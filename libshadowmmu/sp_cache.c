@@ -41,14 +41,43 @@ bool sp_gfn_is_shadowed(struct smmu_vm *vm, uint64_t gfn)
 	return false;
 }
 
-void sp_zap_entries(struct smmu_vm *vm, uint64_t gfn, unsigned first,
-		    unsigned last)
+/* The shadow entries of `sp` that mirror guest entry `e` of its table:
+ * the first in *index, how many as the result (0 if outside sp). */
+static unsigned mirrored(const struct sp *sp, unsigned e, unsigned *index)
+{
+	unsigned q = sp->role.quadrant;
+	if (sp->role.guest_levels != 2) {
+		*index = e; /* 8-byte formats: entry for entry */
+		return 1;
+	}
+	if (sp->role.level == 2) {
+		/* One 4 MiB guest PDE, two 2 MiB shadow PDEs. */
+		if (e / 256 != q)
+			return 0;
+		*index = (e % 256) * 2;
+		return 2;
+	}
+	if (e / 512 != q)
+		return 0;
+	*index = e % 512;
+	return 1;
+}
+
+void sp_zap_entries(struct smmu_vm *vm, uint64_t gfn, unsigned offset,
+		    unsigned len)
 {
 	for (struct sp *sp = vm->shadow.sp_hash[bucket_of(gfn)]; sp;
-	     sp = sp->next)
-		if (sp->gfn == gfn && !sp->role.direct)
-			for (unsigned i = first; i <= last; i++)
-				shadow_zap_spte(vm, sp, i);
+	     sp = sp->next) {
+		if (sp->gfn != gfn || sp->role.direct)
+			continue;
+		unsigned size = sp->role.guest_levels == 2 ? 4 : 8;
+		for (unsigned e = offset / size; e <= (offset + len - 1) / size;
+		     e++) {
+			unsigned index, n = mirrored(sp, e, &index);
+			for (unsigned k = 0; k < n; k++)
+				shadow_zap_spte(vm, sp, index + k);
+		}
+	}
 }
 
 struct sp *sp_get(struct smmu_vm *vm, uint64_t gfn, union sp_role role)

@@ -64,7 +64,8 @@ static uint64_t run_random(const struct run *r)
 	return s.violations;
 }
 
-static const enum smmu_paging_mode shadowed_modes[] = { SMMU_PAGING_PAE,
+static const enum smmu_paging_mode shadowed_modes[] = { SMMU_PAGING_32BIT,
+							SMMU_PAGING_PAE,
 							SMMU_PAGING_4LEVEL,
 							SMMU_PAGING_5LEVEL };
 

@@ -48,8 +48,6 @@ static const char *status_name(enum smmu_status st)
 		return "SMMU_EBUSY";
 	case SMMU_ENOSPC:
 		return "SMMU_ENOSPC";
-	case SMMU_ENOTSUP:
-		return "SMMU_ENOTSUP";
 	}
 	return "unknown status";
 }
@@ -251,15 +249,12 @@ static void lib_vcpu_enter(struct sim_vcpu *v, struct hw_mmu_ctx *ctx)
 		flush |= e.flush;
 	} while (st == SMMU_OK && v->need_entry);
 
-	if (st == SMMU_ENOSPC || st == SMMU_ENOTSUP) {
+	if (st == SMMU_ENOSPC) {
 		/* The test's configuration, not a finding: nothing can run. */
-		fprintf(stderr, "lib: vCPU %u: smmu_vcpu_enter: %s (%s)\n",
-			v->id, status_name(st),
-			st == SMMU_ENOSPC
-				? "the shadow-page budget cannot hold "
-				  "a root: raise the pool size"
-				: "a guest paging mode the library "
-				  "does not shadow");
+		fprintf(stderr,
+			"lib: vCPU %u: smmu_vcpu_enter: %s (the shadow-page "
+			"budget cannot hold a root: raise the pool size)\n",
+			v->id, status_name(st));
 		abort();
 	}
 	if (st != SMMU_OK) {

@@ -6,8 +6,8 @@
  * flushes) are implemented over the simulation, as a hypervisor would
  * implement them over real hardware.
  *
- * Shadowed guest modes are those of the library: paging off, 4-level and
- * 5-level. sim_config.inject takes the library's SMMU_INJECT_* knobs.
+ * Every guest paging mode is shadowed. sim_config.inject takes the
+ * library's SMMU_INJECT_* knobs.
  */
 #ifndef SMMU_POSIX_LIB_MMU_H
 #define SMMU_POSIX_LIB_MMU_H

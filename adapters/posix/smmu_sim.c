@@ -116,10 +116,7 @@ static void usage(FILE *out)
 		"  --mmu NAME       shadow MMU under test (default naive):\n"
 		"                   naive: the oracle's own simple shadow MMU, "
 		"every mode\n"
-		"                   lib: libshadowmmu's shadow core: PAE, "
-		"4-level, 5-level and\n"
-		"                   paging off; 32-bit guests report an "
-		"error\n"
+		"                   lib: libshadowmmu's shadow core\n"
 		"  --pcpus N        simulated CPUs, 1..vCPUs; vCPU i runs on "
 		"CPU i %% N, which\n"
 		"                   switches between its vCPUs (default: one "
@@ -475,13 +472,6 @@ static int parse_args(int argc, char **argv, struct options *o)
 	for (unsigned i = 0; i < o->nr_knobs; i++)
 		if (!parse_knob(o->mmu, o->knob_args[i], &o->inject))
 			return EXIT_USAGE;
-	if (o->mmu == &lib_mmu_ops && wc->mode == SMMU_PAGING_32BIT) {
-		fprintf(stderr,
-			"smmu-sim: --mmu lib shadows pae, 4level and 5level "
-			"guests (and paging off), not %s\n",
-			mode_name(wc->mode));
-		return EXIT_USAGE;
-	}
 	return -1;
 }
 

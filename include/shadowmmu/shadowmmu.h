@@ -35,7 +35,6 @@ enum smmu_status {
 	SMMU_ENOMEM = -2,  /* the host's alloc() failed */
 	SMMU_EBUSY = -3,   /* object still in use (e.g. vm with vcpus) */
 	SMMU_ENOSPC = -4,  /* the shadow-page budget is spent */
-	SMMU_ENOTSUP = -5, /* not supported (yet): the reason is logged */
 };
 
 /* What the guest CPU supports; fixed for the life of a VM. */
@@ -184,8 +183,8 @@ enum smmu_xlate_status smmu_vcpu_translate(struct smmu_vcpu *vcpu,
  * shadow tables in sync with the guest's by write-protecting every guest
  * page that holds a shadowed table: guest stores to them come back as
  * SMMU_FAULT_EMULATE and the host performs them with
- * smmu_vm_emulated_write(). Shadowed paging modes in this version: paging
- * off, PAE, 4-level and 5-level.
+ * smmu_vm_emulated_write(). Every paging mode is shadowed, with 4-level
+ * shadow tables (5-level for 5-level guests).
  */
 
 /* What the host loads before it enters the guest. */
@@ -199,8 +198,7 @@ struct smmu_entry {
 #define SMMU_FLUSH_VCPU 1u /* every translation of this vCPU's VPID */
 
 /* Just before VM entry: the root to run on and the local flush the
- * entry needs. SMMU_ENOSPC when the budget cannot hold a root,
- * SMMU_ENOTSUP for a paging mode not shadowed yet. */
+ * entry needs. SMMU_ENOSPC when the budget cannot hold a root. */
 enum smmu_status smmu_vcpu_enter(struct smmu_vcpu *vcpu,
 				 struct smmu_entry *out);
 
