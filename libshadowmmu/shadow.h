@@ -55,7 +55,22 @@ struct sp {
 	uint64_t *spt;	    /* 512 sptes */
 	uint64_t *leaf_gfn; /* level 1: the frame each leaf spte maps, for
 			       the rmap (an hpa does not say its gfn) */
-	struct sp *next;    /* hash chain */
+	struct sp **child;  /* level >= 2: the page each spte links to */
+	struct sp_parent *parents;	/* sptes that link to this page */
+	struct sp *next;		/* hash chain */
+	struct sp *lru_prev, *lru_next; /* eviction order, oldest first */
+	uint32_t root_count;		/* vCPUs running on it as their root */
+	uint32_t pinned;    /* faults linking through it right now */
+	bool in_cache;	    /* hashed and on the LRU (not a private page) */
+	struct smmu_vm *vm; /* for the deferred free */
+	struct smmu_rcu_head rcu;
+};
+
+/* One spte that links to a shadow page. */
+struct sp_parent {
+	struct sp *sp;
+	unsigned index;
+	struct sp_parent *next;
 };
 
 #define SP_HASH_BUCKETS 1024u
@@ -77,12 +92,13 @@ struct rmap_head {
 /* The shadow side of a VM. */
 struct shadow_vm {
 	struct sp *sp_hash[SP_HASH_BUCKETS];
+	struct sp *lru_head, *lru_tail; /* pages in the cache, oldest first */
 	struct rmap_head *rmap_hash[RMAP_HASH_BUCKETS];
 	struct {
 		uint64_t sp_created, sp_lookups, sp_hits, sp_chain_steps;
 		uint64_t write_protects, faults_fixed, faults_injected;
 		uint64_t faults_emulated, emulated_writes, sptes_zapped;
-		uint64_t walk_races;
+		uint64_t walk_races, evictions;
 	} stats;
 };
 
@@ -108,11 +124,29 @@ struct sp *sp_find(struct smmu_vm *vm, uint64_t gfn, union sp_role role);
  * NULL when the shadow-page budget is spent. MMU lock held. */
 struct sp *sp_get(struct smmu_vm *vm, uint64_t gfn, union sp_role role);
 bool sp_gfn_is_shadowed(struct smmu_vm *vm, uint64_t gfn);
+/* Take a page out of the hash (eviction). */
+void sp_cache_remove(struct smmu_vm *vm, struct sp *sp);
 /* Zap the entries of every shadow of guest table gfn that mirror the
  * guest entries in bytes [offset, offset + len) of that table. */
 void sp_zap_entries(struct smmu_vm *vm, uint64_t gfn, unsigned offset,
 		    unsigned len);
 void sp_cache_destroy(struct smmu_vm *vm);
+
+/* sp_evict.c; MMU lock held */
+void sp_lru_add(struct smmu_vm *vm, struct sp *sp);
+void sp_lru_touch(struct smmu_vm *vm, struct sp *sp);
+/* Link child under (parent, index) / forget that link. */
+bool sp_link(struct smmu_vm *vm, struct sp *parent, unsigned index,
+	     struct sp *child);
+void sp_unlink(struct smmu_vm *vm, struct sp *parent, unsigned index);
+/* Evict the least recently used page no root or fault holds: unlink it,
+ * flush every CPU, free it after a grace period. false if none. */
+bool sp_evict_one(struct smmu_vm *vm);
+/* Free a page that nothing can reference any more (VM teardown). */
+void sp_free_now(struct smmu_vm *vm, struct sp *sp);
+/* Root bookkeeping. */
+void sp_root_get(struct smmu_vm *vm, struct sp *sp);
+void sp_root_put(struct smmu_vm *vm, struct sp *sp);
 
 /* rmap.c; MMU lock held */
 bool rmap_add(struct smmu_vm *vm, uint64_t gfn, uint64_t *sptep);
@@ -126,6 +160,8 @@ void rmap_destroy(struct smmu_vm *vm);
 #define SPTE_TABLE (X86_PTE_P | X86_PTE_RW | X86_PTE_US)
 /* shadow_entry.c */
 void shadow_vcpu_destroy(struct smmu_vcpu *vcpu);
+/* The vCPU stops running on its root (MMU lock held). */
+void shadow_vcpu_drop_root(struct smmu_vcpu *vcpu);
 
 /* shadow_fault.c */
 void shadow_zap_spte(struct smmu_vm *vm, struct sp *sp, unsigned index);

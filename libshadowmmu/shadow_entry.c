@@ -33,12 +33,23 @@ static union sp_role root_role(const struct gw_mmu *mmu, uint64_t *gfn)
 static bool upper_page(struct smmu_vcpu *vcpu, struct sp *sp, unsigned level,
 		       unsigned guest_levels)
 {
+	const struct smmu_host_ops *ops = vcpu->vm->ops;
+	if (!sp->child) {
+		sp->child =
+			ops->alloc(vcpu->vm->host, 512 * sizeof(struct sp *));
+		if (!sp->child)
+			return false;
+	}
 	if (!sp->spt) {
 		void *hva;
-		if (!vcpu->vm->ops->alloc_page(vcpu->vm->host, &sp->hpa, &hva))
+		if (!ops->alloc_page(vcpu->vm->host, &sp->hpa, &hva))
 			return false;
 		sp->spt = hva;
 	}
+	/* Its links to cached directories go: they lose this parent. */
+	for (unsigned i = 0; i < 512; i++)
+		if (sp->child[i])
+			sp_unlink(vcpu->vm, sp, i);
 	sp->role = (union sp_role){ .level = level,
 				    .guest_levels = guest_levels,
 				    .access = SMMU_RIGHT_W | SMMU_RIGHT_U |
@@ -68,11 +79,31 @@ static struct sp *private_root(struct smmu_vcpu *vcpu, unsigned guest_levels)
 void shadow_vcpu_destroy(struct smmu_vcpu *vcpu)
 {
 	struct smmu_vm *vm = vcpu->vm;
-	struct sp *pae[2] = { &vcpu->shadow.upper_pml4,
-			      &vcpu->shadow.upper_pdpt };
-	for (int i = 0; i < 2; i++)
-		if (pae[i]->spt)
-			vm->ops->free_page(vm->host, pae[i]->hpa, pae[i]->spt);
+	struct sp *upper[2] = { &vcpu->shadow.upper_pml4,
+				&vcpu->shadow.upper_pdpt };
+	vm->ops->lock(vm->host);
+	shadow_vcpu_drop_root(vcpu);
+	for (int i = 0; i < 2; i++) {
+		for (unsigned k = 0; upper[i]->child && k < 512; k++)
+			if (upper[i]->child[k])
+				sp_unlink(vm, upper[i], k);
+		if (upper[i]->child)
+			vm->ops->free(vm->host, upper[i]->child,
+				      512 * sizeof(struct sp *));
+		if (upper[i]->spt)
+			vm->ops->free_page(vm->host, upper[i]->hpa,
+					   upper[i]->spt);
+	}
+	vm->ops->unlock(vm->host);
+}
+
+/* The vCPU stops running on its root (MMU lock held). */
+void shadow_vcpu_drop_root(struct smmu_vcpu *vcpu)
+{
+	struct sp *root = vcpu->shadow.root;
+	vcpu->shadow.root = 0;
+	if (root && root->in_cache)
+		sp_root_put(vcpu->vm, root);
 }
 
 enum smmu_status smmu_vcpu_enter(struct smmu_vcpu *vcpu, struct smmu_entry *out)
@@ -87,16 +118,20 @@ enum smmu_status smmu_vcpu_enter(struct smmu_vcpu *vcpu, struct smmu_entry *out)
 	}
 	enum smmu_paging_mode mode = vcpu->mmu.desc->mode;
 	if (!vcpu->shadow.root) {
+		/* Under the lock: a root links to shared shadow pages, and
+		 * rebuilding one unlinks it from them. */
+		vm->ops->lock(vm->host);
 		if (mode == SMMU_PAGING_PAE || mode == SMMU_PAGING_32BIT) {
 			vcpu->shadow.root = private_root(
 				vcpu, (unsigned)vcpu->mmu.desc->levels);
 		} else {
 			uint64_t gfn;
 			union sp_role role = root_role(&vcpu->mmu, &gfn);
-			vm->ops->lock(vm->host);
 			vcpu->shadow.root = sp_get(vm, gfn, role);
-			vm->ops->unlock(vm->host);
+			if (vcpu->shadow.root)
+				sp_root_get(vm, vcpu->shadow.root);
 		}
+		vm->ops->unlock(vm->host);
 		if (!vcpu->shadow.root)
 			return SMMU_ENOSPC;
 		/* One hardware tag for all of a vCPU's roots: the old root's

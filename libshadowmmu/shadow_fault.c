@@ -34,6 +34,8 @@ void shadow_zap_spte(struct smmu_vm *vm, struct sp *sp, unsigned index)
 		return;
 	if (sp->role.level == 1)
 		rmap_remove(vm, sp->leaf_gfn[index], &sp->spt[index]);
+	else
+		sp_unlink(vm, sp, index);
 	SHADOW_STAT(vm, sptes_zapped);
 }
 
@@ -62,13 +64,15 @@ static bool walk_is_stale(const struct smmu_vcpu *vcpu, const struct gw_walk *w)
 static struct sp *link_child(struct smmu_vm *vm, struct sp *sp, unsigned index,
 			     uint64_t gfn, union sp_role role)
 {
-	uint64_t spte = __atomic_load_n(&sp->spt[index], __ATOMIC_ACQUIRE);
 	struct sp *child = sp_get(vm, gfn, role);
 	if (!child)
 		return 0;
-	if ((spte & X86_PTE_P) && (spte & SPTE_ADDR) == child->hpa)
+	uint64_t spte = __atomic_load_n(&sp->spt[index], __ATOMIC_ACQUIRE);
+	if ((spte & X86_PTE_P) && sp->child[index] == child)
 		return child;
 	shadow_zap_spte(vm, sp, index);
+	if (!sp_link(vm, sp, index, child))
+		return 0;
 	__atomic_store_n(&sp->spt[index], child->hpa | SPTE_TABLE,
 			 __ATOMIC_RELEASE);
 	return child;
@@ -76,10 +80,25 @@ static struct sp *link_child(struct smmu_vm *vm, struct sp *sp, unsigned index,
 
 /* Install the shadow path for a successful walk `w` of `access`.
  * Returns the fault action; MMU lock held. */
-static enum smmu_fault_action install(struct smmu_vcpu *vcpu,
-				      const struct gw_walk *w,
-				      const struct smmu_access *acc,
-				      uint64_t hpa, const char **reason)
+/* Pages a fault links through, pinned against eviction until it is
+ * done (the eviction its own allocations may cause included). */
+struct pins {
+	struct sp *sp[GW_MAX_LEVELS + 1];
+	unsigned n;
+};
+
+static void pin(struct smmu_vm *vm, struct pins *p, struct sp *sp)
+{
+	sp->pinned++;
+	sp_lru_touch(vm, sp);
+	p->sp[p->n++] = sp;
+}
+
+static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
+					   const struct gw_walk *w,
+					   const struct smmu_access *acc,
+					   uint64_t hpa, const char **reason,
+					   struct pins *pins)
 {
 	struct smmu_vm *vm = vcpu->vm;
 	const struct gw_mmu *mmu = &vcpu->mmu;
@@ -98,6 +117,8 @@ static enum smmu_fault_action install(struct smmu_vcpu *vcpu,
 	bool bits32 = mode == SMMU_PAGING_32BIT;
 	bool private_upper = pae || bits32;
 
+	pin(vm, pins, sp);
+
 	for (int level = sp->role.level; level > 1; level--) {
 		union sp_role role = { .level = (uint32_t)(level - 1),
 				       .guest_levels = sp->role.guest_levels };
@@ -107,6 +128,7 @@ static enum smmu_fault_action install(struct smmu_vcpu *vcpu,
 			path[level] = sp;
 			path_index[level] = 0;
 			sp = &vcpu->shadow.upper_pdpt;
+			pin(vm, pins, sp);
 			continue;
 		}
 		if (private_upper && level == 3) {
@@ -146,9 +168,11 @@ static enum smmu_fault_action install(struct smmu_vcpu *vcpu,
 		path_index[level] = spte_index(acc->la, level);
 		sp = link_child(vm, sp, path_index[level], child_gfn, role);
 		if (!sp) {
-			*reason = "shadow-page budget spent";
+			*reason = "shadow-page budget spent: every page is "
+				  "a root or on a path being built";
 			return SMMU_FAULT_ERROR;
 		}
+		pin(vm, pins, sp);
 	}
 
 	/* Linking may have started to write-protect a guest table, and a
@@ -191,6 +215,19 @@ static enum smmu_fault_action install(struct smmu_vcpu *vcpu,
 	sp->leaf_gfn[index] = gfn;
 	__atomic_store_n(&sp->spt[index], spte, __ATOMIC_RELEASE);
 	return SMMU_FAULT_FIXED;
+}
+
+static enum smmu_fault_action install(struct smmu_vcpu *vcpu,
+				      const struct gw_walk *w,
+				      const struct smmu_access *acc,
+				      uint64_t hpa, const char **reason)
+{
+	struct pins pins = { .n = 0 };
+	enum smmu_fault_action a =
+		install_path(vcpu, w, acc, hpa, reason, &pins);
+	while (pins.n)
+		pins.sp[--pins.n]->pinned--;
+	return a;
 }
 
 /* Error-code bits of the access itself (SDM 4.7). */

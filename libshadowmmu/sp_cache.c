@@ -91,25 +91,37 @@ struct sp *sp_get(struct smmu_vm *vm, uint64_t gfn, union sp_role role)
 	sp = ops->alloc(vm->host, sizeof(*sp));
 	if (!sp)
 		return 0;
-	void *page;
-	if (!ops->alloc_page(vm->host, &sp->hpa, &page)) {
+	if (role.level == 1)
+		sp->leaf_gfn = ops->alloc(vm->host, 512 * sizeof(uint64_t));
+	else
+		sp->child = ops->alloc(vm->host, 512 * sizeof(struct sp *));
+	if (!sp->leaf_gfn && !sp->child) {
 		ops->free(vm->host, sp, sizeof(*sp));
 		return 0;
 	}
-	sp->spt = page;
-	if (role.level == 1) {
-		sp->leaf_gfn = ops->alloc(vm->host, 512 * sizeof(uint64_t));
-		if (!sp->leaf_gfn) {
-			ops->free_page(vm->host, sp->hpa, page);
+	void *page;
+	/* The budget is spent: evict until a page comes free. */
+	while (!ops->alloc_page(vm->host, &sp->hpa, &page)) {
+		if (!sp_evict_one(vm)) {
+			sp->spt = 0;
+			if (sp->leaf_gfn)
+				ops->free(vm->host, sp->leaf_gfn,
+					  512 * sizeof(uint64_t));
+			if (sp->child)
+				ops->free(vm->host, sp->child,
+					  512 * sizeof(struct sp *));
 			ops->free(vm->host, sp, sizeof(*sp));
 			return 0;
 		}
 	}
+	sp->spt = page;
 	sp->gfn = gfn;
 	sp->role = role;
 	unsigned b = bucket_of(gfn);
 	sp->next = vm->shadow.sp_hash[b];
 	vm->shadow.sp_hash[b] = sp;
+	sp->in_cache = true;
+	sp_lru_add(vm, sp);
 	SHADOW_STAT(vm, sp_created);
 
 	/* From now on the guest must not write this table unseen: remove
@@ -123,20 +135,27 @@ struct sp *sp_get(struct smmu_vm *vm, uint64_t gfn, union sp_role role)
 	return sp;
 }
 
+void sp_cache_remove(struct smmu_vm *vm, struct sp *sp)
+{
+	for (struct sp **p = &vm->shadow.sp_hash[bucket_of(sp->gfn)]; *p;
+	     p = &(*p)->next) {
+		if (*p == sp) {
+			*p = sp->next;
+			return;
+		}
+	}
+}
+
 void sp_cache_destroy(struct smmu_vm *vm)
 {
-	const struct smmu_host_ops *ops = vm->ops;
 	for (unsigned b = 0; b < SP_HASH_BUCKETS; b++) {
 		struct sp *sp = vm->shadow.sp_hash[b];
 		while (sp) {
 			struct sp *next = sp->next;
-			if (sp->leaf_gfn)
-				ops->free(vm->host, sp->leaf_gfn,
-					  512 * sizeof(uint64_t));
-			ops->free_page(vm->host, sp->hpa, sp->spt);
-			ops->free(vm->host, sp, sizeof(*sp));
+			sp_free_now(vm, sp);
 			sp = next;
 		}
 		vm->shadow.sp_hash[b] = 0;
 	}
+	vm->shadow.lru_head = vm->shadow.lru_tail = 0;
 }

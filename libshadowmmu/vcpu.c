@@ -3,9 +3,15 @@
 
 void vcpu_regs_changed(struct smmu_vcpu *vcpu)
 {
-	gw_mmu_init(&vcpu->mmu, &vcpu->regs, &vcpu->vm->features);
+	struct smmu_vm *vm = vcpu->vm;
+	gw_mmu_init(&vcpu->mmu, &vcpu->regs, &vm->features);
 	/* Any paging register may change the root or the meaning of the
 	 * guest's tables: take the root again and flush at the next entry. */
+	if (vm->shadow_ops && vcpu->shadow.root) {
+		vm->ops->lock(vm->host);
+		shadow_vcpu_drop_root(vcpu);
+		vm->ops->unlock(vm->host);
+	}
 	vcpu->shadow.root = 0;
 	if (!(vcpu->vm->inject & SMMU_INJECT_NO_FLUSH_ON_NEW_ROOT))
 		vcpu->shadow.need_flush = true;

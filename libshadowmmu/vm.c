@@ -18,8 +18,8 @@ static const char *config_error(const struct smmu_vm_config *config,
 		       "cmpxchg_gpa are required";
 	int shadow = !!ops->alloc_page + !!ops->free_page + !!ops->write_gpa +
 		     !!ops->gfn_to_hpa + !!ops->lock + !!ops->unlock +
-		     !!ops->flush_all_cpus;
-	if (shadow != 0 && shadow != 7)
+		     !!ops->flush_all_cpus + !!ops->defer_free;
+	if (shadow != 0 && shadow != 8)
 		return "smmu_vm_create: the shadow-paging host ops come all "
 		       "together or not at all";
 	/* 36 is the architectural minimum with PAE; 32 is allowed for old
@@ -70,4 +70,26 @@ enum smmu_status smmu_vm_destroy(struct smmu_vm *vm)
 	sp_cache_destroy(vm);
 	vm->ops->free(vm->host, vm, sizeof(*vm));
 	return SMMU_OK;
+}
+
+static uint64_t read_stat(const uint64_t *counter)
+{
+	return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
+
+void smmu_vm_get_stats(const struct smmu_vm *vm, struct smmu_stats *out)
+{
+	const struct shadow_vm *sh = &vm->shadow;
+	out->sp_created = read_stat(&sh->stats.sp_created);
+	out->sp_evicted = read_stat(&sh->stats.evictions);
+	out->sp_lookups = read_stat(&sh->stats.sp_lookups);
+	out->sp_hits = read_stat(&sh->stats.sp_hits);
+	out->sp_chain_steps = read_stat(&sh->stats.sp_chain_steps);
+	out->write_protects = read_stat(&sh->stats.write_protects);
+	out->faults_fixed = read_stat(&sh->stats.faults_fixed);
+	out->faults_injected = read_stat(&sh->stats.faults_injected);
+	out->faults_emulated = read_stat(&sh->stats.faults_emulated);
+	out->emulated_writes = read_stat(&sh->stats.emulated_writes);
+	out->sptes_zapped = read_stat(&sh->stats.sptes_zapped);
+	out->walk_races = read_stat(&sh->stats.walk_races);
 }

@@ -23,7 +23,9 @@ struct run {
 	bool assisted;
 	bool rights; /* SMEP, SMAP, PKE and CR0.WP toggles on */
 	uint64_t seed;
-	uint32_t inject; /* SMMU_INJECT_* */
+	uint32_t inject;     /* SMMU_INJECT_* */
+	uint32_t pool_pages; /* 0: 4096 */
+	uint64_t *evicted;   /* if set: shadow pages evicted */
 };
 
 static uint64_t run_random(const struct run *r)
@@ -47,7 +49,7 @@ static uint64_t run_random(const struct run *r)
 		.ram_size = workload_ram_size(&wc),
 		.maxphyaddr = 46,
 		.gbpages = true,
-		.pool_pages = 4096,
+		.pool_pages = r->pool_pages ? r->pool_pages : 4096,
 		.tlb = { .tlb_capacity = r->tlb_capacity,
 			 .psc_capacity = r->tlb_capacity,
 			 .seed = wc.seed },
@@ -60,6 +62,11 @@ static uint64_t run_random(const struct run *r)
 	cr_assert_eq(sim_init(&s, &sc), 0);
 	cr_assert_eq(workload_build(&s, &wc), 0);
 	sim_run(&s);
+	if (r->evicted) {
+		struct smmu_stats st;
+		smmu_vm_get_stats(lib_mmu_vm(&s), &st);
+		*r->evicted = st.sp_evicted;
+	}
 	sim_fini(&s); /* counts shadow pages the library leaked */
 	return s.violations;
 }
@@ -144,6 +151,28 @@ Test(lib_random, smep_smap_pke_and_wp_toggles_are_clean, .timeout = 120)
 }
 
 /* ---- hand-built guests ---- */
+
+/* A pool far smaller than the guest's tables: pages are evicted all the
+ * time (unlinked, every CPU flushed, freed after a grace period) and no
+ * walker ever sees a recycled page or a stale translation. */
+Test(lib_random, small_pool_evicts_without_violations, .timeout = 120)
+{
+	for (unsigned i = 0; i < 4; i++) {
+		for (int assisted = 0; assisted < 2; assisted++) {
+			uint64_t evicted = 0;
+			struct run r = { .mode = shadowed_modes[i],
+					 .vcpus = 3,
+					 .ops = 3000,
+					 .assisted = assisted,
+					 .pool_pages = 24,
+					 .evicted = &evicted };
+			cr_expect_eq(run_random(&r), 0, "mode %u assisted %d",
+				     r.mode, assisted);
+			cr_expect_gt(evicted, 0, "mode %u: no eviction",
+				     r.mode);
+		}
+	}
+}
 
 /* Each of the library's correctness mechanisms, turned off by its
  * fault-injection knob, must show as violations; one vCPU, so the count

@@ -11,17 +11,27 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <urcu-qsbr.h>
 
 struct lib_vm {
 	struct smmu_vm *vm;
 	struct smmu_host_ops ops; /* the posix host's, plus shadow paging */
 	pthread_mutex_t lock;	  /* the library's MMU lock */
 	uint64_t remote_flushes;  /* flush_all_cpus calls */
+	/* Evicted shadow pages waiting for a grace period (defer_free). */
+	pthread_mutex_t deferred_lock;
+	struct smmu_rcu_head *deferred;
+	uint64_t grace_periods; /* waited for in alloc_page */
 };
 
 static struct lib_vm *lvm(struct sim *s)
 {
 	return s->mmu;
+}
+
+struct smmu_vm *lib_mmu_vm(struct sim *s)
+{
+	return lvm(s)->vm;
 }
 
 static struct smmu_vcpu *lvc(struct sim_vcpu *v)
@@ -54,9 +64,43 @@ static const char *status_name(enum smmu_status st)
 
 /* ---- shadow-paging host ops ---- */
 
+/* Run every deferred free queued before a grace period that ends now. */
+static bool reclaim_deferred(struct sim *s)
+{
+	struct lib_vm *lv = lvm(s);
+	pthread_mutex_lock(&lv->deferred_lock);
+	struct smmu_rcu_head *batch = lv->deferred;
+	lv->deferred = NULL;
+	pthread_mutex_unlock(&lv->deferred_lock);
+	if (!batch)
+		return false;
+	/* Called with the library's MMU lock held: safe with QSBR only
+	 * because vCPUs waiting for that lock pass quiescent states while
+	 * they spin (host_lock). */
+	bool online = sim_cpu_self() != NULL;
+	if (online)
+		rcu_thread_offline();
+	synchronize_rcu();
+	if (online)
+		rcu_thread_online();
+	__atomic_add_fetch(&lv->grace_periods, 1, __ATOMIC_RELAXED);
+	while (batch) {
+		struct smmu_rcu_head *next = batch->next;
+		batch->func(batch);
+		batch = next;
+	}
+	return true;
+}
+
+/* When the budget is spent, pages the library evicted may only be waiting
+ * for their grace period: wait for it rather than fail. */
 static bool host_alloc_page(void *host, uint64_t *hpa, void **hva)
 {
-	return sim_pool_alloc(&sim_of(host)->pool, hpa, hva);
+	struct sim *s = sim_of(host);
+	while (!sim_pool_alloc(&s->pool, hpa, hva))
+		if (!reclaim_deferred(s))
+			return false;
+	return true;
 }
 
 static void host_free_page(void *host, uint64_t hpa, void *hva)
@@ -129,6 +173,15 @@ static void flush_vm_ipi(struct sim_cpu *cpu, void *arg)
  * boundaries, which they pass while they spin in host_lock, and the
  * caller is in an exit handler, where interrupts are enabled. An assisted
  * flush interrupts nobody: it cleans the TLBs only. */
+static void host_defer_free(void *host, struct smmu_rcu_head *head)
+{
+	struct lib_vm *lv = lvm(sim_of(host));
+	pthread_mutex_lock(&lv->deferred_lock);
+	head->next = lv->deferred;
+	lv->deferred = head;
+	pthread_mutex_unlock(&lv->deferred_lock);
+}
+
 static void host_flush_all_cpus(void *host)
 {
 	struct sim *s = sim_of(host);
@@ -165,7 +218,9 @@ static int lib_vm_init(struct sim *s)
 	lv->ops.lock = host_lock;
 	lv->ops.unlock = host_unlock;
 	lv->ops.flush_all_cpus = host_flush_all_cpus;
+	lv->ops.defer_free = host_defer_free;
 	pthread_mutex_init(&lv->lock, NULL);
+	pthread_mutex_init(&lv->deferred_lock, NULL);
 	/* The host ops find the VM state through s->mmu. */
 	s->mmu = lv;
 
@@ -186,6 +241,13 @@ static int lib_vm_init(struct sim *s)
 static void lib_vm_fini(struct sim *s)
 {
 	struct lib_vm *lv = lvm(s);
+	/* Evicted pages waiting for their grace period go back first; no
+	 * CPU walks anything any more. */
+	while (lv->deferred) {
+		struct smmu_rcu_head *h = lv->deferred;
+		lv->deferred = h->next;
+		h->func(h);
+	}
 	enum smmu_status st = smmu_vm_destroy(lv->vm);
 	if (st != SMMU_OK)
 		sim_report_violation(s, NULL, "smmu_vm_destroy: %s",
@@ -367,9 +429,30 @@ static void lib_emulated_write(struct sim_vcpu *v, uint64_t gpa, uint64_t val)
 
 static void lib_print_stats(struct sim *s, FILE *out)
 {
-	fprintf(out, "lib:    remote flushes %llu (%s)\n",
+	struct smmu_stats st;
+	smmu_vm_get_stats(lvm(s)->vm, &st);
+	fprintf(out,
+		"lib:    shadow pages built %llu, evicted %llu; cache lookups "
+		"%llu, hits %llu, chain steps %llu\n"
+		"        faults fixed %llu, injected %llu, emulated %llu; "
+		"emulated writes %llu; tables write-protected %llu; sptes "
+		"zapped %llu; walk races %llu\n"
+		"        remote flushes %llu (%s), grace periods waited %llu\n",
+		(unsigned long long)st.sp_created,
+		(unsigned long long)st.sp_evicted,
+		(unsigned long long)st.sp_lookups,
+		(unsigned long long)st.sp_hits,
+		(unsigned long long)st.sp_chain_steps,
+		(unsigned long long)st.faults_fixed,
+		(unsigned long long)st.faults_injected,
+		(unsigned long long)st.faults_emulated,
+		(unsigned long long)st.emulated_writes,
+		(unsigned long long)st.write_protects,
+		(unsigned long long)st.sptes_zapped,
+		(unsigned long long)st.walk_races,
 		(unsigned long long)lvm(s)->remote_flushes,
-		s->cfg.assisted_flush ? "assisted" : "IPI");
+		s->cfg.assisted_flush ? "assisted" : "IPI",
+		(unsigned long long)lvm(s)->grace_periods);
 }
 
 /* The library's own fault-injection knobs (SMMU_INJECT_*). */

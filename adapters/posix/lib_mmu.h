@@ -16,4 +16,7 @@
 
 extern const struct sim_mmu_ops lib_mmu_ops;
 
+/* The library VM of a simulation that runs lib_mmu_ops (for its stats). */
+struct smmu_vm *lib_mmu_vm(struct sim *s);
+
 #endif

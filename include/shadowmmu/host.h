@@ -30,6 +30,13 @@ enum smmu_log_level {
 	SMMU_LOG_DEBUG, /* tracing */
 };
 
+/* A call deferred until an RCU grace period; embedded in the library's
+ * objects, chained by the host as it likes. */
+struct smmu_rcu_head {
+	struct smmu_rcu_head *next; /* for the host's use */
+	void (*func)(struct smmu_rcu_head *head);
+};
+
 /* The host-operations table; filled in by the embedder, read-only after. */
 struct smmu_host_ops {
 	/* Allocate `size` zeroed bytes for a control structure (vm, vcpu);
@@ -80,6 +87,11 @@ struct smmu_host_ops {
 	 * Called with the MMU lock held; a CPU must be able to complete it
 	 * without taking that lock. */
 	void (*flush_all_cpus)(void *host);
+	/* Call head->func(head) once no CPU can still use anything the
+	 * library unlinked before this call: after an RCU grace period, the
+	 * hardware's page walks and any lock-free software walker included.
+	 * Shadow pages evicted under pool pressure are freed this way. */
+	void (*defer_free)(void *host, struct smmu_rcu_head *head);
 };
 
 #endif /* SHADOWMMU_HOST_H */

@@ -30,11 +30,11 @@ extern "C" {
 
 /* Status of lifecycle and configuration calls. */
 enum smmu_status {
-	SMMU_OK = 0,	   /* done */
-	SMMU_EINVAL = -1,  /* invalid argument; logged when a host is known */
-	SMMU_ENOMEM = -2,  /* the host's alloc() failed */
-	SMMU_EBUSY = -3,   /* object still in use (e.g. vm with vcpus) */
-	SMMU_ENOSPC = -4,  /* the shadow-page budget is spent */
+	SMMU_OK = 0,	  /* done */
+	SMMU_EINVAL = -1, /* invalid argument; logged when a host is known */
+	SMMU_ENOMEM = -2, /* the host's alloc() failed */
+	SMMU_EBUSY = -3,  /* object still in use (e.g. vm with vcpus) */
+	SMMU_ENOSPC = -4, /* the shadow-page budget is spent */
 };
 
 /* What the guest CPU supports; fixed for the life of a VM. */
@@ -238,6 +238,25 @@ void smmu_vcpu_pv_flush(struct smmu_vcpu *vcpu);
  * SMMU_GPA_NOT_RAM (nothing written: the host's MMIO). */
 int smmu_vm_emulated_write(struct smmu_vm *vm, uint64_t gpa, const void *data,
 			   unsigned len);
+
+/* Counters of a VM's shadow MMU, since it was created. */
+struct smmu_stats {
+	uint64_t sp_created;	  /* shadow pages built */
+	uint64_t sp_evicted;	  /* shadow pages evicted under pool pressure */
+	uint64_t sp_lookups;	  /* shadow-page cache lookups */
+	uint64_t sp_hits;	  /* of which found */
+	uint64_t sp_chain_steps;  /* hash-chain entries looked at */
+	uint64_t write_protects;  /* guest tables that got their first shadow */
+	uint64_t faults_fixed;	  /* #PF exits that built shadow entries */
+	uint64_t faults_injected; /* #PF exits handed to the guest */
+	uint64_t faults_emulated; /* #PF exits the host emulated */
+	uint64_t emulated_writes; /* guest stores done by the library */
+	uint64_t sptes_zapped;	  /* shadow entries removed */
+	uint64_t walk_races;	  /* faults retried: the guest moved */
+};
+
+/* A snapshot of the VM's counters (they change while vCPUs run). */
+void smmu_vm_get_stats(const struct smmu_vm *vm, struct smmu_stats *out);
 
 #ifdef __cplusplus
 }
