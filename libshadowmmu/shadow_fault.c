@@ -164,6 +164,10 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 			child_gfn = gfn & ~((1ull << (9 * (level - 1))) - 1);
 		}
 		role.access = access;
+		if ((vm->inject & SMMU_INJECT_SHARE_ACROSS_RIGHTS) &&
+		    !role.direct)
+			role.access =
+				SMMU_RIGHT_W | SMMU_RIGHT_U | SMMU_RIGHT_X;
 		path[level] = sp;
 		path_index[level] = spte_index(acc->la, level);
 		sp = link_child(vm, sp, path_index[level], child_gfn, role);

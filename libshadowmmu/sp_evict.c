@@ -134,7 +134,8 @@ bool sp_evict_one(struct smmu_vm *vm)
 
 	/* CPUs may still cache it or be walking it: flush them all now,
 	 * free it once none can be mid-walk. */
-	vm->ops->flush_all_cpus(vm->host);
+	if (!(vm->inject & SMMU_INJECT_NO_FLUSH_ON_EVICT))
+		vm->ops->flush_all_cpus(vm->host);
 	victim->vm = vm;
 	victim->rcu.func = free_after_grace_period;
 	vm->ops->defer_free(vm->host, &victim->rcu);

@@ -184,7 +184,27 @@ Test(lib_random, every_library_knob_is_caught, .timeout = 120)
 				 .vcpus = 1,
 				 .ops = 10000,
 				 .inject = k->bit };
-		uint64_t n = run_random(&r);
+		/* Eviction needs a small pool; the rights class needs
+		 * its own guest (lib_scenario below). */
+		if (k->bit == SMMU_INJECT_SHARE_ACROSS_RIGHTS)
+			continue;
+		uint64_t n = 0;
+		if (k->bit == SMMU_INJECT_NO_FLUSH_ON_EVICT) {
+			/* Stale caches of evicted pages show on other CPUs,
+			 * a race: count over every mode and flush style. */
+			for (unsigned m = 0; m < 4; m++) {
+				for (int a = 0; a < 2; a++) {
+					r.mode = shadowed_modes[m];
+					r.assisted = a;
+					r.pool_pages = 24;
+					r.vcpus = 3;
+					r.ops = 3000;
+					n += run_random(&r);
+				}
+			}
+		} else {
+			n = run_random(&r);
+		}
 		printf("lib: --inject %-24s violations %llu\n", k->name,
 		       (unsigned long long)n);
 		cr_expect_gt(n, 0, "%s: not caught", k->name);
@@ -418,4 +438,94 @@ Test(lib_scenario, table_written_by_another_vcpu_stays_in_sync_ipi)
 Test(lib_scenario, table_written_by_another_vcpu_stays_in_sync_assisted)
 {
 	table_shared_between_vcpus(true);
+}
+
+/* CVE-2021-38198 class: one guest PDPT reached through a writable PML4E
+ * and through a read-only one. Its shadows must differ: a write through
+ * the read-only path faults even after one through the writable path
+ * made the leaf writable. */
+static void same_table_under_two_rights(uint32_t inject)
+{
+	og_init(&g, &(struct oguest_config){ .mmu = &lib_mmu_ops,
+					     .inject = inject });
+	uint64_t pml4 = og_space(&g);
+	const uint64_t rw_la = (1ull << 39) | LA, ro_la = (2ull << 39) | LA;
+	og_map(&g, pml4, rw_la, PAGE_A, OG_USER);
+	uint64_t e1 = smmu_posix_ram_read64(&g.sim.host.ram, pml4 + 8);
+	smmu_posix_ram_write64(&g.sim.host.ram, pml4 + 16, e1 & ~X86_PTE_RW);
+	og_start(&g, 0, pml4, 0, 0);
+	og_write(&g, 0, rw_la, 1); /* allowed: the leaf becomes dirty */
+	og_write(&g, 0, ro_la, 2); /* #PF: the PML4E is read-only */
+	og_read(&g, 0, ro_la);	   /* links the read-only path */
+	/* Nothing cached for either address from here on: each access
+	 * below walks the shadow tables. */
+	og_invlpg(&g, 0, rw_la);
+	og_invlpg(&g, 0, ro_la);
+	og_write(&g, 0, rw_la, 3); /* through the writable path again */
+	og_write(&g, 0, ro_la, 4); /* #PF, through the read-only path */
+}
+
+Test(lib_scenario, same_table_under_different_rights_has_two_shadows)
+{
+	same_table_under_two_rights(0);
+	cr_expect_eq(og_run(&g), 0);
+	cr_expect_eq(g.sim.vcpu[0].stats.injected, 2);
+}
+
+Test(lib_scenario, sharing_a_shadow_across_rights_is_caught)
+{
+	same_table_under_two_rights(SMMU_INJECT_SHARE_ACROSS_RIGHTS);
+	cr_expect_gt(og_run(&g), 0);
+}
+
+/* A recursive mapping (PML4[511] -> PML4, as Windows uses): the guest
+ * reads and rewrites its own PTE through it; the store is to a shadowed
+ * table, so it is emulated, and after INVLPG the new page is seen. */
+Test(lib_scenario, self_referencing_table_is_a_recursive_mapping)
+{
+	lib_guest(1, false);
+	uint64_t pml4 = og_space(&g);
+	og_map(&g, pml4, LA, PAGE_A, OG_USER);
+	smmu_posix_ram_write64(&g.sim.host.ram, pml4 + 8 * 511,
+			       pml4 | X86_PTE_P | X86_PTE_RW);
+	/* The PTE of LA, seen through PML4[511] once. */
+	const uint64_t pte_la = 0xffffff8000000000ull | ((LA >> 9) & ~7ull);
+	og_start(&g, 0, pml4, 0, 0);
+	og_read(&g, 0, LA);
+	og_read(&g, 0, pte_la);
+	og_write(&g, 0, pte_la, PAGE_B | OG_USER);
+	og_invlpg(&g, 0, LA);
+	og_read(&g, 0, LA);
+	cr_expect_eq(og_run(&g), 0);
+	cr_expect_geq(g.sim.vcpu[0].stats.emulated, 1);
+}
+
+/* A page directory outside guest RAM reads as all ones, as on real
+ * platforms: the access takes #PF with RSVD. */
+Test(lib_scenario, table_outside_ram_faults_like_all_ones)
+{
+	lib_guest(1, false);
+	uint64_t pml4 = og_space(&g);
+	og_map(&g, pml4, LA, PAGE_A, OG_USER);
+	uint64_t pdpt =
+		smmu_posix_ram_read64(&g.sim.host.ram, pml4) & ~0xfffull;
+	smmu_posix_ram_write64(&g.sim.host.ram, pdpt,
+			       (1ull << 40) | OG_USER); /* beyond RAM */
+	og_start(&g, 0, pml4, 0, 0);
+	og_read(&g, 0, LA);
+	cr_expect_eq(og_run(&g), 0);
+	cr_expect_eq(g.sim.vcpu[0].stats.injected, 1);
+}
+
+/* A leaf that maps something that is not RAM is the host's to emulate. */
+Test(lib_scenario, mmio_leaf_is_emulated)
+{
+	lib_guest(1, false);
+	uint64_t pml4 = og_space(&g);
+	og_map(&g, pml4, LA, OG_RAM + 0x1000, OG_USER);
+	og_start(&g, 0, pml4, 0, 0);
+	og_read(&g, 0, LA);
+	og_write(&g, 0, LA, 7);
+	cr_expect_eq(og_run(&g), 0);
+	cr_expect_eq(g.sim.vcpu[0].stats.emulated, 2);
 }

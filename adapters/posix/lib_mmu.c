@@ -463,6 +463,11 @@ static const struct sim_knob lib_mmu_knobs[] = {
 	  "emulated stores to guest tables leave their shadows stale" },
 	{ "no-flush-on-invalidate", SMMU_INJECT_NO_FLUSH_ON_INVALIDATE,
 	  "INVLPG, INVPCID and PV flushes flush no hardware TLB" },
+	{ "no-flush-on-evict", SMMU_INJECT_NO_FLUSH_ON_EVICT,
+	  "an evicted shadow page stays in the CPUs' TLBs and caches" },
+	{ "share-across-rights", SMMU_INJECT_SHARE_ACROSS_RIGHTS,
+	  "one shadow of a table whatever rights the entries above grant "
+	  "(the CVE-2021-38198 class)" },
 	{ "no-flush-on-new-root", SMMU_INJECT_NO_FLUSH_ON_NEW_ROOT,
 	  "a new root runs with the previous root's hardware translations "
 	  "(the XSA-294 class)" },

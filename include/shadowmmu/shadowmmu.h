@@ -55,6 +55,11 @@ struct smmu_vm_config {
 #define SMMU_INJECT_NO_FLUSH_ON_INVALIDATE (1u << 2)
 /* A new root keeps the old root's hardware translations. */
 #define SMMU_INJECT_NO_FLUSH_ON_NEW_ROOT (1u << 3)
+/* An evicted shadow page stays in the CPUs' TLBs and caches. */
+#define SMMU_INJECT_NO_FLUSH_ON_EVICT (1u << 4)
+/* A table reached through read-only or supervisor entries shares its
+ * shadow with one reached through writable user ones (CVE-2021-38198). */
+#define SMMU_INJECT_SHARE_ACROSS_RIGHTS (1u << 5)
 
 /* One guest; opaque. */
 struct smmu_vm;
