@@ -60,9 +60,10 @@ struct sp {
 	struct sp *next;		/* hash chain */
 	struct sp *lru_prev, *lru_next; /* eviction order, oldest first */
 	uint32_t root_count;		/* vCPUs running on it as their root */
-	uint32_t pinned;    /* faults linking through it right now */
-	bool in_cache;	    /* hashed and on the LRU (not a private page) */
-	struct smmu_vm *vm; /* for the deferred free */
+	uint32_t pinned;     /* faults linking through it right now */
+	bool in_cache;	     /* hashed and on the LRU (not a private page) */
+	uint8_t write_flood; /* emulated stores since a fault last used it */
+	struct smmu_vm *vm;  /* for the deferred free */
 	struct smmu_rcu_head rcu;
 };
 
@@ -74,6 +75,13 @@ struct sp_parent {
 };
 
 #define SP_HASH_BUCKETS 1024u
+
+static inline unsigned sp_bucket_of(uint64_t gfn)
+{
+	/* Multiplicative hash: page-table frames are often consecutive. */
+	return (unsigned)((gfn * 0x9e3779b97f4a7c15ull) >> 54) &
+	       (SP_HASH_BUCKETS - 1);
+}
 
 /* Reverse-map entry: one leaf spte mapping a guest frame. */
 struct rmap_entry {
@@ -98,7 +106,7 @@ struct shadow_vm {
 		uint64_t sp_created, sp_lookups, sp_hits, sp_chain_steps;
 		uint64_t write_protects, faults_fixed, faults_injected;
 		uint64_t faults_emulated, emulated_writes, sptes_zapped;
-		uint64_t walk_races, evictions;
+		uint64_t walk_races, evictions, unshadowed;
 	} stats;
 };
 
@@ -142,11 +150,19 @@ void sp_unlink(struct smmu_vm *vm, struct sp *parent, unsigned index);
 /* Evict the least recently used page no root or fault holds: unlink it,
  * flush every CPU, free it after a grace period. false if none. */
 bool sp_evict_one(struct smmu_vm *vm);
+/* Unlink, empty and unhash one page; flush every CPU and free it after a
+ * grace period. Neither a root nor pinned. */
+void sp_zap_page(struct smmu_vm *vm, struct sp *sp);
 /* Free a page that nothing can reference any more (VM teardown). */
 void sp_free_now(struct smmu_vm *vm, struct sp *sp);
 /* Root bookkeeping. */
 void sp_root_get(struct smmu_vm *vm, struct sp *sp);
 void sp_root_put(struct smmu_vm *vm, struct sp *sp);
+
+/* write_flood.c; MMU lock held. Count an emulated store to guest table
+ * gfn; stop shadowing it if it looks like the guest no longer uses it as
+ * a table. */
+void sp_note_write(struct smmu_vm *vm, uint64_t gfn);
 
 /* rmap.c; MMU lock held */
 bool rmap_add(struct smmu_vm *vm, uint64_t gfn, uint64_t *sptep);

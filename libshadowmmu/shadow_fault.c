@@ -90,6 +90,7 @@ struct pins {
 static void pin(struct smmu_vm *vm, struct pins *p, struct sp *sp)
 {
 	sp->pinned++;
+	sp->write_flood = 0; /* still in use as a table */
 	sp_lru_touch(vm, sp);
 	p->sp[p->n++] = sp;
 }
@@ -329,6 +330,7 @@ int smmu_vm_emulated_write(struct smmu_vm *vm, uint64_t gpa, const void *data,
 	 * faults and waits for the lock, and the fault then sees the new
 	 * guest value. The hardware may keep what it cached until the
 	 * guest invalidates: that is architecturally allowed. */
+	sp_note_write(vm, gfn);
 	if (!(vm->inject & SMMU_INJECT_NO_ZAP_ON_WRITE))
 		sp_zap_entries(vm, gfn, (unsigned)(gpa & 0xfff), len);
 	int r = vm->ops->write_gpa(vm->host, gpa, data, len);

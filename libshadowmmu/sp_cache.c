@@ -11,18 +11,12 @@
 #include "shadow.h"
 #include "vm.h"
 
-static unsigned bucket_of(uint64_t gfn)
-{
-	/* Multiplicative hash: page-table frames are often consecutive. */
-	return (unsigned)((gfn * 0x9e3779b97f4a7c15ull) >> 54) &
-	       (SP_HASH_BUCKETS - 1);
-}
-
 struct sp *sp_find(struct smmu_vm *vm, uint64_t gfn, union sp_role role)
 {
 	struct shadow_vm *sh = &vm->shadow;
 	SHADOW_STAT(vm, sp_lookups);
-	for (struct sp *sp = sh->sp_hash[bucket_of(gfn)]; sp; sp = sp->next) {
+	for (struct sp *sp = sh->sp_hash[sp_bucket_of(gfn)]; sp;
+	     sp = sp->next) {
 		SHADOW_STAT(vm, sp_chain_steps);
 		if (sp->gfn == gfn && sp->role.word == role.word) {
 			SHADOW_STAT(vm, sp_hits);
@@ -34,7 +28,7 @@ struct sp *sp_find(struct smmu_vm *vm, uint64_t gfn, union sp_role role)
 
 bool sp_gfn_is_shadowed(struct smmu_vm *vm, uint64_t gfn)
 {
-	for (struct sp *sp = vm->shadow.sp_hash[bucket_of(gfn)]; sp;
+	for (struct sp *sp = vm->shadow.sp_hash[sp_bucket_of(gfn)]; sp;
 	     sp = sp->next)
 		if (sp->gfn == gfn && !sp->role.direct)
 			return true;
@@ -66,7 +60,7 @@ static unsigned mirrored(const struct sp *sp, unsigned e, unsigned *index)
 void sp_zap_entries(struct smmu_vm *vm, uint64_t gfn, unsigned offset,
 		    unsigned len)
 {
-	for (struct sp *sp = vm->shadow.sp_hash[bucket_of(gfn)]; sp;
+	for (struct sp *sp = vm->shadow.sp_hash[sp_bucket_of(gfn)]; sp;
 	     sp = sp->next) {
 		if (sp->gfn != gfn || sp->role.direct)
 			continue;
@@ -117,7 +111,7 @@ struct sp *sp_get(struct smmu_vm *vm, uint64_t gfn, union sp_role role)
 	sp->spt = page;
 	sp->gfn = gfn;
 	sp->role = role;
-	unsigned b = bucket_of(gfn);
+	unsigned b = sp_bucket_of(gfn);
 	sp->next = vm->shadow.sp_hash[b];
 	vm->shadow.sp_hash[b] = sp;
 	sp->in_cache = true;
@@ -137,7 +131,7 @@ struct sp *sp_get(struct smmu_vm *vm, uint64_t gfn, union sp_role role)
 
 void sp_cache_remove(struct smmu_vm *vm, struct sp *sp)
 {
-	for (struct sp **p = &vm->shadow.sp_hash[bucket_of(sp->gfn)]; *p;
+	for (struct sp **p = &vm->shadow.sp_hash[sp_bucket_of(sp->gfn)]; *p;
 	     p = &(*p)->next) {
 		if (*p == sp) {
 			*p = sp->next;

@@ -109,6 +109,31 @@ static void free_after_grace_period(struct smmu_rcu_head *head)
 	sp_free_now(sp->vm, sp);
 }
 
+void sp_zap_page(struct smmu_vm *vm, struct sp *sp)
+{
+	/* Nothing links to it any more... */
+	while (sp->parents) {
+		struct sp_parent *p = sp->parents;
+		__atomic_store_n(&p->sp->spt[p->index], 0, __ATOMIC_RELEASE);
+		sp_unlink(vm, p->sp, p->index);
+	}
+	/* ...it links to nothing, maps nothing... */
+	for (unsigned i = 0; i < 512; i++)
+		shadow_zap_spte(vm, sp, i);
+	/* ...and nobody finds it. */
+	sp_cache_remove(vm, sp);
+	lru_remove(vm, sp);
+	sp->in_cache = false;
+
+	/* CPUs may still cache it or be walking it: flush them all now,
+	 * free it once none can be mid-walk. */
+	if (!(vm->inject & SMMU_INJECT_NO_FLUSH_ON_EVICT))
+		vm->ops->flush_all_cpus(vm->host);
+	sp->vm = vm;
+	sp->rcu.func = free_after_grace_period;
+	vm->ops->defer_free(vm->host, &sp->rcu);
+}
+
 bool sp_evict_one(struct smmu_vm *vm)
 {
 	struct sp *victim = vm->shadow.lru_head;
@@ -116,28 +141,7 @@ bool sp_evict_one(struct smmu_vm *vm)
 		victim = victim->lru_next;
 	if (!victim)
 		return false;
-
-	/* Nothing links to it any more... */
-	while (victim->parents) {
-		struct sp_parent *p = victim->parents;
-		__atomic_store_n(&p->sp->spt[p->index], 0, __ATOMIC_RELEASE);
-		sp_unlink(vm, p->sp, p->index);
-	}
-	/* ...it links to nothing, maps nothing... */
-	for (unsigned i = 0; i < 512; i++)
-		shadow_zap_spte(vm, victim, i);
-	/* ...and nobody finds it. */
-	sp_cache_remove(vm, victim);
-	lru_remove(vm, victim);
-	victim->in_cache = false;
 	SHADOW_STAT(vm, evictions);
-
-	/* CPUs may still cache it or be walking it: flush them all now,
-	 * free it once none can be mid-walk. */
-	if (!(vm->inject & SMMU_INJECT_NO_FLUSH_ON_EVICT))
-		vm->ops->flush_all_cpus(vm->host);
-	victim->vm = vm;
-	victim->rcu.func = free_after_grace_period;
-	vm->ops->defer_free(vm->host, &victim->rcu);
+	sp_zap_page(vm, victim);
 	return true;
 }

@@ -92,4 +92,5 @@ void smmu_vm_get_stats(const struct smmu_vm *vm, struct smmu_stats *out)
 	out->emulated_writes = read_stat(&sh->stats.emulated_writes);
 	out->sptes_zapped = read_stat(&sh->stats.sptes_zapped);
 	out->walk_races = read_stat(&sh->stats.walk_races);
+	out->unshadowed = read_stat(&sh->stats.unshadowed);
 }

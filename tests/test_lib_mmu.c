@@ -255,6 +255,32 @@ Test(lib_scenario, store_to_a_shadowed_table_is_emulated)
 		      "the PTE store went through the write protection");
 }
 
+Test(lib_scenario, table_flooded_with_stores_is_no_longer_shadowed)
+{
+	/* LA's page table is shadowed; the guest then stores to it five
+	 * times without any fault walking through it (as when it reuses a
+	 * freed table's frame). The first three stores are emulated, then
+	 * the table loses its shadow and write protection: the fourth
+	 * faults once and the fifth runs at full speed. Reading LA again
+	 * shadows the table afresh and sees the last store. */
+	uint64_t pml4 = remap_setup(); /* store 1: LA -> page B */
+	uint64_t pte2 = og_map(&g, pml4, LA2, PAGE_A, OG_USER);
+	og_set_pte(&g, 0, pte2, PAGE_B | OG_USER);
+	og_set_pte(&g, 0, pte2, 0);
+	og_set_pte(&g, 0, pte2, PAGE_A | OG_USER);
+	og_set_pte(&g, 0, pte2 - 8, PAGE_A | OG_USER); /* LA -> page A */
+	og_invlpg(&g, 0, LA);
+	og_read(&g, 0, LA); /* page A, or a violation */
+	og_read(&g, 0, LA2);
+	cr_expect_eq(og_run(&g), 0);
+
+	struct smmu_stats st;
+	smmu_vm_get_stats(lib_mmu_vm(&g.sim), &st);
+	cr_expect_eq(st.unshadowed, 1);
+	cr_expect_eq(g.sim.vcpu[0].stats.emulated, 3,
+		     "stores after the third went straight to memory");
+}
+
 Test(lib_scenario, stale_translation_before_invalidation_is_allowed)
 {
 	remap_setup();

@@ -436,7 +436,7 @@ static void lib_print_stats(struct sim *s, FILE *out)
 		"%llu, hits %llu, chain steps %llu\n"
 		"        faults fixed %llu, injected %llu, emulated %llu; "
 		"emulated writes %llu; tables write-protected %llu; sptes "
-		"zapped %llu; walk races %llu\n"
+		"zapped %llu; walk races %llu; tables unshadowed %llu\n"
 		"        remote flushes %llu (%s), grace periods waited %llu\n",
 		(unsigned long long)st.sp_created,
 		(unsigned long long)st.sp_evicted,
@@ -450,6 +450,7 @@ static void lib_print_stats(struct sim *s, FILE *out)
 		(unsigned long long)st.write_protects,
 		(unsigned long long)st.sptes_zapped,
 		(unsigned long long)st.walk_races,
+		(unsigned long long)st.unshadowed,
 		(unsigned long long)lvm(s)->remote_flushes,
 		s->cfg.assisted_flush ? "assisted" : "IPI",
 		(unsigned long long)lvm(s)->grace_periods);

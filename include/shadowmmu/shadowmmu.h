@@ -258,6 +258,7 @@ struct smmu_stats {
 	uint64_t emulated_writes; /* guest stores done by the library */
 	uint64_t sptes_zapped;	  /* shadow entries removed */
 	uint64_t walk_races;	  /* faults retried: the guest moved */
+	uint64_t unshadowed; /* guest tables dropped: stores flooded them */
 };
 
 /* A snapshot of the VM's counters (they change while vCPUs run). */
