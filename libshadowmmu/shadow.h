@@ -102,6 +102,12 @@ struct shadow_vm {
 	struct sp *sp_hash[SP_HASH_BUCKETS];
 	struct sp *lru_head, *lru_tail; /* pages in the cache, oldest first */
 	struct rmap_head *rmap_hash[RMAP_HASH_BUCKETS];
+	/* A writable leaf spte was dropped without flushing every CPU: the
+	 * CPUs may still hold the writable translation it made, which no
+	 * rmap walk can find. A guest table shadowed for the first time
+	 * must not rely on write protection until they have been flushed
+	 * (tests/test_lib_mmu.c, frame_written_through_a_stale_tlb_entry). */
+	bool writable_dropped;
 	struct {
 		uint64_t sp_created, sp_lookups, sp_hits, sp_chain_steps;
 		uint64_t write_protects, faults_fixed, faults_injected;
@@ -139,6 +145,9 @@ void sp_cache_remove(struct smmu_vm *vm, struct sp *sp);
 void sp_zap_entries(struct smmu_vm *vm, uint64_t gfn, unsigned offset,
 		    unsigned len);
 void sp_cache_destroy(struct smmu_vm *vm);
+
+/* Flush every CPU's translations of the VM; MMU lock held. */
+void shadow_flush_all_cpus(struct smmu_vm *vm);
 
 /* sp_evict.c; MMU lock held */
 void sp_lru_add(struct smmu_vm *vm, struct sp *sp);

@@ -32,11 +32,20 @@ void shadow_zap_spte(struct smmu_vm *vm, struct sp *sp, unsigned index)
 		__atomic_exchange_n(&sp->spt[index], 0, __ATOMIC_ACQ_REL);
 	if (!(old & X86_PTE_P))
 		return;
-	if (sp->role.level == 1)
+	if (sp->role.level == 1) {
 		rmap_remove(vm, sp->leaf_gfn[index], &sp->spt[index]);
-	else
+		if (old & X86_PTE_RW)
+			vm->shadow.writable_dropped = true;
+	} else {
 		sp_unlink(vm, sp, index);
+	}
 	SHADOW_STAT(vm, sptes_zapped);
+}
+
+void shadow_flush_all_cpus(struct smmu_vm *vm)
+{
+	vm->shadow.writable_dropped = false;
+	vm->ops->flush_all_cpus(vm->host);
 }
 
 /* Did the guest change an entry the walk used since it read it? Checked

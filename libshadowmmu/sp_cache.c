@@ -123,8 +123,9 @@ struct sp *sp_get(struct smmu_vm *vm, uint64_t gfn, union sp_role role)
 	 * in every CPU's TLB, before anyone relies on this shadow. */
 	if (first_shadow && !(vm->inject & SMMU_INJECT_NO_WRITE_PROTECT)) {
 		SHADOW_STAT(vm, write_protects);
-		if (rmap_write_protect(vm, gfn))
-			ops->flush_all_cpus(vm->host);
+		bool was_writable = rmap_write_protect(vm, gfn);
+		if (was_writable || vm->shadow.writable_dropped)
+			shadow_flush_all_cpus(vm);
 	}
 	return sp;
 }

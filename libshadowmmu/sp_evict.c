@@ -128,7 +128,7 @@ void sp_zap_page(struct smmu_vm *vm, struct sp *sp)
 	/* CPUs may still cache it or be walking it: flush them all now,
 	 * free it once none can be mid-walk. */
 	if (!(vm->inject & SMMU_INJECT_NO_FLUSH_ON_EVICT))
-		vm->ops->flush_all_cpus(vm->host);
+		shadow_flush_all_cpus(vm);
 	sp->vm = vm;
 	sp->rcu.func = free_after_grace_period;
 	vm->ops->defer_free(vm->host, &sp->rcu);

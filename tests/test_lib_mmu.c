@@ -281,6 +281,31 @@ Test(lib_scenario, table_flooded_with_stores_is_no_longer_shadowed)
 		     "stores after the third went straight to memory");
 }
 
+Test(lib_scenario, frame_written_through_a_stale_tlb_entry_is_protected)
+{
+	/* LA maps frame F writable and the CPU caches that; the guest points
+	 * LA elsewhere (emulated: LA's table is shadowed) but does not
+	 * invalidate, which leaves the stale writable translation legal.
+	 * Then F becomes a page table in use (LA3's). Shadowing F must flush
+	 * that translation even though no shadow entry maps F any more:
+	 * otherwise the guest's next store through it changes F unseen and
+	 * LA3 keeps its old page after the guest invalidates it. */
+	lib_guest(1, false);
+	uint64_t pml4 = og_space(&g);
+	const uint64_t la3 = LA + (2ull << 20); /* a page table of its own */
+	uint64_t pte3 = og_map(&g, pml4, la3, PAGE_A, OG_USER);
+	uint64_t f = pte3 & ~0xfffull;
+	uint64_t pte = og_map(&g, pml4, LA, f, OG_USER);
+	og_start(&g, 0, pml4, 0, 0);
+	og_write(&g, 0, LA + (pte3 & 0xfff), PAGE_A | OG_USER);
+	og_set_pte(&g, 0, pte, PAGE_A | OG_USER); /* no INVLPG */
+	og_read(&g, 0, la3);			  /* F is shadowed */
+	og_write(&g, 0, LA + (pte3 & 0xfff), PAGE_B | OG_USER);
+	og_invlpg(&g, 0, la3);
+	og_read(&g, 0, la3); /* page B, or a violation */
+	cr_expect_eq(og_run(&g), 0);
+}
+
 Test(lib_scenario, stale_translation_before_invalidation_is_allowed)
 {
 	remap_setup();
