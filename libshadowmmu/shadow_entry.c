@@ -42,7 +42,7 @@ static bool upper_page(struct smmu_vcpu *vcpu, struct sp *sp, unsigned level,
 	}
 	if (!sp->spt) {
 		void *hva;
-		if (!ops->alloc_page(vcpu->vm->host, &sp->hpa, &hva))
+		if (!sp_alloc_page(vcpu->vm, &sp->hpa, &hva))
 			return false;
 		sp->spt = hva;
 	}

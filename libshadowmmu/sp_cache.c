@@ -81,7 +81,6 @@ struct sp *sp_get(struct smmu_vm *vm, uint64_t gfn, union sp_role role)
 		return sp;
 
 	const struct smmu_host_ops *ops = vm->ops;
-	bool first_shadow = !role.direct && !sp_gfn_is_shadowed(vm, gfn);
 	sp = ops->alloc(vm->host, sizeof(*sp));
 	if (!sp)
 		return 0;
@@ -94,20 +93,19 @@ struct sp *sp_get(struct smmu_vm *vm, uint64_t gfn, union sp_role role)
 		return 0;
 	}
 	void *page;
-	/* The budget is spent: evict until a page comes free. */
-	while (!ops->alloc_page(vm->host, &sp->hpa, &page)) {
-		if (!sp_evict_one(vm)) {
-			sp->spt = 0;
-			if (sp->leaf_gfn)
-				ops->free(vm->host, sp->leaf_gfn,
-					  512 * sizeof(uint64_t));
-			if (sp->child)
-				ops->free(vm->host, sp->child,
-					  512 * sizeof(struct sp *));
-			ops->free(vm->host, sp, sizeof(*sp));
-			return 0;
-		}
+	if (!sp_alloc_page(vm, &sp->hpa, &page)) {
+		if (sp->leaf_gfn)
+			ops->free(vm->host, sp->leaf_gfn,
+				  512 * sizeof(uint64_t));
+		if (sp->child)
+			ops->free(vm->host, sp->child,
+				  512 * sizeof(struct sp *));
+		ops->free(vm->host, sp, sizeof(*sp));
+		return 0;
 	}
+	/* Asked after any eviction: one may have taken the frame's only
+	 * other shadow. */
+	bool first_shadow = !role.direct && !sp_gfn_is_shadowed(vm, gfn);
 	sp->spt = page;
 	sp->gfn = gfn;
 	sp->role = role;

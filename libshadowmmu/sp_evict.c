@@ -145,3 +145,12 @@ bool sp_evict_one(struct smmu_vm *vm)
 	sp_zap_page(vm, victim);
 	return true;
 }
+
+bool sp_alloc_page(struct smmu_vm *vm, uint64_t *hpa, void **hva)
+{
+	/* The budget is spent: evict until a page comes free. */
+	while (!vm->ops->alloc_page(vm->host, hpa, hva))
+		if (!sp_evict_one(vm))
+			return false;
+	return true;
+}

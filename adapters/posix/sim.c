@@ -221,6 +221,7 @@ static void do_access(struct sim_vcpu *v, const struct gop *op, bool is_store)
 	};
 	struct ref_outcome got = { 0 };
 	bool emulated = false;
+	bool translated = false; /* by the hardware: an access in flight */
 	struct smmu_paging_regs regs;
 
 	v->stats.accesses++;
@@ -243,10 +244,16 @@ static void do_access(struct sim_vcpu *v, const struct gop *op, bool is_store)
 		if (v->need_entry)
 			enter(v);
 		struct hw_result r;
+		/* Translation and memory operation are one instruction: an
+		 * assisted flush waits for it to finish (sim_assisted). */
+		sim_cpu_access_begin(v->cpu);
 		hw_translate(v->cpu->tlb, &v->hw, &s->hpa, &acc, &r);
+		if (r.status != HW_OK)
+			sim_cpu_access_end(v->cpu);
 		if (r.status == HW_OK) {
 			enum sim_hpa_kind k = sim_hpa_classify(&s->hpa, r.hpa);
 			if (k != SIM_HPA_GUEST_RAM) {
+				sim_cpu_access_end(v->cpu);
 				sim_report_violation(s, v,
 						     "la %#llx: shadow maps "
 						     "hpa %#llx, which "
@@ -257,6 +264,7 @@ static void do_access(struct sim_vcpu *v, const struct gop *op, bool is_store)
 				return;
 			}
 			got.gpa = r.hpa - SIM_GUEST_HPA_BASE;
+			translated = true;
 			break;
 		}
 		if (r.status == HW_BAD_HPA || r.status == HW_FREED_TABLE) {
@@ -306,6 +314,8 @@ static void do_access(struct sim_vcpu *v, const struct gop *op, bool is_store)
 		sim_report_violation(s, v, "%s", why.why);
 	if (is_store && !got.fault)
 		store(v, got.gpa, op->val, emulated);
+	if (translated)
+		sim_cpu_access_end(v->cpu);
 }
 
 static enum ref_reg_event reg_event(enum gop_kind k)

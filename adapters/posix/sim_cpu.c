@@ -284,12 +284,37 @@ void sim_assisted(struct sim_cpu *self, uint64_t targets, sim_cpu_fn fn,
 {
 	struct sim_cpus *cpus = cpus_of(self);
 	targets = valid_targets(self, targets);
-	for (; targets; targets &= targets - 1) {
-		struct sim_cpu *target = &cpus->cpu[__builtin_ctzll(targets)];
+	uint64_t seq[SIM_MAX_CPUS];
+	for (uint64_t t = targets; t; t &= t - 1) {
+		struct sim_cpu *target = &cpus->cpu[__builtin_ctzll(t)];
 		fn(target, arg);
+		seq[target->id] =
+			__atomic_load_n(&target->access_seq, __ATOMIC_ACQUIRE);
 		stat_inc(&self->stats.assisted_sent);
 		stat_inc(&target->stats.assisted_received);
 	}
+	/* An access in flight ends without waiting for anything: spinning
+	 * here cannot deadlock. */
+	for (uint64_t t = targets; t; t &= t - 1) {
+		struct sim_cpu *target = &cpus->cpu[__builtin_ctzll(t)];
+		if (!(seq[target->id] & 1))
+			continue;
+		while (__atomic_load_n(&target->access_seq, __ATOMIC_ACQUIRE) ==
+		       seq[target->id])
+			sched_yield();
+	}
+}
+
+void sim_cpu_access_begin(struct sim_cpu *cpu)
+{
+	__atomic_store_n(&cpu->access_seq, cpu->access_seq + 1,
+			 __ATOMIC_SEQ_CST);
+}
+
+void sim_cpu_access_end(struct sim_cpu *cpu)
+{
+	__atomic_store_n(&cpu->access_seq, cpu->access_seq + 1,
+			 __ATOMIC_RELEASE);
 }
 
 /* No body can send any more IPIs, and every IPI sent has been taken (a

@@ -46,7 +46,10 @@ struct sim_cpu {
 	pthread_mutex_t lock;	     /* protects the mailbox */
 	struct sim_ipi_msg *mailbox; /* pending IPIs, oldest first */
 	bool irq_disabled;	     /* written only by the CPU's thread */
-	void *user;		     /* the caller's per-CPU data */
+	/* Odd while a guest access is between its translation and its
+	 * memory operation (sim_cpu_access_begin/end). */
+	uint64_t access_seq;
+	void *user; /* the caller's per-CPU data */
 	struct sim_cpu_stats stats;
 };
 
@@ -71,6 +74,11 @@ struct sim_cpu *sim_cpu_self(void);
  * and report an RCU quiescent state. Called by the CPU's own thread. */
 void sim_cpu_boundary(struct sim_cpu *cpu);
 
+/* A guest access on the CPU's own thread: from before its translation to
+ * after its load or store, with no boundary, lock or exit in between. */
+void sim_cpu_access_begin(struct sim_cpu *cpu);
+void sim_cpu_access_end(struct sim_cpu *cpu);
+
 /* CLI / STI. Enabling runs IPIs that arrived meanwhile. */
 void sim_cpu_irq_disable(struct sim_cpu *cpu);
 void sim_cpu_irq_enable(struct sim_cpu *cpu);
@@ -86,7 +94,13 @@ void sim_ipi(struct sim_cpu *self, uint64_t targets, sim_cpu_fn fn, void *arg,
 
 /* Assisted remote operation: run fn(target, arg) for every target now,
  * from the calling thread, without interrupting the targets. fn may only
- * touch target state that is safe to touch concurrently (its TLB). */
+ * touch target state that is safe to touch concurrently (its TLB). It
+ * returns once no target is still inside a guest access that began
+ * before fn ran on it: an L0 hypervisor's flush completes only when the
+ * instruction a running vCPU was executing has retired and its store is
+ * visible (x86 stores drain in order before the vCPU is interrupted).
+ * It does not wait for anything else: host code on the targets, such as
+ * a lock-free shadow walk, keeps running (shared/seeds 003). */
 void sim_assisted(struct sim_cpu *self, uint64_t targets, sim_cpu_fn fn,
 		  void *arg);
 
