@@ -419,6 +419,48 @@ Test(sim_cpu, assisted_call_runs_now_without_waiting_for_target_sti)
 	cr_assert_eq(stat(&cpus.cpu[1].stats.ipis_received), 0);
 }
 
+/* A guest access the target began before the flush (translated, not yet
+ * stored) has finished when sim_assisted returns. */
+struct in_flight_test {
+	unsigned access_begun;
+	unsigned store_done;
+	unsigned seen_after_flush;
+};
+
+static void nothing(struct sim_cpu *cpu, void *arg)
+{
+	(void)cpu;
+	(void)arg;
+}
+
+static void in_flight_body(struct sim_cpu *cpu, void *arg)
+{
+	struct in_flight_test *t = arg;
+	if (cpu->id == 0) {
+		wait_for(&t->access_begun, 1, cpu);
+		sim_assisted(cpu, BIT(1), nothing, NULL);
+		store(&t->seen_after_flush, load(&t->store_done));
+		return;
+	}
+	sim_cpu_access_begin(cpu);
+	store(&t->access_begun, 1);
+	/* Give the sender time to return early if it does not wait. */
+	uint64_t until = now_ns() + 20000000u;
+	while (now_ns() < until)
+		sched_yield();
+	store(&t->store_done, 1);
+	sim_cpu_access_end(cpu);
+}
+
+Test(sim_cpu, assisted_call_returns_after_the_targets_access_in_flight)
+{
+	struct in_flight_test t = { 0 };
+	run(2, in_flight_body, &t);
+	cr_assert_eq(t.seen_after_flush, 1,
+		     "sim_assisted returned while the target's access was "
+		     "still in flight");
+}
+
 /* --- Seed 003: what keeps a page-table page alive under a CLI walker --- */
 
 #define SEED_ROUNDS 50
