@@ -39,8 +39,10 @@ struct smmu_rcu_head {
 
 /* The host-operations table; filled in by the embedder, read-only after. */
 struct smmu_host_ops {
-	/* Allocate `size` zeroed bytes for a control structure (vm, vcpu);
-	 * never called on a hot path. NULL on failure. */
+	/* Allocate `size` zeroed bytes for a control structure (vm, vcpu,
+	 * and the bookkeeping of each new shadow page, so also from the #PF
+	 * path with the MMU lock held: it must not sleep on a host whose
+	 * lock is a spinlock). NULL on failure. */
 	void *(*alloc)(void *host, size_t size);
 	/* Release memory from alloc(); `size` is the size that was asked for.
 	 */
