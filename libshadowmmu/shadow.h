@@ -156,10 +156,9 @@ void sp_lru_touch(struct smmu_vm *vm, struct sp *sp);
 bool sp_link(struct smmu_vm *vm, struct sp *parent, unsigned index,
 	     struct sp *child);
 void sp_unlink(struct smmu_vm *vm, struct sp *parent, unsigned index);
-/* Evict the least recently used page no root or fault holds: unlink it,
- * flush every CPU, free it after a grace period. false if none. */
-bool sp_evict_one(struct smmu_vm *vm);
-/* A page for a shadow table, evicting while the budget is spent; false
+/* A page for a shadow table. While the budget is spent it evicts the
+ * least recently used pages no root or fault holds, a batch at a time:
+ * unlinked, every CPU flushed once, freed after a grace period. false
  * when every page is a root or pinned. */
 bool sp_alloc_page(struct smmu_vm *vm, uint64_t *hpa, void **hva);
 /* Unlink, empty and unhash one page; flush every CPU and free it after a

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A bounded shadow-page pool: when the host's budget is spent, the least
- * recently used shadow page that no vCPU runs on as its root and no fault
- * is linking through is evicted. Eviction unlinks it from every spte that
- * points to it, drops its own entries, flushes every CPU (their TLBs and
- * paging-structure caches may hold it), and frees it only after an RCU
- * grace period, so that no walker, hardware or software, can ever read a
- * recycled page (DESIGN 4.6, shared/seeds 003).
+ * recently used shadow pages that no vCPU runs on as its root and no fault
+ * is linking through are evicted, a batch at a time. Eviction unlinks each
+ * from every spte that points to it and drops its own entries; then every
+ * CPU is flushed once (their TLBs and paging-structure caches may hold the
+ * pages), and the pages are freed only after an RCU grace period, so that
+ * no walker, hardware or software, can ever read a recycled page (DESIGN
+ * 4.6, shared/seeds 003).
  */
 #include "shadow.h"
 #include "vm.h"
@@ -109,48 +110,82 @@ static void free_after_grace_period(struct smmu_rcu_head *head)
 	sp_free_now(sp->vm, sp);
 }
 
-void sp_zap_page(struct smmu_vm *vm, struct sp *sp)
+/* Take a page out of the shadow tree: nothing links to it, it maps
+ * nothing, and no lookup finds it. CPUs may still cache it. */
+static void unhook(struct smmu_vm *vm, struct sp *sp)
 {
-	/* Nothing links to it any more... */
 	while (sp->parents) {
 		struct sp_parent *p = sp->parents;
 		__atomic_store_n(&p->sp->spt[p->index], 0, __ATOMIC_RELEASE);
 		sp_unlink(vm, p->sp, p->index);
 	}
-	/* ...it links to nothing, maps nothing... */
 	for (unsigned i = 0; i < 512; i++)
 		shadow_zap_spte(vm, sp, i);
-	/* ...and nobody finds it. */
 	sp_cache_remove(vm, sp);
 	lru_remove(vm, sp);
 	sp->in_cache = false;
+}
 
-	/* CPUs may still cache it or be walking it: flush them all now,
-	 * free it once none can be mid-walk. */
-	if (!(vm->inject & SMMU_INJECT_NO_FLUSH_ON_EVICT))
-		shadow_flush_all_cpus(vm);
+/* After the flush of every CPU: free it once none can be mid-walk. */
+static void retire(struct smmu_vm *vm, struct sp *sp)
+{
 	sp->vm = vm;
 	sp->rcu.func = free_after_grace_period;
 	vm->ops->defer_free(vm->host, &sp->rcu);
 }
 
-bool sp_evict_one(struct smmu_vm *vm)
+static void flush_for_eviction(struct smmu_vm *vm)
 {
-	struct sp *victim = vm->shadow.lru_head;
-	while (victim && (victim->root_count || victim->pinned))
-		victim = victim->lru_next;
-	if (!victim)
+	if (!(vm->inject & SMMU_INJECT_NO_FLUSH_ON_EVICT))
+		shadow_flush_all_cpus(vm);
+}
+
+void sp_zap_page(struct smmu_vm *vm, struct sp *sp)
+{
+	unhook(vm, sp);
+	flush_for_eviction(vm);
+	retire(vm, sp);
+}
+
+/* Pages evicted in one go when the budget is spent: one remote flush and
+ * one grace period pay for all of them, instead of one each. */
+#define EVICT_BATCH 8
+
+static struct sp *lru_victim(struct smmu_vm *vm)
+{
+	struct sp *sp = vm->shadow.lru_head;
+	while (sp && (sp->root_count || sp->pinned))
+		sp = sp->lru_next;
+	return sp;
+}
+
+static bool evict_batch(struct smmu_vm *vm)
+{
+	struct sp *batch = 0; /* chained through the unused hash link */
+	for (unsigned n = 0; n < EVICT_BATCH; n++) {
+		struct sp *victim = lru_victim(vm);
+		if (!victim)
+			break;
+		SHADOW_STAT(vm, evictions);
+		unhook(vm, victim);
+		victim->next = batch;
+		batch = victim;
+	}
+	if (!batch)
 		return false;
-	SHADOW_STAT(vm, evictions);
-	sp_zap_page(vm, victim);
+	flush_for_eviction(vm);
+	while (batch) {
+		struct sp *next = batch->next;
+		retire(vm, batch);
+		batch = next;
+	}
 	return true;
 }
 
 bool sp_alloc_page(struct smmu_vm *vm, uint64_t *hpa, void **hva)
 {
-	/* The budget is spent: evict until a page comes free. */
 	while (!vm->ops->alloc_page(vm->host, hpa, hva))
-		if (!sp_evict_one(vm))
+		if (!evict_batch(vm))
 			return false;
 	return true;
 }
