@@ -3,7 +3,8 @@
 # The main job: set up, build, and show what the project does today —
 # the embedding example boots a guest's paging and translates accesses,
 # the exhaustive walker check runs against the SDM specification, and the
-# oracle runs a random multi-vCPU guest on simulated hardware.
+# oracle runs a random multi-vCPU guest on simulated hardware, first on
+# the oracle's own naive shadow MMU, then on the library's shadow core.
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/setup.sh
@@ -22,3 +23,8 @@ echo "== guest walker vs. SDM specification, every permutation =="
 echo
 echo "== the oracle: a random 2-vCPU guest on simulated hardware (smmu-sim) =="
 ./build/adapters/posix/smmu-sim --vcpus 2 --ops 20000 --seed 1
+
+echo
+echo "== the library's shadow core under the oracle: 3 vCPUs, PAE and 5-level, a 40-page pool =="
+./build/adapters/posix/smmu-sim --mmu lib --mode pae --vcpus 3 --ops 20000 --seed 1 --pool-pages 40
+./build/adapters/posix/smmu-sim --mmu lib --mode 5level --vcpus 3 --ops 20000 --seed 1 --pool-pages 40
