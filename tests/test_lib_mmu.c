@@ -12,63 +12,21 @@
 
 #include "lib_mmu.h"
 #include "oracle_guest.h"
-#include "workload.h"
+#include "random_guest.h"
 
 /* ---- random guests ---- */
 
-struct run {
-	enum smmu_paging_mode mode;
-	unsigned vcpus, pcpus, ops;
-	unsigned tlb_capacity; /* 0: never evict */
-	bool assisted;
-	bool rights; /* SMEP, SMAP, PKE and CR0.WP toggles on */
-	uint64_t seed;
-	uint32_t inject;     /* SMMU_INJECT_* */
-	uint32_t pool_pages; /* 0: 4096 */
-	uint64_t *evicted;   /* if set: shadow pages evicted */
-};
-
-static uint64_t run_random(const struct run *r)
+static uint64_t run_random(struct random_guest r)
 {
-	struct workload_config wc;
-	workload_config_default(&wc);
-	wc.nr_vcpus = r->vcpus;
-	wc.ops = r->ops;
-	wc.seed = r->seed ? r->seed : 1;
-	wc.mode = r->mode;
-	if (r->rights) {
-		wc.smep = true;
-		wc.smap = true;
-		wc.pke = true;
-		wc.wp_toggle = true;
-	}
+	r.mmu = &lib_mmu_ops;
+	return random_guest_run(&r);
+}
 
-	struct sim_config sc = {
-		.nr_vcpus = r->vcpus,
-		.nr_pcpus = r->pcpus,
-		.ram_size = workload_ram_size(&wc),
-		.maxphyaddr = 46,
-		.gbpages = true,
-		.pool_pages = r->pool_pages ? r->pool_pages : 4096,
-		.tlb = { .tlb_capacity = r->tlb_capacity,
-			 .psc_capacity = r->tlb_capacity,
-			 .seed = wc.seed },
-		.mmu = &lib_mmu_ops,
-		.inject = r->inject,
-		.assisted_flush = r->assisted,
-		.report_max = r->inject ? 0 : 3,
-	};
-	struct sim s;
-	cr_assert_eq(sim_init(&s, &sc), 0);
-	cr_assert_eq(workload_build(&s, &wc), 0);
-	sim_run(&s);
-	if (r->evicted) {
-		struct smmu_stats st;
-		smmu_vm_get_stats(lib_mmu_vm(&s), &st);
-		*r->evicted = st.sp_evicted;
-	}
-	sim_fini(&s); /* counts shadow pages the library leaked */
-	return s.violations;
+static void read_evictions(struct sim *s, void *evicted)
+{
+	struct smmu_stats st;
+	smmu_vm_get_stats(lib_mmu_vm(s), &st);
+	*(uint64_t *)evicted = st.sp_evicted;
 }
 
 static const enum smmu_paging_mode shadowed_modes[] = { SMMU_PAGING_32BIT,
@@ -79,31 +37,31 @@ static const enum smmu_paging_mode shadowed_modes[] = { SMMU_PAGING_32BIT,
 Test(lib_random, one_vcpu_is_clean_in_every_shadowed_mode, .timeout = 120)
 {
 	for (unsigned i = 0; i < 2; i++) {
-		struct run r = { .mode = shadowed_modes[i],
-				 .vcpus = 1,
-				 .ops = 5000 };
-		cr_expect_eq(run_random(&r), 0, "mode %u", r.mode);
+		struct random_guest r = { .mode = shadowed_modes[i],
+					  .vcpus = 1,
+					  .ops = 5000 };
+		cr_expect_eq(run_random(r), 0, "mode %u", r.mode);
 	}
 }
 
 Test(lib_random, three_vcpus_with_ipi_flushes_are_clean, .timeout = 120)
 {
 	for (unsigned i = 0; i < 2; i++) {
-		struct run r = { .mode = shadowed_modes[i],
-				 .vcpus = 3,
-				 .ops = 3000 };
-		cr_expect_eq(run_random(&r), 0, "mode %u", r.mode);
+		struct random_guest r = { .mode = shadowed_modes[i],
+					  .vcpus = 3,
+					  .ops = 3000 };
+		cr_expect_eq(run_random(r), 0, "mode %u", r.mode);
 	}
 }
 
 Test(lib_random, three_vcpus_with_assisted_flushes_are_clean, .timeout = 120)
 {
 	for (unsigned i = 0; i < 2; i++) {
-		struct run r = { .mode = shadowed_modes[i],
-				 .vcpus = 3,
-				 .ops = 3000,
-				 .assisted = true };
-		cr_expect_eq(run_random(&r), 0, "mode %u", r.mode);
+		struct random_guest r = { .mode = shadowed_modes[i],
+					  .vcpus = 3,
+					  .ops = 3000,
+					  .assisted = true };
+		cr_expect_eq(run_random(r), 0, "mode %u", r.mode);
 	}
 }
 
@@ -111,12 +69,12 @@ Test(lib_random, vcpus_sharing_cpus_are_clean, .timeout = 120)
 {
 	/* Six vCPUs time-sliced on two CPUs: a flush IPI reaches vCPUs
 	 * that are not running, and VPIDs keep their TLB entries apart. */
-	struct run r = {
+	struct random_guest r = {
 		.mode = SMMU_PAGING_4LEVEL, .vcpus = 6, .pcpus = 2, .ops = 2000
 	};
-	cr_expect_eq(run_random(&r), 0, "IPI flushes");
+	cr_expect_eq(run_random(r), 0, "IPI flushes");
 	r.assisted = true;
-	cr_expect_eq(run_random(&r), 0, "assisted flushes");
+	cr_expect_eq(run_random(r), 0, "assisted flushes");
 }
 
 Test(lib_random, small_tlbs_on_four_cpus_are_clean, .timeout = 120)
@@ -126,15 +84,15 @@ Test(lib_random, small_tlbs_on_four_cpus_are_clean, .timeout = 120)
 	 * simulated CPUs than host cores make the host preempt them inside
 	 * any such window. */
 	for (uint64_t seed = 1; seed <= 4; seed++) {
-		struct run r = { .mode = SMMU_PAGING_5LEVEL,
-				 .vcpus = 4,
-				 .ops = 5000,
-				 .tlb_capacity = 64,
-				 .seed = seed };
-		cr_expect_eq(run_random(&r), 0, "seed %llu, IPI flushes",
+		struct random_guest r = { .mode = SMMU_PAGING_5LEVEL,
+					  .vcpus = 4,
+					  .ops = 5000,
+					  .tlb_capacity = 64,
+					  .seed = seed };
+		cr_expect_eq(run_random(r), 0, "seed %llu, IPI flushes",
 			     (unsigned long long)seed);
 		r.assisted = true;
-		cr_expect_eq(run_random(&r), 0, "seed %llu, assisted flushes",
+		cr_expect_eq(run_random(r), 0, "seed %llu, assisted flushes",
 			     (unsigned long long)seed);
 	}
 }
@@ -142,11 +100,11 @@ Test(lib_random, small_tlbs_on_four_cpus_are_clean, .timeout = 120)
 Test(lib_random, smep_smap_pke_and_wp_toggles_are_clean, .timeout = 120)
 {
 	for (unsigned i = 0; i < 2; i++) {
-		struct run r = { .mode = shadowed_modes[i],
-				 .vcpus = 2,
-				 .ops = 3000,
-				 .rights = true };
-		cr_expect_eq(run_random(&r), 0, "mode %u", r.mode);
+		struct random_guest r = { .mode = shadowed_modes[i],
+					  .vcpus = 2,
+					  .ops = 3000,
+					  .rights = true };
+		cr_expect_eq(run_random(r), 0, "mode %u", r.mode);
 	}
 }
 
@@ -160,13 +118,14 @@ Test(lib_random, small_pool_evicts_without_violations, .timeout = 120)
 	for (unsigned i = 0; i < 4; i++) {
 		for (int assisted = 0; assisted < 2; assisted++) {
 			uint64_t evicted = 0;
-			struct run r = { .mode = shadowed_modes[i],
-					 .vcpus = 3,
-					 .ops = 3000,
-					 .assisted = assisted,
-					 .pool_pages = 24,
-					 .evicted = &evicted };
-			cr_expect_eq(run_random(&r), 0, "mode %u assisted %d",
+			struct random_guest r = { .mode = shadowed_modes[i],
+						  .vcpus = 3,
+						  .ops = 3000,
+						  .assisted = assisted,
+						  .pool_pages = 24,
+						  .inspect = read_evictions,
+						  .inspect_arg = &evicted };
+			cr_expect_eq(run_random(r), 0, "mode %u assisted %d",
 				     r.mode, assisted);
 			cr_expect_gt(evicted, 0, "mode %u: no eviction",
 				     r.mode);
@@ -183,12 +142,12 @@ Test(lib_random, late_vcpus_evict_for_their_private_pages)
 	const enum smmu_paging_mode modes[] = { SMMU_PAGING_32BIT,
 						SMMU_PAGING_PAE };
 	for (unsigned i = 0; i < 2; i++) {
-		struct run r = { .mode = modes[i],
-				 .vcpus = 3,
-				 .pcpus = 1,
-				 .ops = 2000,
-				 .pool_pages = 12 };
-		cr_expect_eq(run_random(&r), 0, "mode %u", r.mode);
+		struct random_guest r = { .mode = modes[i],
+					  .vcpus = 3,
+					  .pcpus = 1,
+					  .ops = 2000,
+					  .pool_pages = 12 };
+		cr_expect_eq(run_random(r), 0, "mode %u", r.mode);
 	}
 }
 
@@ -198,10 +157,10 @@ Test(lib_random, late_vcpus_evict_for_their_private_pages)
 Test(lib_random, every_library_knob_is_caught, .timeout = 120)
 {
 	for (const struct sim_knob *k = lib_mmu_ops.knobs; k->name; k++) {
-		struct run r = { .mode = SMMU_PAGING_4LEVEL,
-				 .vcpus = 1,
-				 .ops = 10000,
-				 .inject = k->bit };
+		struct random_guest r = { .mode = SMMU_PAGING_4LEVEL,
+					  .vcpus = 1,
+					  .ops = 10000,
+					  .inject = k->bit };
 		/* Eviction needs a small pool; the rights class needs
 		 * its own guest (lib_scenario below). */
 		if (k->bit == SMMU_INJECT_SHARE_ACROSS_RIGHTS)
@@ -224,12 +183,12 @@ Test(lib_random, every_library_knob_is_caught, .timeout = 120)
 						r.tlb_capacity = 16;
 						r.vcpus = 3;
 						r.ops = 3000;
-						n += run_random(&r);
+						n += run_random(r);
 					}
 				}
 			}
 		} else {
-			n = run_random(&r);
+			n = run_random(r);
 		}
 		printf("lib: --inject %-24s violations %llu\n", k->name,
 		       (unsigned long long)n);

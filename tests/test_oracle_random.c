@@ -10,50 +10,7 @@
 #include <stdio.h>
 
 #include "naive_shadow.h"
-#include "workload.h"
-
-struct run {
-	enum smmu_paging_mode mode;
-	unsigned vcpus, pcpus, ops, spaces, pool_pages;
-	double flush_prob; /* < 0: the default */
-	bool assisted, no_pcid;
-	uint32_t inject;
-};
-
-static uint64_t run_random(const struct run *r)
-{
-	struct workload_config wc;
-	workload_config_default(&wc);
-	wc.nr_vcpus = r->vcpus;
-	wc.ops = r->ops;
-	wc.seed = 1;
-	wc.mode = r->mode;
-	if (r->spaces)
-		wc.nr_spaces = r->spaces;
-	if (r->flush_prob >= 0)
-		wc.flush_prob = r->flush_prob;
-	if (r->no_pcid)
-		wc.pcid = false;
-
-	struct sim_config sc = {
-		.nr_vcpus = r->vcpus,
-		.nr_pcpus = r->pcpus,
-		.ram_size = workload_ram_size(&wc),
-		.maxphyaddr = 46,
-		.gbpages = true,
-		.pool_pages = r->pool_pages ? r->pool_pages : 4096,
-		.mmu = &naive_shadow_ops,
-		.inject = r->inject,
-		.assisted_flush = r->assisted,
-		.report_max = 0,
-	};
-	struct sim s;
-	cr_assert_eq(sim_init(&s, &sc), 0);
-	cr_assert_eq(workload_build(&s, &wc), 0);
-	uint64_t violations = sim_run(&s);
-	sim_fini(&s);
-	return violations;
-}
+#include "random_guest.h"
 
 Test(oracle_random, naive_mmu_is_clean_in_every_mode, .timeout = 120)
 {
@@ -62,11 +19,10 @@ Test(oracle_random, naive_mmu_is_clean_in_every_mode, .timeout = 120)
 						SMMU_PAGING_4LEVEL,
 						SMMU_PAGING_5LEVEL };
 	for (unsigned i = 0; i < 4; i++) {
-		struct run r = { .mode = modes[i],
-				 .vcpus = 3,
-				 .ops = 3000,
-				 .flush_prob = -1 };
-		cr_expect_eq(run_random(&r), 0, "mode %u", modes[i]);
+		struct random_guest r = { .mode = modes[i],
+					  .vcpus = 3,
+					  .ops = 3000 };
+		cr_expect_eq(random_guest_run(&r), 0, "mode %u", modes[i]);
 	}
 }
 
@@ -75,28 +31,26 @@ Test(oracle_random, vcpus_sharing_cpus_are_clean, .timeout = 120)
 	/* Six vCPUs time-sliced on two CPUs: VPIDs keep their TLB entries
 	 * apart, shootdowns wait without holding a CPU, kicks reach vCPUs
 	 * that are not running. */
-	struct run r = { .mode = SMMU_PAGING_4LEVEL,
-			 .vcpus = 6,
-			 .pcpus = 2,
-			 .ops = 3000,
-			 .pool_pages = 6 * NAIVE_MIN_POOL_PER_VCPU,
-			 .flush_prob = -1 };
-	cr_expect_eq(run_random(&r), 0, "IPI flushes");
+	struct random_guest r = { .mode = SMMU_PAGING_4LEVEL,
+				  .vcpus = 6,
+				  .pcpus = 2,
+				  .ops = 3000,
+				  .pool_pages = 6 * NAIVE_MIN_POOL_PER_VCPU };
+	cr_expect_eq(random_guest_run(&r), 0, "IPI flushes");
 	r.assisted = true;
-	cr_expect_eq(run_random(&r), 0, "assisted flushes");
+	cr_expect_eq(random_guest_run(&r), 0, "assisted flushes");
 }
 
 Test(oracle_random, naive_mmu_is_clean_under_pool_pressure, .timeout = 120)
 {
-	struct run ipi = { .mode = SMMU_PAGING_4LEVEL,
-			   .vcpus = 3,
-			   .ops = 5000,
-			   .pool_pages = 48,
-			   .flush_prob = -1 };
-	struct run assisted = ipi;
+	struct random_guest ipi = { .mode = SMMU_PAGING_4LEVEL,
+				    .vcpus = 3,
+				    .ops = 5000,
+				    .pool_pages = 48 };
+	struct random_guest assisted = ipi;
 	assisted.assisted = true;
-	cr_expect_eq(run_random(&ipi), 0, "remote flushes by IPI");
-	cr_expect_eq(run_random(&assisted), 0,
+	cr_expect_eq(random_guest_run(&ipi), 0, "remote flushes by IPI");
+	cr_expect_eq(random_guest_run(&assisted), 0,
 		     "remote flushes assisted, frees after RCU");
 }
 
@@ -104,20 +58,16 @@ Test(oracle_random, naive_mmu_is_clean_under_pool_pressure, .timeout = 120)
  * same every run; seed 003 is a race between CPUs by nature. */
 static const struct {
 	uint32_t knob;
-	struct run run;
+	struct random_guest run;
 } caught[] = {
 	/* Without PCIDs the guest relies on MOV CR3 to flush. */
 	{ NAIVE_NO_FLUSH_ON_CR3,
 	  { .mode = SMMU_PAGING_4LEVEL,
 	    .vcpus = 1,
 	    .ops = 20000,
-	    .flush_prob = -1,
 	    .no_pcid = true } },
 	{ NAIVE_IGNORE_INVLPG,
-	  { .mode = SMMU_PAGING_32BIT,
-	    .vcpus = 1,
-	    .ops = 20000,
-	    .flush_prob = -1 } },
+	  { .mode = SMMU_PAGING_32BIT, .vcpus = 1, .ops = 20000 } },
 	/* Seed 000: many address spaces, no careful flushes, so root slots
 	 * are reused while NOFLUSH switches keep hardware PCIDs warm. */
 	{ NAIVE_REUSE_ROOT_NOFLUSH,
@@ -125,34 +75,30 @@ static const struct {
 	    .vcpus = 1,
 	    .ops = 20000,
 	    .spaces = 8,
-	    .flush_prob = 0.0 } },
+	    .careless = true } },
 	{ NAIVE_FLUSH_BEFORE_SYNC,
-	  { .mode = SMMU_PAGING_32BIT,
-	    .vcpus = 1,
-	    .ops = 20000,
-	    .flush_prob = -1 } },
+	  { .mode = SMMU_PAGING_32BIT, .vcpus = 1, .ops = 20000 } },
 	/* Seed 003: the smallest pool the naive MMU accepts, so vCPUs
 	 * take each other's running roots all the time. */
 	{ NAIVE_FREE_AFTER_ASSISTED,
 	  { .mode = SMMU_PAGING_4LEVEL,
 	    .vcpus = 3,
 	    .ops = 20000,
-	    .pool_pages = 3 * NAIVE_MIN_POOL_PER_VCPU,
-	    .flush_prob = -1 } },
+	    .pool_pages = 3 * NAIVE_MIN_POOL_PER_VCPU } },
 };
 
 Test(oracle_random, every_knob_is_caught_and_clean_without_it, .timeout = 300)
 {
 	for (unsigned i = 0; i < sizeof(caught) / sizeof(caught[0]); i++) {
-		struct run r = caught[i].run;
+		struct random_guest r = caught[i].run;
 		const char *name = "?";
 		for (const struct sim_knob *k = naive_shadow_knobs; k->name;
 		     k++)
 			if (k->bit == caught[i].knob)
 				name = k->name;
-		uint64_t clean = run_random(&r);
+		uint64_t clean = random_guest_run(&r);
 		r.inject = caught[i].knob;
-		uint64_t broken = run_random(&r);
+		uint64_t broken = random_guest_run(&r);
 		printf("oracle: --inject %-28s violations %llu (without: "
 		       "%llu)\n",
 		       name, (unsigned long long)broken,

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+#include "random_guest.h"
+
+#include <criterion/criterion.h>
+
+#include "naive_shadow.h"
+#include "workload.h"
+
+uint64_t random_guest_run(const struct random_guest *r)
+{
+	struct workload_config wc;
+	workload_config_default(&wc);
+	wc.nr_vcpus = r->vcpus;
+	wc.ops = r->ops;
+	wc.seed = r->seed ? r->seed : 1;
+	wc.mode = r->mode;
+	if (r->spaces)
+		wc.nr_spaces = r->spaces;
+	if (r->careless)
+		wc.flush_prob = 0.0;
+	if (r->no_pcid)
+		wc.pcid = false;
+	if (r->rights) {
+		wc.smep = true;
+		wc.smap = true;
+		wc.pke = true;
+		wc.wp_toggle = true;
+	}
+
+	struct sim_config sc = {
+		.nr_vcpus = r->vcpus,
+		.nr_pcpus = r->pcpus,
+		.ram_size = workload_ram_size(&wc),
+		.maxphyaddr = 46,
+		.gbpages = true,
+		.pool_pages = r->pool_pages ? r->pool_pages : 4096,
+		.tlb = { .tlb_capacity = r->tlb_capacity,
+			 .psc_capacity = r->tlb_capacity,
+			 .seed = wc.seed },
+		.mmu = r->mmu ? r->mmu : &naive_shadow_ops,
+		.inject = r->inject,
+		.assisted_flush = r->assisted,
+		.report_max = r->inject ? 0 : 3,
+	};
+	struct sim s;
+	cr_assert_eq(sim_init(&s, &sc), 0);
+	cr_assert_eq(workload_build(&s, &wc), 0);
+	sim_run(&s);
+	if (r->inspect)
+		r->inspect(&s, r->inspect_arg);
+	sim_fini(&s); /* counts shadow pages the MMU leaked */
+	return s.violations;
+}

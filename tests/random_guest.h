@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One seeded random guest (adapters/posix/workload*.c) run on the
+ * simulated machine under a chosen shadow MMU: the random-run helper of
+ * the oracle's and the library core's tests.
+ */
+#ifndef SMMU_TEST_RANDOM_GUEST_H
+#define SMMU_TEST_RANDOM_GUEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim.h"
+
+struct random_guest {
+	const struct sim_mmu_ops *mmu; /* NULL: the naive shadow MMU */
+	enum smmu_paging_mode mode;
+	unsigned vcpus, pcpus, ops;
+	unsigned spaces;       /* 0: the workload's default */
+	unsigned tlb_capacity; /* 0: never evict */
+	uint32_t pool_pages;   /* 0: 4096 */
+	uint64_t seed;	       /* 0: 1 */
+	uint32_t inject;       /* the MMU's fault-injection knobs */
+	bool assisted;	       /* remote flushes by assisted flush */
+	bool careless;	       /* no invalidation after page-table changes */
+	bool no_pcid;
+	bool rights; /* SMEP, SMAP, PKE and CR0.WP toggles on */
+	/* If set: called after the run, before the machine is torn down
+	 * (to read the MMU's counters). */
+	void (*inspect)(struct sim *s, void *arg);
+	void *inspect_arg;
+};
+
+/* The violations of the run, shadow pages the MMU leaked included.
+ * Without knobs the first three are printed in full. */
+uint64_t random_guest_run(const struct random_guest *r);
+
+#endif
