@@ -132,3 +132,72 @@ uint64_t og_run(struct oguest *g)
 {
 	return sim_run(&g->sim);
 }
+
+uint64_t og_remap(struct oguest *g)
+{
+	uint64_t pml4 = og_space(g);
+	uint64_t pte = og_map(g, pml4, OG_LA, OG_PAGE_A, OG_USER);
+	og_start(g, 0, pml4, 0, 0);
+	og_read(g, 0, OG_LA);
+	og_set_pte(g, 0, pte, OG_PAGE_B | OG_USER);
+	return pml4;
+}
+
+void og_noflush_then_flush(struct oguest *g)
+{
+	uint64_t pml4 = og_space(g);
+	uint64_t pte = og_map(g, pml4, OG_LA, OG_PAGE_A, OG_USER);
+	og_start(g, 0, pml4, 1, 0);
+	og_read(g, 0, OG_LA);
+	og_set_pte(g, 0, pte, OG_PAGE_B | OG_USER);
+	og_mov_cr3(g, 0, pml4 | 1 | X86_CR3_NOFLUSH);
+	og_read(g, 0, OG_LA);
+	og_mov_cr3(g, 0, pml4 | 1);
+	og_read(g, 0, OG_LA);
+}
+
+void og_unmap_then_invalidate(struct oguest *g)
+{
+	uint64_t pml4 = og_space(g);
+	uint64_t pte = og_map(g, pml4, OG_LA, OG_PAGE_A, OG_USER);
+	og_start(g, 0, pml4, 0, 0);
+	og_read(g, 0, OG_LA);
+	og_set_pte(g, 0, pte, 0);
+	og_read(g, 0, OG_LA); /* may still hit */
+	og_invlpg(g, 0, OG_LA);
+	og_read(g, 0, OG_LA); /* must fault */
+}
+
+void og_five_spaces_noflush(struct oguest *g)
+{
+	uint64_t pml4[5];
+	for (int i = 0; i < 5; i++) {
+		pml4[i] = og_space(g);
+		og_map(g, pml4[i], OG_LA, OG_DATA + 0x1000 * (i + 1), OG_USER);
+	}
+	og_start(g, 0, pml4[0], 1, 0);
+	for (int round = 0; round < 4; round++) {
+		for (int i = 0; i < 5; i++) {
+			uint64_t cr3 = pml4[i] | (uint64_t)(i + 1);
+			if (round > 0)
+				cr3 |= X86_CR3_NOFLUSH;
+			og_mov_cr3(g, 0, cr3);
+			og_read(g, 0, OG_LA);
+		}
+	}
+}
+
+void og_prev_root_across_pcide(struct oguest *g)
+{
+	uint64_t a = og_space(g), b = og_space(g);
+	uint64_t pte = og_map(g, a, OG_LA, OG_PAGE_A, OG_USER);
+	og_start(g, 0, a, 0, 0); /* PCIDE=0 */
+	og_read(g, 0, OG_LA);
+	og_set_pte(g, 0, pte, OG_PAGE_B | OG_USER);
+	og_mov_cr3(g, 0, b); /* flushes PCID 000H: OG_LA -> page A is gone */
+	og_op(g, 0,
+	      (struct gop){ .kind = GOP_MOV_CR4,
+			    .val = X86_CR4_PAE | X86_CR4_PCIDE });
+	og_mov_cr3(g, 0, a | X86_CR3_NOFLUSH); /* PCID 000H again */
+	og_read(g, 0, OG_LA);
+}

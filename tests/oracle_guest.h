@@ -55,4 +55,25 @@ void og_op(struct oguest *g, unsigned v, struct gop op);
 /* Run every program; the number of violations. */
 uint64_t og_run(struct oguest *g);
 
+/* ---- scenarios both MMUs' tests build on, for vCPU 0 of a guest just
+ * initialised with the MMU under test ---- */
+#define OG_LA	  0x400000ull
+#define OG_PAGE_A (OG_DATA + 0x1000)
+#define OG_PAGE_B (OG_DATA + 0x2000)
+
+/* Map OG_LA to page A, read it (its page table is now shadowed, so
+ * write-protected), remap it to page B without invalidating. The PML4. */
+uint64_t og_remap(struct oguest *g);
+/* With PCID 1: the same remap, then MOV CR3 with NOFLUSH (page A still
+ * allowed) and without (page B required). */
+void og_noflush_then_flush(struct oguest *g);
+/* Unmap OG_LA after a read; read (may hit), INVLPG, read: one #PF. */
+void og_unmap_then_invalidate(struct oguest *g);
+/* Seed 001: with CR4.PCIDE=0, remap OG_LA and switch away (flushing
+ * PCID 000H); set PCIDE and switch back with NOFLUSH: page B required. */
+void og_prev_root_across_pcide(struct oguest *g);
+/* Seed 000: five spaces with PCIDs 1-5 map OG_LA to different pages,
+ * switched round-robin four times, with NOFLUSH after the first round. */
+void og_five_spaces_noflush(struct oguest *g);
+
 #endif

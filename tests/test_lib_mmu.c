@@ -205,10 +205,10 @@ static void fini(void)
 
 TestSuite(lib_scenario, .fini = fini);
 
-#define LA     0x400000ull
+#define LA     OG_LA
 #define LA2    (LA + 0x1000) /* its PTE shares LA's page table */
-#define PAGE_A (OG_DATA + 0x1000)
-#define PAGE_B (OG_DATA + 0x2000)
+#define PAGE_A OG_PAGE_A
+#define PAGE_B OG_PAGE_B
 
 static void lib_guest(unsigned nr_vcpus, bool assisted)
 {
@@ -217,17 +217,10 @@ static void lib_guest(unsigned nr_vcpus, bool assisted)
 					     .assisted_flush = assisted });
 }
 
-/* One vCPU maps LA to page A, reads it (its page table is now shadowed,
- * so write-protected), and remaps LA to page B. */
 static uint64_t remap_setup(void)
 {
 	lib_guest(1, false);
-	uint64_t pml4 = og_space(&g);
-	uint64_t pte = og_map(&g, pml4, LA, PAGE_A, OG_USER);
-	og_start(&g, 0, pml4, 0, 0);
-	og_read(&g, 0, LA);
-	og_set_pte(&g, 0, pte, PAGE_B | OG_USER);
-	return pml4;
+	return og_remap(&g);
 }
 
 Test(lib_scenario, store_to_a_shadowed_table_is_emulated)
@@ -319,14 +312,7 @@ Test(lib_scenario, pv_flush_syncs_before_it_counts_as_done)
 Test(lib_scenario, unmapped_page_faults_after_invalidation)
 {
 	lib_guest(1, false);
-	uint64_t pml4 = og_space(&g);
-	uint64_t pte = og_map(&g, pml4, LA, PAGE_A, OG_USER);
-	og_start(&g, 0, pml4, 0, 0);
-	og_read(&g, 0, LA);
-	og_set_pte(&g, 0, pte, 0);
-	og_read(&g, 0, LA); /* may still hit */
-	og_invlpg(&g, 0, LA);
-	og_read(&g, 0, LA); /* must fault */
+	og_unmap_then_invalidate(&g);
 	cr_expect_eq(og_run(&g), 0);
 	cr_expect_eq(g.sim.vcpu[0].stats.injected, 1);
 }
@@ -359,15 +345,7 @@ Test(lib_scenario, write_sets_dirty_after_a_read_only_fault)
 Test(lib_scenario, noflush_cr3_keeps_stale_translations_legally)
 {
 	lib_guest(1, false);
-	uint64_t pml4 = og_space(&g);
-	uint64_t pte = og_map(&g, pml4, LA, PAGE_A, OG_USER);
-	og_start(&g, 0, pml4, 1, 0);
-	og_read(&g, 0, LA);
-	og_set_pte(&g, 0, pte, PAGE_B | OG_USER);
-	og_mov_cr3(&g, 0, pml4 | 1 | X86_CR3_NOFLUSH);
-	og_read(&g, 0, LA);
-	og_mov_cr3(&g, 0, pml4 | 1);
-	og_read(&g, 0, LA); /* page B */
+	og_noflush_then_flush(&g);
 	cr_expect_eq(og_run(&g), 0);
 }
 
@@ -377,21 +355,7 @@ Test(lib_scenario, five_spaces_switched_with_noflush_see_their_own_pages)
 	 * switched without flushing; a root rebuilt under a hardware PCID
 	 * must not see the translations that PCID tagged before. */
 	lib_guest(1, false);
-	uint64_t pml4[5];
-	for (int i = 0; i < 5; i++) {
-		pml4[i] = og_space(&g);
-		og_map(&g, pml4[i], LA, OG_DATA + 0x1000 * (i + 1), OG_USER);
-	}
-	og_start(&g, 0, pml4[0], 1, 0);
-	for (int round = 0; round < 4; round++) {
-		for (int i = 0; i < 5; i++) {
-			uint64_t cr3 = pml4[i] | (uint64_t)(i + 1);
-			if (round > 0)
-				cr3 |= X86_CR3_NOFLUSH;
-			og_mov_cr3(&g, 0, cr3);
-			og_read(&g, 0, LA);
-		}
-	}
+	og_five_spaces_noflush(&g);
 	cr_expect_eq(og_run(&g), 0);
 }
 
@@ -399,17 +363,7 @@ Test(lib_scenario, root_flushed_without_pcide_stays_flushed_after_it)
 {
 	/* Seed 001. */
 	lib_guest(1, false);
-	uint64_t a = og_space(&g), b = og_space(&g);
-	uint64_t pte = og_map(&g, a, LA, PAGE_A, OG_USER);
-	og_start(&g, 0, a, 0, 0); /* PCIDE=0 */
-	og_read(&g, 0, LA);
-	og_set_pte(&g, 0, pte, PAGE_B | OG_USER);
-	og_mov_cr3(&g, 0, b); /* flushes PCID 000H: LA -> page A is gone */
-	og_op(&g, 0,
-	      (struct gop){ .kind = GOP_MOV_CR4,
-			    .val = X86_CR4_PAE | X86_CR4_PCIDE });
-	og_mov_cr3(&g, 0, a | X86_CR3_NOFLUSH); /* PCID 000H again */
-	og_read(&g, 0, LA);
+	og_prev_root_across_pcide(&g);
 	cr_expect_eq(og_run(&g), 0);
 }
 

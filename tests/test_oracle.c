@@ -17,20 +17,14 @@ static void fini(void)
 
 TestSuite(oracle, .fini = fini);
 
-#define LA     0x400000ull
-#define PAGE_A (OG_DATA + 0x1000)
-#define PAGE_B (OG_DATA + 0x2000)
+#define LA     OG_LA
+#define PAGE_A OG_PAGE_A
+#define PAGE_B OG_PAGE_B
 
-/* One vCPU that maps LA to page A, reads it, remaps it to page B. */
 static uint64_t remap_setup(uint32_t inject)
 {
 	og_init(&g, &(struct oguest_config){ .inject = inject });
-	uint64_t pml4 = og_space(&g);
-	uint64_t pte = og_map(&g, pml4, LA, PAGE_A, OG_USER);
-	og_start(&g, 0, pml4, 0, 0);
-	og_read(&g, 0, LA);
-	og_set_pte(&g, 0, pte, PAGE_B | OG_USER);
-	return pml4;
+	return og_remap(&g);
 }
 
 Test(oracle, stale_translation_before_invalidation_is_allowed)
@@ -77,27 +71,14 @@ Test(oracle, mov_cr3_that_does_not_flush_is_a_violation)
 Test(oracle, noflush_cr3_keeps_stale_translations_legally)
 {
 	og_init(&g, &(struct oguest_config){ 0 });
-	uint64_t pml4 = og_space(&g);
-	uint64_t pte = og_map(&g, pml4, LA, PAGE_A, OG_USER);
-	og_start(&g, 0, pml4, 1, 0);
-	og_read(&g, 0, LA);
-	og_set_pte(&g, 0, pte, PAGE_B | OG_USER);
-	og_mov_cr3(&g, 0, pml4 | 1 | X86_CR3_NOFLUSH);
-	og_read(&g, 0, LA);
+	og_noflush_then_flush(&g);
 	cr_expect_eq(og_run(&g), 0);
 }
 
 Test(oracle, unmapped_page_faults_after_invalidation)
 {
 	og_init(&g, &(struct oguest_config){ 0 });
-	uint64_t pml4 = og_space(&g);
-	uint64_t pte = og_map(&g, pml4, LA, PAGE_A, OG_USER);
-	og_start(&g, 0, pml4, 0, 0);
-	og_read(&g, 0, LA);
-	og_set_pte(&g, 0, pte, 0);
-	og_read(&g, 0, LA); /* may still hit */
-	og_invlpg(&g, 0, LA);
-	og_read(&g, 0, LA); /* must fault */
+	og_unmap_then_invalidate(&g);
 	cr_expect_eq(og_run(&g), 0);
 	cr_expect_eq(g.sim.vcpu[0].stats.injected, 1);
 }
@@ -132,21 +113,7 @@ Test(oracle, write_sets_dirty_and_permission_upgrade_is_seen)
 static void five_spaces_noflush(uint32_t inject)
 {
 	og_init(&g, &(struct oguest_config){ .inject = inject });
-	uint64_t pml4[5];
-	for (int i = 0; i < 5; i++) {
-		pml4[i] = og_space(&g);
-		og_map(&g, pml4[i], LA, OG_DATA + 0x1000 * (i + 1), OG_USER);
-	}
-	og_start(&g, 0, pml4[0], 1, 0);
-	for (int round = 0; round < 4; round++) {
-		for (int i = 0; i < 5; i++) {
-			uint64_t cr3 = pml4[i] | (uint64_t)(i + 1);
-			if (round > 0)
-				cr3 |= X86_CR3_NOFLUSH;
-			og_mov_cr3(&g, 0, cr3);
-			og_read(&g, 0, LA);
-		}
-	}
+	og_five_spaces_noflush(&g);
 }
 
 Test(oracle, seed000_root_rebuilt_under_noflush_is_flushed)
@@ -167,17 +134,7 @@ Test(oracle, seed000_reusing_a_hardware_pcid_without_flush_is_caught)
 static void prev_root_across_pcide(uint32_t inject)
 {
 	og_init(&g, &(struct oguest_config){ .inject = inject });
-	uint64_t a = og_space(&g), b = og_space(&g);
-	uint64_t pte = og_map(&g, a, LA, PAGE_A, OG_USER);
-	og_start(&g, 0, a, 0, 0); /* PCIDE=0 */
-	og_read(&g, 0, LA);
-	og_set_pte(&g, 0, pte, PAGE_B | OG_USER);
-	og_mov_cr3(&g, 0, b); /* flushes PCID 000H: LA -> page A is gone */
-	og_op(&g, 0,
-	      (struct gop){ .kind = GOP_MOV_CR4,
-			    .val = X86_CR4_PAE | X86_CR4_PCIDE });
-	og_mov_cr3(&g, 0, a | X86_CR3_NOFLUSH); /* PCID 000H again */
-	og_read(&g, 0, LA);
+	og_prev_root_across_pcide(&g);
 }
 
 Test(oracle, seed001_prev_root_is_synced_across_pcide)
