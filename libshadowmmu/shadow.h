@@ -6,12 +6,14 @@
  * the rmap maps a guest frame to the leaf sptes that map it; to zap is to
  * remove a shadow entry.
  *
- * Invariant: the shadow tables are in sync with the guest's. Every guest
- * frame that holds a shadowed table is write-protected in every leaf spte
- * that maps it, so the guest's stores to it come back as emulated writes,
- * which zap the sptes they change; and a fault re-checks, under the MMU
- * lock, the guest entries it walked before it installs anything. So guest
- * invalidations only ever need hardware flushes.
+ * Invariant: the shadow tables are in sync with the guest's, except for
+ * the last-level tables marked out of sync (sp_unsync.c). Every guest
+ * frame that holds an in-sync shadowed table is write-protected in every
+ * leaf spte that maps it, so the guest's stores to it come back as
+ * emulated writes, which zap the sptes they change; and a fault
+ * re-checks, under the MMU lock, the guest entries it walked before it
+ * installs anything. So a guest invalidation needs the out-of-sync tables
+ * it covers synced, then a hardware flush.
  */
 #ifndef SMMU_SHADOW_H
 #define SMMU_SHADOW_H
@@ -63,7 +65,17 @@ struct sp {
 	uint32_t pinned;     /* faults linking through it right now */
 	bool in_cache;	     /* hashed and on the LRU (not a private page) */
 	uint8_t write_flood; /* emulated stores since a fault last used it */
-	struct smmu_vm *vm;  /* for the deferred free */
+	uint8_t stores;	     /* emulated stores, saturating */
+	/* Out of sync (level 1 only): the guest may have changed its table
+	 * since the sptes were built; gpte holds what each was built from. */
+	bool unsync;
+	bool sync_queued; /* on a sync queue (sp_unsync.c) */
+	struct sp *sync_next;
+	uint64_t *gpte; /* level 1, not direct: guest entry per spte */
+	/* Level >= 2: the sptes whose subtree may hold an out-of-sync
+	 * page. A superset: bits are cleared lazily, by a sync. */
+	uint64_t unsync_children[512 / 64];
+	struct smmu_vm *vm; /* for the deferred free */
 	struct smmu_rcu_head rcu;
 };
 
@@ -113,6 +125,7 @@ struct shadow_vm {
 		uint64_t write_protects, faults_fixed, faults_injected;
 		uint64_t faults_emulated, emulated_writes, sptes_zapped;
 		uint64_t walk_races, evictions, unshadowed;
+		uint64_t sp_zapped, sp_unsynced, sp_synced;
 	} stats;
 };
 
@@ -164,11 +177,36 @@ bool sp_alloc_page(struct smmu_vm *vm, uint64_t *hpa, void **hva);
 /* Unlink, empty and unhash one page; flush every CPU and free it after a
  * grace period. Neither a root nor pinned. */
 void sp_zap_page(struct smmu_vm *vm, struct sp *sp);
+/* Free the bookkeeping arrays of a page (those it has). */
+void sp_free_arrays(struct smmu_vm *vm, struct sp *sp);
 /* Free a page that nothing can reference any more (VM teardown). */
 void sp_free_now(struct smmu_vm *vm, struct sp *sp);
 /* Root bookkeeping. */
 void sp_root_get(struct smmu_vm *vm, struct sp *sp);
 void sp_root_put(struct smmu_vm *vm, struct sp *sp);
+
+/* sp_unsync.c; MMU lock held */
+enum gfn_state { GFN_UNSHADOWED, GFN_SYNC, GFN_UNSYNC };
+enum gfn_state sp_gfn_state(struct smmu_vm *vm, uint64_t gfn);
+/* Count an emulated store to guest table gfn. */
+void sp_count_store(struct smmu_vm *vm, uint64_t gfn);
+/* A write fault on the frame of in-sync guest table gfn: make its
+ * shadows out of sync if it qualifies; true if it did (the frame may
+ * then be mapped writable). */
+bool sp_try_unsync(struct smmu_vm *vm, uint64_t gfn);
+/* Sync every out-of-sync page at or under sp. */
+void sp_sync_tree(struct smmu_vm *vm, struct sp *sp);
+/* Sync the spte that maps la under root, if its page is out of sync. */
+void sp_sync_address(struct smmu_vm *vm, struct sp *root, uint64_t la);
+/* Sync every shadow of guest table gfn. */
+void sp_sync_gfn(struct smmu_vm *vm, uint64_t gfn);
+/* The spte (parent, index) now links to a page that is, or has below
+ * it, an out-of-sync page: tell parent and its ancestors. */
+void sp_mark_unsync_child(struct sp *parent, unsigned index);
+bool sp_has_unsync_child(const struct sp *sp);
+/* Remove write access to frame gfn from every leaf spte; true if the
+ * CPUs must be flushed before anyone relies on that. */
+bool sp_protect_frame(struct smmu_vm *vm, uint64_t gfn);
 
 /* write_flood.c; MMU lock held. Count an emulated store to guest table
  * gfn; stop shadowing it if it looks like the guest no longer uses it as

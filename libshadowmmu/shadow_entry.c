@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * VM entry and guest invalidations. The shadow tables are always in sync
- * with the guest's (shadow.h), so a guest invalidation only asks for a
- * hardware flush at the next entry. Every root of a vCPU runs under one
- * hardware tag for now, so every root change and every invalidation
- * flushes all of that vCPU's translations: over-flushing, which is always
- * correct; per-root PCIDs come with the PCID work.
+ * VM entry and guest invalidations. A guest invalidation syncs the
+ * out-of-sync tables it covers (sp_unsync.c) right away, under the MMU
+ * lock, and asks for the hardware flush at the next entry: the flush can
+ * never come before the sync (shared/seeds 004). Every root of a vCPU
+ * runs under one hardware tag for now, so every root change and every
+ * invalidation flushes all of that vCPU's translations: over-flushing,
+ * which is always correct; per-root PCIDs come with the PCID work.
  */
 #include "shadow.h"
 #include "vcpu.h"
@@ -50,6 +51,8 @@ static bool upper_page(struct smmu_vcpu *vcpu, struct sp *sp, unsigned level,
 	for (unsigned i = 0; i < 512; i++)
 		if (sp->child[i])
 			sp_unlink(vcpu->vm, sp, i);
+	for (unsigned w = 0; w < 512 / 64; w++)
+		sp->unsync_children[w] = 0;
 	sp->role = (union sp_role){ .level = level,
 				    .guest_levels = guest_levels,
 				    .access = SMMU_RIGHT_W | SMMU_RIGHT_U |
@@ -70,6 +73,10 @@ static struct sp *private_root(struct smmu_vcpu *vcpu, unsigned guest_levels)
 	struct shadow_vcpu *sh = &vcpu->shadow;
 	if (!upper_page(vcpu, &sh->upper_pml4, 4, guest_levels) ||
 	    !upper_page(vcpu, &sh->upper_pdpt, 3, guest_levels))
+		return 0;
+	/* Linked like any page, so that out-of-sync pages below are found
+	 * from the root. */
+	if (!sp_link(vcpu->vm, &sh->upper_pml4, 0, &sh->upper_pdpt))
 		return 0;
 	__atomic_store_n(&sh->upper_pml4.spt[0],
 			 sh->upper_pdpt.hpa | SPTE_TABLE, __ATOMIC_RELEASE);
@@ -131,6 +138,11 @@ enum smmu_status smmu_vcpu_enter(struct smmu_vcpu *vcpu, struct smmu_entry *out)
 			if (vcpu->shadow.root)
 				sp_root_get(vm, vcpu->shadow.root);
 		}
+		/* Every root change may be a guest invalidation (MOV CR3,
+		 * CR4.PGE, ...); syncing when it is not costs time only. */
+		if (vcpu->shadow.root &&
+		    !(vm->inject & SMMU_INJECT_NO_SYNC_ON_INVALIDATE))
+			sp_sync_tree(vm, vcpu->shadow.root);
 		vm->ops->unlock(vm->host);
 		if (!vcpu->shadow.root)
 			return SMMU_ENOSPC;
@@ -147,32 +159,42 @@ enum smmu_status smmu_vcpu_enter(struct smmu_vcpu *vcpu, struct smmu_entry *out)
 	return SMMU_OK;
 }
 
-/* A guest invalidation: the shadows are in sync, so a flush at the next
- * entry is all it takes. */
-static void invalidate(struct smmu_vcpu *vcpu)
+/* A guest invalidation of one address (one_address) or of everything
+ * under the current root: sync what it covers now, flush at the next
+ * entry. A vCPU without a root gets one, synced, at that entry. Only the
+ * vCPU itself changes its root, so it is read without the lock. */
+static void invalidate(struct smmu_vcpu *vcpu, bool one_address, uint64_t la)
 {
-	if (!(vcpu->vm->inject & SMMU_INJECT_NO_FLUSH_ON_INVALIDATE))
+	struct smmu_vm *vm = vcpu->vm;
+	if (vm->shadow_ops && vcpu->shadow.root &&
+	    !(vm->inject & SMMU_INJECT_NO_SYNC_ON_INVALIDATE)) {
+		vm->ops->lock(vm->host);
+		if (one_address)
+			sp_sync_address(vm, vcpu->shadow.root, la);
+		else
+			sp_sync_tree(vm, vcpu->shadow.root);
+		vm->ops->unlock(vm->host);
+	}
+	if (!(vm->inject & SMMU_INJECT_NO_FLUSH_ON_INVALIDATE))
 		vcpu->shadow.need_flush = true;
 }
 
 void smmu_vcpu_invlpg(struct smmu_vcpu *vcpu, uint64_t la)
 {
-	(void)la;
-	invalidate(vcpu);
+	invalidate(vcpu, true, la);
 }
 
 enum smmu_cr_result smmu_vcpu_invpcid(struct smmu_vcpu *vcpu, unsigned type,
 				      uint16_t pcid, uint64_t la)
 {
-	(void)pcid;
-	(void)la;
+	(void)pcid; /* one root per vCPU for now: every PCID is synced */
 	if (type > 3)
 		return SMMU_CR_INJECT_GP; /* SDM vol. 2: INVPCID */
-	invalidate(vcpu);
+	invalidate(vcpu, type == 0, la);
 	return SMMU_CR_DONE;
 }
 
 void smmu_vcpu_pv_flush(struct smmu_vcpu *vcpu)
 {
-	invalidate(vcpu);
+	invalidate(vcpu, false, 0);
 }

@@ -79,6 +79,9 @@ static struct sp *link_child(struct smmu_vm *vm, struct sp *sp, unsigned index,
 	uint64_t spte = __atomic_load_n(&sp->spt[index], __ATOMIC_ACQUIRE);
 	if ((spte & X86_PTE_P) && sp->child[index] == child)
 		return child;
+	/* A new path to it: sync it first (sp_unsync.c, rule 4). */
+	if (!(vm->inject & SMMU_INJECT_NO_SYNC_BEFORE_LINK))
+		sp_sync_tree(vm, child);
 	shadow_zap_spte(vm, sp, index);
 	if (!sp_link(vm, sp, index, child))
 		return 0;
@@ -203,16 +206,23 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 		return SMMU_FAULT_FIXED; /* the access faults again */
 	}
 
+	/* A store to an in-sync guest table is emulated, unless the table
+	 * goes out of sync now: marked before its frame is mapped writable
+	 * below (sp_unsync.c, rule 2). */
 	bool write = acc->flags & SMMU_ACCESS_WRITE;
-	bool shadowed = sp_gfn_is_shadowed(vm, gfn);
-	if (write && shadowed)
-		return SMMU_FAULT_EMULATE; /* a store to a guest table */
+	enum gfn_state state = sp_gfn_state(vm, gfn);
+	if (state == GFN_SYNC && write && sp_try_unsync(vm, gfn))
+		state = GFN_UNSYNC;
+	bool is_protected = state == GFN_SYNC;
+	if (write && is_protected)
+		return SMMU_FAULT_EMULATE;
 
 	uint64_t leaf = guest_levels ? w->pte[w->leaf_level] : X86_PTE_D;
 	uint64_t spte = hpa | X86_PTE_P;
 	/* Writable only where the guest allows it, its dirty flag is set,
-	 * and the frame is not a shadowed table. */
-	if ((w->xlate.rights & SMMU_RIGHT_W) && (leaf & X86_PTE_D) && !shadowed)
+	 * and the frame is not a write-protected table. */
+	if ((w->xlate.rights & SMMU_RIGHT_W) && (leaf & X86_PTE_D) &&
+	    !is_protected)
 		spte |= X86_PTE_RW;
 	if (w->xlate.rights & SMMU_RIGHT_U)
 		spte |= X86_PTE_US;
@@ -227,6 +237,8 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 		return SMMU_FAULT_ERROR;
 	}
 	sp->leaf_gfn[index] = gfn;
+	if (sp->gpte)
+		sp->gpte[index] = w->pte[1]; /* what a sync compares */
 	__atomic_store_n(&sp->spt[index], spte, __ATOMIC_RELEASE);
 	return SMMU_FAULT_FIXED;
 }
@@ -253,6 +265,24 @@ static uint32_t access_error(const struct gw_mmu *mmu, uint32_t flags)
 	return err;
 }
 
+/* Hand the guest its #PF. A page fault invalidates the faulting
+ * address's translations (SDM 4.10.4.2), so the guest may rely on its
+ * next access to la walking its tables: an out-of-sync spte for la would
+ * break that. */
+static void inject_page_fault(struct smmu_vcpu *vcpu, uint64_t la,
+			      uint32_t pf_error, struct smmu_fault *out)
+{
+	struct smmu_vm *vm = vcpu->vm;
+	SHADOW_STAT(vm, faults_injected);
+	out->action = SMMU_FAULT_INJECT;
+	out->pf_error = pf_error;
+	if (!(vm->inject & SMMU_INJECT_NO_SYNC_ON_INVALIDATE)) {
+		vm->ops->lock(vm->host);
+		sp_sync_address(vm, vcpu->shadow.root, la);
+		vm->ops->unlock(vm->host);
+	}
+}
+
 void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu, const struct smmu_access *acc,
 			  struct smmu_fault *out)
 {
@@ -275,17 +305,15 @@ void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu, const struct smmu_access *acc,
 	case SMMU_XLATE_OK:
 		break;
 	case SMMU_XLATE_PAGE_FAULT:
-		SHADOW_STAT(vm, faults_injected);
-		out->action = SMMU_FAULT_INJECT;
-		out->pf_error = w.xlate.pf_error;
+		inject_page_fault(vcpu, acc->la, w.xlate.pf_error, out);
 		return;
 	case SMMU_XLATE_NOT_RAM:
 		/* A paging structure outside RAM reads as all ones on real
 		 * platforms: present with reserved bits in 8-byte formats. */
-		SHADOW_STAT(vm, faults_injected);
-		out->action = SMMU_FAULT_INJECT;
-		out->pf_error = (uint32_t)(PFERR_P | PFERR_RSVD) |
-				access_error(&vcpu->mmu, acc->flags);
+		inject_page_fault(vcpu, acc->la,
+				  (uint32_t)(PFERR_P | PFERR_RSVD) |
+					  access_error(&vcpu->mmu, acc->flags),
+				  out);
 		return;
 	case SMMU_XLATE_RETRY:
 		return;
@@ -340,6 +368,7 @@ int smmu_vm_emulated_write(struct smmu_vm *vm, uint64_t gpa, const void *data,
 	 * guest value. The hardware may keep what it cached until the
 	 * guest invalidates: that is architecturally allowed. */
 	sp_note_write(vm, gfn);
+	sp_count_store(vm, gfn);
 	if (!(vm->inject & SMMU_INJECT_NO_ZAP_ON_WRITE))
 		sp_zap_entries(vm, gfn, (unsigned)(gpa & 0xfff), len);
 	int r = vm->ops->write_gpa(vm->host, gpa, data, len);

@@ -79,27 +79,30 @@ struct sp *sp_get(struct smmu_vm *vm, uint64_t gfn, union sp_role role)
 	struct sp *sp = sp_find(vm, gfn, role);
 	if (sp)
 		return sp;
+	/* All shadows of a frame share one sync state, and this one will
+	 * be in sync (sp_unsync.c, rule 1). */
+	if (!role.direct && sp_gfn_state(vm, gfn) == GFN_UNSYNC)
+		sp_sync_gfn(vm, gfn);
 
 	const struct smmu_host_ops *ops = vm->ops;
 	sp = ops->alloc(vm->host, sizeof(*sp));
 	if (!sp)
 		return 0;
-	if (role.level == 1)
+	bool ok;
+	if (role.level == 1) {
 		sp->leaf_gfn = ops->alloc(vm->host, 512 * sizeof(uint64_t));
-	else
+		ok = sp->leaf_gfn != 0;
+		if (ok && !role.direct) {
+			sp->gpte = ops->alloc(vm->host, 512 * sizeof(uint64_t));
+			ok = sp->gpte != 0;
+		}
+	} else {
 		sp->child = ops->alloc(vm->host, 512 * sizeof(struct sp *));
-	if (!sp->leaf_gfn && !sp->child) {
-		ops->free(vm->host, sp, sizeof(*sp));
-		return 0;
+		ok = sp->child != 0;
 	}
 	void *page;
-	if (!sp_alloc_page(vm, &sp->hpa, &page)) {
-		if (sp->leaf_gfn)
-			ops->free(vm->host, sp->leaf_gfn,
-				  512 * sizeof(uint64_t));
-		if (sp->child)
-			ops->free(vm->host, sp->child,
-				  512 * sizeof(struct sp *));
+	if (!ok || !sp_alloc_page(vm, &sp->hpa, &page)) {
+		sp_free_arrays(vm, sp);
 		ops->free(vm->host, sp, sizeof(*sp));
 		return 0;
 	}
@@ -119,12 +122,8 @@ struct sp *sp_get(struct smmu_vm *vm, uint64_t gfn, union sp_role role)
 	/* From now on the guest must not write this table unseen: remove
 	 * write access from every mapping of its frame, in the shadows and
 	 * in every CPU's TLB, before anyone relies on this shadow. */
-	if (first_shadow && !(vm->inject & SMMU_INJECT_NO_WRITE_PROTECT)) {
-		SHADOW_STAT(vm, write_protects);
-		bool was_writable = rmap_write_protect(vm, gfn);
-		if (was_writable || vm->shadow.writable_dropped)
-			shadow_flush_all_cpus(vm);
-	}
+	if (first_shadow && sp_protect_frame(vm, gfn))
+		shadow_flush_all_cpus(vm);
 	return sp;
 }
 

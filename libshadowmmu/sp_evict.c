@@ -57,6 +57,8 @@ bool sp_link(struct smmu_vm *vm, struct sp *parent, unsigned index,
 	p->next = child->parents;
 	child->parents = p;
 	parent->child[index] = child;
+	if (child->unsync || (child->child && sp_has_unsync_child(child)))
+		sp_mark_unsync_child(parent, index);
 	return true;
 }
 
@@ -64,6 +66,7 @@ void sp_unlink(struct smmu_vm *vm, struct sp *parent, unsigned index)
 {
 	struct sp *child = parent->child[index];
 	parent->child[index] = 0;
+	parent->unsync_children[index / 64] &= ~(1ull << (index % 64));
 	for (struct sp_parent **p = child ? &child->parents : 0; p && *p;
 	     p = &(*p)->next) {
 		if ((*p)->sp == parent && (*p)->index == index) {
@@ -87,6 +90,17 @@ void sp_root_put(struct smmu_vm *vm, struct sp *sp)
 	sp->root_count--;
 }
 
+void sp_free_arrays(struct smmu_vm *vm, struct sp *sp)
+{
+	const struct smmu_host_ops *ops = vm->ops;
+	if (sp->leaf_gfn)
+		ops->free(vm->host, sp->leaf_gfn, 512 * sizeof(uint64_t));
+	if (sp->gpte)
+		ops->free(vm->host, sp->gpte, 512 * sizeof(uint64_t));
+	if (sp->child)
+		ops->free(vm->host, sp->child, 512 * sizeof(struct sp *));
+}
+
 void sp_free_now(struct smmu_vm *vm, struct sp *sp)
 {
 	const struct smmu_host_ops *ops = vm->ops;
@@ -95,10 +109,7 @@ void sp_free_now(struct smmu_vm *vm, struct sp *sp)
 		sp->parents = p->next;
 		ops->free(vm->host, p, sizeof(*p));
 	}
-	if (sp->leaf_gfn)
-		ops->free(vm->host, sp->leaf_gfn, 512 * sizeof(uint64_t));
-	if (sp->child)
-		ops->free(vm->host, sp->child, 512 * sizeof(struct sp *));
+	sp_free_arrays(vm, sp);
 	ops->free_page(vm->host, sp->hpa, sp->spt);
 	ops->free(vm->host, sp, sizeof(*sp));
 }
@@ -142,6 +153,7 @@ static void flush_for_eviction(struct smmu_vm *vm)
 
 void sp_zap_page(struct smmu_vm *vm, struct sp *sp)
 {
+	SHADOW_STAT(vm, sp_zapped);
 	unhook(vm, sp);
 	flush_for_eviction(vm);
 	retire(vm, sp);
@@ -167,6 +179,7 @@ static bool evict_batch(struct smmu_vm *vm)
 		if (!victim)
 			break;
 		SHADOW_STAT(vm, evictions);
+		SHADOW_STAT(vm, sp_zapped);
 		unhook(vm, victim);
 		victim->next = batch;
 		batch = victim;

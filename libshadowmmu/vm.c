@@ -51,6 +51,9 @@ enum smmu_status smmu_vm_create(const struct smmu_vm_config *config,
 	vm->host = host;
 	vm->shadow_ops = ops->alloc_page != 0;
 	vm->inject = config->inject;
+	vm->unsync_after_stores = config->unsync_after_stores
+					  ? config->unsync_after_stores
+					  : SMMU_UNSYNC_AFTER_DEFAULT;
 	vm->features.maxphyaddr = config->maxphyaddr;
 	vm->features.gbpages = config->gbpages;
 	*vm_out = vm;
@@ -93,4 +96,7 @@ void smmu_vm_get_stats(const struct smmu_vm *vm, struct smmu_stats *out)
 	out->sptes_zapped = read_stat(&sh->stats.sptes_zapped);
 	out->walk_races = read_stat(&sh->stats.walk_races);
 	out->unshadowed = read_stat(&sh->stats.unshadowed);
+	out->sp_zapped = read_stat(&sh->stats.sp_zapped);
+	out->sp_unsynced = read_stat(&sh->stats.sp_unsynced);
+	out->sp_synced = read_stat(&sh->stats.sp_synced);
 }

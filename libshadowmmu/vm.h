@@ -14,8 +14,9 @@ struct smmu_vm {
 	struct gw_features features;
 	/* vCPUs of this VM; lifecycle calls are serialised by the host. */
 	struct smmu_vcpu *vcpus;
-	bool shadow_ops; /* the host gave the shadow-paging ops */
-	uint32_t inject; /* SMMU_INJECT_*: testing only */
+	bool shadow_ops;	     /* the host gave the shadow-paging ops */
+	uint32_t inject;	     /* SMMU_INJECT_*: testing only */
+	uint8_t unsync_after_stores; /* resolved: never 0 */
 	struct shadow_vm shadow;
 };
 

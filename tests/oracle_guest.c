@@ -31,6 +31,7 @@ void og_init(struct oguest *g, const struct oguest_config *cfg)
 		.tlb = { .tlb_capacity = cfg->tlb_capacity, .seed = 1 },
 		.mmu = cfg->mmu ? cfg->mmu : &naive_shadow_ops,
 		.inject = cfg->inject,
+		.unsync_after_stores = cfg->unsync_after_stores,
 		.assisted_flush = cfg->assisted_flush,
 		.report_max = 3,
 	};
@@ -63,11 +64,13 @@ uint64_t og_space(struct oguest *g)
 	return pml4;
 }
 
-uint64_t og_map(struct oguest *g, uint64_t pml4, uint64_t la, uint64_t gpa,
-		uint64_t flags)
+/* The gpa of the entry at `level` covering la, building the tables
+ * above it as needed. */
+static uint64_t entry_at(struct oguest *g, uint64_t pml4, uint64_t la,
+			 int level)
 {
 	uint64_t table = pml4;
-	for (int l = 4; l > 1; l--) {
+	for (int l = 4; l > level; l--) {
 		uint64_t e_gpa = table + 8 * ((la >> (12 + 9 * (l - 1))) & 511);
 		uint64_t e = smmu_posix_ram_read64(ram(g), e_gpa);
 		if (!(e & X86_PTE_P)) {
@@ -76,9 +79,23 @@ uint64_t og_map(struct oguest *g, uint64_t pml4, uint64_t la, uint64_t gpa,
 		}
 		table = e & 0x000ffffffffff000ull;
 	}
-	uint64_t pte = table + 8 * ((la >> 12) & 511);
+	return table + 8 * ((la >> (12 + 9 * (level - 1))) & 511);
+}
+
+uint64_t og_map(struct oguest *g, uint64_t pml4, uint64_t la, uint64_t gpa,
+		uint64_t flags)
+{
+	uint64_t pte = entry_at(g, pml4, la, 1);
 	smmu_posix_ram_write64(ram(g), pte, gpa | flags);
 	return pte;
+}
+
+uint64_t og_link_table(struct oguest *g, uint64_t pml4, uint64_t la, int level,
+		       uint64_t table)
+{
+	uint64_t e = entry_at(g, pml4, la, level);
+	smmu_posix_ram_write64(ram(g), e, table | OG_USER);
+	return e;
 }
 
 void og_start(struct oguest *g, unsigned v, uint64_t pml4, uint16_t pcid,

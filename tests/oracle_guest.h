@@ -27,6 +27,7 @@ struct oguest_config {
 	unsigned nr_vcpus;
 	uint32_t inject;
 	uint32_t pool_pages;
+	uint8_t unsync_after_stores;
 	bool assisted_flush;
 	unsigned tlb_capacity;
 };
@@ -38,6 +39,11 @@ uint64_t og_space(struct oguest *g);
 /* Map la -> gpa (4 KiB) in a space at setup time; returns the PTE's gpa. */
 uint64_t og_map(struct oguest *g, uint64_t pml4, uint64_t la, uint64_t gpa,
 		uint64_t flags);
+/* Point the entry at `level` (2: PDE, ...) that covers la in a space at
+ * an existing table, building the levels above: a table shared between
+ * spaces. Returns the entry's gpa. */
+uint64_t og_link_table(struct oguest *g, uint64_t pml4, uint64_t la, int level,
+		       uint64_t table);
 /* Paging registers for vCPU v: 4-level, CR3 = pml4 | pcid, extra CR4. */
 void og_start(struct oguest *g, unsigned v, uint64_t pml4, uint16_t pcid,
 	      uint64_t cr4_extra);

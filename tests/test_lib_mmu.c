@@ -9,6 +9,7 @@
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "lib_mmu.h"
 #include "oracle_guest.h"
@@ -223,6 +224,13 @@ static uint64_t remap_setup(void)
 	return og_remap(&g);
 }
 
+static struct smmu_stats lib_stats(void)
+{
+	struct smmu_stats st;
+	smmu_vm_get_stats(lib_mmu_vm(&g.sim), &st);
+	return st;
+}
+
 Test(lib_scenario, store_to_a_shadowed_table_is_emulated)
 {
 	remap_setup();
@@ -240,8 +248,13 @@ Test(lib_scenario, table_flooded_with_stores_is_no_longer_shadowed)
 	 * freed table's frame). The first three stores are emulated, then
 	 * the table loses its shadow and write protection: the fourth
 	 * faults once and the fifth runs at full speed. Reading LA again
-	 * shadows the table afresh and sees the last store. */
-	uint64_t pml4 = remap_setup(); /* store 1: LA -> page B */
+	 * shadows the table afresh and sees the last store. Out-of-sync
+	 * tables are off: a last-level table would go out of sync after
+	 * its second store instead (the tests below). */
+	og_init(&g, &(struct oguest_config){ .mmu = &lib_mmu_ops,
+					     .unsync_after_stores =
+						     SMMU_UNSYNC_NEVER });
+	uint64_t pml4 = og_remap(&g); /* store 1: LA -> page B */
 	uint64_t pte2 = og_map(&g, pml4, LA2, PAGE_A, OG_USER);
 	og_set_pte(&g, 0, pte2, PAGE_B | OG_USER);
 	og_set_pte(&g, 0, pte2, 0);
@@ -252,9 +265,7 @@ Test(lib_scenario, table_flooded_with_stores_is_no_longer_shadowed)
 	og_read(&g, 0, LA2);
 	cr_expect_eq(og_run(&g), 0);
 
-	struct smmu_stats st;
-	smmu_vm_get_stats(lib_mmu_vm(&g.sim), &st);
-	cr_expect_eq(st.unshadowed, 1);
+	cr_expect_eq(lib_stats().unshadowed, 1);
 	cr_expect_eq(g.sim.vcpu[0].stats.emulated, 3,
 		     "stores after the third went straight to memory");
 }
@@ -518,4 +529,139 @@ Test(lib_scenario, mmio_leaf_is_emulated)
 	og_write(&g, 0, LA, 7);
 	cr_expect_eq(og_run(&g), 0);
 	cr_expect_eq(g.sim.vcpu[0].stats.emulated, 2);
+}
+
+/* ---- out-of-sync tables ---- */
+
+/* How a guest invalidates in the scenarios below. */
+enum og_flush { BY_INVLPG, BY_MOV_CR3, BY_PV_FLUSH };
+
+/* LA's page table, shadowed, takes two emulated stores (to LA2's PTE,
+ * with reads between so it stays in use); the third store makes it out
+ * of sync and goes straight to memory, as does the fourth, which points
+ * LA at page A. LA may still read page B until the guest invalidates it;
+ * after that it must read page A. Returns the gpa of LA's PTE. */
+static uint64_t out_of_sync_remap(uint32_t inject, enum og_flush how)
+{
+	og_init(&g, &(struct oguest_config){ .mmu = &lib_mmu_ops,
+					     .inject = inject });
+	uint64_t pml4 = og_space(&g);
+	uint64_t pte2 = og_map(&g, pml4, LA2, PAGE_A, OG_USER);
+	uint64_t pte = pte2 - 8; /* LA's */
+	og_map(&g, pml4, LA, PAGE_B, OG_USER);
+	og_start(&g, 0, pml4, 0, 0);
+	og_read(&g, 0, LA); /* page B: the table is shadowed */
+	og_read(&g, 0, LA2);
+	og_set_pte(&g, 0, pte2, PAGE_B | OG_USER); /* emulated */
+	og_read(&g, 0, LA2);
+	og_set_pte(&g, 0, pte2, PAGE_A | OG_USER); /* emulated */
+	og_read(&g, 0, LA2);
+	og_set_pte(&g, 0, pte2, PAGE_B | OG_USER); /* out of sync now */
+	og_set_pte(&g, 0, pte, PAGE_A | OG_USER);
+	og_read(&g, 0, LA); /* page B still allowed */
+	if (how == BY_INVLPG)
+		og_invlpg(&g, 0, LA);
+	else if (how == BY_MOV_CR3)
+		og_mov_cr3(&g, 0, pml4);
+	else
+		og_pv_flush(&g, 0);
+	og_read(&g, 0, LA); /* page A, or a violation */
+	return pte;
+}
+
+Test(lib_scenario, table_written_often_goes_out_of_sync)
+{
+	out_of_sync_remap(0, BY_INVLPG);
+	cr_expect_eq(og_run(&g), 0);
+	struct smmu_stats st = lib_stats();
+	cr_expect_eq(g.sim.vcpu[0].stats.emulated, 2,
+		     "stores after the second went straight to memory");
+	cr_expect_eq(st.sp_unsynced, 1);
+	cr_expect_eq(st.sp_synced, 0, "INVLPG syncs one entry, not the page");
+}
+
+Test(lib_scenario, out_of_sync_table_is_synced_by_mov_cr3)
+{
+	out_of_sync_remap(0, BY_MOV_CR3);
+	cr_expect_eq(og_run(&g), 0);
+	cr_expect_eq(lib_stats().sp_synced, 1);
+}
+
+/* Seed 004: the PV flush syncs before its hardware flush counts. */
+Test(lib_scenario, out_of_sync_table_is_synced_by_pv_flush)
+{
+	out_of_sync_remap(0, BY_PV_FLUSH);
+	cr_expect_eq(og_run(&g), 0);
+	cr_expect_eq(lib_stats().sp_synced, 1);
+}
+
+Test(lib_scenario, invalidation_without_sync_is_caught)
+{
+	for (enum og_flush how = BY_INVLPG; how <= BY_PV_FLUSH; how++) {
+		out_of_sync_remap(SMMU_INJECT_NO_SYNC_ON_INVALIDATE, how);
+		cr_expect_gt(og_run(&g), 0, "flush %d", how);
+		og_fini(&g);
+		memset(&g, 0, sizeof(g));
+	}
+}
+
+/* A #PF invalidates the faulting address's translations (SDM
+ * 4.10.4.2). LA's table is out of sync; the guest makes LA read-only
+ * with A clear, without invalidating. A store to LA takes #PF, after
+ * which a read must walk the guest's table again and set A there: the
+ * out-of-sync shadow entry for LA must not survive the fault. */
+Test(lib_scenario, page_fault_on_an_out_of_sync_entry_invalidates_it)
+{
+	uint64_t pte = out_of_sync_remap(0, BY_INVLPG); /* LA: page A */
+	og_set_pte(&g, 0, pte, PAGE_A | X86_PTE_P | X86_PTE_US);
+	og_op(&g, 0,
+	      (struct gop){ .kind = GOP_STORE,
+			    .la = LA,
+			    .flags = SMMU_ACCESS_USER,
+			    .val = 1 }); /* #PF: read-only now */
+	og_op(&g, 0,
+	      (struct gop){ .kind = GOP_ACCESS,
+			    .la = LA,
+			    .flags = SMMU_ACCESS_USER });
+	cr_expect_eq(og_run(&g), 0);
+	cr_expect_eq(g.sim.vcpu[0].stats.injected, 1);
+}
+
+/* LA's table T is out of sync with a stale entry for LA when the guest
+ * switches (flushing) to a second space whose page directory also links
+ * T. The new root has nothing out of sync under it yet; T comes under it
+ * when an access to LA2 links it. T must be synced before that link, or
+ * LA in the new space reads the page the guest flushed. */
+static void unsync_child_under_new_parent(uint32_t inject)
+{
+	og_init(&g, &(struct oguest_config){ .mmu = &lib_mmu_ops,
+					     .inject = inject });
+	uint64_t a = og_space(&g), b = og_space(&g);
+	uint64_t pte2 = og_map(&g, a, LA2, PAGE_A, OG_USER);
+	uint64_t pte = og_map(&g, a, LA, PAGE_A, OG_USER);
+	og_link_table(&g, b, LA, 2, pte & ~0xfffull);
+	og_start(&g, 0, a, 0, 0);
+	og_read(&g, 0, LA);
+	og_set_pte(&g, 0, pte2, PAGE_B | OG_USER); /* emulated */
+	og_read(&g, 0, LA2);
+	og_set_pte(&g, 0, pte2, PAGE_A | OG_USER); /* emulated */
+	og_read(&g, 0, LA2);
+	og_set_pte(&g, 0, pte, PAGE_B | OG_USER); /* out of sync */
+	og_mov_cr3(&g, 0, b);
+	og_read(&g, 0, LA2); /* links T under b's directory */
+	og_read(&g, 0, LA);  /* page B, or a violation */
+}
+
+Test(lib_scenario, out_of_sync_child_is_synced_before_a_new_parent_links_it)
+{
+	unsync_child_under_new_parent(0);
+	cr_expect_eq(og_run(&g), 0);
+	cr_expect_eq(lib_stats().sp_unsynced, 1);
+	cr_expect_eq(lib_stats().sp_synced, 1);
+}
+
+Test(lib_scenario, linking_an_out_of_sync_child_unsynced_is_caught)
+{
+	unsync_child_under_new_parent(SMMU_INJECT_NO_SYNC_BEFORE_LINK);
+	cr_expect_gt(og_run(&g), 0);
 }

@@ -10,7 +10,6 @@
 #include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <urcu-qsbr.h>
 
 struct lib_vm {
@@ -226,7 +225,9 @@ static int lib_vm_init(struct sim *s)
 
 	struct smmu_vm_config cfg = { .maxphyaddr = s->cfg.maxphyaddr,
 				      .gbpages = s->cfg.gbpages,
-				      .inject = s->cfg.inject };
+				      .inject = s->cfg.inject,
+				      .unsync_after_stores =
+					      s->cfg.unsync_after_stores };
 	enum smmu_status st = smmu_vm_create(&cfg, &lv->ops, &s->host, &lv->vm);
 	if (st != SMMU_OK) {
 		fprintf(stderr, "lib: smmu_vm_create: %s\n", status_name(st));
@@ -436,6 +437,8 @@ static void lib_print_stats(struct sim *s, FILE *out)
 		"        faults fixed %llu, injected %llu, emulated %llu; "
 		"emulated writes %llu; tables write-protected %llu; sptes "
 		"zapped %llu; walk races %llu; tables unshadowed %llu\n"
+		"        shadow pages zapped %llu, made out of sync %llu, "
+		"synced %llu\n"
 		"        remote flushes %llu (%s), grace periods waited %llu\n",
 		(unsigned long long)st.sp_created,
 		(unsigned long long)st.sp_evicted,
@@ -450,6 +453,9 @@ static void lib_print_stats(struct sim *s, FILE *out)
 		(unsigned long long)st.sptes_zapped,
 		(unsigned long long)st.walk_races,
 		(unsigned long long)st.unshadowed,
+		(unsigned long long)st.sp_zapped,
+		(unsigned long long)st.sp_unsynced,
+		(unsigned long long)st.sp_synced,
 		(unsigned long long)lvm(s)->remote_flushes,
 		s->cfg.assisted_flush ? "assisted" : "IPI",
 		(unsigned long long)lvm(s)->grace_periods);
@@ -471,6 +477,11 @@ static const struct sim_knob lib_mmu_knobs[] = {
 	{ "no-flush-on-new-root", SMMU_INJECT_NO_FLUSH_ON_NEW_ROOT,
 	  "a new root runs with the previous root's hardware translations "
 	  "(the XSA-294 class)" },
+	{ "no-sync-on-invalidate", SMMU_INJECT_NO_SYNC_ON_INVALIDATE,
+	  "guest invalidations flush without syncing the out-of-sync tables "
+	  "they cover (seed 004)" },
+	{ "no-sync-before-link", SMMU_INJECT_NO_SYNC_BEFORE_LINK,
+	  "an out-of-sync table is linked under a new parent unsynced" },
 	{ NULL, 0, NULL },
 };
 

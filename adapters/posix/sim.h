@@ -93,6 +93,8 @@ struct sim_config {
 	uint8_t maxphyaddr;
 	bool gbpages;
 	uint32_t pool_pages; /* shadow-page budget of the VM */
+	/* smmu_vm_config.unsync_after_stores of the library core */
+	uint8_t unsync_after_stores;
 	struct hw_tlb_config tlb;
 	const struct sim_mmu_ops *mmu;
 	uint32_t inject;     /* fault-injection knobs, MMU-defined bits */

@@ -30,6 +30,7 @@ struct options {
 	const struct sim_mmu_ops *mmu;
 	unsigned pcpus; /* 0: one per vCPU */
 	uint32_t pool_pages;
+	uint8_t unsync_after; /* 0: the library's default */
 	unsigned tlb_capacity;
 	bool assisted;
 	uint32_t inject;
@@ -124,6 +125,10 @@ static void usage(FILE *out)
 		"  --pool-pages N   shadow-page budget of the VM (default "
 		"4096;\n"
 		"                   the naive MMU needs 16 per vCPU)\n"
+		"  --unsync-after N|never\n"
+		"                   lib: emulated stores to a last-level "
+		"table before it may\n"
+		"                   go out of sync, 1..254 (default %u)\n"
 		"  --tlb-capacity N translations and paging-structure entries "
 		"each TLB keeps;\n"
 		"                   0 = never evict (default 0)\n"
@@ -138,7 +143,8 @@ static void usage(FILE *out)
 		"  --help           this text\n"
 		"\n"
 		"fault-injection knobs (--inject), by MMU:\n",
-		SIM_MAX_CPUS, WORKLOAD_MAX_SPACES, WORKLOAD_MAX_PAGES);
+		SIM_MAX_CPUS, WORKLOAD_MAX_SPACES, WORKLOAD_MAX_PAGES,
+		SMMU_UNSYNC_AFTER_DEFAULT);
 	for (unsigned i = 0; i < sizeof(mmus) / sizeof(mmus[0]); i++) {
 		fprintf(out, " %s:\n", mmus[i]->name);
 		for (const struct sim_knob *k = mmus[i]->knobs; k && k->name;
@@ -256,6 +262,7 @@ enum {
 	OPT_PKE,
 	OPT_WP_TOGGLE,
 	OPT_POOL_PAGES,
+	OPT_UNSYNC_AFTER,
 	OPT_TLB_CAPACITY,
 	OPT_ASSISTED,
 	OPT_MMU,
@@ -286,6 +293,7 @@ static const struct option long_options[] = {
 	{ "pke", no_argument, NULL, OPT_PKE },
 	{ "wp-toggle", no_argument, NULL, OPT_WP_TOGGLE },
 	{ "pool-pages", required_argument, NULL, OPT_POOL_PAGES },
+	{ "unsync-after", required_argument, NULL, OPT_UNSYNC_AFTER },
 	{ "tlb-capacity", required_argument, NULL, OPT_TLB_CAPACITY },
 	{ "assisted", no_argument, NULL, OPT_ASSISTED },
 	{ "mmu", required_argument, NULL, OPT_MMU },
@@ -412,6 +420,16 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_POOL_PAGES:
 			ok = parse_u64("--pool-pages", optarg, UINT32_MAX, &u);
 			o->pool_pages = (uint32_t)u;
+			break;
+		case OPT_UNSYNC_AFTER:
+			if (strcmp(optarg, "never") == 0) {
+				o->unsync_after = SMMU_UNSYNC_NEVER;
+				break;
+			}
+			ok = parse_u64("--unsync-after", optarg,
+				       SMMU_UNSYNC_NEVER - 1, &u) &&
+			     u >= 1;
+			o->unsync_after = (uint8_t)u;
 			break;
 		case OPT_TLB_CAPACITY:
 			ok = parse_unsigned("--tlb-capacity", optarg,
@@ -550,6 +568,7 @@ int main(int argc, char **argv)
 		.maxphyaddr = 40,
 		.gbpages = false,
 		.pool_pages = o.pool_pages,
+		.unsync_after_stores = o.unsync_after,
 		.tlb = { .tlb_capacity = o.tlb_capacity,
 			 .psc_capacity = o.tlb_capacity,
 			 .seed = o.wc.seed },

@@ -41,10 +41,19 @@ enum smmu_status {
 struct smmu_vm_config {
 	uint8_t maxphyaddr; /* guest MAXPHYADDR, 32..52 (CPUID.80000008H:EAX) */
 	bool gbpages;	    /* 1 GiB pages (CPUID.80000001H:EDX.Page1GB) */
+	/* Out-of-sync page tables: once this many stores to a last-level
+	 * guest table have had to be emulated, its next write fault makes
+	 * it writable and out of sync instead, and it is synced when the
+	 * guest invalidates. 0: SMMU_UNSYNC_AFTER_DEFAULT; SMMU_UNSYNC_NEVER
+	 * keeps every shadowed table write-protected. */
+	uint8_t unsync_after_stores;
 	/* Testing only: SMMU_INJECT_* bugs to build in, so that a test
 	 * oracle can prove it catches each; 0 for any real guest. */
 	uint32_t inject;
 };
+
+#define SMMU_UNSYNC_AFTER_DEFAULT 2
+#define SMMU_UNSYNC_NEVER	  255
 
 /* Fault-injection knobs, one per correctness mechanism. */
 #define SMMU_INJECT_NO_WRITE_PROTECT (1u << 0) /* tables stay writable */
@@ -60,6 +69,11 @@ struct smmu_vm_config {
 /* A table reached through read-only or supervisor entries shares its
  * shadow with one reached through writable user ones (CVE-2021-38198). */
 #define SMMU_INJECT_SHARE_ACROSS_RIGHTS (1u << 5)
+/* Guest invalidations (INVLPG, MOV CR3, INVPCID, PV flush) flush the
+ * hardware without syncing the out-of-sync tables they cover (seed 004). */
+#define SMMU_INJECT_NO_SYNC_ON_INVALIDATE (1u << 6)
+/* An out-of-sync table is linked under a new parent as it is. */
+#define SMMU_INJECT_NO_SYNC_BEFORE_LINK (1u << 7)
 
 /* One guest; opaque. */
 struct smmu_vm;
@@ -258,7 +272,10 @@ struct smmu_stats {
 	uint64_t emulated_writes; /* guest stores done by the library */
 	uint64_t sptes_zapped;	  /* shadow entries removed */
 	uint64_t walk_races;	  /* faults retried: the guest moved */
-	uint64_t unshadowed; /* guest tables dropped: stores flooded them */
+	uint64_t unshadowed;  /* guest tables dropped: stores flooded them */
+	uint64_t sp_zapped;   /* shadow pages zapped, evictions included */
+	uint64_t sp_unsynced; /* shadow pages made out of sync */
+	uint64_t sp_synced;   /* out-of-sync shadow pages synced again */
 };
 
 /* A snapshot of the VM's counters (they change while vCPUs run). */

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Out-of-sync last-level tables (DESIGN 4.3).
+ *
+ * While a guest table is write-protected every store to it costs an exit
+ * and an emulation. Once `unsync_after_stores` stores to a last-level
+ * table have been emulated, its next write fault makes it out of sync
+ * instead: the frame is mapped writable and the guest's stores go unseen.
+ * That is legal because the guest may not rely on a changed entry before
+ * it invalidates it (SDM 4.10.4.3), so each guest invalidation syncs what
+ * it covers before its hardware flush: INVLPG the one entry, a new root,
+ * INVPCID and the PV flush every out-of-sync page under the root.
+ *
+ * The rules that make this correct:
+ *
+ * 1. All shadows of a frame share one state: the frame is write-protected
+ *    and every shadow in sync, or every shadow is out of sync. Only a
+ *    frame whose shadows are all last-level, non-direct pages qualifies
+ *    (a table used at two levels stays protected), and a new shadow of
+ *    an out-of-sync frame syncs the others first (sp_get).
+ * 2. Mark, then make writable: the unsync flag is set, and the bit for
+ *    it set in every ancestor's unsync_children, before the writable spte
+ *    exists. Invalidations find out-of-sync pages through those bits, so
+ *    the guest never has a writable mapping of a table that an
+ *    invalidation could miss. Both happen under the MMU lock, which every
+ *    sync takes too.
+ * 3. Protect, flush, then read: a sync write-protects the frame and
+ *    flushes every CPU that may still hold a writable translation of it
+ *    before it compares the sptes with the guest's entries. A store made
+ *    before the flush completed is seen by the comparison; one after it
+ *    faults and is emulated. Only then is the flag cleared.
+ * 4. Sync before link: a page is synced before it is linked under a new
+ *    parent. The new path may belong to a root whose invalidation has
+ *    already happened, which would otherwise see stale entries that the
+ *    guest has flushed.
+ *
+ * A sync compares each present spte with the guest entry it was built
+ * from (sp->gpte) and zaps those that differ; the next access faults and
+ * rebuilds them. Pages found out of sync by one walk are protected
+ * together and cost one flush.
+ */
+#include "shadow.h"
+#include "vm.h"
+
+enum gfn_state sp_gfn_state(struct smmu_vm *vm, uint64_t gfn)
+{
+	for (struct sp *sp = vm->shadow.sp_hash[sp_bucket_of(gfn)]; sp;
+	     sp = sp->next)
+		if (sp->gfn == gfn && !sp->role.direct)
+			return sp->unsync ? GFN_UNSYNC : GFN_SYNC;
+	return GFN_UNSHADOWED;
+}
+
+void sp_count_store(struct smmu_vm *vm, uint64_t gfn)
+{
+	for (struct sp *sp = vm->shadow.sp_hash[sp_bucket_of(gfn)]; sp;
+	     sp = sp->next)
+		if (sp->gfn == gfn && !sp->role.direct && sp->stores < 254)
+			sp->stores++;
+}
+
+bool sp_has_unsync_child(const struct sp *sp)
+{
+	for (unsigned w = 0; w < 512 / 64; w++)
+		if (sp->unsync_children[w])
+			return true;
+	return false;
+}
+
+void sp_mark_unsync_child(struct sp *parent, unsigned index)
+{
+	uint64_t bit = 1ull << (index % 64);
+	if (parent->unsync_children[index / 64] & bit)
+		return; /* its ancestors know already */
+	parent->unsync_children[index / 64] |= bit;
+	for (struct sp_parent *p = parent->parents; p; p = p->next)
+		sp_mark_unsync_child(p->sp, p->index);
+}
+
+bool sp_try_unsync(struct smmu_vm *vm, uint64_t gfn)
+{
+	uint8_t after = vm->unsync_after_stores;
+	if (after == SMMU_UNSYNC_NEVER)
+		return false;
+	struct sp *bucket = vm->shadow.sp_hash[sp_bucket_of(gfn)];
+	bool written_enough = false;
+	for (struct sp *sp = bucket; sp; sp = sp->next) {
+		if (sp->gfn != gfn || sp->role.direct)
+			continue;
+		if (sp->role.level != 1)
+			return false; /* also an upper table: stays protected */
+		written_enough |= sp->stores >= after;
+	}
+	if (!written_enough)
+		return false;
+	for (struct sp *sp = bucket; sp; sp = sp->next) {
+		if (sp->gfn != gfn || sp->role.direct)
+			continue;
+		sp->unsync = true;
+		for (struct sp_parent *p = sp->parents; p; p = p->next)
+			sp_mark_unsync_child(p->sp, p->index);
+		SHADOW_STAT(vm, sp_unsynced);
+	}
+	return true;
+}
+
+bool sp_protect_frame(struct smmu_vm *vm, uint64_t gfn)
+{
+	if (vm->inject & SMMU_INJECT_NO_WRITE_PROTECT)
+		return false;
+	SHADOW_STAT(vm, write_protects);
+	/* A writable spte dropped without a flush may live on in a TLB,
+	 * where no rmap walk finds it (shadow_vm.writable_dropped). */
+	return rmap_write_protect(vm, gfn) || vm->shadow.writable_dropped;
+}
+
+/* ---- syncing ---- */
+
+struct sync_queue {
+	struct sp *head;
+};
+
+/* Queue every out-of-sync shadow of sp's frame (rule 1). */
+static void queue_frame(struct smmu_vm *vm, struct sync_queue *q, uint64_t gfn)
+{
+	for (struct sp *sp = vm->shadow.sp_hash[sp_bucket_of(gfn)]; sp;
+	     sp = sp->next) {
+		if (sp->gfn != gfn || !sp->unsync || sp->sync_queued)
+			continue;
+		sp->sync_queued = true;
+		sp->sync_next = q->head;
+		q->head = sp;
+	}
+}
+
+/* Queue the out-of-sync pages at or under sp, clearing the bits that led
+ * there: everything queued is synced before the MMU lock is dropped. */
+static void collect(struct smmu_vm *vm, struct sync_queue *q, struct sp *sp)
+{
+	if (sp->role.level == 1) {
+		if (sp->unsync)
+			queue_frame(vm, q, sp->gfn);
+		return;
+	}
+	for (unsigned w = 0; w < 512 / 64; w++) {
+		uint64_t bits = sp->unsync_children[w];
+		sp->unsync_children[w] = 0;
+		while (bits) {
+			unsigned i = w * 64 + (unsigned)__builtin_ctzll(bits);
+			bits &= bits - 1;
+			if (sp->child[i])
+				collect(vm, q, sp->child[i]);
+		}
+	}
+}
+
+/* Where the guest entry that spte `index` of sp mirrors lives, and its
+ * size: a 32-bit guest's page table is shadowed in two halves. */
+static uint64_t gpte_gpa(const struct sp *sp, unsigned index, unsigned *size)
+{
+	uint64_t table = sp->gfn << X86_PAGE_SHIFT;
+	if (sp->role.guest_levels == 2) {
+		*size = 4;
+		return table + 4 * (sp->role.quadrant * 512u + index);
+	}
+	*size = 8;
+	return table + 8 * index;
+}
+
+static void sync_spte(struct smmu_vm *vm, struct sp *sp, unsigned index)
+{
+	if (!(__atomic_load_n(&sp->spt[index], __ATOMIC_ACQUIRE) & X86_PTE_P))
+		return;
+	unsigned size;
+	uint64_t gpa = gpte_gpa(sp, index, &size), now = 0;
+	if (vm->ops->read_gpa(vm->host, gpa, &now, size) != SMMU_GPA_OK ||
+	    now != sp->gpte[index])
+		shadow_zap_spte(vm, sp, index);
+}
+
+static void sync_queue(struct smmu_vm *vm, struct sync_queue *q)
+{
+	if (!q->head)
+		return;
+	bool flush = false;
+	for (struct sp *sp = q->head; sp; sp = sp->sync_next)
+		flush |= sp_protect_frame(vm, sp->gfn);
+	if (flush)
+		shadow_flush_all_cpus(vm);
+	while (q->head) {
+		struct sp *sp = q->head;
+		q->head = sp->sync_next;
+		for (unsigned i = 0; i < 512; i++)
+			sync_spte(vm, sp, i);
+		sp->unsync = false;
+		sp->sync_queued = false;
+		sp->sync_next = 0;
+		SHADOW_STAT(vm, sp_synced);
+	}
+}
+
+void sp_sync_tree(struct smmu_vm *vm, struct sp *sp)
+{
+	struct sync_queue q = { 0 };
+	if (sp->unsync || (sp->role.level > 1 && sp_has_unsync_child(sp))) {
+		collect(vm, &q, sp);
+		sync_queue(vm, &q);
+	}
+}
+
+void sp_sync_gfn(struct smmu_vm *vm, uint64_t gfn)
+{
+	struct sync_queue q = { 0 };
+	queue_frame(vm, &q, gfn);
+	sync_queue(vm, &q);
+}
+
+void sp_sync_address(struct smmu_vm *vm, struct sp *root, uint64_t la)
+{
+	struct sp *sp = root;
+	while (sp && sp->role.level > 1)
+		sp = sp->child[(la >> (12 + 9 * (sp->role.level - 1))) & 511];
+	/* The page stays out of sync: only this entry was invalidated. */
+	if (sp && sp->unsync)
+		sync_spte(vm, sp, (unsigned)(la >> 12) & 511);
+}
