@@ -265,7 +265,8 @@ struct smmu_stats {
 	uint64_t sp_lookups;	  /* shadow-page cache lookups */
 	uint64_t sp_hits;	  /* of which found */
 	uint64_t sp_chain_steps;  /* hash-chain entries looked at */
-	uint64_t write_protects;  /* guest tables that got their first shadow */
+	uint64_t write_protects;  /* guest table frames write-protected: a first
+				     shadow, or a resync */
 	uint64_t faults_fixed;	  /* #PF exits that built shadow entries */
 	uint64_t faults_injected; /* #PF exits handed to the guest */
 	uint64_t faults_emulated; /* #PF exits the host emulated */
