@@ -69,7 +69,8 @@ struct sp {
 	/* Out of sync (level 1 only): the guest may have changed its table
 	 * since the sptes were built; gpte holds what each was built from. */
 	bool unsync;
-	bool sync_queued; /* on a sync queue (sp_unsync.c) */
+	bool sync_queued;    /* on a sync queue (sp_unsync.c) */
+	uint8_t quiet_syncs; /* syncs in a row that found nothing changed */
 	struct sp *sync_next;
 	uint64_t *gpte; /* level 1, not direct: guest entry per spte */
 	/* Level >= 2: the sptes whose subtree may hold an out-of-sync
@@ -125,7 +126,7 @@ struct shadow_vm {
 		uint64_t write_protects, faults_fixed, faults_injected;
 		uint64_t faults_emulated, emulated_writes, sptes_zapped;
 		uint64_t walk_races, evictions, unshadowed;
-		uint64_t sp_zapped, sp_unsynced, sp_synced;
+		uint64_t sp_zapped, sp_unsynced, sp_synced, sp_unsync_checks;
 	} stats;
 };
 

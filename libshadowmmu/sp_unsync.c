@@ -36,8 +36,11 @@
  *
  * A sync compares each present spte with the guest entry it was built
  * from (sp->gpte) and zaps those that differ; the next access faults and
- * rebuilds them. Pages found out of sync by one walk are protected
- * together and cost one flush.
+ * rebuilds them. The page then stays out of sync, with no flush, unless
+ * its last syncs found nothing changed (QUIET_SYNCS): then it goes back
+ * in sync and its frame is write-protected; pages found by one walk are
+ * protected together and cost one flush. A new shadow of the frame
+ * always brings it back in sync (rule 1).
  */
 #include "shadow.h"
 #include "vm.h"
@@ -116,6 +119,12 @@ bool sp_protect_frame(struct smmu_vm *vm, uint64_t gfn)
 
 /* ---- syncing ---- */
 
+/* Syncs in a row that found nothing changed, after which an out-of-sync
+ * table is taken to be done with and write-protected again. Protecting
+ * costs a flush of every CPU (rule 3); comparing costs reads only. A
+ * table the guest is still writing stays out of sync across syncs. */
+#define QUIET_SYNCS 16
+
 struct sync_queue {
 	struct sp *head;
 };
@@ -134,7 +143,7 @@ static void queue_frame(struct smmu_vm *vm, struct sync_queue *q, uint64_t gfn)
 }
 
 /* Queue the out-of-sync pages at or under sp, clearing the bits that led
- * there: everything queued is synced before the MMU lock is dropped. */
+ * there; a page that stays out of sync sets them again (sync_queue). */
 static void collect(struct smmu_vm *vm, struct sync_queue *q, struct sp *sp)
 {
 	if (sp->role.level == 1) {
@@ -167,35 +176,76 @@ static uint64_t gpte_gpa(const struct sp *sp, unsigned index, unsigned *size)
 	return table + 8 * index;
 }
 
-static void sync_spte(struct smmu_vm *vm, struct sp *sp, unsigned index)
+/* Zap the spte if the guest entry it was built from changed; true if
+ * it did. */
+static bool sync_spte(struct smmu_vm *vm, struct sp *sp, unsigned index)
 {
 	if (!(__atomic_load_n(&sp->spt[index], __ATOMIC_ACQUIRE) & X86_PTE_P))
-		return;
+		return false;
 	unsigned size;
 	uint64_t gpa = gpte_gpa(sp, index, &size), now = 0;
-	if (vm->ops->read_gpa(vm->host, gpa, &now, size) != SMMU_GPA_OK ||
-	    now != sp->gpte[index])
-		shadow_zap_spte(vm, sp, index);
+	if (vm->ops->read_gpa(vm->host, gpa, &now, size) == SMMU_GPA_OK &&
+	    now == sp->gpte[index])
+		return false;
+	shadow_zap_spte(vm, sp, index);
+	return true;
 }
 
-static void sync_queue(struct smmu_vm *vm, struct sync_queue *q)
+/* Decide, frame by frame, which queued pages go back in sync: all of
+ * them (protect_all), or those of frames every shadow of which found
+ * nothing changed in its last QUIET_SYNCS syncs. Those are marked in
+ * sync (rule 3 follows: nothing is read before the flush) and their
+ * frames write-protected; true if the CPUs must be flushed. queue_frame
+ * keeps a frame's shadows next to each other in the queue. */
+static bool protect_quiet_frames(struct smmu_vm *vm, struct sync_queue *q,
+				 bool protect_all)
+{
+	bool flush = false;
+	struct sp *run = q->head;
+	while (run) {
+		struct sp *end = run;
+		bool quiet = true;
+		for (; end && end->gfn == run->gfn; end = end->sync_next)
+			quiet &= end->quiet_syncs >= QUIET_SYNCS;
+		if (protect_all || quiet) {
+			for (struct sp *sp = run; sp != end; sp = sp->sync_next)
+				sp->unsync = false;
+			flush |= sp_protect_frame(vm, run->gfn);
+		}
+		run = end;
+	}
+	return flush;
+}
+
+static void sync_queue(struct smmu_vm *vm, struct sync_queue *q,
+		       bool protect_all)
 {
 	if (!q->head)
 		return;
-	bool flush = false;
-	for (struct sp *sp = q->head; sp; sp = sp->sync_next)
-		flush |= sp_protect_frame(vm, sp->gfn);
-	if (flush)
+	if (protect_quiet_frames(vm, q, protect_all))
 		shadow_flush_all_cpus(vm);
 	while (q->head) {
 		struct sp *sp = q->head;
 		q->head = sp->sync_next;
-		for (unsigned i = 0; i < 512; i++)
-			sync_spte(vm, sp, i);
-		sp->unsync = false;
 		sp->sync_queued = false;
 		sp->sync_next = 0;
-		SHADOW_STAT(vm, sp_synced);
+		bool changed = false;
+		for (unsigned i = 0; i < 512; i++)
+			changed |= sync_spte(vm, sp, i);
+		if (!sp->unsync) {
+			sp->quiet_syncs = 0;
+			SHADOW_STAT(vm, sp_synced);
+			continue;
+		}
+		/* Still written to, most likely: it stays out of sync and
+		 * writable, so its ancestors must go on leading to it. */
+		if (changed)
+			sp->quiet_syncs = 0;
+		else if (sp->quiet_syncs < QUIET_SYNCS)
+			sp->quiet_syncs++;
+		for (struct sp_parent *p = sp->parents; p; p = p->next)
+			sp_mark_unsync_child(p->sp, p->index);
+		SHADOW_STAT(vm, sp_unsync_checks);
 	}
 }
 
@@ -204,7 +254,7 @@ void sp_sync_tree(struct smmu_vm *vm, struct sp *sp)
 	struct sync_queue q = { 0 };
 	if (sp->unsync || (sp->role.level > 1 && sp_has_unsync_child(sp))) {
 		collect(vm, &q, sp);
-		sync_queue(vm, &q);
+		sync_queue(vm, &q, false);
 	}
 }
 
@@ -212,7 +262,7 @@ void sp_sync_gfn(struct smmu_vm *vm, uint64_t gfn)
 {
 	struct sync_queue q = { 0 };
 	queue_frame(vm, &q, gfn);
-	sync_queue(vm, &q);
+	sync_queue(vm, &q, true);
 }
 
 void sp_sync_address(struct smmu_vm *vm, struct sp *root, uint64_t la)

@@ -99,4 +99,5 @@ void smmu_vm_get_stats(const struct smmu_vm *vm, struct smmu_stats *out)
 	out->sp_zapped = read_stat(&sh->stats.sp_zapped);
 	out->sp_unsynced = read_stat(&sh->stats.sp_unsynced);
 	out->sp_synced = read_stat(&sh->stats.sp_synced);
+	out->sp_unsync_checks = read_stat(&sh->stats.sp_unsync_checks);
 }

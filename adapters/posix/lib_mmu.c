@@ -438,7 +438,7 @@ static void lib_print_stats(struct sim *s, FILE *out)
 		"emulated writes %llu; tables write-protected %llu; sptes "
 		"zapped %llu; walk races %llu; tables unshadowed %llu\n"
 		"        shadow pages zapped %llu, made out of sync %llu, "
-		"synced %llu\n"
+		"back in sync %llu, checked and left out of sync %llu\n"
 		"        remote flushes %llu (%s), grace periods waited %llu\n",
 		(unsigned long long)st.sp_created,
 		(unsigned long long)st.sp_evicted,
@@ -456,6 +456,7 @@ static void lib_print_stats(struct sim *s, FILE *out)
 		(unsigned long long)st.sp_zapped,
 		(unsigned long long)st.sp_unsynced,
 		(unsigned long long)st.sp_synced,
+		(unsigned long long)st.sp_unsync_checks,
 		(unsigned long long)lvm(s)->remote_flushes,
 		s->cfg.assisted_flush ? "assisted" : "IPI",
 		(unsigned long long)lvm(s)->grace_periods);

@@ -81,16 +81,6 @@ static void inv_la(struct ref_model *m, struct rvcpu *c, uint16_t pcid,
 	}
 }
 
-/* A #PF at la invalidates what would translate la itself; whether it
- * also takes other addresses of a large page that a CPU may have cached
- * in pieces is not said, so the model only marks la's 4 KiB page, which
- * every candidate for la checks (floor_nonglobal). */
-static void inv_la_exact(struct ref_model *m, struct rvcpu *c, uint16_t pcid,
-			 uint64_t la)
-{
-	*u64map_put(&c->inv_la, la_key(pcid, la, X86_PAGE_SIZE), 0) = m->epoch;
-}
-
 static void inv_everything(struct ref_model *m, struct rvcpu *c)
 {
 	c->inv_all_nonglobal = m->epoch;
@@ -614,11 +604,19 @@ bool ref_model_check(struct ref_model *m, unsigned v,
 		 * number" and the paging-structure-cache entries used for it,
 		 * so that it does not recur (SDM 4.10.4.1): global entries
 		 * too, or a spurious #PF from a stale global translation
-		 * could repeat, which 4.10.4.3 rules out. */
-		m->epoch++;
-		inv_la_exact(m, c, x.pcid, acc.la);
-		*u64map_put(&c->inv_gla, la_key(0, acc.la, X86_PAGE_SIZE), 0) =
-			m->epoch;
+		 * could repeat, which 4.10.4.3 rules out. Whether it also
+		 * takes other addresses of a large page that a CPU cached in
+		 * pieces is not said, so only la's 4 KiB page is marked,
+		 * which every candidate for la checks (floor_nonglobal). It
+		 * takes effect somewhere inside the access: a store another
+		 * vCPU made while the access ran is concurrent with it, so
+		 * the invalidation is dated at the access's start. */
+		uint64_t *e = u64map_put(
+			&c->inv_la, la_key(x.pcid, acc.la, X86_PAGE_SIZE), 0);
+		*e = max2(*e, started);
+		e = u64map_put(&c->inv_gla, la_key(0, acc.la, X86_PAGE_SIZE),
+			       0);
+		*e = max2(*e, started);
 	}
 	pthread_mutex_unlock(&m->lock);
 	return ok;

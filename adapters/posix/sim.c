@@ -347,17 +347,22 @@ static void do_write_cr(struct sim_vcpu *v, const struct gop *op)
 		       op->val, &regs);
 }
 
+/* The model takes an invalidation where it starts, before the MMU
+ * handles it: a guest store another vCPU makes before then must be seen
+ * after it, one made while the MMU handles it is concurrent with the
+ * invalidation and may be seen or not (an MMU that syncs shadow tables
+ * in its handler reads the guest's entries at some point inside it). */
 static void invalidate(struct sim_vcpu *v, uint64_t la)
 {
 	struct sim *s = v->sim;
 	v->stats.invalidations++;
 	v->need_entry = true;
 	if (la == GOP_ALL) {
-		s->cfg.mmu->pv_flush(v);
 		ref_model_flush_all(s->model, v->id);
+		s->cfg.mmu->pv_flush(v);
 	} else {
-		s->cfg.mmu->invlpg(v, la);
 		ref_model_invlpg(s->model, v->id, la);
+		s->cfg.mmu->invlpg(v, la);
 	}
 }
 
@@ -434,8 +439,9 @@ static void exec_op(struct sim_vcpu *v, const struct gop *op)
 	case GOP_INVPCID:
 		v->stats.invalidations++;
 		v->need_entry = true;
-		s->cfg.mmu->invpcid(v, op->type, op->pcid, op->la);
+		/* Taken where it starts, as in invalidate(). */
 		ref_model_invpcid(s->model, v->id, op->type, op->pcid, op->la);
+		s->cfg.mmu->invpcid(v, op->type, op->pcid, op->la);
 		break;
 	case GOP_PV_FLUSH:
 		invalidate(v, GOP_ALL);

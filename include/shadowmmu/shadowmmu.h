@@ -276,7 +276,10 @@ struct smmu_stats {
 	uint64_t unshadowed;  /* guest tables dropped: stores flooded them */
 	uint64_t sp_zapped;   /* shadow pages zapped, evictions included */
 	uint64_t sp_unsynced; /* shadow pages made out of sync */
-	uint64_t sp_synced;   /* out-of-sync shadow pages synced again */
+	uint64_t sp_synced;   /* out-of-sync shadow pages back in sync */
+	/* out-of-sync pages compared with the guest's table and left out of
+	 * sync (still being written) */
+	uint64_t sp_unsync_checks;
 };
 
 /* A snapshot of the VM's counters (they change while vCPUs run). */
