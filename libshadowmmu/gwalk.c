@@ -194,12 +194,7 @@ walk_once(struct gw_walk *w, const struct gw_mmu *mmu, const struct gw_guest *g,
 			return fault(w, err_access | (uint32_t)PFERR_P |
 						(uint32_t)PFERR_RSVD);
 
-		if (!(pte & X86_PTE_RW))
-			rights &= (uint8_t)~SMMU_RIGHT_W;
-		if (!(pte & X86_PTE_US))
-			rights &= (uint8_t)~SMMU_RIGHT_U;
-		if (mmu->nxe && (pte & X86_PTE_XD))
-			rights &= (uint8_t)~SMMU_RIGHT_X;
+		rights &= gw_entry_rights(mmu, pte);
 
 		if (leaf) {
 			size = UINT64_C(1) << d->level[l].shift;

@@ -66,6 +66,20 @@ struct gw_features {
 	bool gbpages;
 };
 
+/* The SMMU_RIGHT_* one guest entry grants (SDM 4.6): R/W, U/S and, with
+ * EFER.NXE, XD. */
+static inline uint8_t gw_entry_rights(const struct gw_mmu *mmu, uint64_t pte)
+{
+	uint8_t r = SMMU_RIGHT_X;
+	if (pte & X86_PTE_RW)
+		r |= SMMU_RIGHT_W;
+	if (pte & X86_PTE_US)
+		r |= SMMU_RIGHT_U;
+	if (mmu->nxe && (pte & X86_PTE_XD))
+		r &= (uint8_t)~SMMU_RIGHT_X;
+	return r;
+}
+
 /* Paging mode selected by a set of registers (SDM 4.1.1). */
 enum smmu_paging_mode gw_paging_mode(const struct smmu_paging_regs *regs);
 /* Reserved bits of a PAE PDPTE for a given MAXPHYADDR (SDM 4.4.1). */

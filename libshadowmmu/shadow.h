@@ -127,6 +127,7 @@ struct shadow_vm {
 		uint64_t faults_emulated, emulated_writes, sptes_zapped;
 		uint64_t walk_races, evictions, unshadowed;
 		uint64_t sp_zapped, sp_unsynced, sp_synced, sp_unsync_checks;
+		uint64_t prefetched;
 	} stats;
 };
 
@@ -208,6 +209,15 @@ bool sp_has_unsync_child(const struct sp *sp);
 /* Remove write access to frame gfn from every leaf spte; true if the
  * CPUs must be flushed before anyone relies on that. */
 bool sp_protect_frame(struct smmu_vm *vm, uint64_t gfn);
+
+/* Where the guest entry that spte `index` of level-1 page sp mirrors
+ * lives, and its size: a 32-bit guest's page table is shadowed in two
+ * halves. */
+uint64_t sp_gpte_gpa(const struct sp *sp, unsigned index, unsigned *size);
+
+/* prefetch.c; MMU lock held. Spte `index` of level-1 page sp was just
+ * filled by a fault: fill its neighbours that the guest allows. */
+void sp_prefetch(struct smmu_vcpu *vcpu, struct sp *sp, unsigned index);
 
 /* write_flood.c; MMU lock held. Count an emulated store to guest table
  * gfn; stop shadowing it if it looks like the guest no longer uses it as

@@ -13,19 +13,6 @@ static unsigned spte_index(uint64_t la, unsigned level)
 	return (unsigned)(la >> (12 + 9 * (level - 1))) & 511;
 }
 
-/* Rights one guest entry grants (SDM 4.6): R/W, U/S and, with NXE, XD. */
-static uint8_t entry_rights(const struct gw_mmu *mmu, uint64_t pte)
-{
-	uint8_t r = SMMU_RIGHT_X;
-	if (pte & X86_PTE_RW)
-		r |= SMMU_RIGHT_W;
-	if (pte & X86_PTE_US)
-		r |= SMMU_RIGHT_U;
-	if (mmu->nxe && (pte & X86_PTE_XD))
-		r &= (uint8_t)~SMMU_RIGHT_X;
-	return r;
-}
-
 void shadow_zap_spte(struct smmu_vm *vm, struct sp *sp, unsigned index)
 {
 	uint64_t old =
@@ -160,7 +147,7 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 		} else if (level > guest_leaf) {
 			/* A guest table below: shadow it; a 32-bit guest's
 			 * page table in two halves. */
-			access &= entry_rights(mmu, w->pte[level]);
+			access &= gw_entry_rights(mmu, w->pte[level]);
 			child_gfn =
 				(w->pte[level] & SPTE_ADDR) >> X86_PAGE_SHIFT;
 			if (bits32)
@@ -240,6 +227,7 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 	if (sp->gpte)
 		sp->gpte[index] = w->pte[1]; /* what a sync compares */
 	__atomic_store_n(&sp->spt[index], spte, __ATOMIC_RELEASE);
+	sp_prefetch(vcpu, sp, index);
 	return SMMU_FAULT_FIXED;
 }
 

@@ -163,9 +163,7 @@ static void collect(struct smmu_vm *vm, struct sync_queue *q, struct sp *sp)
 	}
 }
 
-/* Where the guest entry that spte `index` of sp mirrors lives, and its
- * size: a 32-bit guest's page table is shadowed in two halves. */
-static uint64_t gpte_gpa(const struct sp *sp, unsigned index, unsigned *size)
+uint64_t sp_gpte_gpa(const struct sp *sp, unsigned index, unsigned *size)
 {
 	uint64_t table = sp->gfn << X86_PAGE_SHIFT;
 	if (sp->role.guest_levels == 2) {
@@ -183,7 +181,7 @@ static bool sync_spte(struct smmu_vm *vm, struct sp *sp, unsigned index)
 	if (!(__atomic_load_n(&sp->spt[index], __ATOMIC_ACQUIRE) & X86_PTE_P))
 		return false;
 	unsigned size;
-	uint64_t gpa = gpte_gpa(sp, index, &size), now = 0;
+	uint64_t gpa = sp_gpte_gpa(sp, index, &size), now = 0;
 	if (vm->ops->read_gpa(vm->host, gpa, &now, size) == SMMU_GPA_OK &&
 	    now == sp->gpte[index])
 		return false;

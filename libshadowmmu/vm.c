@@ -26,6 +26,10 @@ static const char *config_error(const struct smmu_vm_config *config,
 	 * 32-bit-only guests. 52 is the architectural maximum. */
 	if (config->maxphyaddr < 32 || config->maxphyaddr > 52)
 		return "smmu_vm_create: maxphyaddr must be 32..52";
+	unsigned w = config->prefetch_window;
+	if (w > 512 || (w & (w - 1)))
+		return "smmu_vm_create: prefetch_window must be 0 or a power "
+		       "of two up to 512";
 	return 0;
 }
 
@@ -51,6 +55,8 @@ enum smmu_status smmu_vm_create(const struct smmu_vm_config *config,
 	vm->host = host;
 	vm->shadow_ops = ops->alloc_page != 0;
 	vm->inject = config->inject;
+	vm->prefetch_window = config->prefetch_window ? config->prefetch_window
+						      : SMMU_PREFETCH_DEFAULT;
 	vm->unsync_after_stores = config->unsync_after_stores
 					  ? config->unsync_after_stores
 					  : SMMU_UNSYNC_AFTER_DEFAULT;
@@ -100,4 +106,5 @@ void smmu_vm_get_stats(const struct smmu_vm *vm, struct smmu_stats *out)
 	out->sp_unsynced = read_stat(&sh->stats.sp_unsynced);
 	out->sp_synced = read_stat(&sh->stats.sp_synced);
 	out->sp_unsync_checks = read_stat(&sh->stats.sp_unsync_checks);
+	out->prefetched = read_stat(&sh->stats.prefetched);
 }

@@ -32,6 +32,7 @@ void og_init(struct oguest *g, const struct oguest_config *cfg)
 		.mmu = cfg->mmu ? cfg->mmu : &naive_shadow_ops,
 		.inject = cfg->inject,
 		.unsync_after_stores = cfg->unsync_after_stores,
+		.prefetch_window = cfg->prefetch_window,
 		.assisted_flush = cfg->assisted_flush,
 		.report_max = 3,
 	};

@@ -28,6 +28,7 @@ struct oguest_config {
 	uint32_t inject;
 	uint32_t pool_pages;
 	uint8_t unsync_after_stores;
+	uint16_t prefetch_window;
 	bool assisted_flush;
 	unsigned tlb_capacity;
 };

@@ -227,7 +227,9 @@ static int lib_vm_init(struct sim *s)
 				      .gbpages = s->cfg.gbpages,
 				      .inject = s->cfg.inject,
 				      .unsync_after_stores =
-					      s->cfg.unsync_after_stores };
+					      s->cfg.unsync_after_stores,
+				      .prefetch_window =
+					      s->cfg.prefetch_window };
 	enum smmu_status st = smmu_vm_create(&cfg, &lv->ops, &s->host, &lv->vm);
 	if (st != SMMU_OK) {
 		fprintf(stderr, "lib: smmu_vm_create: %s\n", status_name(st));
@@ -438,7 +440,8 @@ static void lib_print_stats(struct sim *s, FILE *out)
 		"emulated writes %llu; tables write-protected %llu; sptes "
 		"zapped %llu; walk races %llu; tables unshadowed %llu\n"
 		"        shadow pages zapped %llu, made out of sync %llu, "
-		"back in sync %llu, checked and left out of sync %llu\n"
+		"back in sync %llu, checked and left out of sync %llu; "
+		"sptes prefetched %llu\n"
 		"        remote flushes %llu (%s), grace periods waited %llu\n",
 		(unsigned long long)st.sp_created,
 		(unsigned long long)st.sp_evicted,
@@ -457,6 +460,7 @@ static void lib_print_stats(struct sim *s, FILE *out)
 		(unsigned long long)st.sp_unsynced,
 		(unsigned long long)st.sp_synced,
 		(unsigned long long)st.sp_unsync_checks,
+		(unsigned long long)st.prefetched,
 		(unsigned long long)lvm(s)->remote_flushes,
 		s->cfg.assisted_flush ? "assisted" : "IPI",
 		(unsigned long long)lvm(s)->grace_periods);
@@ -483,6 +487,8 @@ static const struct sim_knob lib_mmu_knobs[] = {
 	  "they cover (seed 004)" },
 	{ "no-sync-before-link", SMMU_INJECT_NO_SYNC_BEFORE_LINK,
 	  "an out-of-sync table is linked under a new parent unsynced" },
+	{ "prefetch-unaccessed", SMMU_INJECT_PREFETCH_UNACCESSED,
+	  "prefetch fills sptes from guest entries whose A bit is clear" },
 	{ NULL, 0, NULL },
 };
 

@@ -31,6 +31,7 @@ struct options {
 	unsigned pcpus; /* 0: one per vCPU */
 	uint32_t pool_pages;
 	uint8_t unsync_after; /* 0: the library's default */
+	uint16_t prefetch;    /* 0: the library's default */
 	unsigned tlb_capacity;
 	bool assisted;
 	uint32_t inject;
@@ -129,6 +130,10 @@ static void usage(FILE *out)
 		"                   lib: emulated stores to a last-level "
 		"table before it may\n"
 		"                   go out of sync, 1..254 (default %u)\n"
+		"  --prefetch N     lib: sptes a fault fills, its own and "
+		"neighbours; a power\n"
+		"                   of two, 1 (no prefetch)..512 (default "
+		"%u)\n"
 		"  --tlb-capacity N translations and paging-structure entries "
 		"each TLB keeps;\n"
 		"                   0 = never evict (default 0)\n"
@@ -144,7 +149,7 @@ static void usage(FILE *out)
 		"\n"
 		"fault-injection knobs (--inject), by MMU:\n",
 		SIM_MAX_CPUS, WORKLOAD_MAX_SPACES, WORKLOAD_MAX_PAGES,
-		SMMU_UNSYNC_AFTER_DEFAULT);
+		SMMU_UNSYNC_AFTER_DEFAULT, SMMU_PREFETCH_DEFAULT);
 	for (unsigned i = 0; i < sizeof(mmus) / sizeof(mmus[0]); i++) {
 		fprintf(out, " %s:\n", mmus[i]->name);
 		for (const struct sim_knob *k = mmus[i]->knobs; k && k->name;
@@ -263,6 +268,7 @@ enum {
 	OPT_WP_TOGGLE,
 	OPT_POOL_PAGES,
 	OPT_UNSYNC_AFTER,
+	OPT_PREFETCH,
 	OPT_TLB_CAPACITY,
 	OPT_ASSISTED,
 	OPT_MMU,
@@ -294,6 +300,7 @@ static const struct option long_options[] = {
 	{ "wp-toggle", no_argument, NULL, OPT_WP_TOGGLE },
 	{ "pool-pages", required_argument, NULL, OPT_POOL_PAGES },
 	{ "unsync-after", required_argument, NULL, OPT_UNSYNC_AFTER },
+	{ "prefetch", required_argument, NULL, OPT_PREFETCH },
 	{ "tlb-capacity", required_argument, NULL, OPT_TLB_CAPACITY },
 	{ "assisted", no_argument, NULL, OPT_ASSISTED },
 	{ "mmu", required_argument, NULL, OPT_MMU },
@@ -420,6 +427,14 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_POOL_PAGES:
 			ok = parse_u64("--pool-pages", optarg, UINT32_MAX, &u);
 			o->pool_pages = (uint32_t)u;
+			break;
+		case OPT_PREFETCH:
+			ok = parse_u64("--prefetch", optarg, 512, &u) &&
+			     u >= 1 && !(u & (u - 1));
+			if (!ok)
+				fprintf(stderr, "smmu-sim: --prefetch wants a "
+						"power of two, 1..512\n");
+			o->prefetch = (uint16_t)u;
 			break;
 		case OPT_UNSYNC_AFTER:
 			if (strcmp(optarg, "never") == 0) {
@@ -569,6 +584,7 @@ int main(int argc, char **argv)
 		.gbpages = false,
 		.pool_pages = o.pool_pages,
 		.unsync_after_stores = o.unsync_after,
+		.prefetch_window = o.prefetch,
 		.tlb = { .tlb_capacity = o.tlb_capacity,
 			 .psc_capacity = o.tlb_capacity,
 			 .seed = o.wc.seed },

@@ -47,6 +47,11 @@ struct smmu_vm_config {
 	 * guest invalidates. 0: SMMU_UNSYNC_AFTER_DEFAULT; SMMU_UNSYNC_NEVER
 	 * keeps every shadowed table write-protected. */
 	uint8_t unsync_after_stores;
+	/* Prefetch: a fault fills the leaf spte it needs and the sptes of
+	 * its aligned block of this many (a power of two up to 512) whose
+	 * guest entries are present and accessed. 0: SMMU_PREFETCH_DEFAULT;
+	 * 1: no prefetch. */
+	uint16_t prefetch_window;
 	/* Testing only: SMMU_INJECT_* bugs to build in, so that a test
 	 * oracle can prove it catches each; 0 for any real guest. */
 	uint32_t inject;
@@ -54,6 +59,7 @@ struct smmu_vm_config {
 
 #define SMMU_UNSYNC_AFTER_DEFAULT 2
 #define SMMU_UNSYNC_NEVER	  255
+#define SMMU_PREFETCH_DEFAULT	  8
 
 /* Fault-injection knobs, one per correctness mechanism. */
 #define SMMU_INJECT_NO_WRITE_PROTECT (1u << 0) /* tables stay writable */
@@ -74,6 +80,8 @@ struct smmu_vm_config {
 #define SMMU_INJECT_NO_SYNC_ON_INVALIDATE (1u << 6)
 /* An out-of-sync table is linked under a new parent as it is. */
 #define SMMU_INJECT_NO_SYNC_BEFORE_LINK (1u << 7)
+/* Prefetch takes guest entries whose A bit is clear. */
+#define SMMU_INJECT_PREFETCH_UNACCESSED (1u << 8)
 
 /* One guest; opaque. */
 struct smmu_vm;
@@ -280,6 +288,7 @@ struct smmu_stats {
 	/* out-of-sync pages compared with the guest's table and left out of
 	 * sync (still being written) */
 	uint64_t sp_unsync_checks;
+	uint64_t prefetched; /* leaf sptes filled ahead of a fault */
 };
 
 /* A snapshot of the VM's counters (they change while vCPUs run). */

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Prefetch: when a fault fills a leaf spte, fill its neighbours in the
+ * same aligned block of `prefetch_window` sptes too, so that a guest
+ * touching consecutive pages takes one exit instead of one per page.
+ *
+ * A prefetched spte must be one the hardware could have cached itself,
+ * without the guest's help: a neighbour in a guest page table is taken
+ * only if its entry is present, has no reserved bit set and already has
+ * A set. Prefetch never sets A or D (SDM 4.8: the CPU sets them when it
+ * uses an entry; a translation built from a clean entry would let the
+ * guest use it with A still clear). It is writable only if D is set, as
+ * on the fault path. A neighbour inside a guest large page (a direct
+ * page) has the large page's rights, and its A and D, already.
+ */
+#include "shadow.h"
+#include "vcpu.h"
+
+/* Install spte `index` of level-1 page sp mapping gfn; false if the
+ * frame is not RAM or the reverse map is out of memory. */
+static bool fill(struct smmu_vm *vm, struct sp *sp, unsigned index,
+		 uint64_t gfn, uint8_t rights, bool dirty, uint8_t pkey)
+{
+	uint64_t hpa;
+	if (vm->ops->gfn_to_hpa(vm->host, gfn, &hpa) != SMMU_GPA_OK)
+		return false; /* MMIO: the host emulates it on a fault */
+	uint64_t spte = hpa | X86_PTE_P;
+	if ((rights & SMMU_RIGHT_W) && dirty &&
+	    sp_gfn_state(vm, gfn) != GFN_SYNC)
+		spte |= X86_PTE_RW;
+	if (rights & SMMU_RIGHT_U)
+		spte |= X86_PTE_US;
+	if (!(rights & SMMU_RIGHT_X))
+		spte |= X86_PTE_XD;
+	spte |= (uint64_t)pkey << X86_PTE_PKEY_SHIFT;
+	if (!rmap_add(vm, gfn, &sp->spt[index]))
+		return false;
+	sp->leaf_gfn[index] = gfn;
+	__atomic_store_n(&sp->spt[index], spte, __ATOMIC_RELEASE);
+	SHADOW_STAT(vm, prefetched);
+	return true;
+}
+
+/* A neighbour under a guest page table: from its guest entry. */
+static void prefetch_from_guest(struct smmu_vcpu *vcpu, struct sp *sp,
+				unsigned index)
+{
+	struct smmu_vm *vm = vcpu->vm;
+	const struct gw_mmu *mmu = &vcpu->mmu;
+	unsigned size;
+	uint64_t gpa = sp_gpte_gpa(sp, index, &size), pte = 0;
+	if (vm->ops->read_gpa(vm->host, gpa, &pte, size) != SMMU_GPA_OK)
+		return;
+	uint64_t needed = X86_PTE_P | X86_PTE_A;
+	if (vm->inject & SMMU_INJECT_PREFETCH_UNACCESSED)
+		needed = X86_PTE_P;
+	if ((pte & needed) != needed || (pte & mmu->level[1].rsvd))
+		return;
+	uint64_t addr = size == 4 ? pte & 0xfffff000u : pte & SPTE_ADDR;
+	uint8_t rights = sp->role.access & gw_entry_rights(mmu, pte);
+	uint8_t pkey = mmu->pke ? (uint8_t)((pte & X86_PTE_PKEY_MASK) >>
+					    X86_PTE_PKEY_SHIFT)
+				: 0;
+	if (fill(vm, sp, index, addr >> X86_PAGE_SHIFT, rights, pte & X86_PTE_D,
+		 pkey))
+		sp->gpte[index] = pte; /* what a sync compares */
+}
+
+void sp_prefetch(struct smmu_vcpu *vcpu, struct sp *sp, unsigned index)
+{
+	struct smmu_vm *vm = vcpu->vm;
+	unsigned window = vm->prefetch_window;
+	unsigned first = index & ~(window - 1);
+	for (unsigned i = first; i < first + window; i++) {
+		if (i == index ||
+		    (__atomic_load_n(&sp->spt[i], __ATOMIC_ACQUIRE) &
+		     X86_PTE_P))
+			continue;
+		if (sp->role.direct)
+			/* The direct page's access holds W only once the
+			 * guest's large page is dirty. */
+			fill(vm, sp, i, sp->gfn + i, sp->role.access, true,
+			     (uint8_t)sp->role.pkey);
+		else
+			prefetch_from_guest(vcpu, sp, i);
+	}
+}
