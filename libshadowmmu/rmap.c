@@ -75,6 +75,22 @@ bool rmap_write_protect(struct smmu_vm *vm, uint64_t gfn)
 	return was_writable;
 }
 
+bool rmap_zap_large(struct smmu_vm *vm, uint64_t gfn)
+{
+	bool was_writable = false;
+	struct rmap_head *h = head_of(vm, (gfn & ~511ull) | RMAP_LARGE);
+	while (h && h->entries) {
+		struct rmap_entry *e = h->entries;
+		uint64_t old =
+			__atomic_exchange_n(e->sptep, 0, __ATOMIC_ACQ_REL);
+		was_writable |= (old & X86_PTE_RW) != 0;
+		SHADOW_STAT(vm, sptes_zapped);
+		h->entries = e->next;
+		vm->ops->free(vm->host, e, sizeof(*e));
+	}
+	return was_writable;
+}
+
 void rmap_destroy(struct smmu_vm *vm)
 {
 	const struct smmu_host_ops *ops = vm->ops;

@@ -53,13 +53,14 @@ union sp_role {
 struct sp {
 	uint64_t gfn; /* guest table frame, or first frame mapped (direct) */
 	union sp_role role;
-	uint64_t hpa;	    /* what the hardware walks */
-	uint64_t *spt;	    /* 512 sptes */
-	uint64_t *leaf_gfn; /* level 1: the frame each leaf spte maps, for
-			       the rmap (an hpa does not say its gfn) */
-	struct sp **child;  /* level >= 2: the page each spte links to */
-	struct sp_parent *parents;	/* sptes that link to this page */
-	struct sp *next;		/* hash chain */
+	uint64_t hpa;		   /* what the hardware walks */
+	uint64_t *spt;		   /* 512 sptes */
+	uint64_t *leaf_gfn;	   /* levels 1 and 2: the first frame each leaf
+				      spte maps, for the rmap (an hpa does not say
+				      its gfn) */
+	struct sp **child;	   /* level >= 2: the page each spte links to */
+	struct sp_parent *parents; /* sptes that link to this page */
+	struct sp *next;	   /* hash chain */
 	struct sp *lru_prev, *lru_next; /* eviction order, oldest first */
 	uint32_t root_count;		/* vCPUs running on it as their root */
 	uint32_t pinned;     /* faults linking through it right now */
@@ -127,7 +128,7 @@ struct shadow_vm {
 		uint64_t faults_emulated, emulated_writes, sptes_zapped;
 		uint64_t walk_races, evictions, unshadowed;
 		uint64_t sp_zapped, sp_unsynced, sp_synced, sp_unsync_checks;
-		uint64_t prefetched;
+		uint64_t prefetched, large_sptes;
 	} stats;
 };
 
@@ -153,6 +154,8 @@ struct sp *sp_find(struct smmu_vm *vm, uint64_t gfn, union sp_role role);
  * NULL when the shadow-page budget is spent. MMU lock held. */
 struct sp *sp_get(struct smmu_vm *vm, uint64_t gfn, union sp_role role);
 bool sp_gfn_is_shadowed(struct smmu_vm *vm, uint64_t gfn);
+/* Is any frame of the 2 MiB from gfn (aligned) a shadowed guest table? */
+bool sp_2m_holds_table(struct smmu_vm *vm, uint64_t gfn);
 /* Take a page out of the hash (eviction). */
 void sp_cache_remove(struct smmu_vm *vm, struct sp *sp);
 /* Zap the entries of every shadow of guest table gfn that mirror the
@@ -224,11 +227,15 @@ void sp_prefetch(struct smmu_vcpu *vcpu, struct sp *sp, unsigned index);
  * a table. */
 void sp_note_write(struct smmu_vm *vm, uint64_t gfn);
 
-/* rmap.c; MMU lock held */
+/* rmap.c; MMU lock held. A 2 MiB leaf is kept under its first frame
+ * tagged RMAP_LARGE. */
+#define RMAP_LARGE (1ull << 63)
 bool rmap_add(struct smmu_vm *vm, uint64_t gfn, uint64_t *sptep);
 void rmap_remove(struct smmu_vm *vm, uint64_t gfn, uint64_t *sptep);
 /* Clear R/W in every leaf spte mapping gfn; true if any was writable. */
 bool rmap_write_protect(struct smmu_vm *vm, uint64_t gfn);
+/* Zap every 2 MiB leaf spte over gfn; true if one was writable. */
+bool rmap_zap_large(struct smmu_vm *vm, uint64_t gfn);
 void rmap_destroy(struct smmu_vm *vm);
 
 /* sptes */

@@ -19,8 +19,11 @@ void shadow_zap_spte(struct smmu_vm *vm, struct sp *sp, unsigned index)
 		__atomic_exchange_n(&sp->spt[index], 0, __ATOMIC_ACQ_REL);
 	if (!(old & X86_PTE_P))
 		return;
-	if (sp->role.level == 1) {
-		rmap_remove(vm, sp->leaf_gfn[index], &sp->spt[index]);
+	if (sp->role.level == 1 || (old & X86_PTE_PS)) {
+		uint64_t key = sp->leaf_gfn[index];
+		if (sp->role.level > 1)
+			key |= RMAP_LARGE;
+		rmap_remove(vm, key, &sp->spt[index]);
 		if (old & X86_PTE_RW)
 			vm->shadow.writable_dropped = true;
 	} else {
@@ -77,6 +80,45 @@ static struct sp *link_child(struct smmu_vm *vm, struct sp *sp, unsigned index,
 	return child;
 }
 
+/* May the 2 MiB of guest memory from gfn be one shadow leaf? The host
+ * must back it contiguously, and no guest table the library shadows may
+ * lie inside (it would be writable through the leaf). */
+static bool backing_is_2m(struct smmu_vm *vm, uint64_t gfn, uint64_t *hpa)
+{
+	if (!vm->ops->backing_is_2m)
+		return false;
+	if (!(vm->inject & SMMU_INJECT_LARGE_OVER_TABLES) &&
+	    sp_2m_holds_table(vm, gfn))
+		return false;
+	return vm->ops->backing_is_2m(vm->host, gfn, hpa);
+}
+
+/* A 2 MiB leaf at spte `index` of level-2 page sp, with the rights and
+ * key of the direct page it stands for (`role`). */
+static enum smmu_fault_action install_2m(struct smmu_vm *vm, struct sp *sp,
+					 unsigned index, uint64_t gfn,
+					 uint64_t hpa, union sp_role role,
+					 const char **reason)
+{
+	uint64_t spte = hpa | X86_PTE_P | X86_PTE_PS;
+	if (role.access & SMMU_RIGHT_W)
+		spte |= X86_PTE_RW;
+	if (role.access & SMMU_RIGHT_U)
+		spte |= X86_PTE_US;
+	if (!(role.access & SMMU_RIGHT_X))
+		spte |= X86_PTE_XD;
+	spte |= (uint64_t)role.pkey << X86_PTE_PKEY_SHIFT;
+	shadow_zap_spte(vm, sp, index);
+	if (!rmap_add(vm, gfn | RMAP_LARGE, &sp->spt[index])) {
+		*reason = "out of memory for the reverse map";
+		return SMMU_FAULT_ERROR;
+	}
+	sp->leaf_gfn[index] = gfn;
+	__atomic_store_n(&sp->spt[index], spte, __ATOMIC_RELEASE);
+	SHADOW_STAT(vm, large_sptes);
+	return SMMU_FAULT_FIXED;
+}
+
 /* Install the shadow path for a successful walk `w` of `access`.
  * Returns the fault action; MMU lock held. */
 /* Pages a fault links through, pinned against eviction until it is
@@ -116,6 +158,8 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 	bool pae = mode == SMMU_PAGING_PAE;
 	bool bits32 = mode == SMMU_PAGING_32BIT;
 	bool private_upper = pae || bits32;
+	union sp_role large = { .word = 0 }; /* level 0: no 2 MiB leaf */
+	uint64_t large_hpa = 0;
 
 	pin(vm, pins, sp);
 
@@ -170,6 +214,11 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 				SMMU_RIGHT_W | SMMU_RIGHT_U | SMMU_RIGHT_X;
 		path[level] = sp;
 		path_index[level] = spte_index(acc->la, level);
+		if (level == 2 && role.direct &&
+		    backing_is_2m(vm, child_gfn, &large_hpa)) {
+			large = role;
+			break; /* sp stays the level-2 page */
+		}
 		sp = link_child(vm, sp, path_index[level], child_gfn, role);
 		if (!sp) {
 			*reason = "shadow-page budget spent: every page is "
@@ -192,6 +241,9 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 		SHADOW_STAT(vm, walk_races);
 		return SMMU_FAULT_FIXED; /* the access faults again */
 	}
+	if (large.level)
+		return install_2m(vm, sp, path_index[2], gfn & ~511ull,
+				  large_hpa, large, reason);
 
 	/* A store to an in-sync guest table is emulated, unless the table
 	 * goes out of sync now: marked before its frame is mapped writable

@@ -35,6 +35,14 @@ bool sp_gfn_is_shadowed(struct smmu_vm *vm, uint64_t gfn)
 	return false;
 }
 
+bool sp_2m_holds_table(struct smmu_vm *vm, uint64_t gfn)
+{
+	for (uint64_t g = gfn & ~511ull; g < (gfn & ~511ull) + 512; g++)
+		if (sp_gfn_is_shadowed(vm, g))
+			return true;
+	return false;
+}
+
 /* The shadow entries of `sp` that mirror guest entry `e` of its table:
  * the first in *index, how many as the result (0 if outside sp). */
 static unsigned mirrored(const struct sp *sp, unsigned e, unsigned *index)
@@ -99,6 +107,11 @@ struct sp *sp_get(struct smmu_vm *vm, uint64_t gfn, union sp_role role)
 	} else {
 		sp->child = ops->alloc(vm->host, 512 * sizeof(struct sp *));
 		ok = sp->child != 0;
+		if (ok && role.level == 2) { /* may hold 2 MiB leaves */
+			sp->leaf_gfn =
+				ops->alloc(vm->host, 512 * sizeof(uint64_t));
+			ok = sp->leaf_gfn != 0;
+		}
 	}
 	void *page;
 	if (!ok || !sp_alloc_page(vm, &sp->hpa, &page)) {

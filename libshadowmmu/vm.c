@@ -107,4 +107,5 @@ void smmu_vm_get_stats(const struct smmu_vm *vm, struct smmu_stats *out)
 	out->sp_synced = read_stat(&sh->stats.sp_synced);
 	out->sp_unsync_checks = read_stat(&sh->stats.sp_unsync_checks);
 	out->prefetched = read_stat(&sh->stats.prefetched);
+	out->large_sptes = read_stat(&sh->stats.large_sptes);
 }

@@ -162,9 +162,11 @@ Test(lib_random, every_library_knob_is_caught, .timeout = 120)
 					  .vcpus = 1,
 					  .ops = 10000,
 					  .inject = k->bit };
-		/* Eviction needs a small pool; the rights class needs
-		 * its own guest (lib_scenario below). */
-		if (k->bit == SMMU_INJECT_SHARE_ACROSS_RIGHTS)
+		/* Eviction needs a small pool; the rights class and
+		 * large leaves over tables need their own guests
+		 * (lib_scenario below). */
+		if (k->bit == SMMU_INJECT_SHARE_ACROSS_RIGHTS ||
+		    k->bit == SMMU_INJECT_LARGE_OVER_TABLES)
 			continue;
 		uint64_t n = 0;
 		if (k->bit == SMMU_INJECT_NO_FLUSH_ON_EVICT) {
@@ -736,5 +738,46 @@ Test(lib_scenario, prefetching_unaccessed_entries_is_caught)
 	og_start(&g, 0, pml4, 0, 0);
 	og_read(&g, 0, LA);
 	og_read(&g, 0, LA2); /* through a prefetched spte: A stays clear */
+	cr_expect_gt(og_run(&g), 0);
+}
+
+/* ---- host large pages ---- */
+
+/* The direct map's 2 MiB guest page over OG_DATA is shadowed by one
+ * 2 MiB leaf, writable once the guest's page is dirty. Then a frame in it
+ * becomes a page table in use (LA3's): the leaf must go, or the guest's
+ * store to that table through the direct map is not seen. */
+#define LA3 0x800000ull /* a page directory entry of its own */
+
+static void table_inside_a_large_page(uint32_t inject)
+{
+	og_init(&g, &(struct oguest_config){ .mmu = &lib_mmu_ops,
+					     .inject = inject });
+	uint64_t pml4 = og_space(&g);
+	uint64_t pt = OG_DATA + 0x5000;
+	og_link_table(&g, pml4, LA3, 2, pt);
+	uint64_t pte = pt + 8 * ((LA3 >> 12) & 511);
+	smmu_posix_ram_write64(&g.sim.host.ram, pte, PAGE_A | OG_USER);
+	og_start(&g, 0, pml4, 0, 0);
+	og_read(&g, 0, OG_DIRECT_MAP + OG_DATA);
+	og_write(&g, 0, OG_DIRECT_MAP + OG_DATA + 0x100, 1);
+	og_read(&g, 0, LA3); /* pt is shadowed now */
+	og_set_pte(&g, 0, pte, PAGE_B | OG_USER);
+	og_invlpg(&g, 0, LA3);
+	og_read(&g, 0, LA3); /* page B, or a violation */
+}
+
+Test(lib_scenario, large_leaf_over_a_new_table_is_split)
+{
+	table_inside_a_large_page(0);
+	cr_expect_eq(og_run(&g), 0);
+	cr_expect_eq(lib_stats().large_sptes, 2, "read-only, then writable");
+	cr_expect_eq(g.sim.vcpu[0].stats.emulated, 1,
+		     "the store to the new table was seen");
+}
+
+Test(lib_scenario, large_leaf_over_a_table_is_caught)
+{
+	table_inside_a_large_page(SMMU_INJECT_LARGE_OVER_TABLES);
 	cr_expect_gt(og_run(&g), 0);
 }

@@ -118,6 +118,18 @@ static int host_gfn_to_hpa(void *host, uint64_t gfn, uint64_t *hpa)
 	return SMMU_GPA_OK;
 }
 
+static bool host_backing_is_2m(void *host, uint64_t gfn, uint64_t *hpa)
+{
+	struct sim *s = sim_of(host);
+	/* Guest RAM is one block from SIM_GUEST_HPA_BASE (2 MiB aligned):
+	 * contiguous wherever there is no hole. */
+	if ((gfn & 511) || gfn > (UINT64_MAX >> 12) ||
+	    !smmu_posix_ram_ptr(&s->host.ram, gfn << 12, 2u << 20))
+		return false;
+	*hpa = SIM_GUEST_HPA_BASE + (gfn << 12);
+	return true;
+}
+
 /* The CPU the calling thread simulates, if it is one of this machine's. */
 static struct sim_cpu *own_cpu(struct sim *s)
 {
@@ -218,6 +230,8 @@ static int lib_vm_init(struct sim *s)
 	lv->ops.unlock = host_unlock;
 	lv->ops.flush_all_cpus = host_flush_all_cpus;
 	lv->ops.defer_free = host_defer_free;
+	if (!s->cfg.host_4k_only)
+		lv->ops.backing_is_2m = host_backing_is_2m;
 	pthread_mutex_init(&lv->lock, NULL);
 	pthread_mutex_init(&lv->deferred_lock, NULL);
 	/* The host ops find the VM state through s->mmu. */
@@ -441,7 +455,7 @@ static void lib_print_stats(struct sim *s, FILE *out)
 		"zapped %llu; walk races %llu; tables unshadowed %llu\n"
 		"        shadow pages zapped %llu, made out of sync %llu, "
 		"back in sync %llu, checked and left out of sync %llu; "
-		"sptes prefetched %llu\n"
+		"sptes prefetched %llu, 2 MiB sptes %llu\n"
 		"        remote flushes %llu (%s), grace periods waited %llu\n",
 		(unsigned long long)st.sp_created,
 		(unsigned long long)st.sp_evicted,
@@ -461,6 +475,7 @@ static void lib_print_stats(struct sim *s, FILE *out)
 		(unsigned long long)st.sp_synced,
 		(unsigned long long)st.sp_unsync_checks,
 		(unsigned long long)st.prefetched,
+		(unsigned long long)st.large_sptes,
 		(unsigned long long)lvm(s)->remote_flushes,
 		s->cfg.assisted_flush ? "assisted" : "IPI",
 		(unsigned long long)lvm(s)->grace_periods);
@@ -489,6 +504,8 @@ static const struct sim_knob lib_mmu_knobs[] = {
 	  "an out-of-sync table is linked under a new parent unsynced" },
 	{ "prefetch-unaccessed", SMMU_INJECT_PREFETCH_UNACCESSED,
 	  "prefetch fills sptes from guest entries whose A bit is clear" },
+	{ "large-over-tables", SMMU_INJECT_LARGE_OVER_TABLES,
+	  "2 MiB shadow leaves map guest memory that holds shadowed tables" },
 	{ NULL, 0, NULL },
 };
 

@@ -32,6 +32,7 @@ struct options {
 	uint32_t pool_pages;
 	uint8_t unsync_after; /* 0: the library's default */
 	uint16_t prefetch;    /* 0: the library's default */
+	bool host_4k;
 	unsigned tlb_capacity;
 	bool assisted;
 	uint32_t inject;
@@ -130,6 +131,9 @@ static void usage(FILE *out)
 		"                   lib: emulated stores to a last-level "
 		"table before it may\n"
 		"                   go out of sync, 1..254 (default %u)\n"
+		"  --host-4k        lib: guest RAM is not offered as 2 MiB "
+		"blocks; every shadow\n"
+		"                   leaf maps 4 KiB\n"
 		"  --prefetch N     lib: sptes a fault fills, its own and "
 		"neighbours; a power\n"
 		"                   of two, 1 (no prefetch)..512 (default "
@@ -269,6 +273,7 @@ enum {
 	OPT_POOL_PAGES,
 	OPT_UNSYNC_AFTER,
 	OPT_PREFETCH,
+	OPT_HOST_4K,
 	OPT_TLB_CAPACITY,
 	OPT_ASSISTED,
 	OPT_MMU,
@@ -301,6 +306,7 @@ static const struct option long_options[] = {
 	{ "pool-pages", required_argument, NULL, OPT_POOL_PAGES },
 	{ "unsync-after", required_argument, NULL, OPT_UNSYNC_AFTER },
 	{ "prefetch", required_argument, NULL, OPT_PREFETCH },
+	{ "host-4k", no_argument, NULL, OPT_HOST_4K },
 	{ "tlb-capacity", required_argument, NULL, OPT_TLB_CAPACITY },
 	{ "assisted", no_argument, NULL, OPT_ASSISTED },
 	{ "mmu", required_argument, NULL, OPT_MMU },
@@ -427,6 +433,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_POOL_PAGES:
 			ok = parse_u64("--pool-pages", optarg, UINT32_MAX, &u);
 			o->pool_pages = (uint32_t)u;
+			break;
+		case OPT_HOST_4K:
+			o->host_4k = true;
 			break;
 		case OPT_PREFETCH:
 			ok = parse_u64("--prefetch", optarg, 512, &u) &&
@@ -585,6 +594,7 @@ int main(int argc, char **argv)
 		.pool_pages = o.pool_pages,
 		.unsync_after_stores = o.unsync_after,
 		.prefetch_window = o.prefetch,
+		.host_4k_only = o.host_4k,
 		.tlb = { .tlb_capacity = o.tlb_capacity,
 			 .psc_capacity = o.tlb_capacity,
 			 .seed = o.wc.seed },

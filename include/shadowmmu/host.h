@@ -94,6 +94,14 @@ struct smmu_host_ops {
 	 * hardware's page walks and any lock-free software walker included.
 	 * Shadow pages evicted under pool pressure are freed this way. */
 	void (*defer_free)(void *host, struct smmu_rcu_head *head);
+
+	/* Optional, with the shadow-paging ops (NULL: every shadow leaf maps
+	 * 4 KiB): whether the 2 MiB of guest-physical memory from gfn (2 MiB
+	 * aligned) are all RAM, backed by host-physical memory that is
+	 * contiguous and 2 MiB aligned from *hpa. Then a guest large page
+	 * over it, or paging-off memory, may be shadowed by one 2 MiB leaf
+	 * (never while a guest table the library shadows lies inside). */
+	bool (*backing_is_2m)(void *host, uint64_t gfn, uint64_t *hpa);
 };
 
 #endif /* SHADOWMMU_HOST_H */

@@ -82,6 +82,8 @@ struct smmu_vm_config {
 #define SMMU_INJECT_NO_SYNC_BEFORE_LINK (1u << 7)
 /* Prefetch takes guest entries whose A bit is clear. */
 #define SMMU_INJECT_PREFETCH_UNACCESSED (1u << 8)
+/* Host 2 MiB leaves map guest memory that holds shadowed tables. */
+#define SMMU_INJECT_LARGE_OVER_TABLES (1u << 9)
 
 /* One guest; opaque. */
 struct smmu_vm;
@@ -288,7 +290,8 @@ struct smmu_stats {
 	/* out-of-sync pages compared with the guest's table and left out of
 	 * sync (still being written) */
 	uint64_t sp_unsync_checks;
-	uint64_t prefetched; /* leaf sptes filled ahead of a fault */
+	uint64_t prefetched;  /* leaf sptes filled ahead of a fault */
+	uint64_t large_sptes; /* 2 MiB shadow leaves installed */
 };
 
 /* A snapshot of the VM's counters (they change while vCPUs run). */
