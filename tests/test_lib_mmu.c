@@ -781,3 +781,74 @@ Test(lib_scenario, large_leaf_over_a_table_is_caught)
 	table_inside_a_large_page(SMMU_INJECT_LARGE_OVER_TABLES);
 	cr_expect_gt(og_run(&g), 0);
 }
+
+/* ---- tables shared and reused ---- */
+
+/* Frame F is a page directory on one path (the GiB at LA_PD) and a page
+ * table on another (the 2 MiB at LA_PT): its entry 0 is a PDE to table
+ * T1 on the first, a PTE mapping T1's frame on the second. Stores to F
+ * must update both shadows, and F must never go out of sync (its
+ * directory shadow would go stale with it). */
+#define LA_PD 0x40000000ull
+#define LA_PT 0x600000ull
+
+Test(lib_scenario, frame_used_at_two_levels_stays_write_protected)
+{
+	lib_guest(1, false);
+	struct smmu_posix_ram *ram = &g.sim.host.ram;
+	uint64_t f = OG_DATA + 0x8000, t1 = OG_DATA + 0x9000,
+		 t2 = OG_DATA + 0xa000;
+	smmu_posix_ram_write64(ram, t1, PAGE_A | OG_USER);
+	smmu_posix_ram_write64(ram, t2, PAGE_B | OG_USER);
+	smmu_posix_ram_write64(ram, f, t1 | OG_USER);
+	uint64_t pml4 = og_space(&g);
+	og_link_table(&g, pml4, LA_PD, 3, f);
+	og_link_table(&g, pml4, LA_PT, 2, f);
+	og_start(&g, 0, pml4, 0, 0);
+	og_read(&g, 0, LA_PD); /* page A */
+	og_read(&g, 0, LA_PT); /* T1's frame */
+	for (int i = 0; i < 6; i++) {
+		og_set_pte(&g, 0, f, (i & 1 ? t1 : t2) | OG_USER);
+		og_invlpg(&g, 0, LA_PD);
+		og_invlpg(&g, 0, LA_PT);
+		og_read(&g, 0, LA_PD); /* page B, then A, ... */
+		og_read(&g, 0, LA_PT); /* T2's frame, then T1's, ... */
+	}
+	cr_expect_eq(og_run(&g), 0);
+	cr_expect_eq(g.sim.vcpu[0].stats.emulated, 6);
+	cr_expect_eq(lib_stats().sp_unsynced, 0);
+}
+
+/* One page table linked by five address spaces' directories, out of
+ * sync, remapped once: every space sees the new page after its MOV CR3,
+ * whichever root synced the table first. */
+Test(lib_scenario, table_shared_by_five_spaces_is_synced_for_all)
+{
+	lib_guest(1, false);
+	uint64_t space[5];
+	space[0] = og_space(&g);
+	uint64_t pte2 = og_map(&g, space[0], LA2, PAGE_A, OG_USER);
+	uint64_t pte = og_map(&g, space[0], LA, PAGE_A, OG_USER);
+	for (int i = 1; i < 5; i++) {
+		space[i] = og_space(&g);
+		og_link_table(&g, space[i], LA, 2, pte & ~0xfffull);
+	}
+	og_start(&g, 0, space[0], 0, 0);
+	for (int i = 0; i < 5; i++) {
+		og_mov_cr3(&g, 0, space[i]);
+		og_read(&g, 0, LA); /* page A everywhere */
+	}
+	og_set_pte(&g, 0, pte2, PAGE_B | OG_USER); /* emulated */
+	og_read(&g, 0, LA2);
+	og_set_pte(&g, 0, pte2, PAGE_A | OG_USER); /* emulated */
+	og_read(&g, 0, LA2);
+	og_set_pte(&g, 0, pte, PAGE_B | OG_USER); /* out of sync */
+	for (int round = 0; round < 2; round++) {
+		for (int i = 4; i >= 0; i--) {
+			og_mov_cr3(&g, 0, space[i]);
+			og_read(&g, 0, LA); /* page B, or a violation */
+		}
+	}
+	cr_expect_eq(og_run(&g), 0);
+	cr_expect_eq(lib_stats().sp_unsynced, 1);
+}
