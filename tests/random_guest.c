@@ -40,7 +40,10 @@ uint64_t random_guest_run(const struct random_guest *r)
 		.mmu = r->mmu ? r->mmu : &naive_shadow_ops,
 		.inject = r->inject,
 		.assisted_flush = r->assisted,
-		.report_max = r->inject ? 0 : 3,
+		.report_max = r->report	  ? UINT32_MAX
+			      : r->inject ? 0
+					  : 3,
+		.report = r->report,
 	};
 	struct sim s;
 	cr_assert_eq(sim_init(&s, &sc), 0);

@@ -8,6 +8,7 @@
 #define SMMU_TEST_RANDOM_GUEST_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "sim.h"
@@ -24,7 +25,8 @@ struct random_guest {
 	bool assisted;	       /* remote flushes by assisted flush */
 	bool careless;	       /* no invalidation after page-table changes */
 	bool no_pcid;
-	bool rights; /* SMEP, SMAP, PKE and CR0.WP toggles on */
+	bool rights;  /* SMEP, SMAP, PKE and CR0.WP toggles on */
+	FILE *report; /* if set: every violation is printed there */
 	/* If set: called after the run, before the machine is torn down
 	 * (to read the MMU's counters). */
 	void (*inspect)(struct sim *s, void *arg);

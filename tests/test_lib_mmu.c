@@ -9,6 +9,7 @@
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib_mmu.h"
@@ -851,4 +852,51 @@ Test(lib_scenario, table_shared_by_five_spaces_is_synced_for_all)
 	}
 	cr_expect_eq(og_run(&g), 0);
 	cr_expect_eq(lib_stats().sp_unsynced, 1);
+}
+
+/* Below the documented minimum (host.h, alloc_page: 2 x vCPUs + 4
+ * pages), faults fail with a clear reason: every violation the run
+ * reports is such a failure, none a stale or wrong translation. */
+Test(lib_random, pool_below_the_minimum_fails_faults_cleanly)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *report = open_memstream(&text, &len);
+	cr_assert_not_null(report);
+	struct random_guest r = { .mode = SMMU_PAGING_4LEVEL,
+				  .vcpus = 1,
+				  .ops = 300,
+				  .pool_pages = 3,
+				  .report = report };
+	uint64_t n = run_random(r);
+	fclose(report);
+	cr_expect_gt(n, 0, "three pages cannot hold a 4-level path");
+	unsigned failures = 0, others = 0;
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		if (strncmp(line, "violation ", 10) != 0)
+			continue;
+		if (strstr(line, "shadow-page budget spent") ||
+		    strstr(line, "the MMU failed the fault"))
+			failures++;
+		else
+			others++;
+	}
+	free(text);
+	cr_expect_gt(failures, 0);
+	cr_expect_eq(others, 0, "a violation that is not a clean failure");
+}
+
+/* At the documented minimum every fault completes, in every mode. */
+Test(lib_random, pool_at_the_minimum_is_clean, .timeout = 120)
+{
+	for (unsigned m = 0; m < 4; m++) {
+		for (unsigned v = 1; v <= 3; v += 2) {
+			struct random_guest r = { .mode = shadowed_modes[m],
+						  .vcpus = v,
+						  .ops = 1500,
+						  .pool_pages = 2 * v + 4 };
+			cr_expect_eq(run_random(r), 0, "mode %u, %u vCPUs",
+				     r.mode, v);
+		}
+	}
 }

@@ -68,7 +68,12 @@ struct smmu_host_ops {
 
 	/* A zeroed 4 KiB page for a shadow table: its host-physical address,
 	 * which the hardware walks, and a pointer the library writes through.
-	 * false when the VM's shadow-page budget is spent. */
+	 * false when the VM's shadow-page budget is spent. A budget of at
+	 * least 2 x vCPUs + 4 pages lets every fault complete: each vCPU
+	 * holds its root (a PAE or 32-bit guest's vCPU two private pages),
+	 * and the fault being handled links up to four more. Below it a
+	 * fault may end in SMMU_FAULT_ERROR and an entry in SMMU_ENOSPC;
+	 * never in a stale translation. */
 	bool (*alloc_page)(void *host, uint64_t *hpa, void **hva);
 	/* Give back a page from alloc_page that no CPU can reference. */
 	void (*free_page)(void *host, uint64_t hpa, void *hva);
