@@ -80,6 +80,16 @@ static inline uint8_t gw_entry_rights(const struct gw_mmu *mmu, uint64_t pte)
 	return r;
 }
 
+/* The protection key a leaf carries (bits 62:59 in IA-32e paging, none
+ * otherwise), whether CR4.PKE makes it count or not: a shadow entry
+ * carries it either way, so that it stays right when PKE changes. */
+static inline uint8_t gw_leaf_pkey(const struct gw_mmu *mmu, uint64_t pte)
+{
+	if (!mmu->desc->ia32e)
+		return 0;
+	return (uint8_t)((pte & X86_PTE_PKEY_MASK) >> X86_PTE_PKEY_SHIFT);
+}
+
 /* Paging mode selected by a set of registers (SDM 4.1.1). */
 enum smmu_paging_mode gw_paging_mode(const struct smmu_paging_regs *regs);
 /* Reserved bits of a PAE PDPTE for a given MAXPHYADDR (SDM 4.4.1). */

@@ -58,9 +58,7 @@ static void prefetch_from_guest(struct smmu_vcpu *vcpu, struct sp *sp,
 		return;
 	uint64_t addr = size == 4 ? pte & 0xfffff000u : pte & SPTE_ADDR;
 	uint8_t rights = sp->role.access & gw_entry_rights(mmu, pte);
-	uint8_t pkey = mmu->pke ? (uint8_t)((pte & X86_PTE_PKEY_MASK) >>
-					    X86_PTE_PKEY_SHIFT)
-				: 0;
+	uint8_t pkey = gw_leaf_pkey(mmu, pte);
 	if (fill(vm, sp, index, addr >> X86_PAGE_SHIFT, rights, pte & X86_PTE_D,
 		 pkey))
 		sp->gpte[index] = pte; /* what a sync compares */

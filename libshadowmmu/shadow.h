@@ -46,6 +46,14 @@ union sp_role {
 		 * a guest page table (1024 entries) by two PTs: which
 		 * quarter or half this page covers. */
 		uint32_t quadrant : 2;
+		/* EFER.NXE: it decides whether XD is a right or a reserved
+		 * bit. CR0.WP, SMEP and SMAP need no place here: the
+		 * hardware enforces SMEP and SMAP from the guest's CR4 on
+		 * sptes whose U/S mirror the guest's, and runs with WP=1
+		 * while the core emulates the supervisor writes only the
+		 * guest's WP=0 allows; protection keys are copied into
+		 * sptes whether CR4.PKE is set or not. */
+		uint32_t nxe : 1;
 	};
 };
 

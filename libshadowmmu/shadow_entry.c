@@ -14,7 +14,8 @@
 static union sp_role root_role(const struct gw_mmu *mmu, uint64_t *gfn)
 {
 	union sp_role role = { .access = SMMU_RIGHT_W | SMMU_RIGHT_U |
-					 SMMU_RIGHT_X };
+					 SMMU_RIGHT_X,
+			       .nxe = mmu->nxe };
 	int levels = mmu->desc->levels;
 	if (levels == 0) {
 		/* Paging off: guest-physical memory, identity-mapped. */

@@ -165,7 +165,8 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 
 	for (int level = sp->role.level; level > 1; level--) {
 		union sp_role role = { .level = (uint32_t)(level - 1),
-				       .guest_levels = sp->role.guest_levels };
+				       .guest_levels = sp->role.guest_levels,
+				       .nxe = mmu->nxe };
 		uint64_t child_gfn;
 		if (private_upper && level == 4) {
 			/* The vCPU's own PDPT, linked when the root was. */
@@ -204,7 +205,7 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 			if (guest_levels &&
 			    !(w->pte[w->leaf_level] & X86_PTE_D))
 				access &= (uint8_t)~SMMU_RIGHT_W;
-			role.pkey = w->xlate.pkey;
+			role.pkey = gw_leaf_pkey(mmu, w->pte[w->leaf_level]);
 			child_gfn = gfn & ~((1ull << (9 * (level - 1))) - 1);
 		}
 		role.access = access;
@@ -267,7 +268,7 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 		spte |= X86_PTE_US;
 	if (!(w->xlate.rights & SMMU_RIGHT_X))
 		spte |= X86_PTE_XD;
-	spte |= (uint64_t)w->xlate.pkey << X86_PTE_PKEY_SHIFT;
+	spte |= (uint64_t)gw_leaf_pkey(mmu, leaf) << X86_PTE_PKEY_SHIFT;
 
 	unsigned index = spte_index(acc->la, 1);
 	shadow_zap_spte(vm, sp, index);

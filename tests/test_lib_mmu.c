@@ -900,3 +900,50 @@ Test(lib_random, pool_at_the_minimum_is_clean, .timeout = 120)
 		}
 	}
 }
+
+/* ---- registers that change what a shadow entry means ---- */
+
+/* LA's PTE carries protection key 5, which means nothing while CR4.PKE
+ * is clear. Once the guest sets PKE with PKRU denying key 5, a user read
+ * of LA must take #PF with PK: the shadow entry built before must carry
+ * the key too. */
+Test(lib_scenario, protection_key_counts_once_pke_is_set)
+{
+	lib_guest(1, false);
+	uint64_t pml4 = og_space(&g);
+	og_map(&g, pml4, LA, PAGE_A, OG_USER | (5ull << X86_PTE_PKEY_SHIFT));
+	og_start(&g, 0, pml4, 0, 0);
+	og_op(&g, 0,
+	      (struct gop){ .kind = GOP_ACCESS,
+			    .la = LA,
+			    .flags = SMMU_ACCESS_USER });
+	og_op(&g, 0,
+	      (struct gop){ .kind = GOP_MOV_CR4,
+			    .val = X86_CR4_PAE | X86_CR4_PKE });
+	og_op(&g, 0,
+	      (struct gop){ .kind = GOP_ACCESS,
+			    .la = LA,
+			    .flags = SMMU_ACCESS_USER,
+			    .pkru = X86_PKRU_AD(5) });
+	cr_expect_eq(og_run(&g), 0);
+	cr_expect_eq(g.sim.vcpu[0].stats.injected, 1);
+}
+
+/* With EFER.NXE set, LA's PTE has XD: LA maps a page the guest cannot
+ * execute. Once the guest clears NXE, XD is a reserved bit: any access
+ * to LA takes #PF with RSVD, so the shadow entry built under NXE=1 must
+ * not serve it. */
+Test(lib_scenario, xd_becomes_reserved_when_nxe_is_cleared)
+{
+	lib_guest(1, false);
+	uint64_t pml4 = og_space(&g);
+	og_map(&g, pml4, LA, PAGE_A, OG_USER | X86_PTE_XD);
+	og_start(&g, 0, pml4, 0, 0);
+	og_read(&g, 0, LA);
+	og_op(&g, 0,
+	      (struct gop){ .kind = GOP_WRMSR_EFER,
+			    .val = X86_EFER_LME | X86_EFER_LMA });
+	og_read(&g, 0, LA); /* #PF RSVD, or a violation */
+	cr_expect_eq(og_run(&g), 0);
+	cr_expect_eq(g.sim.vcpu[0].stats.injected, 1);
+}
