@@ -25,6 +25,7 @@ uint64_t random_guest_run(const struct random_guest *r)
 		wc.smap = true;
 		wc.pke = true;
 		wc.wp_toggle = true;
+		wc.nx_toggle = true;
 	}
 
 	struct sim_config sc = {

@@ -25,7 +25,7 @@ struct random_guest {
 	bool assisted;	       /* remote flushes by assisted flush */
 	bool careless;	       /* no invalidation after page-table changes */
 	bool no_pcid;
-	bool rights;  /* SMEP, SMAP, PKE and CR0.WP toggles on */
+	bool rights;  /* SMEP, SMAP, PKE, CR0.WP and EFER.NXE toggles on */
 	FILE *report; /* if set: every violation is printed there */
 	/* If set: called after the run, before the machine is torn down
 	 * (to read the MMU's counters). */

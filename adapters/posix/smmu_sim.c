@@ -114,6 +114,8 @@ static void usage(FILE *out)
 		"accesses\n"
 		"  --pke            CR4.PKE, keys on user pages, random PKRU\n"
 		"  --wp-toggle      CR0.WP flipped by MOV CR0\n"
+		"  --nx-toggle      EFER.NXE flipped by WRMSR (XD reserved "
+		"while clear)\n"
 		"\n"
 		"machine:\n"
 		"  --mmu NAME       shadow MMU under test (default naive):\n"
@@ -270,6 +272,7 @@ enum {
 	OPT_SMAP,
 	OPT_PKE,
 	OPT_WP_TOGGLE,
+	OPT_NX_TOGGLE,
 	OPT_POOL_PAGES,
 	OPT_UNSYNC_AFTER,
 	OPT_PREFETCH,
@@ -303,6 +306,7 @@ static const struct option long_options[] = {
 	{ "smap", no_argument, NULL, OPT_SMAP },
 	{ "pke", no_argument, NULL, OPT_PKE },
 	{ "wp-toggle", no_argument, NULL, OPT_WP_TOGGLE },
+	{ "nx-toggle", no_argument, NULL, OPT_NX_TOGGLE },
 	{ "pool-pages", required_argument, NULL, OPT_POOL_PAGES },
 	{ "unsync-after", required_argument, NULL, OPT_UNSYNC_AFTER },
 	{ "prefetch", required_argument, NULL, OPT_PREFETCH },
@@ -426,6 +430,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_WP_TOGGLE:
 			wc->wp_toggle = true;
 			break;
+		case OPT_NX_TOGGLE:
+			wc->nx_toggle = true;
+			break;
 		case OPT_PCPUS:
 			ok = parse_u64("--pcpus", optarg, SIM_MAX_CPUS, &u);
 			o->pcpus = (unsigned)u;
@@ -524,11 +531,12 @@ static void print_config(const struct options *o, uint64_t ram_size)
 	       " spaces=%u pages/space=%u flush-prob=%g\n",
 	       o->mmu->name, mode_name(wc->mode), wc->nr_vcpus, wc->ops,
 	       wc->seed, wc->nr_spaces, wc->pages_per_space, wc->flush_prob);
-	printf("  features:%s%s%s%s%s%s%s%s\n", wc->pcid ? " pcid" : "",
+	printf("  features:%s%s%s%s%s%s%s%s%s\n", wc->pcid ? " pcid" : "",
 	       wc->global ? " global" : "", wc->large ? " large" : "",
 	       wc->nx ? " nx" : "", wc->smep ? " smep" : "",
 	       wc->smap ? " smap" : "", wc->pke ? " pke" : "",
-	       wc->wp_toggle ? " wp-toggle" : "");
+	       wc->wp_toggle ? " wp-toggle" : "",
+	       wc->nx_toggle ? " nx-toggle" : "");
 	printf("  mix:");
 	for (unsigned k = 0; k < WL_NR_OPS; k++)
 		printf(" %s=%u", workload_op_names[k], wc->weight[k]);

@@ -61,11 +61,15 @@ struct workload_config {
 	/* CR4.SMEP / CR4.SMAP on at start, toggled now and then; with SMAP
 	 * some supervisor accesses carry EFLAGS.AC. */
 	bool smep, smap;
-	/* CR4.PKE, random keys on user leaves, random PKRU on some
-	 * accesses. Ignored outside 4- and 5-level paging. */
+	/* CR4.PKE on at start and toggled now and then, random keys on
+	 * user leaves, random PKRU on some accesses. Ignored outside 4- and
+	 * 5-level paging. */
 	bool pke;
 	/* CR0.WP starts random and is flipped by MOV CR0 (else WP=1). */
 	bool wp_toggle;
+	/* With nx: EFER.NXE is flipped now and then by WRMSR, which makes
+	 * XD bits reserved while it is clear. */
+	bool nx_toggle;
 	/* Address spaces ("processes"), 1..WORKLOAD_MAX_SPACES. */
 	unsigned nr_spaces;
 	/* 4 KiB user pages mapped in each space, 1..WORKLOAD_MAX_PAGES. */

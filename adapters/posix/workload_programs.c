@@ -24,7 +24,7 @@
  *                 locally, and a shootdown of the other vCPUs.
  *   cr3           a switch to a random space (NOFLUSH half the time with
  *                 PCIDs).
- *   ctl           CR4.PGE/SMEP/SMAP or CR0.WP flipped.
+ *   ctl           CR4.PGE/SMEP/SMAP/PKE, CR0.WP or EFER.NXE flipped.
  *   flush         an invalidation with no change behind it.
  */
 #include "workload_internal.h"
@@ -344,7 +344,7 @@ static void gen_cr3(struct wl_gen *g, unsigned v)
 static bool gen_ctl(struct wl_gen *g, unsigned v)
 {
 	struct wl_vcpu *c = &g->vcpu[v];
-	uint64_t cr4_bits[3];
+	uint64_t cr4_bits[4];
 	unsigned n = 0;
 	if (g->wc->global)
 		cr4_bits[n++] = X86_CR4_PGE;
@@ -352,14 +352,22 @@ static bool gen_ctl(struct wl_gen *g, unsigned v)
 		cr4_bits[n++] = X86_CR4_SMEP;
 	if (g->wc->smap)
 		cr4_bits[n++] = X86_CR4_SMAP;
-	unsigned total = n + (g->wc->wp_toggle ? 1 : 0);
+	if (g->pke)
+		cr4_bits[n++] = X86_CR4_PKE;
+	bool wp = g->wc->wp_toggle, nxe = g->wc->nx && g->wc->nx_toggle;
+	unsigned total = n + wp + nxe;
 	if (!total)
 		return false;
 	unsigned i = (unsigned)wl_rng_below(&g->rng, total);
-	if (i == n) {
+	if (wp && i == n) {
 		c->regs.cr0 ^= X86_CR0_WP;
 		emit(g, v,
 		     (struct gop){ .kind = GOP_MOV_CR0, .val = c->regs.cr0 });
+	} else if (i >= n) {
+		c->regs.efer ^= X86_EFER_NXE;
+		emit(g, v,
+		     (struct gop){ .kind = GOP_WRMSR_EFER,
+				   .val = c->regs.efer });
 	} else {
 		c->regs.cr4 ^= cr4_bits[i];
 		emit(g, v,
