@@ -37,8 +37,10 @@
  * A sync compares each present spte with the guest entry it was built
  * from (sp->gpte) and zaps those that differ; the next access faults and
  * rebuilds them. The page then stays out of sync, with no flush, unless
- * its last syncs found nothing changed (QUIET_SYNCS): then it goes back
- * in sync and its frame is write-protected; pages found by one walk are
+ * its last `unsync_quiet_syncs` syncs found nothing changed: then it goes
+ * back in sync and its frame is write-protected. Protecting costs a
+ * flush of every CPU (rule 3); staying out of sync costs a comparison
+ * at every invalidation that covers the page; pages found by one walk are
  * protected together and cost one flush. A new shadow of the frame
  * always brings it back in sync (rule 1).
  */
@@ -125,12 +127,6 @@ bool sp_protect_frame(struct smmu_vm *vm, uint64_t gfn)
 
 /* ---- syncing ---- */
 
-/* Syncs in a row that found nothing changed, after which an out-of-sync
- * table is taken to be done with and write-protected again. Protecting
- * costs a flush of every CPU (rule 3); comparing costs reads only. A
- * table the guest is still writing stays out of sync across syncs. */
-#define QUIET_SYNCS 16
-
 struct sync_queue {
 	struct sp *head;
 };
@@ -197,7 +193,7 @@ static bool sync_spte(struct smmu_vm *vm, struct sp *sp, unsigned index)
 
 /* Decide, frame by frame, which queued pages go back in sync: all of
  * them (protect_all), or those of frames every shadow of which found
- * nothing changed in its last QUIET_SYNCS syncs. Those are marked in
+ * nothing changed in its last unsync_quiet_syncs syncs. Those are marked in
  * sync (rule 3 follows: nothing is read before the flush) and their
  * frames write-protected; true if the CPUs must be flushed. queue_frame
  * keeps a frame's shadows next to each other in the queue. */
@@ -210,7 +206,7 @@ static bool protect_quiet_frames(struct smmu_vm *vm, struct sync_queue *q,
 		struct sp *end = run;
 		bool quiet = true;
 		for (; end && end->gfn == run->gfn; end = end->sync_next)
-			quiet &= end->quiet_syncs >= QUIET_SYNCS;
+			quiet &= end->quiet_syncs >= vm->unsync_quiet_syncs;
 		if (protect_all || quiet) {
 			for (struct sp *sp = run; sp != end; sp = sp->sync_next)
 				sp->unsync = false;
@@ -245,7 +241,7 @@ static void sync_queue(struct smmu_vm *vm, struct sync_queue *q,
 		 * writable, so its ancestors must go on leading to it. */
 		if (changed)
 			sp->quiet_syncs = 0;
-		else if (sp->quiet_syncs < QUIET_SYNCS)
+		else if (sp->quiet_syncs < vm->unsync_quiet_syncs)
 			sp->quiet_syncs++;
 		for (struct sp_parent *p = sp->parents; p; p = p->next)
 			sp_mark_unsync_child(p->sp, p->index);

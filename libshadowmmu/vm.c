@@ -57,6 +57,9 @@ enum smmu_status smmu_vm_create(const struct smmu_vm_config *config,
 	vm->inject = config->inject;
 	vm->prefetch_window = config->prefetch_window ? config->prefetch_window
 						      : SMMU_PREFETCH_DEFAULT;
+	vm->unsync_quiet_syncs = config->unsync_quiet_syncs
+					 ? config->unsync_quiet_syncs
+					 : SMMU_UNSYNC_QUIET_DEFAULT;
 	vm->unsync_after_stores = config->unsync_after_stores
 					  ? config->unsync_after_stores
 					  : SMMU_UNSYNC_AFTER_DEFAULT;

@@ -17,6 +17,7 @@ struct smmu_vm {
 	bool shadow_ops;	     /* the host gave the shadow-paging ops */
 	uint32_t inject;	     /* SMMU_INJECT_*: testing only */
 	uint8_t unsync_after_stores; /* resolved: never 0 */
+	uint8_t unsync_quiet_syncs;  /* resolved: never 0 */
 	uint16_t prefetch_window;    /* resolved: a power of two */
 	struct shadow_vm shadow;
 };

@@ -237,13 +237,14 @@ static int lib_vm_init(struct sim *s)
 	/* The host ops find the VM state through s->mmu. */
 	s->mmu = lv;
 
-	struct smmu_vm_config cfg = { .maxphyaddr = s->cfg.maxphyaddr,
-				      .gbpages = s->cfg.gbpages,
-				      .inject = s->cfg.inject,
-				      .unsync_after_stores =
-					      s->cfg.unsync_after_stores,
-				      .prefetch_window =
-					      s->cfg.prefetch_window };
+	struct smmu_vm_config cfg = {
+		.maxphyaddr = s->cfg.maxphyaddr,
+		.gbpages = s->cfg.gbpages,
+		.inject = s->cfg.inject,
+		.unsync_after_stores = s->cfg.unsync_after_stores,
+		.unsync_quiet_syncs = s->cfg.unsync_quiet_syncs,
+		.prefetch_window = s->cfg.prefetch_window
+	};
 	enum smmu_status st = smmu_vm_create(&cfg, &lv->ops, &s->host, &lv->vm);
 	if (st != SMMU_OK) {
 		fprintf(stderr, "lib: smmu_vm_create: %s\n", status_name(st));

@@ -95,8 +95,9 @@ struct sim_config {
 	uint32_t pool_pages; /* shadow-page budget of the VM */
 	/* smmu_vm_config.unsync_after_stores of the library core */
 	uint8_t unsync_after_stores;
-	uint16_t prefetch_window; /* smmu_vm_config.prefetch_window */
-	bool host_4k_only;	  /* lib: no backing_is_2m host op */
+	uint8_t unsync_quiet_syncs; /* smmu_vm_config.unsync_quiet_syncs */
+	uint16_t prefetch_window;   /* smmu_vm_config.prefetch_window */
+	bool host_4k_only;	    /* lib: no backing_is_2m host op */
 	struct hw_tlb_config tlb;
 	const struct sim_mmu_ops *mmu;
 	uint32_t inject;     /* fault-injection knobs, MMU-defined bits */

@@ -31,6 +31,7 @@ struct options {
 	unsigned pcpus; /* 0: one per vCPU */
 	uint32_t pool_pages;
 	uint8_t unsync_after; /* 0: the library's default */
+	uint8_t unsync_quiet; /* 0: the library's default */
 	uint16_t prefetch;    /* 0: the library's default */
 	bool host_4k;
 	unsigned tlb_capacity;
@@ -136,6 +137,10 @@ static void usage(FILE *out)
 		"  --host-4k        lib: guest RAM is not offered as 2 MiB "
 		"blocks; every shadow\n"
 		"                   leaf maps 4 KiB\n"
+		"  --unsync-quiet N lib: unchanged syncs before an "
+		"out-of-sync table is\n"
+		"                   write-protected again, 1..255 (default "
+		"%u)\n"
 		"  --prefetch N     lib: sptes a fault fills, its own and "
 		"neighbours; a power\n"
 		"                   of two, 1 (no prefetch)..512 (default "
@@ -155,7 +160,8 @@ static void usage(FILE *out)
 		"\n"
 		"fault-injection knobs (--inject), by MMU:\n",
 		SIM_MAX_CPUS, WORKLOAD_MAX_SPACES, WORKLOAD_MAX_PAGES,
-		SMMU_UNSYNC_AFTER_DEFAULT, SMMU_PREFETCH_DEFAULT);
+		SMMU_UNSYNC_AFTER_DEFAULT, SMMU_UNSYNC_QUIET_DEFAULT,
+		SMMU_PREFETCH_DEFAULT);
 	for (unsigned i = 0; i < sizeof(mmus) / sizeof(mmus[0]); i++) {
 		fprintf(out, " %s:\n", mmus[i]->name);
 		for (const struct sim_knob *k = mmus[i]->knobs; k && k->name;
@@ -276,6 +282,7 @@ enum {
 	OPT_POOL_PAGES,
 	OPT_UNSYNC_AFTER,
 	OPT_PREFETCH,
+	OPT_UNSYNC_QUIET,
 	OPT_HOST_4K,
 	OPT_TLB_CAPACITY,
 	OPT_ASSISTED,
@@ -310,6 +317,7 @@ static const struct option long_options[] = {
 	{ "pool-pages", required_argument, NULL, OPT_POOL_PAGES },
 	{ "unsync-after", required_argument, NULL, OPT_UNSYNC_AFTER },
 	{ "prefetch", required_argument, NULL, OPT_PREFETCH },
+	{ "unsync-quiet", required_argument, NULL, OPT_UNSYNC_QUIET },
 	{ "host-4k", no_argument, NULL, OPT_HOST_4K },
 	{ "tlb-capacity", required_argument, NULL, OPT_TLB_CAPACITY },
 	{ "assisted", no_argument, NULL, OPT_ASSISTED },
@@ -443,6 +451,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_HOST_4K:
 			o->host_4k = true;
+			break;
+		case OPT_UNSYNC_QUIET:
+			ok = parse_u64("--unsync-quiet", optarg, 255, &u) &&
+			     u >= 1;
+			o->unsync_quiet = (uint8_t)u;
 			break;
 		case OPT_PREFETCH:
 			ok = parse_u64("--prefetch", optarg, 512, &u) &&
@@ -601,6 +614,7 @@ int main(int argc, char **argv)
 		.gbpages = false,
 		.pool_pages = o.pool_pages,
 		.unsync_after_stores = o.unsync_after,
+		.unsync_quiet_syncs = o.unsync_quiet,
 		.prefetch_window = o.prefetch,
 		.host_4k_only = o.host_4k,
 		.tlb = { .tlb_capacity = o.tlb_capacity,

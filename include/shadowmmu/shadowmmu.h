@@ -47,6 +47,11 @@ struct smmu_vm_config {
 	 * guest invalidates. 0: SMMU_UNSYNC_AFTER_DEFAULT; SMMU_UNSYNC_NEVER
 	 * keeps every shadowed table write-protected. */
 	uint8_t unsync_after_stores;
+	/* Syncs in a row that found an out-of-sync table unchanged before
+	 * it is write-protected again (which flushes every CPU); until then
+	 * each invalidation that covers it compares it with the guest's.
+	 * 0: SMMU_UNSYNC_QUIET_DEFAULT. */
+	uint8_t unsync_quiet_syncs;
 	/* Prefetch: a fault fills the leaf spte it needs and the sptes of
 	 * its aligned block of this many (a power of two up to 512) whose
 	 * guest entries are present and accessed. 0: SMMU_PREFETCH_DEFAULT;
@@ -59,6 +64,7 @@ struct smmu_vm_config {
 
 #define SMMU_UNSYNC_AFTER_DEFAULT 2
 #define SMMU_UNSYNC_NEVER	  255
+#define SMMU_UNSYNC_QUIET_DEFAULT 4
 #define SMMU_PREFETCH_DEFAULT	  8
 
 /* Fault-injection knobs, one per correctness mechanism. */
