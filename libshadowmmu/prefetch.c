@@ -36,7 +36,7 @@ static bool fill(struct smmu_vm *vm, struct sp *sp, unsigned index,
 	if (!rmap_add(vm, gfn, &sp->spt[index]))
 		return false;
 	sp->leaf_gfn[index] = gfn;
-	__atomic_store_n(&sp->spt[index], spte, __ATOMIC_RELEASE);
+	shadow_set_leaf(sp, index, spte);
 	SHADOW_STAT(vm, prefetched);
 	return true;
 }

@@ -82,9 +82,16 @@ struct sp {
 	uint8_t quiet_syncs; /* syncs in a row that found nothing changed */
 	struct sp *sync_next;
 	uint64_t *gpte; /* level 1, not direct: guest entry per spte */
-	/* Level >= 2: the sptes whose subtree may hold an out-of-sync
-	 * page. A superset: bits are cleared lazily, by a sync. */
-	uint64_t unsync_children[512 / 64];
+	union {
+		/* Level >= 2: the sptes whose subtree may hold an
+		 * out-of-sync page. A superset: bits are cleared lazily, by
+		 * a sync. */
+		uint64_t unsync_children[512 / 64];
+		/* Level 1: the sptes that are present, so that a sync
+		 * compares those only. Exact: only the MMU lock's holder
+		 * sets or clears P in a leaf. */
+		uint64_t present[512 / 64];
+	};
 	struct smmu_vm *vm; /* for the deferred free */
 	struct smmu_rcu_head rcu;
 };
@@ -256,5 +263,7 @@ void shadow_vcpu_drop_root(struct smmu_vcpu *vcpu);
 
 /* shadow_fault.c */
 void shadow_zap_spte(struct smmu_vm *vm, struct sp *sp, unsigned index);
+/* Store leaf spte `index` of level-1 page sp (P set). */
+void shadow_set_leaf(struct sp *sp, unsigned index, uint64_t spte);
 
 #endif

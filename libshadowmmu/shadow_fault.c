@@ -19,6 +19,8 @@ void shadow_zap_spte(struct smmu_vm *vm, struct sp *sp, unsigned index)
 		__atomic_exchange_n(&sp->spt[index], 0, __ATOMIC_ACQ_REL);
 	if (!(old & X86_PTE_P))
 		return;
+	if (sp->role.level == 1)
+		sp->present[index / 64] &= ~(1ull << (index % 64));
 	if (sp->role.level == 1 || (old & X86_PTE_PS)) {
 		uint64_t key = sp->leaf_gfn[index];
 		if (sp->role.level > 1)
@@ -30,6 +32,12 @@ void shadow_zap_spte(struct smmu_vm *vm, struct sp *sp, unsigned index)
 		sp_unlink(vm, sp, index);
 	}
 	SHADOW_STAT(vm, sptes_zapped);
+}
+
+void shadow_set_leaf(struct sp *sp, unsigned index, uint64_t spte)
+{
+	sp->present[index / 64] |= 1ull << (index % 64);
+	__atomic_store_n(&sp->spt[index], spte, __ATOMIC_RELEASE);
 }
 
 void shadow_flush_all_cpus(struct smmu_vm *vm)
@@ -279,7 +287,7 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 	sp->leaf_gfn[index] = gfn;
 	if (sp->gpte)
 		sp->gpte[index] = w->pte[1]; /* what a sync compares */
-	__atomic_store_n(&sp->spt[index], spte, __ATOMIC_RELEASE);
+	shadow_set_leaf(sp, index, spte);
 	sp_prefetch(vcpu, sp, index);
 	return SMMU_FAULT_FIXED;
 }

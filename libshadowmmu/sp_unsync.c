@@ -180,7 +180,7 @@ uint64_t sp_gpte_gpa(const struct sp *sp, unsigned index, unsigned *size)
  * it did. */
 static bool sync_spte(struct smmu_vm *vm, struct sp *sp, unsigned index)
 {
-	if (!(__atomic_load_n(&sp->spt[index], __ATOMIC_ACQUIRE) & X86_PTE_P))
+	if (!(sp->present[index / 64] & (1ull << (index % 64))))
 		return false;
 	unsigned size;
 	uint64_t gpa = sp_gpte_gpa(sp, index, &size), now = 0;
@@ -230,8 +230,15 @@ static void sync_queue(struct smmu_vm *vm, struct sync_queue *q,
 		sp->sync_queued = false;
 		sp->sync_next = 0;
 		bool changed = false;
-		for (unsigned i = 0; i < 512; i++)
-			changed |= sync_spte(vm, sp, i);
+		for (unsigned w = 0; w < 512 / 64; w++) {
+			uint64_t bits = sp->present[w];
+			while (bits) {
+				unsigned i = w * 64 +
+					     (unsigned)__builtin_ctzll(bits);
+				bits &= bits - 1;
+				changed |= sync_spte(vm, sp, i);
+			}
+		}
 		if (!sp->unsync) {
 			sp->quiet_syncs = 0;
 			SHADOW_STAT(vm, sp_synced);
