@@ -64,7 +64,7 @@ struct smmu_vm_config {
 
 #define SMMU_UNSYNC_AFTER_DEFAULT 2
 #define SMMU_UNSYNC_NEVER	  255
-#define SMMU_UNSYNC_QUIET_DEFAULT 4
+#define SMMU_UNSYNC_QUIET_DEFAULT 16
 #define SMMU_PREFETCH_DEFAULT	  8
 
 /* Fault-injection knobs, one per correctness mechanism. */
