@@ -12,8 +12,7 @@
  * lock, its other vCPUs), nothing else. Guests that allocate tables
  * normally spread over the 1024 buckets: the stats count the chain
  * steps, and smmu-sim measures 1.4 steps per lookup on its random
- * guests (every role of a frame, and the direct pages of its 2 MiB,
- * share the frame's chain).
+ * guests (every role of a frame shares the frame's chain).
  */
 #include "shadow.h"
 #include "vm.h"
