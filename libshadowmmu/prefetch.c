@@ -24,15 +24,8 @@ static bool fill(struct smmu_vm *vm, struct sp *sp, unsigned index,
 	uint64_t hpa;
 	if (vm->ops->gfn_to_hpa(vm->host, gfn, &hpa) != SMMU_GPA_OK)
 		return false; /* MMIO: the host emulates it on a fault */
-	uint64_t spte = hpa | X86_PTE_P;
-	if ((rights & SMMU_RIGHT_W) && dirty &&
-	    sp_gfn_state(vm, gfn) != GFN_SYNC)
-		spte |= X86_PTE_RW;
-	if (rights & SMMU_RIGHT_U)
-		spte |= X86_PTE_US;
-	if (!(rights & SMMU_RIGHT_X))
-		spte |= X86_PTE_XD;
-	spte |= (uint64_t)pkey << X86_PTE_PKEY_SHIFT;
+	uint64_t spte = leaf_spte(
+		hpa, rights, dirty && sp_gfn_state(vm, gfn) != GFN_SYNC, pkey);
 	if (!rmap_add(vm, gfn, &sp->spt[index]))
 		return false;
 	sp->leaf_gfn[index] = gfn;

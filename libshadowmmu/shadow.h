@@ -256,6 +256,22 @@ void rmap_destroy(struct smmu_vm *vm);
 /* sptes */
 #define SPTE_ADDR  X86_BITS(51, 12)
 #define SPTE_TABLE (X86_PTE_P | X86_PTE_RW | X86_PTE_US)
+/* A leaf spte mapping hpa with SMMU_RIGHT_* `rights`, writable only if
+ * `writable` too (the guest's entry is dirty and the frame is not a
+ * write-protected table), carrying protection key `pkey`. */
+static inline uint64_t leaf_spte(uint64_t hpa, uint8_t rights, bool writable,
+				 uint8_t pkey)
+{
+	uint64_t spte = hpa | X86_PTE_P;
+	if ((rights & SMMU_RIGHT_W) && writable)
+		spte |= X86_PTE_RW;
+	if (rights & SMMU_RIGHT_U)
+		spte |= X86_PTE_US;
+	if (!(rights & SMMU_RIGHT_X))
+		spte |= X86_PTE_XD;
+	return spte | (uint64_t)pkey << X86_PTE_PKEY_SHIFT;
+}
+
 /* shadow_entry.c */
 void shadow_vcpu_destroy(struct smmu_vcpu *vcpu);
 /* The vCPU stops running on its root (MMU lock held). */

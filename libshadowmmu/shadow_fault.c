@@ -108,14 +108,9 @@ static enum smmu_fault_action install_2m(struct smmu_vm *vm, struct sp *sp,
 					 uint64_t hpa, union sp_role role,
 					 const char **reason)
 {
-	uint64_t spte = hpa | X86_PTE_P | X86_PTE_PS;
-	if (role.access & SMMU_RIGHT_W)
-		spte |= X86_PTE_RW;
-	if (role.access & SMMU_RIGHT_U)
-		spte |= X86_PTE_US;
-	if (!(role.access & SMMU_RIGHT_X))
-		spte |= X86_PTE_XD;
-	spte |= (uint64_t)role.pkey << X86_PTE_PKEY_SHIFT;
+	uint64_t spte =
+		leaf_spte(hpa, (uint8_t)role.access, true, (uint8_t)role.pkey) |
+		X86_PTE_PS;
 	shadow_zap_spte(vm, sp, index);
 	if (!rmap_add(vm, gfn | RMAP_LARGE, &sp->spt[index])) {
 		*reason = "out of memory for the reverse map";
@@ -266,17 +261,9 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 		return SMMU_FAULT_EMULATE;
 
 	uint64_t leaf = guest_levels ? w->pte[w->leaf_level] : X86_PTE_D;
-	uint64_t spte = hpa | X86_PTE_P;
-	/* Writable only where the guest allows it, its dirty flag is set,
-	 * and the frame is not a write-protected table. */
-	if ((w->xlate.rights & SMMU_RIGHT_W) && (leaf & X86_PTE_D) &&
-	    !is_protected)
-		spte |= X86_PTE_RW;
-	if (w->xlate.rights & SMMU_RIGHT_U)
-		spte |= X86_PTE_US;
-	if (!(w->xlate.rights & SMMU_RIGHT_X))
-		spte |= X86_PTE_XD;
-	spte |= (uint64_t)gw_leaf_pkey(mmu, leaf) << X86_PTE_PKEY_SHIFT;
+	uint64_t spte = leaf_spte(hpa, w->xlate.rights,
+				  (leaf & X86_PTE_D) && !is_protected,
+				  gw_leaf_pkey(mmu, leaf));
 
 	unsigned index = spte_index(acc->la, 1);
 	shadow_zap_spte(vm, sp, index);
