@@ -71,8 +71,12 @@ struct sp {
 	struct sp *next;	   /* hash chain */
 	struct sp *lru_prev, *lru_next; /* eviction order, oldest first */
 	uint32_t root_count;		/* vCPUs running on it as their root */
-	uint32_t pinned;     /* faults linking through it right now */
-	bool in_cache;	     /* hashed and on the LRU (not a private page) */
+	uint32_t pinned; /* faults linking through it right now */
+	bool in_cache;	 /* hashed and on the LRU (not a private page) */
+	/* A vCPU's private PAE root: the CPU loads its four entries into
+	 * registers at VM entry and keeps using them until the next one, so
+	 * the pages they link are pinned like roots (sp_link). */
+	bool pae_root;
 	uint8_t write_flood; /* emulated stores since a fault last used it */
 	uint8_t stores;	     /* emulated stores, saturating */
 	/* Out of sync (level 1 only): the guest may have changed its table
@@ -155,12 +159,14 @@ struct shadow_vm {
 struct shadow_vcpu {
 	struct sp *root; /* NULL: build at the next entry */
 	bool need_flush; /* flush this vCPU's translations at entry */
-	/* PAE and 32-bit guests: the shadow PML4 and PDPT above the guest's
-	 * top level, which has no 512-entry table of its own. Private,
-	 * never in the cache: for PAE they mirror this vCPU's PDPTE
-	 * registers, and two vCPUs with the same CR3 may hold different
-	 * PDPTEs (loaded at different MOV CR3s). */
-	struct sp upper_pml4, upper_pdpt;
+	/* Guests not in IA-32e mode (paging off, 32-bit, PAE) run on
+	 * hardware PAE paging: the root is this page-directory-pointer
+	 * table, private and never in the cache. For PAE guests it mirrors
+	 * this vCPU's PDPTE registers (two vCPUs with the same CR3 may hold
+	 * different PDPTEs, loaded at different MOV CR3s); for 32-bit
+	 * guests its four entries are quarters of the guest's directory;
+	 * with paging off, direct pages of each GiB. */
+	struct sp pae_root;
 };
 
 /* sp_cache.c */

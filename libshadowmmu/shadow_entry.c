@@ -11,101 +11,78 @@
 #include "shadow.h"
 #include "vcpu.h"
 
+/* The root of a guest in IA-32e mode: the shadow of its PML4 or PML5. */
 static union sp_role root_role(const struct gw_mmu *mmu, uint64_t *gfn)
 {
-	union sp_role role = { .access = SMMU_RIGHT_W | SMMU_RIGHT_U |
-					 SMMU_RIGHT_X,
-			       .nxe = mmu->nxe };
-	int levels = mmu->desc->levels;
-	if (levels == 0) {
-		/* Paging off: guest-physical memory, identity-mapped. */
-		role.level = 4;
-		role.direct = 1;
-		*gfn = 0;
-	} else {
-		role.level = (uint32_t)levels;
-		role.guest_levels = (uint32_t)levels;
-		*gfn = mmu->root >> X86_PAGE_SHIFT;
-	}
-	return role;
+	*gfn = mmu->root >> X86_PAGE_SHIFT;
+	return (union sp_role){ .level = mmu->desc->levels,
+				.guest_levels = mmu->desc->levels,
+				.access = SMMU_RIGHT_W | SMMU_RIGHT_U |
+					  SMMU_RIGHT_X,
+				.nxe = mmu->nxe };
 }
 
-/* One private page above a PAE or 32-bit guest's top level, kept for
- * the vCPU's life. */
-static bool upper_page(struct smmu_vcpu *vcpu, struct sp *sp, unsigned level,
-		       unsigned guest_levels)
+/* The root of a guest not in IA-32e mode: the vCPU's PAE PDPT, emptied.
+ * Its four entries link on demand to shadows of the guest's directories
+ * (from the PDPTE registers, or quarters of the one 32-bit directory) or
+ * to direct pages (paging off). Nothing else walks it, and the CPU loads
+ * its entries afresh at this entry. NULL when no page can be had, or the
+ * host's page is above 4 GiB, where legacy CR3 cannot reach. */
+static struct sp *pae_root(struct smmu_vcpu *vcpu, unsigned guest_levels)
 {
-	const struct smmu_host_ops *ops = vcpu->vm->ops;
+	struct smmu_vm *vm = vcpu->vm;
+	struct sp *sp = &vcpu->shadow.pae_root;
 	if (!sp->child) {
-		sp->child =
-			ops->alloc(vcpu->vm->host, 512 * sizeof(struct sp *));
+		sp->child = vm->ops->alloc(vm->host, 512 * sizeof(struct sp *));
 		if (!sp->child)
-			return false;
+			return 0;
 	}
 	if (!sp->spt) {
 		void *hva;
-		if (!sp_alloc_page(vcpu->vm, &sp->hpa, &hva))
-			return false;
+		if (!sp_alloc_page(vm, &sp->hpa, &hva))
+			return 0;
 		sp->spt = hva;
+		sp->pae_root = true;
+	}
+	if (sp->hpa >> 32) {
+		smmu_log(vm, SMMU_LOG_ERROR,
+			 "smmu_vcpu_enter: alloc_page gave a page above 4 GiB "
+			 "for a PAE root (guests outside IA-32e mode need one "
+			 "below)");
+		return 0;
 	}
 	/* Its links to cached directories go: they lose this parent. */
-	for (unsigned i = 0; i < 512; i++)
+	for (unsigned i = 0; i < 4; i++)
 		if (sp->child[i])
-			sp_unlink(vcpu->vm, sp, i);
+			sp_unlink(vm, sp, i);
 	for (unsigned w = 0; w < 512 / 64; w++)
 		sp->unsync_children[w] = 0;
-	sp->role = (union sp_role){ .level = level,
+	sp->role = (union sp_role){ .level = 3,
 				    .guest_levels = guest_levels,
 				    .access = SMMU_RIGHT_W | SMMU_RIGHT_U |
-					      SMMU_RIGHT_X };
-	for (unsigned i = 0; i < 512; i++)
+					      SMMU_RIGHT_X,
+				    .nxe = vcpu->mmu.nxe };
+	for (unsigned i = 0; i < 4; i++)
 		__atomic_store_n(&sp->spt[i], 0, __ATOMIC_RELEASE);
-	return true;
-}
-
-/* The root of a PAE or 32-bit guest: the vCPU's PML4, whose entry 0 is
- * its PDPT; the PDPT's four entries link on demand to shadows of the
- * guest's directories (from the PDPTE registers, or quarters of the one
- * 32-bit directory). Nothing else walks these pages, and the hardware
- * drops what it cached of their old contents at this entry (a new root
- * flushes). */
-static struct sp *private_root(struct smmu_vcpu *vcpu, unsigned guest_levels)
-{
-	struct shadow_vcpu *sh = &vcpu->shadow;
-	if (!upper_page(vcpu, &sh->upper_pml4, 4, guest_levels) ||
-	    !upper_page(vcpu, &sh->upper_pdpt, 3, guest_levels))
-		return 0;
-	/* Linked like any page, so that out-of-sync pages below are found
-	 * from the root. */
-	if (!sp_link(vcpu->vm, &sh->upper_pml4, 0, &sh->upper_pdpt))
-		return 0;
-	__atomic_store_n(&sh->upper_pml4.spt[0],
-			 sh->upper_pdpt.hpa | SPTE_TABLE, __ATOMIC_RELEASE);
-	return &sh->upper_pml4;
+	return sp;
 }
 
 void shadow_vcpu_destroy(struct smmu_vcpu *vcpu)
 {
 	struct smmu_vm *vm = vcpu->vm;
-	struct sp *upper[2] = { &vcpu->shadow.upper_pml4,
-				&vcpu->shadow.upper_pdpt };
+	struct sp *sp = &vcpu->shadow.pae_root;
 	vm->ops->lock(vm->host);
 	shadow_vcpu_drop_root(vcpu);
-	for (int i = 0; i < 2; i++) {
-		for (unsigned k = 0; upper[i]->child && k < 512; k++)
-			if (upper[i]->child[k])
-				sp_unlink(vm, upper[i], k);
-		if (upper[i]->child)
-			vm->ops->free(vm->host, upper[i]->child,
-				      512 * sizeof(struct sp *));
-		if (upper[i]->spt)
-			vm->ops->free_page(vm->host, upper[i]->hpa,
-					   upper[i]->spt);
-	}
+	for (unsigned i = 0; sp->child && i < 4; i++)
+		if (sp->child[i])
+			sp_unlink(vm, sp, i);
+	if (sp->child)
+		vm->ops->free(vm->host, sp->child, 512 * sizeof(struct sp *));
+	if (sp->spt)
+		vm->ops->free_page(vm->host, sp->hpa, sp->spt);
 	vm->ops->unlock(vm->host);
 }
 
-/* The vCPU stops running on its root (MMU lock held). */
 void shadow_vcpu_drop_root(struct smmu_vcpu *vcpu)
 {
 	struct sp *root = vcpu->shadow.root;
@@ -124,13 +101,12 @@ enum smmu_status smmu_vcpu_enter(struct smmu_vcpu *vcpu, struct smmu_entry *out)
 			 "smmu_vcpu_enter: the host has no shadow-paging ops");
 		return SMMU_EINVAL;
 	}
-	enum smmu_paging_mode mode = vcpu->mmu.desc->mode;
 	if (!vcpu->shadow.root) {
 		/* Under the lock: a root links to shared shadow pages, and
 		 * rebuilding one unlinks it from them. */
 		vm->ops->lock(vm->host);
-		if (mode == SMMU_PAGING_PAE || mode == SMMU_PAGING_32BIT) {
-			vcpu->shadow.root = private_root(
+		if (!vcpu->mmu.desc->ia32e) {
+			vcpu->shadow.root = pae_root(
 				vcpu, (unsigned)vcpu->mmu.desc->levels);
 		} else {
 			uint64_t gfn;
@@ -154,6 +130,7 @@ enum smmu_status smmu_vcpu_enter(struct smmu_vcpu *vcpu, struct smmu_entry *out)
 	}
 	out->cr3 = vcpu->shadow.root->hpa;
 	out->la57 = vcpu->shadow.root->role.level == 5;
+	out->pae = vcpu->shadow.root->pae_root;
 	out->flush =
 		vcpu->shadow.need_flush ? SMMU_FLUSH_VCPU : SMMU_FLUSH_NONE;
 	vcpu->shadow.need_flush = false;

@@ -77,14 +77,16 @@ static struct sp *link_child(struct smmu_vm *vm, struct sp *sp, unsigned index,
 	uint64_t spte = __atomic_load_n(&sp->spt[index], __ATOMIC_ACQUIRE);
 	if ((spte & X86_PTE_P) && sp->child[index] == child)
 		return child;
+	/* A PAE PDPTE grants every right and must not set R/W or U/S
+	 * (reserved there, SDM 4.4.1). */
+	uint64_t link = child->hpa | (sp->pae_root ? X86_PTE_P : SPTE_TABLE);
 	/* A new path to it: sync it first (sp_unsync.c, rule 4). */
 	if (!(vm->inject & SMMU_INJECT_NO_SYNC_BEFORE_LINK))
 		sp_sync_tree(vm, child);
 	shadow_zap_spte(vm, sp, index);
 	if (!sp_link(vm, sp, index, child))
 		return 0;
-	__atomic_store_n(&sp->spt[index], child->hpa | SPTE_TABLE,
-			 __ATOMIC_RELEASE);
+	__atomic_store_n(&sp->spt[index], link, __ATOMIC_RELEASE);
 	return child;
 }
 
@@ -160,7 +162,6 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 	enum smmu_paging_mode mode = mmu->desc->mode;
 	bool pae = mode == SMMU_PAGING_PAE;
 	bool bits32 = mode == SMMU_PAGING_32BIT;
-	bool private_upper = pae || bits32;
 	union sp_role large = { .word = 0 }; /* level 0: no 2 MiB leaf */
 	uint64_t large_hpa = 0;
 
@@ -171,20 +172,13 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 				       .guest_levels = sp->role.guest_levels,
 				       .nxe = mmu->nxe };
 		uint64_t child_gfn;
-		if (private_upper && level == 4) {
-			/* The vCPU's own PDPT, linked when the root was. */
-			path[level] = sp;
-			path_index[level] = 0;
-			sp = &vcpu->shadow.upper_pdpt;
-			pin(vm, pins, sp);
-			continue;
-		}
-		if (private_upper && level == 3) {
-			/* Below the private PDPT: the guest's directory that
-			 * covers this GiB. PDPTEs grant every right (SDM
-			 * 4.4.2: their R/W and U/S are reserved); a 32-bit
-			 * guest's one directory covers all four GiB, a
-			 * quarter per shadow PD. */
+		if (sp->pae_root && (pae || bits32)) {
+			/* Below the vCPU's PAE root: the guest's directory
+			 * that covers this GiB. PDPTEs grant every right
+			 * (their R/W and U/S are reserved); a 32-bit guest's
+			 * one directory covers all four GiB, a quarter per
+			 * shadow PD. With paging off, the direct branch
+			 * below. */
 			if (pae) {
 				child_gfn = (w->pte[3] & SPTE_ADDR) >>
 					    X86_PAGE_SHIFT;
@@ -239,9 +233,7 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 	if (walk_is_stale(vcpu, w)) {
 		for (int level = vcpu->shadow.root->role.level; level > 1;
 		     level--)
-			if (!(private_upper && level == 4)) /* fixed link */
-				shadow_zap_spte(vm, path[level],
-						path_index[level]);
+			shadow_zap_spte(vm, path[level], path_index[level]);
 		SHADOW_STAT(vm, walk_races);
 		return SMMU_FAULT_FIXED; /* the access faults again */
 	}

@@ -57,6 +57,11 @@ bool sp_link(struct smmu_vm *vm, struct sp *parent, unsigned index,
 	p->next = child->parents;
 	child->parents = p;
 	parent->child[index] = child;
+	/* The CPU holds a PAE root's entries in registers until the owner
+	 * next enters: what they link must not be evicted before it stops
+	 * being linked. */
+	if (parent->pae_root && !(vm->inject & SMMU_INJECT_PAE_UNPINNED))
+		child->root_count++;
 	if (child->unsync || (child->child && sp_has_unsync_child(child)))
 		sp_mark_unsync_child(parent, index);
 	return true;
@@ -66,6 +71,9 @@ void sp_unlink(struct smmu_vm *vm, struct sp *parent, unsigned index)
 {
 	struct sp *child = parent->child[index];
 	parent->child[index] = 0;
+	if (child && parent->pae_root &&
+	    !(vm->inject & SMMU_INJECT_PAE_UNPINNED))
+		child->root_count--;
 	parent->unsync_children[index / 64] &= ~(1ull << (index % 64));
 	for (struct sp_parent **p = child ? &child->parents : 0; p && *p;
 	     p = &(*p)->next) {

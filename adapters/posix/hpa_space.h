@@ -19,7 +19,9 @@
 #include "guest_ram.h"
 
 #define SIM_GUEST_HPA_BASE (UINT64_C(1) << 40) /* hpa of gpa 0 */
-#define SIM_POOL_HPA_BASE  (UINT64_C(1) << 42) /* hpa of pool page 0 */
+/* hpa of pool page 0: below 4 GiB, where legacy PAE CR3 can reach a
+ * root (a pool of up to 2 GiB of pages stays below it) */
+#define SIM_POOL_HPA_BASE (UINT64_C(1) << 31)
 /* Every byte of a freed pool page: a present entry with reserved bits set
  * that points nowhere. */
 #define SIM_POOL_POISON 0xa5

@@ -28,8 +28,12 @@ struct hw_mmu_ctx {
 	uint16_t vpid; /* VPID tag of the running vCPU (0 = host) */
 	uint64_t cr3;  /* shadow root hpa | hardware PCID in bits 11:0 */
 	bool la57;     /* 5-level shadow tables */
-	bool pcide;    /* CR3 bits 11:0 are a PCID (else tag 0) */
-	bool pge;      /* global shadow entries survive PCID flushes */
+	/* Legacy PAE paging: the four PDPTEs the CPU loaded from cr3 at VM
+	 * entry, used until the next entry (SDM 4.4.1). */
+	bool pae;
+	uint64_t pdpte[4];
+	bool pcide; /* CR3 bits 11:0 are a PCID (else tag 0) */
+	bool pge;   /* global shadow entries survive PCID flushes */
 	bool wp, smep, smap, pke, nxe; /* rights checks, as SDM 4.6 */
 	uint8_t maxphyaddr; /* host MAXPHYADDR for reserved-bit checks */
 };

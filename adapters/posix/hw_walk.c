@@ -173,10 +173,22 @@ static enum hw_status walk(struct hw_tlb *tlb, const struct hw_mmu_ctx *ctx,
 			   struct walk *w, struct hw_result *out)
 {
 	uint64_t la = access->la;
-	unsigned top = ctx->la57 ? 5 : 4;
+	unsigned top = ctx->pae ? 2 : ctx->la57 ? 5 : 4;
 	unsigned level = top;
 	uint64_t table = ctx->cr3 & ~(uint64_t)0xfff;
 	uint8_t rights = RIGHTS_ALL;
+	if (ctx->pae) {
+		/* The PDPTE registers, not memory: a PDPTE grants every
+		 * right and is never cached in the TLB. */
+		uint64_t pdpte = ctx->pdpte[(la >> 30) & 3];
+		if (!(pdpte & X86_PTE_P)) {
+			w->nr_read = 0;
+			w->nr_psc = 0;
+			out->pf_error = pf_access_bits(ctx, access->flags);
+			return HW_PAGE_FAULT;
+		}
+		table = pdpte & ENTRY_ADDR;
+	}
 
 	w->nr_read = 0;
 	w->nr_psc = 0;

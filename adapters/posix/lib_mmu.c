@@ -314,6 +314,34 @@ static void lib_get_regs(struct sim_vcpu *v, struct smmu_paging_regs *out)
 
 /* ---- entry and exits ---- */
 
+/* VM entry in legacy PAE mode loads the four PDPTEs from CR3, which must
+ * lie below 4 GiB; a reserved bit in one fails the entry (SDM 4.4.1,
+ * 27.3.1.6). The run goes on with the entry's faults counted. */
+static void load_pdptes(struct sim_vcpu *v, struct hw_mmu_ctx *ctx)
+{
+	const uint64_t rsvd =
+		X86_BITS(63, ctx->maxphyaddr) | X86_BITS(8, 5) | X86_BITS(2, 1);
+	const uint64_t *p =
+		ctx->cr3 >> 32
+			? NULL
+			: sim_hpa_ptr(&v->sim->hpa, ctx->cr3 & ~0xfffull, 32);
+	for (unsigned i = 0; i < 4; i++) {
+		uint64_t e = p ? __atomic_load_n(&p[i], __ATOMIC_ACQUIRE) : 0;
+		if (!p || ((e & X86_PTE_P) && (e & rsvd))) {
+			sim_report_violation(
+				v->sim, v,
+				"VM entry: PAE root 0x%llx %s (PDPTE %u = "
+				"0x%llx)",
+				(unsigned long long)ctx->cr3,
+				p ? "has a reserved bit set"
+				  : "is not a page below 4 GiB",
+				i, (unsigned long long)e);
+			e = 0;
+		}
+		ctx->pdpte[i] = e;
+	}
+}
+
 static void lib_vcpu_enter(struct sim_vcpu *v, struct hw_mmu_ctx *ctx)
 {
 	struct smmu_entry e = { 0 };
@@ -359,7 +387,8 @@ static void lib_vcpu_enter(struct sim_vcpu *v, struct hw_mmu_ctx *ctx)
 		.vpid = v->vpid,
 		.cr3 = e.cr3, /* hardware PCID included */
 		.la57 = e.la57,
-		.pcide = true,
+		.pae = e.pae,
+		.pcide = !e.pae, /* PCIDs exist in IA-32e mode only */
 		.pge = false,
 		/* Clean shadow leaves are read-only to trap the write that
 		 * sets the guest's D flag, supervisor writes included. */
@@ -370,6 +399,8 @@ static void lib_vcpu_enter(struct sim_vcpu *v, struct hw_mmu_ctx *ctx)
 		.nxe = true,
 		.maxphyaddr = 46,
 	};
+	if (e.pae)
+		load_pdptes(v, ctx);
 }
 
 static struct sim_pf_result lib_page_fault(struct sim_vcpu *v,
@@ -507,6 +538,9 @@ static const struct sim_knob lib_mmu_knobs[] = {
 	  "prefetch fills sptes from guest entries whose A bit is clear" },
 	{ "large-over-tables", SMMU_INJECT_LARGE_OVER_TABLES,
 	  "2 MiB shadow leaves map guest memory that holds shadowed tables" },
+	{ "pae-unpinned", SMMU_INJECT_PAE_UNPINNED,
+	  "directories a PAE root links are evicted while the CPU holds "
+	  "them in its PDPTE registers" },
 	{ NULL, 0, NULL },
 };
 

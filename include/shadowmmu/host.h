@@ -69,11 +69,14 @@ struct smmu_host_ops {
 	/* A zeroed 4 KiB page for a shadow table: its host-physical address,
 	 * which the hardware walks, and a pointer the library writes through.
 	 * false when the VM's shadow-page budget is spent. A budget of at
-	 * least 2 x vCPUs + 4 pages lets every fault complete: each vCPU
-	 * holds its root (a PAE or 32-bit guest's vCPU two private pages),
-	 * and the fault being handled links up to four more. Below it a
-	 * fault may end in SMMU_FAULT_ERROR and an entry in SMMU_ENOSPC;
-	 * never in a stale translation. */
+	 * least 5 x vCPUs + 4 pages lets every fault complete: each vCPU
+	 * holds its root (outside IA-32e mode a PAE root and the up to four
+	 * directories the CPU loaded from it), and the fault being handled
+	 * links up to four more. Below it a fault may end in
+	 * SMMU_FAULT_ERROR and an entry in SMMU_ENOSPC; never in a stale
+	 * translation. A vCPU outside IA-32e mode needs its root page below
+	 * 4 GiB (legacy CR3 is 32 bits wide); a page above is an
+	 * SMMU_ENOSPC entry with a log line. */
 	bool (*alloc_page)(void *host, uint64_t *hpa, void **hva);
 	/* Give back a page from alloc_page that no CPU can reference. */
 	void (*free_page)(void *host, uint64_t hpa, void *hva);

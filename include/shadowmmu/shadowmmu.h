@@ -90,6 +90,9 @@ struct smmu_vm_config {
 #define SMMU_INJECT_PREFETCH_UNACCESSED (1u << 8)
 /* Host 2 MiB leaves map guest memory that holds shadowed tables. */
 #define SMMU_INJECT_LARGE_OVER_TABLES (1u << 9)
+/* Directories a PAE root links may be evicted while the CPU still holds
+ * them in its PDPTE registers. */
+#define SMMU_INJECT_PAE_UNPINNED (1u << 10)
 
 /* One guest; opaque. */
 struct smmu_vm;
@@ -224,8 +227,15 @@ enum smmu_xlate_status smmu_vcpu_translate(struct smmu_vcpu *vcpu,
 
 /* What the host loads before it enters the guest. */
 struct smmu_entry {
-	uint64_t cr3;	/* shadow root: host-physical address | PCID */
-	bool la57;	/* the shadow tables are 5-level */
+	uint64_t cr3; /* shadow root: host-physical address | PCID */
+	bool la57;    /* the shadow tables are 5-level */
+	/* The guest is not in IA-32e mode (paging off, 32-bit or PAE
+	 * paging): run it with legacy PAE paging (CR4.PAE=1, CR0.PG=1,
+	 * EFER.LME=LMA=0, no IA-32e-mode entry control), cr3 being a
+	 * page-directory-pointer table below 4 GiB whose four entries the
+	 * CPU loads at VM entry. Otherwise IA-32e paging with 4-level (or,
+	 * with la57, 5-level) shadow tables. */
+	bool pae;
 	uint32_t flush; /* SMMU_FLUSH_*: what to flush first, on this CPU */
 };
 
