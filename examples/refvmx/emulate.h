@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/* Emulating the guest store the library could not let run: to a guest
+ * page table it write-protects, or one only the guest's CR0.WP=0 allows. */
+#ifndef REFVMX_EMULATE_H
+#define REFVMX_EMULATE_H
+
+#include <stdint.h>
+
+#include "vcpu.h"
+
+/* The instruction at the guest's RIP stores to linear address la, which
+ * is guest-physical gpa: decode it, do the store through the library
+ * (smmu_vm_emulated_write) and step over it. Only MOV stores are known
+ * (88, 89, C6 /0, C7 /0); anything else ends the run, with its bytes. */
+void emulate_store(struct vcpu *v, uint64_t la, uint64_t gpa);
+
+#endif

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+#include "print.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "uart.h"
+
+static void print_number(unsigned long long v, unsigned int base, bool neg,
+			 unsigned int width, char pad)
+{
+	char digits[24];
+	unsigned int n = 0;
+
+	do {
+		digits[n++] = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v);
+	if (neg)
+		digits[n++] = '-';
+	while (width > n) {
+		uart_putc(pad);
+		width--;
+	}
+	while (n)
+		uart_putc(digits[--n]);
+}
+
+void vprint(const char *fmt, va_list ap)
+{
+	for (; *fmt; fmt++) {
+		unsigned int width = 0, longs = 0;
+		char pad = ' ';
+		unsigned long long v;
+		bool neg = false;
+
+		if (*fmt != '%') {
+			uart_putc(*fmt);
+			continue;
+		}
+		fmt++;
+		if (*fmt == '0')
+			pad = *fmt++;
+		while (*fmt >= '0' && *fmt <= '9')
+			width = width * 10 + (unsigned int)(*fmt++ - '0');
+		while (*fmt == 'l') {
+			longs++;
+			fmt++;
+		}
+
+		switch (*fmt) {
+		case 's':
+			uart_puts(va_arg(ap, const char *));
+			continue;
+		case 'c':
+			uart_putc((char)va_arg(ap, int));
+			continue;
+		case 'p':
+			uart_puts("0x");
+			print_number((uintptr_t)va_arg(ap, void *), 16, false,
+				     width, pad);
+			continue;
+		case 'd': {
+			long long s = longs > 1	  ? va_arg(ap, long long)
+				      : longs == 1 ? va_arg(ap, long)
+						   : va_arg(ap, int);
+			neg = s < 0;
+			v = neg ? 0ull - (unsigned long long)s
+				: (unsigned long long)s;
+			print_number(v, 10, neg, width, pad);
+			continue;
+		}
+		case 'u':
+		case 'x':
+			v = longs > 1	 ? va_arg(ap, unsigned long long)
+			    : longs == 1 ? va_arg(ap, unsigned long)
+					 : va_arg(ap, unsigned int);
+			print_number(v, *fmt == 'x' ? 16 : 10, false, width,
+				     pad);
+			continue;
+		case '\0':
+			return;
+		default:
+			uart_putc('%');
+			uart_putc(*fmt);
+		}
+	}
+}
+
+void print(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprint(fmt, ap);
+	va_end(ap);
+}

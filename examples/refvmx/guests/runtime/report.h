@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The verdict lines and how a guest ends (the guest contract in
+ * ../README.md):
+ *
+ *   PASS <mode>/<check>
+ *   FAIL <mode>/<check>: <details>
+ *   SKIP <mode>/<check>: <why>
+ *   # <note>                      (information, never a verdict)
+ *
+ * and, last, "<guest>: done, N passed, F failed, S skipped". The end
+ * writes min(F, 255) to the test-exit port, which ends the run under
+ * refvmx; natively it then shuts Bochs down with exit status 0 or 1.
+ */
+#ifndef GUEST_REPORT_H
+#define GUEST_REPORT_H
+
+#include <stdint.h>
+
+/* Counts carried from the 32-bit stage to the 64-bit one: fixed-width
+ * fields, so both compilations agree on the layout. */
+struct report_totals {
+	uint32_t passed;
+	uint32_t failed;
+	uint32_t skipped;
+};
+
+void report_init(struct report_totals *totals, const char *guest);
+/* Prefix of the following check names: the paging mode. */
+void report_mode(const char *mode);
+/* The check now running, named in a fatal-exception line. */
+void report_running(const char *check);
+
+void report_pass(const char *check);
+__attribute__((format(printf, 2, 3))) void report_fail(const char *check,
+							const char *fmt, ...);
+void report_skip(const char *check, const char *why);
+__attribute__((format(printf, 1, 2))) void report_note(const char *fmt, ...);
+
+/* A FAIL line for whatever is running, then the end. */
+__attribute__((noreturn, format(printf, 1, 2))) void
+report_fatal(const char *fmt, ...);
+__attribute__((noreturn)) void report_finish(void);
+
+#endif /* GUEST_REPORT_H */

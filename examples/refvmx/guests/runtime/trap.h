@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The guest's own IDT: vectors 0-31 go to trap_handle(), which lets an
+ * armed fault probe take the exception (fault_probe.h) and otherwise ends
+ * the run with a FAIL line naming the exception. Interrupts stay disabled
+ * throughout, so no other vector is ever delivered.
+ */
+#ifndef GUEST_TRAP_H
+#define GUEST_TRAP_H
+
+#include <stdint.h>
+
+/* The stack as trap_entry.S leaves it: general registers, then the vector
+ * and error code the stub pushed, then what the CPU pushed. */
+struct trap_frame {
+#ifdef __x86_64__
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t ip, cs, flags, sp, ss;
+#else
+	uint32_t edi, esi, ebp, esp_unused, ebx, edx, ecx, eax; /* pusha */
+	uint32_t vector, error;
+	uint32_t ip, cs, flags;
+#endif
+};
+
+void trap_init(void);
+void trap_handle(struct trap_frame *frame);
+
+#endif /* GUEST_TRAP_H */

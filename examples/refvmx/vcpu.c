@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * VMX operation on this CPU and the guest's VMCS. The guest runs on
+ * shadow page tables only (no EPT, no unrestricted guest), so its real
+ * CR0 always has PG and PE set: paging off, 32-bit and PAE guests run on
+ * legacy PAE paging over the library's PAE root, IA-32e guests on its
+ * 4- or 5-level tables (smmu_entry.pae / la57). What the guest reads of
+ * CR0 and CR4 comes from the read shadows, which hold its own view; every
+ * write to them exits (all bits masked) and goes to the library.
+ */
+#include "vcpu.h"
+
+#include <vmx_asm.h>
+#include <vmx_fields.h>
+#include <vmx_diag.h>
+
+#include "console.h"
+#include "gdt.h"
+#include "host_ops.h"
+#include "mem.h"
+
+int vmx_run(struct guest_regs *regs, int launched);
+extern char vmx_exit_point[];
+
+static struct vmx_caps caps;
+static void *vmxon_region;
+
+static uint64_t caps_rdmsr(uint32_t msr, void *ctx)
+{
+	(void)ctx;
+	return x86_rdmsr(msr);
+}
+
+uint64_t vmcs_read(uint32_t field)
+{
+	uint64_t v;
+	if (vmx_vmread(field, &v) != VMX_OK)
+		panic("VMREAD of field 0x%x failed", field);
+	return v;
+}
+
+void vmcs_write(uint32_t field, uint64_t value)
+{
+	if (vmx_vmwrite(field, value) != VMX_OK)
+		panic("VMWRITE of 0x%llx to field 0x%x failed (error %llu)",
+		      (unsigned long long)value, field,
+		      (unsigned long long)vmcs_read(VMCS_VM_INSTRUCTION_ERROR));
+}
+
+void vmx_cpu_enable(void)
+{
+	struct x86_cpuid id = x86_cpuid(1, 0);
+	if (!(id.ecx & (1u << 5)))
+		panic("this CPU has no VMX (CPUID.1:ECX.VMX = 0)");
+	uint64_t fc = x86_rdmsr(MSR_IA32_FEATURE_CONTROL);
+	if (!(fc & IA32_FEATURE_CONTROL_LOCK))
+		x86_wrmsr(MSR_IA32_FEATURE_CONTROL,
+			  fc | IA32_FEATURE_CONTROL_LOCK |
+				  IA32_FEATURE_CONTROL_VMX_OUTSIDE_SMX);
+	else if (!(fc & IA32_FEATURE_CONTROL_VMX_OUTSIDE_SMX))
+		panic("VMX is disabled by the firmware (IA32_FEATURE_CONTROL "
+		      "locked without VMX outside SMX)");
+	vmx_caps_read(&caps, caps_rdmsr, 0);
+	x86_write_cr0(vmx_caps_fix_cr0(&caps, x86_read_cr0()));
+	x86_write_cr4(vmx_caps_fix_cr4(&caps, x86_read_cr4() | X86_CR4_VMXE));
+	vmxon_region = page_alloc_host();
+	*(uint32_t *)vmxon_region = vmx_caps_revision_id(&caps);
+	if (vmx_vmxon((uint64_t)vmxon_region) != VMX_OK)
+		panic("VMXON failed");
+}
+
+uint64_t gpr_get(struct vcpu *v, unsigned n)
+{
+	const uint64_t *r = &v->regs.rax;
+	if (n == 4)
+		return vmcs_read(VMCS_GUEST_RSP);
+	return r[n < 4 ? n : n - 1];
+}
+
+void gpr_set(struct vcpu *v, unsigned n, uint64_t value)
+{
+	uint64_t *r = &v->regs.rax;
+	if (n == 4)
+		vmcs_write(VMCS_GUEST_RSP, value);
+	else
+		r[n < 4 ? n : n - 1] = value;
+}
+
+void vcpu_fail(struct vcpu *v, const char *why)
+{
+	if (!v->done) {
+		v->done = true;
+		v->passed = false;
+		v->why = why;
+	}
+}
+
+void vcpu_skip_instruction(void)
+{
+	vmcs_write(VMCS_GUEST_RIP,
+		   vmcs_read(VMCS_GUEST_RIP) +
+			   vmcs_read(VMCS_EXIT_INSTRUCTION_LEN));
+}
+
+void vcpu_inject(struct vcpu *v, unsigned vector, bool has_error,
+		 uint32_t error)
+{
+	(void)v;
+	uint32_t info =
+		vector | (3u << VMX_INTR_INFO_TYPE_SHIFT) | VMX_INTR_INFO_VALID;
+	if (has_error) {
+		info |= VMX_INTR_INFO_ERROR_CODE;
+		vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, error);
+	}
+	vmcs_write(VMCS_ENTRY_INTR_INFO, info);
+}
+
+/* A 4 KiB bitmap page with every bit set: every I/O port or MSR exits,
+ * unless cleared. */
+static void *bitmap_all_ones(void)
+{
+	uint64_t *p = page_alloc_host();
+	for (unsigned i = 0; i < 512; i++)
+		p[i] = ~0ull;
+	return p;
+}
+
+static void setup_host_state(void)
+{
+	vmcs_write(VMCS_HOST_CR0, x86_read_cr0());
+	vmcs_write(VMCS_HOST_CR3, x86_read_cr3());
+	vmcs_write(VMCS_HOST_CR4, x86_read_cr4());
+	vmcs_write(VMCS_HOST_CS_SELECTOR, HOST_CS);
+	vmcs_write(VMCS_HOST_SS_SELECTOR, HOST_DS);
+	vmcs_write(VMCS_HOST_DS_SELECTOR, HOST_DS);
+	vmcs_write(VMCS_HOST_ES_SELECTOR, HOST_DS);
+	vmcs_write(VMCS_HOST_FS_SELECTOR, 0);
+	vmcs_write(VMCS_HOST_GS_SELECTOR, 0);
+	vmcs_write(VMCS_HOST_TR_SELECTOR, HOST_TR);
+	vmcs_write(VMCS_HOST_FS_BASE, 0);
+	vmcs_write(VMCS_HOST_GS_BASE, 0);
+	vmcs_write(VMCS_HOST_TR_BASE, tss_base());
+	vmcs_write(VMCS_HOST_GDTR_BASE, gdt_base());
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) idtr;
+	__asm__ volatile("sidt %0" : "=m"(idtr));
+	vmcs_write(VMCS_HOST_IDTR_BASE, idtr.base);
+	vmcs_write(VMCS_HOST_IA32_SYSENTER_CS, 0);
+	vmcs_write(VMCS_HOST_IA32_SYSENTER_ESP, 0);
+	vmcs_write(VMCS_HOST_IA32_SYSENTER_EIP, 0);
+	vmcs_write(VMCS_HOST_IA32_EFER, x86_rdmsr(MSR_IA32_EFER));
+	vmcs_write(VMCS_HOST_RIP, (uint64_t)vmx_exit_point);
+}
+
+/* 32-bit protected mode, paging off, flat segments: where a multiboot2
+ * kernel starts (EAX holds the bootloader magic, EBX no information). */
+static void setup_guest_state(struct vcpu *v, uint64_t entry)
+{
+	static const uint32_t data_sel[] = { VMCS_GUEST_ES_SELECTOR,
+					     VMCS_GUEST_SS_SELECTOR,
+					     VMCS_GUEST_DS_SELECTOR,
+					     VMCS_GUEST_FS_SELECTOR,
+					     VMCS_GUEST_GS_SELECTOR };
+	for (unsigned i = 0; i < 5; i++) {
+		uint32_t sel = data_sel[i];
+		vmcs_write(sel, 0x10);
+		vmcs_write(sel - VMCS_GUEST_ES_SELECTOR + VMCS_GUEST_ES_BASE,
+			   0);
+		vmcs_write(sel - VMCS_GUEST_ES_SELECTOR + VMCS_GUEST_ES_LIMIT,
+			   0xffffffff);
+		vmcs_write(sel - VMCS_GUEST_ES_SELECTOR + VMCS_GUEST_ES_AR,
+			   0xc093); /* data RW accessed, P, DB, G */
+	}
+	vmcs_write(VMCS_GUEST_CS_SELECTOR, 0x08);
+	vmcs_write(VMCS_GUEST_CS_BASE, 0);
+	vmcs_write(VMCS_GUEST_CS_LIMIT, 0xffffffff);
+	vmcs_write(VMCS_GUEST_CS_AR, 0xc09b); /* code RX accessed, P, DB, G */
+	vmcs_write(VMCS_GUEST_TR_SELECTOR, 0);
+	vmcs_write(VMCS_GUEST_TR_BASE, 0);
+	vmcs_write(VMCS_GUEST_TR_LIMIT, 0x67);
+	vmcs_write(VMCS_GUEST_TR_AR, 0x8b); /* busy 32-bit TSS, P */
+	vmcs_write(VMCS_GUEST_LDTR_SELECTOR, 0);
+	vmcs_write(VMCS_GUEST_LDTR_BASE, 0);
+	vmcs_write(VMCS_GUEST_LDTR_LIMIT, 0);
+	vmcs_write(VMCS_GUEST_LDTR_AR, VMX_AR_UNUSABLE);
+	vmcs_write(VMCS_GUEST_GDTR_BASE, 0);
+	vmcs_write(VMCS_GUEST_GDTR_LIMIT, 0);
+	vmcs_write(VMCS_GUEST_IDTR_BASE, 0);
+	vmcs_write(VMCS_GUEST_IDTR_LIMIT, 0);
+	vmcs_write(VMCS_GUEST_DR7, 0x400);
+	vmcs_write(VMCS_GUEST_RSP, 0);
+	vmcs_write(VMCS_GUEST_RIP, entry);
+	vmcs_write(VMCS_GUEST_RFLAGS, 0x2);
+	vmcs_write(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	vmcs_write(VMCS_GUEST_IA32_SYSENTER_CS, 0);
+	vmcs_write(VMCS_GUEST_IA32_SYSENTER_ESP, 0);
+	vmcs_write(VMCS_GUEST_IA32_SYSENTER_EIP, 0);
+	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	vmcs_write(VMCS_GUEST_ACTIVITY_STATE, 0);
+	vmcs_write(VMCS_LINK_POINTER, VMCS_LINK_POINTER_NONE);
+	v->regs.rax = 0x36d76289; /* multiboot2 bootloader magic */
+	v->regs.rbx = 0;
+
+	struct smmu_paging_regs r = { .cr0 = X86_CR0_PE | (1u << 4) /* ET */ };
+	if (smmu_vcpu_set_paging(v->mmu, &r) != SMMU_OK)
+		panic("smmu_vcpu_set_paging refused the reset state");
+}
+
+static void setup_controls(struct vcpu *v)
+{
+	char err[160];
+	if (!vmx_controls_for_shadow_paging(&caps, &v->ctl, err, sizeof(err)))
+		panic("%s", err);
+	vmcs_write(VMCS_PIN_BASED_CONTROLS, v->ctl.pin);
+	vmcs_write(VMCS_PROC_BASED_CONTROLS, v->ctl.proc);
+	vmcs_write(VMCS_PROC_BASED_CONTROLS2, v->ctl.proc2);
+	vmcs_write(VMCS_EXIT_CONTROLS, v->ctl.exit);
+	vmcs_write(VMCS_ENTRY_CONTROLS, v->ctl.entry);
+	vmcs_write(VMCS_VPID, v->vpid);
+	vmcs_write(VMCS_EXCEPTION_BITMAP, 1u << 14); /* #PF */
+	vmcs_write(VMCS_PF_ERROR_CODE_MASK, 0);
+	vmcs_write(VMCS_PF_ERROR_CODE_MATCH, 0);
+	vmcs_write(VMCS_CR3_TARGET_COUNT, 0);
+	/* Every CR0/CR4 bit is the host's: reads see the guest's view,
+	 * writes that change it exit. */
+	vmcs_write(VMCS_CR0_GUEST_HOST_MASK, ~0ull);
+	vmcs_write(VMCS_CR4_GUEST_HOST_MASK, ~0ull);
+	/* Every port exits but COM1's, which the guest drives itself. */
+	uint8_t *io_a = bitmap_all_ones();
+	for (unsigned port = 0x3f8; port < 0x400; port++)
+		io_a[port / 8] &= (uint8_t) ~(1u << (port % 8));
+	vmcs_write(VMCS_IO_BITMAP_A, (uint64_t)io_a);
+	vmcs_write(VMCS_IO_BITMAP_B, (uint64_t)bitmap_all_ones());
+	/* Every MSR access exits. */
+	vmcs_write(VMCS_MSR_BITMAP, (uint64_t)bitmap_all_ones());
+}
+
+void vcpu_init(struct vcpu *v, struct smmu_vm *vm, uint64_t entry)
+{
+	v->vm = vm;
+	v->vpid = 1;
+	host_ops_set_vpid(v->vpid);
+	if (smmu_vcpu_create(vm, 0, &v->mmu) != SMMU_OK)
+		panic("smmu_vcpu_create failed");
+	void *vmcs = page_alloc_host();
+	*(uint32_t *)vmcs = vmx_caps_revision_id(&caps);
+	if (vmx_vmclear((uint64_t)vmcs) != VMX_OK ||
+	    vmx_vmptrld((uint64_t)vmcs) != VMX_OK)
+		panic("VMCLEAR/VMPTRLD failed");
+	setup_controls(v);
+	setup_host_state();
+	setup_guest_state(v, entry);
+}
+
+/* The real control registers and EFER for the guest's paging view and
+ * the shadow root the library gave, and the read shadows. */
+static void load_paging_state(struct vcpu *v, const struct smmu_entry *e)
+{
+	struct smmu_paging_regs r;
+	smmu_vcpu_get_paging(v->mmu, &r);
+	/* Clean shadow leaves are read-only so that the guest's first
+	 * write sets D: the hardware runs with WP=1, the library emulates
+	 * what the guest's WP=0 allows. */
+	uint64_t cr0 = (r.cr0 & ~(X86_CR0_CD | X86_CR0_NW)) | X86_CR0_PG |
+		       X86_CR0_PE | X86_CR0_WP | X86_CR0_NE;
+	uint64_t cr4 = (r.cr4 & (X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_PKE |
+				 0x600 /* OSFXSR, OSXMMEXCPT */)) |
+		       X86_CR4_PAE | X86_CR4_VMXE |
+		       (e->la57 ? X86_CR4_LA57 : 0);
+	uint64_t efer = (r.efer & ~(X86_EFER_LME | X86_EFER_LMA)) |
+			X86_EFER_NXE |
+			(e->pae ? 0 : X86_EFER_LME | X86_EFER_LMA);
+	vmcs_write(VMCS_GUEST_CR0, vmx_caps_fix_cr0(&caps, cr0));
+	vmcs_write(VMCS_GUEST_CR4, vmx_caps_fix_cr4(&caps, cr4));
+	vmcs_write(VMCS_GUEST_CR3, e->cr3);
+	vmcs_write(VMCS_GUEST_IA32_EFER, efer);
+	vmcs_write(VMCS_CR0_READ_SHADOW, r.cr0);
+	vmcs_write(VMCS_CR4_READ_SHADOW, r.cr4);
+	vmcs_write(VMCS_ENTRY_CONTROLS,
+		   vmx_entry_controls_for_guest(v->ctl.entry, efer));
+}
+
+static uint64_t diag_vmread(uint32_t field, void *ctx)
+{
+	(void)ctx;
+	uint64_t v = 0;
+	(void)vmx_vmread(field, &v);
+	return v;
+}
+
+static void diag_report(const char *line, void *ctx)
+{
+	(void)ctx;
+	kprintf("refvmx: vmcs: %s\n", line);
+}
+
+/* A VM entry that failed, by VMfailValid (entry_exit false) or by an
+ * exit with bit 31 set: print the decoded failing checks. */
+void vcpu_diagnose_entry(struct vcpu *v, bool entry_exit)
+{
+	struct x86_cpuid a = x86_cpuid(0x80000008u, 0);
+	struct vmx_diag_env env = { .caps = &caps,
+				    .maxphyaddr = a.eax & 0xff,
+				    .linear_bits = (a.eax >> 8) & 0xff,
+				    .host_ia32e = true,
+				    .vmread = diag_vmread,
+				    .report = diag_report };
+	unsigned n = entry_exit ? vmx_diag_entry_failure(&env)
+				: vmx_diag_vmfail(&env);
+	kprintf("refvmx: %u failing VMCS check(s) found\n", n);
+	vcpu_fail(v, "VM entry failed");
+}
+
+void vcpu_run(struct vcpu *v)
+{
+	while (!v->done) {
+		struct smmu_entry e;
+		enum smmu_status st = smmu_vcpu_enter(v->mmu, &e);
+		if (st != SMMU_OK) {
+			vcpu_fail(v, "smmu_vcpu_enter failed");
+			break;
+		}
+		if (e.flush & SMMU_FLUSH_VCPU) {
+			v->local_flushes++;
+			if (vmx_invvpid_single(v->vpid) != VMX_OK)
+				panic("INVVPID failed");
+		}
+		host_ops_run_deferred();
+		load_paging_state(v, &e);
+		if (vmx_run(&v->regs, v->launched)) {
+			vcpu_diagnose_entry(v, false);
+			break;
+		}
+		v->launched = true;
+		uint32_t reason = (uint32_t)vmcs_read(VMCS_EXIT_REASON);
+		vcpu_handle_exit(v, reason);
+	}
+}

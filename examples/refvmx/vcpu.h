@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One vCPU of the guest on this CPU: its VMCS, its registers while the
+ * host runs, its libshadowmmu vCPU, and its exit counters.
+ */
+#ifndef REFVMX_VCPU_H
+#define REFVMX_VCPU_H
+
+#include <shadowmmu/shadowmmu.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <vmx_controls.h>
+
+/* The guest registers the VMCS does not hold (vmentry.S offsets). */
+struct guest_regs {
+	uint64_t rax, rcx, rdx, rbx, rbp, rsi, rdi;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t cr2;
+};
+
+#define NR_EXIT_REASONS 70
+
+struct vcpu {
+	struct guest_regs regs;
+	struct smmu_vm *vm;
+	struct smmu_vcpu *mmu;
+	uint16_t vpid;
+	bool launched;
+	struct vmx_controls ctl;
+	/* The end of the run, once the guest wrote the test-exit port or
+	 * something failed. */
+	bool done;
+	bool passed;
+	const char *why; /* failure reason */
+	uint64_t exits[NR_EXIT_REASONS];
+	uint64_t pf_fixed, pf_injected, pf_emulated, emulated_stores;
+	uint64_t cr_writes, invlpgs, local_flushes;
+};
+
+/* Enable VMX on this CPU (feature control, fixed bits, VMXON). */
+void vmx_cpu_enable(void);
+/* A vCPU starting the guest at `entry` in 32-bit protected mode with
+ * paging off, on libshadowmmu VM vm. */
+void vcpu_init(struct vcpu *v, struct smmu_vm *vm, uint64_t entry);
+/* Run the guest until it ends the test or fails. */
+void vcpu_run(struct vcpu *v);
+
+/* exits.c: one VM exit, reason `reason`. */
+void vcpu_handle_exit(struct vcpu *v, uint32_t reason);
+
+/* VMCS access that cannot fail silently. */
+uint64_t vmcs_read(uint32_t field);
+void vmcs_write(uint32_t field, uint64_t value);
+
+/* A general-purpose register by its x86 number (RSP is in the VMCS). */
+uint64_t gpr_get(struct vcpu *v, unsigned n);
+void gpr_set(struct vcpu *v, unsigned n, uint64_t value);
+
+/* Print the decoded failing VMCS checks of a failed VM entry (an exit
+ * with bit 31 set when entry_exit) and end the run. */
+void vcpu_diagnose_entry(struct vcpu *v, bool entry_exit);
+
+/* End the run. */
+void vcpu_fail(struct vcpu *v, const char *why);
+
+/* The guest's next instruction: skip the one that exited. */
+void vcpu_skip_instruction(void);
+/* Inject a hardware exception at the next entry. */
+void vcpu_inject(struct vcpu *v, unsigned vector, bool has_error,
+		 uint32_t error);
+
+#endif
