@@ -5,8 +5,11 @@
 # something is missing.
 set -eu
 
+# The last line boots refvmx in Bochs' VMX emulation: Bochs, its BIOS
+# images, and what grub-mkrescue needs for a BIOS ISO.
 packages="gcc libc6-dev binutils meson ninja-build pkg-config \
-	libcriterion-dev liburcu-dev libcpuid-dev"
+	libcriterion-dev liburcu-dev libcpuid-dev \
+	bochs bochsbios vgabios grub-pc-bin grub-common xorriso"
 
 missing=""
 for p in $packages; do

@@ -21,5 +21,8 @@ passed=$(sed -n 's/.*Synthesis: Tested: [0-9]* | Passing: \([0-9]*\).*/\1/p' "$l
 	awk '{ s += $1 } END { print s + 0 }')
 failed=$(sed -n 's/.*Synthesis: .*Failing: \([0-9]*\) | Crashing: \([0-9]*\).*/\1 \2/p' "$log" |
 	awk '{ s += $1 + $2 } END { print s + 0 }')
-echo "criterion: $passed passed, $failed failed"
+# refvmx-bochs.sh ends each Bochs boot with one verdict line.
+boots_ok=$(grep -c '^refvmx: PASS' "$log" || true)
+boots_bad=$(grep -c '^refvmx: FAIL' "$log" || true)
+echo "criterion: $passed passed, $failed failed; refvmx boots in Bochs: $boots_ok passed, $boots_bad failed"
 exit $status

@@ -139,7 +139,7 @@ void panic(const char *fmt, ...)
 	put('\n');
 	__atomic_store_n(&console_lock, 0, __ATOMIC_RELEASE);
 	va_end(ap);
-	kprintf("refvmx: FAIL panic\n");
+	kprintf("refvmx: run failed: panic\n");
 	console_drain();
 	bochs_exit(false);
 	for (;;)

@@ -1,0 +1,67 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Boot refvmx with one guest in Bochs (no VMX hardware needed) and judge
+# the run. Usage:
+#   refvmx-bochs.sh REFVMX.elf GUEST.elf [--cpus N] [--timeout S]
+#                   [--cpu-model M] [--expect-fail]
+# Prints the serial log, then one line: "refvmx: PASS" or
+# "refvmx: FAIL <reason>"; exits 0 on PASS. With --expect-fail the run
+# must fail (the negative test), and the verdict is inverted.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+[ $# -ge 2 ] || { echo "usage: $0 REFVMX.elf GUEST.elf [options]" >&2; exit 2; }
+kernel=$1 guest=$2
+shift 2
+cpus=1 timeout=120 model=corei7_skylake_x expect_fail=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--cpus) cpus=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--cpu-model) model=$2; shift 2 ;;
+	--expect-fail) expect_fail=1; shift ;;
+	*) echo "refvmx-bochs: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+for tool in bochs grub-mkrescue xorriso; do
+	command -v "$tool" >/dev/null 2>&1 || {
+		echo "refvmx: FAIL $tool is not installed (scripts/setup.sh --refvmx installs it)"
+		exit 1
+	}
+done
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+name=$(basename "$guest" .elf)
+sh "$here/scripts/mkiso.sh" "$work/refvmx.iso" "$kernel" "$guest" "$name" >/dev/null
+start=$(date +%s)
+set +e
+sh "$here/scripts/bochs-run.sh" "$work/refvmx.iso" "$work/serial.log" \
+	--cpus "$cpus" --timeout "$timeout" --cpu-model "$model" >/dev/null 2>&1
+status=$?
+set -e
+end=$(date +%s)
+tr -d '\r' < "$work/serial.log" 2>/dev/null | grep -av '^\s*$' || true
+
+log_pass=0
+grep -aq '^refvmx: run passed' "$work/serial.log" 2>/dev/null && log_pass=1
+if [ "$status" -eq 124 ]; then
+	verdict="FAIL timeout after ${timeout} s"
+elif [ "$status" -eq 0 ] && [ "$log_pass" -eq 1 ] &&
+	! grep -aq '^FAIL' "$work/serial.log"; then
+	verdict=PASS
+elif [ "$status" -eq 0 ]; then
+	verdict="FAIL Bochs exited 0 but the log has no clean PASS"
+else
+	reason=$(grep -a '^refvmx: run failed: ' "$work/serial.log" | head -n 1 | sed 's/^refvmx: run failed: //')
+	verdict="FAIL ${reason:-Bochs exit status $status}"
+fi
+echo "refvmx: boot to verdict $((end - start)) s ($name, $cpus CPU(s), $model)"
+if [ "$expect_fail" -eq 1 ]; then
+	case $verdict in
+	PASS) echo "refvmx: FAIL the negative guest passed"; exit 1 ;;
+	"FAIL timeout"*) echo "refvmx: FAIL $verdict"; exit 1 ;;
+	*) echo "refvmx: PASS (the negative guest failed as it must: ${verdict#FAIL })"; exit 0 ;;
+	esac
+fi
+echo "refvmx: $verdict"
+[ "$verdict" = PASS ]
