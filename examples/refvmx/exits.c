@@ -12,6 +12,9 @@
 
 #include "console.h"
 #include "emulate.h"
+#include "lapic.h"
+#include "percpu.h"
+#include "vapic.h"
 #include "vcpu.h"
 
 #define TEST_EXIT_PORT 0xf4
@@ -138,6 +141,13 @@ static void cpuid(struct vcpu *v)
 		/* No VMX for the guest, no PCID (the library's PCID work
 		 * has not landed). */
 		c.ecx &= ~((1u << 5) | (1u << 17));
+	if (leaf == 1)
+		/* x2APIC (the guest's is, vapic.c); initial APIC ID. */
+		c.ebx = (c.ebx & 0x00ffffffu) | v->index << 24;
+	if (leaf == 1)
+		c.ecx |= 1u << 21;
+	if (leaf == 0xb)
+		c.edx = v->index;
 	if (leaf == 7 && sub == 0) {
 		c.ebx &= ~(1u << 10); /* INVPCID */
 		c.ecx &= ~(1u << 16); /* LA57: the guest's CR4 view only */
@@ -152,6 +162,15 @@ static void cpuid(struct vcpu *v)
 static void msr_access(struct vcpu *v, bool write)
 {
 	uint32_t msr = (uint32_t)v->regs.rcx;
+	uint64_t value = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
+	if (vapic_msr(v, msr, write, &value)) {
+		if (!write) {
+			v->regs.rax = (uint32_t)value;
+			v->regs.rdx = value >> 32;
+		}
+		vcpu_skip_instruction();
+		return;
+	}
 	if (msr != MSR_IA32_EFER) {
 		inject_gp(v);
 		return;
@@ -236,8 +255,19 @@ void vcpu_handle_exit(struct vcpu *v, uint32_t reason)
 		io(v);
 		break;
 	case VMX_REASON_HLT:
-		vcpu_fail(v, "the guest halted without writing the test-exit "
-			     "port");
+		if (vapic_halt(v))
+			vcpu_skip_instruction();
+		else
+			vcpu_fail(v, "the guest halted with interrupts off "
+				     "without writing the test-exit port");
+		break;
+	case VMX_REASON_EXTERNAL_INTERRUPT:
+		/* Acknowledged on exit: a flush request or a kick. */
+		lapic_eoi();
+		cpu_serve_requests();
+		break;
+	case VMX_REASON_INTERRUPT_WINDOW:
+		vapic_window_open(v);
 		break;
 	case VMX_REASON_TRIPLE_FAULT:
 		vcpu_fail(v, "the guest triple-faulted");

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The host's GDT with a TSS: VM exits need a non-zero host TR. */
+/* The host's segments: one GDT and TSS per CPU (percpu.h); VM exits
+ * need a non-zero host TR. */
 #ifndef REFVMX_GDT_H
 #define REFVMX_GDT_H
 
@@ -9,8 +10,7 @@
 #define HOST_DS 0x10
 #define HOST_TR 0x18
 
-/* Load the GDT and TR on this CPU. */
-void gdt_load(void);
+/* This CPU's GDT and TSS, for the VMCS host state. */
 uint64_t gdt_base(void);
 uint64_t tss_base(void);
 

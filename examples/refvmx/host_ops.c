@@ -5,17 +5,12 @@
 
 #include "console.h"
 #include "mem.h"
+#include "percpu.h"
 
 struct host_ops_stats host_ops_stats;
 
-static uint16_t guest_vpid;
 static volatile int mmu_lock;
-static struct smmu_rcu_head *deferred;
-
-void host_ops_set_vpid(uint16_t vpid)
-{
-	guest_vpid = vpid;
-}
+static struct smmu_rcu_head *deferred; /* under mmu_lock */
 
 static void *h_alloc(void *host, size_t size)
 {
@@ -138,8 +133,9 @@ static bool h_backing_is_2m(void *host, uint64_t gfn, uint64_t *hpa)
 static void h_lock(void *host)
 {
 	(void)host;
+	/* The holder may be waiting for this CPU to flush. */
 	while (__atomic_exchange_n(&mmu_lock, 1, __ATOMIC_ACQUIRE))
-		__asm__ volatile("pause");
+		cpu_serve_requests();
 }
 
 static void h_unlock(void *host)
@@ -148,14 +144,11 @@ static void h_unlock(void *host)
 	__atomic_store_n(&mmu_lock, 0, __ATOMIC_RELEASE);
 }
 
-/* One CPU for now: this CPU's translations of the guest's VPID. */
 static void h_flush_all_cpus(void *host)
 {
 	(void)host;
-	host_ops_stats.flushes++;
-	if (vmx_invvpid_single(guest_vpid) != VMX_OK)
-		panic("INVVPID single-context for VPID %u failed",
-		      (unsigned)guest_vpid);
+	__atomic_fetch_add(&host_ops_stats.flushes, 1, __ATOMIC_RELAXED);
+	flush_all_cpus_now();
 }
 
 static void h_defer_free(void *host, struct smmu_rcu_head *head)
@@ -167,12 +160,16 @@ static void h_defer_free(void *host, struct smmu_rcu_head *head)
 
 void host_ops_run_deferred(void)
 {
+	if (!__atomic_load_n(&deferred, __ATOMIC_ACQUIRE))
+		return;
+	h_lock(0);
 	while (deferred) {
 		struct smmu_rcu_head *h = deferred;
 		deferred = h->next;
 		host_ops_stats.deferred_frees++;
 		h->func(h);
 	}
+	h_unlock(0);
 }
 
 const struct smmu_host_ops refvmx_host_ops = {

@@ -8,10 +8,10 @@
 
 extern const struct smmu_host_ops refvmx_host_ops;
 
-/* The VPID whose translations flush_all_cpus drops on this CPU. */
-void host_ops_set_vpid(uint16_t vpid);
-/* Free what the library deferred: called just before VM entry, when no
- * CPU runs the guest (one CPU: the caller is the only one). */
+/* Free what the library deferred. Called before VM entry: a deferred
+ * page was unlinked, then every CPU flushed by IPI and acknowledged, so
+ * no CPU's walker can reach it any more (DESIGN 4.6; the acknowledged
+ * IPI is the grace period). */
 void host_ops_run_deferred(void);
 
 struct host_ops_stats {

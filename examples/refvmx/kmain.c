@@ -13,6 +13,9 @@
 #include "console.h"
 #include "cpu.h"
 #include "gdt.h"
+#include "lapic.h"
+#include "percpu.h"
+#include "smp.h"
 #include "guest_load.h"
 #include "host_ops.h"
 #include "idt.h"
@@ -21,8 +24,6 @@
 #include "vcpu.h"
 
 void kmain(uint64_t mb2_info);
-
-static struct vcpu bsp_vcpu;
 
 void bochs_exit(bool pass)
 {
@@ -47,30 +48,45 @@ static void finish(bool pass, const char *why)
 		cpu_halt();
 }
 
-static void print_stats(const struct vcpu *v)
+static void print_stats(struct smmu_vm *vm)
 {
-	kprintf("refvmx: exits by reason:");
+	struct vcpu sum = { 0 };
+	for (unsigned i = 0; i < nr_cpus; i++) {
+		const struct vcpu *v = &cpus[i].vcpu;
+		for (unsigned r = 0; r < NR_EXIT_REASONS; r++)
+			sum.exits[r] += v->exits[r];
+		sum.pf_fixed += v->pf_fixed;
+		sum.pf_injected += v->pf_injected;
+		sum.pf_emulated += v->pf_emulated;
+		sum.emulated_stores += v->emulated_stores;
+		sum.cr_writes += v->cr_writes;
+		sum.invlpgs += v->invlpgs;
+		sum.local_flushes += v->local_flushes;
+		sum.interrupts += v->interrupts;
+	}
+	kprintf("refvmx: exits by reason (%u vCPU(s)):", nr_cpus);
 	for (unsigned r = 0; r < NR_EXIT_REASONS; r++)
-		if (v->exits[r])
+		if (sum.exits[r])
 			kprintf(" %s=%llu", vmx_exit_reason_name(r),
-				(unsigned long long)v->exits[r]);
+				(unsigned long long)sum.exits[r]);
 	kprintf("\n");
 	kprintf("refvmx: #PF exits fixed %llu, injected %llu, emulated %llu "
 		"(stores emulated %llu); CR writes %llu; INVLPG %llu; local "
-		"flushes %llu; remote flushes %llu; deferred frees %llu; "
-		"shadow pages in use %u\n",
-		(unsigned long long)v->pf_fixed,
-		(unsigned long long)v->pf_injected,
-		(unsigned long long)v->pf_emulated,
-		(unsigned long long)v->emulated_stores,
-		(unsigned long long)v->cr_writes,
-		(unsigned long long)v->invlpgs,
-		(unsigned long long)v->local_flushes,
+		"flushes %llu; remote flush rounds %llu; guest interrupts "
+		"%llu; deferred frees %llu; shadow pages in use %u\n",
+		(unsigned long long)sum.pf_fixed,
+		(unsigned long long)sum.pf_injected,
+		(unsigned long long)sum.pf_emulated,
+		(unsigned long long)sum.emulated_stores,
+		(unsigned long long)sum.cr_writes,
+		(unsigned long long)sum.invlpgs,
+		(unsigned long long)sum.local_flushes,
 		(unsigned long long)host_ops_stats.flushes,
+		(unsigned long long)sum.interrupts,
 		(unsigned long long)host_ops_stats.deferred_frees,
 		pool_pages_in_use());
 	struct smmu_stats st;
-	smmu_vm_get_stats(v->vm, &st);
+	smmu_vm_get_stats(vm, &st);
 	kprintf("libshadowmmu: shadow pages built %llu, evicted %llu, zapped "
 		"%llu; faults fixed %llu, injected %llu, emulated %llu; "
 		"emulated writes %llu; out of sync %llu, back in sync %llu; "
@@ -90,9 +106,12 @@ static void print_stats(const struct vcpu *v)
 
 void kmain(uint64_t mb2_info)
 {
+	struct cpu *bsp = &cpus[0];
+	percpu_load(bsp);
 	console_init();
-	gdt_load();
 	idt_init();
+	lapic_init();
+	bsp->apic_id = lapic_id();
 	kprintf("refvmx: starting\n");
 	struct boot_info bi;
 	mb2_parse(mb2_info, &bi);
@@ -107,13 +126,24 @@ void kmain(uint64_t mb2_info)
 		(unsigned long long)entry);
 
 	vmx_cpu_enable();
+	__atomic_store_n(&bsp->in_vmx, true, __ATOMIC_RELEASE);
+	smp_start_aps(&bi);
+
 	struct smmu_vm *vm;
 	struct smmu_vm_config cfg = { .maxphyaddr = 36 };
 	if (smmu_vm_create(&cfg, &refvmx_host_ops, 0, &vm) != SMMU_OK)
 		finish(false, "smmu_vm_create failed");
-	vcpu_init(&bsp_vcpu, vm, entry);
+	/* One vCPU per CPU, all made here: the library's vCPU lifecycle
+	 * calls are serialised by the host. */
+	for (unsigned i = 0; i < nr_cpus; i++) {
+		struct vcpu *v = &cpus[i].vcpu;
+		v->index = i;
+		v->vm = vm;
+		if (smmu_vcpu_create(vm, i, &v->mmu) != SMMU_OK)
+			finish(false, "smmu_vcpu_create failed");
+	}
 	kprintf("refvmx: entering the guest\n");
-	vcpu_run(&bsp_vcpu);
-	print_stats(&bsp_vcpu);
-	finish(bsp_vcpu.passed, bsp_vcpu.why);
+	vcpu_start(&bsp->vcpu, entry);
+	print_stats(vm);
+	finish(bsp->vcpu.passed, bsp->vcpu.why);
 }

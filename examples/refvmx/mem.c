@@ -2,8 +2,23 @@
 #include "mem.h"
 
 #include "console.h"
+#include "cpu.h"
 
 struct mem_layout mem;
+
+/* The heap and the pool are used by every CPU. */
+static volatile int mem_lock;
+
+static void lock(void)
+{
+	while (__atomic_exchange_n(&mem_lock, 1, __ATOMIC_ACQUIRE))
+		cpu_relax();
+}
+
+static void unlock(void)
+{
+	__atomic_store_n(&mem_lock, 0, __ATOMIC_RELEASE);
+}
 
 extern char kernel_end[];
 
@@ -100,7 +115,7 @@ static void *large_alloc(size_t size)
 	return (void *)a;
 }
 
-void *heap_alloc(size_t size)
+static void *heap_alloc_unlocked(size_t size)
 {
 	if (size > (1u << MAX_CLASS))
 		return large_alloc(size);
@@ -123,7 +138,7 @@ void *heap_alloc(size_t size)
 	return p;
 }
 
-void heap_free(void *p, size_t size)
+static void heap_free_unlocked(void *p, size_t size)
 {
 	if (!p)
 		return;
@@ -153,7 +168,7 @@ static uint64_t pool_free_list; /* hpa of the first free page, 0: none */
 static uint64_t pool_next;
 static unsigned pool_used;
 
-bool pool_alloc(uint64_t *hpa, void **hva)
+static bool pool_alloc_unlocked(uint64_t *hpa, void **hva)
 {
 	uint64_t a = pool_free_list;
 	if (a) {
@@ -173,7 +188,7 @@ bool pool_alloc(uint64_t *hpa, void **hva)
 	return true;
 }
 
-void pool_free(uint64_t hpa)
+static void pool_free_unlocked(uint64_t hpa)
 {
 	*(uint64_t *)hpa = pool_free_list;
 	pool_free_list = hpa;
@@ -183,4 +198,34 @@ void pool_free(uint64_t hpa)
 unsigned pool_pages_in_use(void)
 {
 	return pool_used;
+}
+
+void *heap_alloc(size_t size)
+{
+	lock();
+	void *r = heap_alloc_unlocked(size);
+	unlock();
+	return r;
+}
+
+void heap_free(void *p, size_t size)
+{
+	lock();
+	heap_free_unlocked(p, size);
+	unlock();
+}
+
+bool pool_alloc(uint64_t *hpa, void **hva)
+{
+	lock();
+	bool r = pool_alloc_unlocked(hpa, hva);
+	unlock();
+	return r;
+}
+
+void pool_free(uint64_t hpa)
+{
+	lock();
+	pool_free_unlocked(hpa);
+	unlock();
 }

@@ -18,6 +18,8 @@
 #include "gdt.h"
 #include "host_ops.h"
 #include "mem.h"
+#include "percpu.h"
+#include "vapic.h"
 
 int vmx_run(struct guest_regs *regs, int launched);
 extern char vmx_exit_point[];
@@ -138,7 +140,7 @@ static void setup_host_state(void)
 	vmcs_write(VMCS_HOST_GS_SELECTOR, 0);
 	vmcs_write(VMCS_HOST_TR_SELECTOR, HOST_TR);
 	vmcs_write(VMCS_HOST_FS_BASE, 0);
-	vmcs_write(VMCS_HOST_GS_BASE, 0);
+	vmcs_write(VMCS_HOST_GS_BASE, (uint64_t)this_cpu());
 	vmcs_write(VMCS_HOST_TR_BASE, tss_base());
 	vmcs_write(VMCS_HOST_GDTR_BASE, gdt_base());
 	struct {
@@ -200,8 +202,11 @@ static void setup_guest_state(struct vcpu *v, uint64_t entry)
 	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
 	vmcs_write(VMCS_GUEST_ACTIVITY_STATE, 0);
 	vmcs_write(VMCS_LINK_POINTER, VMCS_LINK_POINTER_NONE);
-	v->regs.rax = 0x36d76289; /* multiboot2 bootloader magic */
-	v->regs.rbx = 0;
+	/* vCPU 0 starts as a multiboot2 kernel (EAX holds the bootloader
+	 * magic, EBX no information); the others, started by the guest's
+	 * STARTUP IPI, find their vCPU number in EBX. */
+	v->regs.rax = v->index ? 0 : 0x36d76289;
+	v->regs.rbx = v->index;
 
 	struct smmu_paging_regs r = { .cr0 = X86_CR0_PE | (1u << 4) /* ET */ };
 	if (smmu_vcpu_set_paging(v->mmu, &r) != SMMU_OK)
@@ -213,6 +218,10 @@ static void setup_controls(struct vcpu *v)
 	char err[160];
 	if (!vmx_controls_for_shadow_paging(&caps, &v->ctl, err, sizeof(err)))
 		panic("%s", err);
+	/* An IPI that makes a vCPU exit is taken with the host's
+	 * interrupts off: the exit must acknowledge it. */
+	if (!v->ctl.ack_interrupt)
+		panic("VMX: 'acknowledge interrupt on exit' cannot be set");
 	vmcs_write(VMCS_PIN_BASED_CONTROLS, v->ctl.pin);
 	vmcs_write(VMCS_PROC_BASED_CONTROLS, v->ctl.proc);
 	vmcs_write(VMCS_PROC_BASED_CONTROLS2, v->ctl.proc2);
@@ -237,13 +246,9 @@ static void setup_controls(struct vcpu *v)
 	vmcs_write(VMCS_MSR_BITMAP, (uint64_t)bitmap_all_ones());
 }
 
-void vcpu_init(struct vcpu *v, struct smmu_vm *vm, uint64_t entry)
+static void vcpu_init(struct vcpu *v, uint64_t entry)
 {
-	v->vm = vm;
-	v->vpid = 1;
-	host_ops_set_vpid(v->vpid);
-	if (smmu_vcpu_create(vm, 0, &v->mmu) != SMMU_OK)
-		panic("smmu_vcpu_create failed");
+	v->vpid = (uint16_t)(1 + v->index);
 	void *vmcs = page_alloc_host();
 	*(uint32_t *)vmcs = vmx_caps_revision_id(&caps);
 	if (vmx_vmclear((uint64_t)vmcs) != VMX_OK ||
@@ -313,9 +318,10 @@ void vcpu_diagnose_entry(struct vcpu *v, bool entry_exit)
 	vcpu_fail(v, "VM entry failed");
 }
 
-void vcpu_run(struct vcpu *v)
+static void vcpu_run(struct vcpu *v)
 {
 	while (!v->done) {
+		cpu_serve_requests();
 		struct smmu_entry e;
 		enum smmu_status st = smmu_vcpu_enter(v->mmu, &e);
 		if (st != SMMU_OK) {
@@ -327,6 +333,7 @@ void vcpu_run(struct vcpu *v)
 			if (vmx_invvpid_single(v->vpid) != VMX_OK)
 				panic("INVVPID failed");
 		}
+		vapic_before_entry(v);
 		host_ops_run_deferred();
 		load_paging_state(v, &e);
 		if (vmx_run(&v->regs, v->launched)) {
@@ -337,4 +344,10 @@ void vcpu_run(struct vcpu *v)
 		uint32_t reason = (uint32_t)vmcs_read(VMCS_EXIT_REASON);
 		vcpu_handle_exit(v, reason);
 	}
+}
+
+void vcpu_start(struct vcpu *v, uint64_t entry)
+{
+	vcpu_init(v, entry);
+	vcpu_run(v);
 }

@@ -24,6 +24,7 @@ struct vcpu {
 	struct guest_regs regs;
 	struct smmu_vm *vm;
 	struct smmu_vcpu *mmu;
+	unsigned index; /* vCPU number = host CPU index */
 	uint16_t vpid;
 	bool launched;
 	struct vmx_controls ctl;
@@ -34,16 +35,15 @@ struct vcpu {
 	const char *why; /* failure reason */
 	uint64_t exits[NR_EXIT_REASONS];
 	uint64_t pf_fixed, pf_injected, pf_emulated, emulated_stores;
-	uint64_t cr_writes, invlpgs, local_flushes;
+	uint64_t cr_writes, invlpgs, local_flushes, interrupts;
 };
 
 /* Enable VMX on this CPU (feature control, fixed bits, VMXON). */
 void vmx_cpu_enable(void);
-/* A vCPU starting the guest at `entry` in 32-bit protected mode with
- * paging off, on libshadowmmu VM vm. */
-void vcpu_init(struct vcpu *v, struct smmu_vm *vm, uint64_t entry);
-/* Run the guest until it ends the test or fails. */
-void vcpu_run(struct vcpu *v);
+/* Start this CPU's vCPU (v->vm and v->mmu set, v->index its CPU's) at
+ * `entry` in 32-bit protected mode with paging off, and run it until the
+ * guest ends the test or it fails. */
+void vcpu_start(struct vcpu *v, uint64_t entry);
 
 /* exits.c: one VM exit, reason `reason`. */
 void vcpu_handle_exit(struct vcpu *v, uint32_t reason);

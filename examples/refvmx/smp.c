@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The other CPUs. Each AP comes up through the real-mode trampoline,
+ * takes its own GDT, TSS and GS base, enables its local APIC and VMX, and
+ * then serves flush requests until the guest starts its vCPU with a
+ * STARTUP IPI (vapic.c); from then on it runs that vCPU.
+ *
+ * Remote flushes are real IPIs: the sender bumps the target's flush_req
+ * and sends IPI_VECTOR. A target in the guest takes a VM exit (external
+ * interrupt), one in the host finds the request at its next look —
+ * before each VM entry, while it spins for the MMU lock or parked — so a
+ * sender that holds the MMU lock never waits on a CPU that waits for it.
+ */
+#include "smp.h"
+
+#include <vmx_asm.h>
+
+#include "console.h"
+#include "cpu.h"
+#include "idt.h"
+#include "lapic.h"
+#include "mem.h"
+#include "percpu.h"
+
+#define TRAMPOLINE 0x8000
+#define AP_STACK   (16 * 1024)
+
+struct cpu cpus[MAX_CPUS];
+unsigned nr_cpus = 1;
+
+extern char trampoline_start[], trampoline_end[];
+extern uint64_t trampoline_cr3, trampoline_stack, trampoline_arg,
+	trampoline_entry;
+extern char boot_pml4[];
+
+void ap_main(uint64_t index) __attribute__((noreturn));
+
+void cpu_serve_requests(void)
+{
+	struct cpu *c = this_cpu();
+	uint64_t req = __atomic_load_n(&c->flush_req, __ATOMIC_ACQUIRE);
+	if (req == c->flush_done || !c->in_vmx)
+		return;
+	if (vmx_invvpid_all() != VMX_OK)
+		panic("INVVPID all-context failed on CPU %u", c->index);
+	__atomic_store_n(&c->flush_done, req, __ATOMIC_RELEASE);
+}
+
+void flush_all_cpus_now(void)
+{
+	struct cpu *me = this_cpu();
+	uint64_t want[MAX_CPUS];
+	for (unsigned i = 0; i < nr_cpus; i++) {
+		struct cpu *c = &cpus[i];
+		if (c == me || !c->in_vmx)
+			continue;
+		want[i] =
+			__atomic_add_fetch(&c->flush_req, 1, __ATOMIC_ACQ_REL);
+		lapic_send_ipi(c->apic_id, IPI_VECTOR);
+	}
+	if (vmx_invvpid_all() != VMX_OK)
+		panic("INVVPID all-context failed");
+	for (unsigned i = 0; i < nr_cpus; i++) {
+		struct cpu *c = &cpus[i];
+		if (c == me || !c->in_vmx)
+			continue;
+		while (__atomic_load_n(&c->flush_done, __ATOMIC_ACQUIRE) <
+		       want[i]) {
+			cpu_serve_requests(); /* it may be flushing us */
+			cpu_relax();
+		}
+	}
+}
+
+/* The AP's life: parked until the guest starts its vCPU. */
+void ap_main(uint64_t index)
+{
+	struct cpu *c = &cpus[index];
+	percpu_load(c);
+	idt_load();
+	lapic_init();
+	vmx_cpu_enable();
+	__atomic_store_n(&c->in_vmx, true, __ATOMIC_RELEASE);
+	__atomic_store_n(&c->alive, true, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&c->guest_started, __ATOMIC_ACQUIRE)) {
+		cpu_serve_requests();
+		cpu_relax();
+	}
+	vcpu_start(&c->vcpu, c->guest_entry);
+	for (;;)
+		cpu_halt();
+}
+
+unsigned smp_start_aps(const struct boot_info *bi)
+{
+	uint32_t ids[MAX_CPUS];
+	unsigned n = acpi_find_cpus(bi->rsdp, ids, MAX_CPUS);
+	uint32_t me = lapic_id();
+	if (n == 0) {
+		kprintf("refvmx: no ACPI MADT: running on the boot CPU only\n");
+		return 1;
+	}
+	char *t = (char *)TRAMPOLINE;
+	for (char *s = trampoline_start; s < trampoline_end; s++)
+		*t++ = *s;
+	uint64_t *slot_cr3 =
+		(uint64_t *)(TRAMPOLINE +
+			     ((char *)&trampoline_cr3 - trampoline_start));
+	uint64_t *slot_stack = slot_cr3 + 1, *slot_arg = slot_cr3 + 2,
+		 *slot_entry = slot_cr3 + 3;
+	for (unsigned i = 0; i < n; i++) {
+		if (ids[i] == me)
+			continue;
+		struct cpu *c = &cpus[nr_cpus];
+		c->index = nr_cpus;
+		c->apic_id = ids[i];
+		*slot_cr3 = (uint64_t)boot_pml4;
+		*slot_stack = (uint64_t)heap_alloc(AP_STACK) + AP_STACK;
+		*slot_arg = nr_cpus;
+		*slot_entry = (uint64_t)ap_main;
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		lapic_start_ap(ids[i], TRAMPOLINE >> 12);
+		for (unsigned wait = 0;
+		     wait < 1000000 &&
+		     !__atomic_load_n(&c->alive, __ATOMIC_ACQUIRE);
+		     wait++)
+			delay_us(1);
+		if (!c->alive) {
+			kprintf("refvmx: CPU with APIC ID %u did not start\n",
+				ids[i]);
+			continue;
+		}
+		nr_cpus++;
+	}
+	kprintf("refvmx: %u CPU(s) in VMX operation (%s)\n", nr_cpus,
+		lapic_x2apic() ? "x2APIC" : "xAPIC");
+	return nr_cpus;
+}
