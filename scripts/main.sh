@@ -4,7 +4,9 @@
 # the embedding example boots a guest's paging and translates accesses,
 # the exhaustive walker check runs against the SDM specification, and the
 # oracle runs a random multi-vCPU guest on simulated hardware, first on
-# the oracle's own naive shadow MMU, then on the library's shadow core.
+# the oracle's own naive shadow MMU, then on the library's shadow core;
+# last, refvmx boots in Bochs' VMX emulation and runs its page-table
+# torture guest on the library's shadow paging.
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/setup.sh
@@ -28,3 +30,12 @@ echo
 echo "== the library's shadow core under the oracle: 3 vCPUs, PAE and 5-level, a 40-page pool =="
 ./build/adapters/posix/smmu-sim --mmu lib --mode pae --vcpus 3 --ops 20000 --seed 1 --pool-pages 40
 ./build/adapters/posix/smmu-sim --mmu lib --mode 5level --vcpus 3 --ops 20000 --seed 1 --pool-pages 40
+
+echo
+if command -v bochs >/dev/null 2>&1; then
+	echo "== refvmx, the reference VMX hypervisor, in Bochs: pt-torture on 2 CPUs on shadow paging =="
+	meson configure build -Drefvmx_guest=pt-torture -Drefvmx_cpus=2 >/dev/null
+	meson compile -C build refvmx-bochs
+else
+	echo "== refvmx: Bochs is not installed, so the reference hypervisor is not booted =="
+fi
