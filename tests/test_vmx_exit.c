@@ -113,6 +113,18 @@ Test(vmx_exit, rep_outsw)
 	cr_assert(io.rep);
 }
 
+Test(vmx_exit, insb_without_rep)
+{
+	struct vmx_io_access io =
+		vmx_decode_io((UINT64_C(0x1f0) << 16) | 0x10 | 0x8);
+
+	cr_assert_eq(io.port, 0x1f0);
+	cr_assert_eq(io.size, 1);
+	cr_assert(io.in);
+	cr_assert(io.string);
+	cr_assert_not(io.rep, "a string instruction without REP");
+}
+
 Test(vmx_exit, invlpg_address_is_the_qualification)
 {
 	cr_assert_eq(vmx_decode_invlpg(UINT64_C(0xffff800000401000)),
