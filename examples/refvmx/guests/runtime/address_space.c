@@ -114,12 +114,10 @@ void *as_map(struct address_space *as, uintptr_t va, uint64_t pa,
 	return entry;
 }
 
-void as_map_identity(struct address_space *as, uint64_t end,
-		     unsigned int level)
+void as_map_identity(struct address_space *as, uint64_t end, unsigned int level)
 {
 	uint64_t step = paging_span(as->mode, level);
 
 	for (uint64_t pa = 0; pa < end; pa += step)
-		as_map(as, (uintptr_t)pa, pa, level,
-		       X86_PTE_P | X86_PTE_RW);
+		as_map(as, (uintptr_t)pa, pa, level, X86_PTE_P | X86_PTE_RW);
 }

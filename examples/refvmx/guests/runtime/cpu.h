@@ -107,13 +107,13 @@ __attribute__((noreturn)) static inline void halt_forever(void)
 
 /* What the checks need to know about the CPU, from CPUID. */
 struct cpu_caps {
-	bool pse;	   /* CPUID.1:EDX[3]: 4 MiB pages in 32-bit paging */
-	bool pge;	   /* CPUID.1:EDX[13]: global pages */
-	bool pae;	   /* CPUID.1:EDX[6] */
-	bool nx;	   /* CPUID.80000001H:EDX[20]: EFER.NXE and XD */
-	bool page_1g;	   /* CPUID.80000001H:EDX[26] */
-	bool long_mode;	   /* CPUID.80000001H:EDX[29] */
-	bool la57;	   /* CPUID.(EAX=7,ECX=0):ECX[16]: 5-level paging */
+	bool pse;	/* CPUID.1:EDX[3]: 4 MiB pages in 32-bit paging */
+	bool pge;	/* CPUID.1:EDX[13]: global pages */
+	bool pae;	/* CPUID.1:EDX[6] */
+	bool nx;	/* CPUID.80000001H:EDX[20]: EFER.NXE and XD */
+	bool page_1g;	/* CPUID.80000001H:EDX[26] */
+	bool long_mode; /* CPUID.80000001H:EDX[29] */
+	bool la57;	/* CPUID.(EAX=7,ECX=0):ECX[16]: 5-level paging */
 	unsigned int maxphyaddr; /* CPUID.80000008H:EAX[7:0], else 36 */
 };
 

@@ -3,15 +3,16 @@
  * void la57_switch(uint64_t root, uint64_t enable)
  *
  * CR4.LA57 cannot change while IA-32e mode is active, and IA-32e mode can
- * only be left from compatibility mode by clearing CR0.PG (SDM 9.8.5.4).
- * So: far return into the 32-bit code segment, paging off (EFER.LMA
+ * only be left from compatibility mode by clearing CR0.PG (SDM vol. 3,
+ * "Switching Out of IA-32e Mode Operation"). So: far return into the 32-bit code segment, paging off (EFER.LMA
  * drops, EFER.LME stays), flip LA57, load the new root, paging on (LMA
  * comes back), far jump to 64-bit code. Code, stack and root all lie
  * below 4 GiB and are identity-mapped in both the old and new tables.
  *
  * The upper halves of the general registers are not guaranteed across
- * the detour (SDM vol. 1, 3.4.1.1), so the callee-saved ones are kept on
- * the stack and RSP is rebuilt from ESP.
+ * the detour (SDM vol. 1, 3.4.1.1, "General-Purpose Registers in 64-Bit
+ * Mode"), so the callee-saved ones are kept on the stack and RSP is
+ * rebuilt from ESP.
  */
 #include "gdt.h"
 

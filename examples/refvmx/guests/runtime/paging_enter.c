@@ -24,8 +24,8 @@ void paging_enter(const struct address_space *as)
 
 void paging_enter(const struct address_space *as)
 {
-	const unsigned long mode_bits = X86_CR4_PSE | X86_CR4_PAE |
-					X86_CR4_PGE | X86_CR4_LA57;
+	const unsigned long mode_bits =
+		X86_CR4_PSE | X86_CR4_PAE | X86_CR4_PGE | X86_CR4_LA57;
 
 	paging_leave();
 	write_cr4((read_cr4() & ~mode_bits) | as->mode->cr4_bits);

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Switching the CPU onto an address space. The 32-bit stage turns paging
- * off and on around every mode change (SDM 9.8.2: CR4.PAE and the paging
- * mode are changed with CR0.PG clear); the 64-bit stage loads CR3, or
- * leaves and re-enters IA-32e mode to flip CR4.LA57, which cannot change
- * while IA-32e mode is active (SDM 4.1.1 and 2.5).
+ * off and on around every mode change, the way the SDM's "Paging-Mode
+ * Enabling" (vol. 3, 4.1.2) moves between modes; the 64-bit stage loads
+ * CR3, or leaves and re-enters IA-32e mode to flip CR4.LA57, which MOV to
+ * CR4 cannot change while IA-32e mode is active (same section).
  */
 #ifndef GUEST_PAGING_ENTER_H
 #define GUEST_PAGING_ENTER_H

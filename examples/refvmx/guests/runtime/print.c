@@ -6,6 +6,22 @@
 
 #include "uart.h"
 
+/* Divides *v by base (10 or 16), returns the remainder. In 32-bit bits
+ * of 16 at a time: a 64-bit division would call libgcc, which the 32-bit
+ * stage does not link. */
+static unsigned int divide(unsigned long long *v, unsigned int base)
+{
+	uint32_t hi = (uint32_t)(*v >> 32), lo = (uint32_t)*v;
+	uint32_t q_hi = hi / base, rest = hi % base;
+	uint32_t mid = rest << 16 | lo >> 16;
+	uint32_t q_mid = mid / base;
+	uint32_t low = (mid % base) << 16 | (lo & 0xffff);
+	uint32_t q_low = low / base;
+
+	*v = (unsigned long long)q_hi << 32 | q_mid << 16 | q_low;
+	return low % base;
+}
+
 static void print_number(unsigned long long v, unsigned int base, bool neg,
 			 unsigned int width, char pad)
 {
@@ -13,8 +29,7 @@ static void print_number(unsigned long long v, unsigned int base, bool neg,
 	unsigned int n = 0;
 
 	do {
-		digits[n++] = "0123456789abcdef"[v % base];
-		v /= base;
+		digits[n++] = "0123456789abcdef"[divide(&v, base)];
 	} while (v);
 	if (neg)
 		digits[n++] = '-';
@@ -61,7 +76,7 @@ void vprint(const char *fmt, va_list ap)
 				     width, pad);
 			continue;
 		case 'd': {
-			long long s = longs > 1	  ? va_arg(ap, long long)
+			long long s = longs > 1	   ? va_arg(ap, long long)
 				      : longs == 1 ? va_arg(ap, long)
 						   : va_arg(ap, int);
 			neg = s < 0;

@@ -20,6 +20,9 @@ static const char *running = "(setup)";
 
 void report_init(struct report_totals *t, const char *guest)
 {
+	/* The second stage initialises the UART again: let the first
+	 * stage's last byte out before reprogramming it. */
+	uart_drain();
 	uart_init();
 	totals = t;
 	guest_name = guest;

@@ -15,6 +15,7 @@
 #ifndef GUEST_REPORT_H
 #define GUEST_REPORT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Counts carried from the 32-bit stage to the 64-bit one: fixed-width
@@ -33,7 +34,7 @@ void report_running(const char *check);
 
 void report_pass(const char *check);
 __attribute__((format(printf, 2, 3))) void report_fail(const char *check,
-							const char *fmt, ...);
+						       const char *fmt, ...);
 void report_skip(const char *check, const char *why);
 __attribute__((format(printf, 1, 2))) void report_note(const char *fmt, ...);
 

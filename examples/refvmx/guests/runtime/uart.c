@@ -15,11 +15,11 @@
 #define UART_MCR 4 /* modem control */
 #define UART_LSR 5 /* line status */
 
-#define UART_LCR_8N1  0x03
-#define UART_LCR_DLAB 0x80
+#define UART_LCR_8N1	 0x03
+#define UART_LCR_DLAB	 0x80
 #define UART_MCR_DTR_RTS 0x03
-#define UART_LSR_THRE 0x20 /* holding register empty: may write a byte */
-#define UART_LSR_TEMT 0x40 /* transmitter empty: every byte is out */
+#define UART_LSR_THRE	 0x20 /* holding register empty: may write a byte */
+#define UART_LSR_TEMT	 0x40 /* transmitter empty: every byte is out */
 
 /* 115200 baud = 115200 Hz base clock / 1. */
 #define UART_DIVISOR_115200 1

@@ -1,0 +1,109 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# run-native.sh BUILDDIR GUEST [--expect-fail]
+#
+# Boots the guest GUEST.elf from BUILDDIR natively in Bochs, as the
+# multiboot2 kernel itself (no hypervisor), and ends with one line:
+#   native GUEST: PASS
+#   native GUEST: FAIL <reason>
+# (after a line with the counts and the boot-to-result time). PASS needs
+# Bochs's pass status (the guest wrote 'D' to port 0x8900), no
+# FAIL line and the guest's closing line with 0 failed. Exits 0 on PASS.
+#
+# With --expect-fail (the negative test) it exits 0 only if the guest
+# failed the way a failing guest must: FAIL lines, a closing line counting
+# them, and Bochs's fail status, not a hang or a crash.
+#
+# BUILDDIR is the meson build directory or the guests' own build
+# directory. Environment: BOCHS_TIMEOUT (seconds, default 120),
+# BOCHS_CPU_MODEL, KEEP_LOGS=1 to keep the ISO and serial log.
+set -eu
+
+usage() {
+	echo "usage: $0 BUILDDIR GUEST [--expect-fail]" >&2
+	exit 2
+}
+
+[ $# -ge 2 ] || usage
+builddir=$1
+guest=$2
+expect_fail=false
+if [ $# -ge 3 ]; then
+	[ "$3" = --expect-fail ] || usage
+	expect_fail=true
+fi
+scripts=$(cd "$(dirname "$0")/../scripts" && pwd)
+
+elf=
+for candidate in "$builddir/$guest.elf" \
+	"$builddir/examples/refvmx/guests/$guest.elf"; do
+	if [ -f "$candidate" ]; then
+		elf=$candidate
+		break
+	fi
+done
+if [ -z "$elf" ]; then
+	echo "native $guest: FAIL no $guest.elf in $builddir"
+	exit 1
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/refvmx-native.XXXXXX")
+if [ "${KEEP_LOGS:-0}" = 1 ]; then
+	echo "run-native: keeping $work" >&2
+else
+	trap 'rm -rf "$work"' EXIT INT TERM
+fi
+
+if ! "$scripts/mkiso.sh" "$work/$guest.iso" "$elf"; then
+	echo "native $guest: FAIL could not build the ISO"
+	exit 1
+fi
+
+set -- --timeout "${BOCHS_TIMEOUT:-120}"
+if [ -n "${BOCHS_CPU_MODEL:-}" ]; then
+	set -- "$@" --cpu-model "$BOCHS_CPU_MODEL"
+fi
+start=$(date +%s.%N)
+status=0
+"$scripts/bochs-run.sh" "$work/$guest.iso" "$work/serial.log" "$@" || status=$?
+end=$(date +%s.%N)
+seconds=$(echo "$start $end" | awk '{ printf "%.1f", $2 - $1 }')
+
+log=$work/serial.log
+fail_lines=$(grep -c '^FAIL ' "$log" || true)
+pass_lines=$(grep -c '^PASS ' "$log" || true)
+closing=$(grep "^$guest: done, " "$log" | tail -n 1 || true)
+failed=$(echo "$closing" | sed -n 's/.* \([0-9][0-9]*\) failed.*/\1/p')
+
+reason=
+if [ "$status" = 124 ]; then
+	reason="timed out after ${BOCHS_TIMEOUT:-120}s"
+elif [ -z "$closing" ]; then
+	reason="no closing line (Bochs status $status)"
+elif [ "$fail_lines" -ne 0 ] || [ "$failed" != 0 ]; then
+	reason="$fail_lines FAIL line(s), closing line says $failed failed (Bochs status $status)"
+elif [ "$status" != 0 ]; then
+	reason="Bochs status $status"
+elif [ "$pass_lines" -eq 0 ]; then
+	reason="no PASS line"
+fi
+
+echo "run-native: $guest: $pass_lines PASS, $fail_lines FAIL lines; Bochs status $status after ${seconds}s"
+if [ -z "$reason" ]; then
+	echo "native $guest: PASS"
+	$expect_fail && exit 1
+	exit 0
+fi
+verdict="native $guest: FAIL $reason"
+if $expect_fail; then
+	# Failing for the right reason: counted FAILs and the fail status.
+	if [ "$status" = 1 ] && [ "$fail_lines" -gt 0 ] &&
+		[ "$failed" = "$fail_lines" ]; then
+		echo "run-native: $guest failed as expected"
+		echo "$verdict"
+		exit 0
+	fi
+	echo "run-native: $guest did not fail the expected way"
+fi
+echo "$verdict"
+exit 1

@@ -1,0 +1,118 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# bochs-run.sh ISO SERIAL_LOG [--cpus N] [--timeout SECONDS] [--cpu-model MODEL]
+#
+# Boots ISO headless in Bochs the way ../../../../shared/BOCHS.md found to
+# work: rfb display that waits for no client, the internal debugger fed
+# "c" and "quit" from an -rc file, stdin from /dev/null, COM1 written to
+# SERIAL_LOG, all under `timeout`. Each run has its own scratch directory
+# (and rfb moves to a free port), so several can run at once.
+#
+# Prints the serial log, then exits with Bochs's status: 0 when the guest
+# wrote 'D' to port 0x8900 (pass), 1 for "Shutdown" there (fail) or a
+# Bochs error, 124 on timeout. Defaults: 1 CPU, 120 s, corei7_skylake_x.
+set -eu
+
+usage() {
+	echo "usage: $0 ISO SERIAL_LOG [--cpus N] [--timeout SECONDS] [--cpu-model MODEL]" >&2
+	exit 2
+}
+
+[ $# -ge 2 ] || usage
+iso=$1
+serial=$2
+shift 2
+cpus=1
+timeout_s=120
+model=corei7_skylake_x
+while [ $# -gt 0 ]; do
+	[ $# -ge 2 ] || usage
+	case $1 in
+	--cpus) cpus=$2 ;;
+	--timeout) timeout_s=$2 ;;
+	--cpu-model) model=$2 ;;
+	*) usage ;;
+	esac
+	shift 2
+done
+[ -f "$iso" ] || { echo "$0: no ISO $iso" >&2; exit 2; }
+
+# Bochs runs in the scratch directory; the paths it is given must not
+# depend on where this script was called from (nor contain spaces: the
+# bochsrc takes them unquoted).
+absolute() {
+	case $1 in
+	/*) echo "$1" ;;
+	*) echo "$PWD/$1" ;;
+	esac
+}
+iso=$(absolute "$iso")
+serial=$(absolute "$serial")
+
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/refvmx-bochs.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT INT TERM
+
+cat >"$scratch/bochsrc" <<BOCHSRC
+config_interface: textconfig
+display_library: rfb, options="timeout=0"
+memory: guest=128, host=128
+romimage: file=/usr/share/bochs/BIOS-bochs-latest
+vgaromimage: file=/usr/share/vgabios/vgabios.bin
+cpu: model=$model, count=$cpus, ips=4000000, reset_on_triple_fault=0, ignore_bad_msrs=0
+pci: enabled=1, chipset=i440fx
+ata0: enabled=1, ioaddr1=0x1f0, ioaddr2=0x3f0, irq=14
+ata0-master: type=cdrom, path=$iso, status=inserted
+boot: cdrom
+clock: sync=none, time0=local
+com1: enabled=1, mode=file, dev=$serial
+log: bochs.log
+panic: action=fatal
+error: action=report
+info: action=report
+debug: action=ignore
+magic_break: enabled=0
+port_e9_hack: enabled=0
+speaker: enabled=0
+sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
+BOCHSRC
+printf 'c\nquit\n' >"$scratch/dbgrc"
+
+# Two Bochs starting at the same moment can both bind rfb's first port;
+# the one whose listen() then fails gives up on the whole port range
+# ("RFB could not bind any port", exit 1, or a crash while panicking).
+# That happens before the guest runs, so it is retried.
+attempt=1
+while :; do
+	: >"$serial"
+	status=0
+	(cd "$scratch" &&
+		timeout "$timeout_s" bochs-bin -q -f bochsrc -rc dbgrc \
+			</dev/null >bochs.out 2>&1) || status=$?
+	if [ "$status" != 0 ] && [ "$attempt" -lt 5 ] &&
+		grep -q 'RFB could not bind' "$scratch/bochs.log"; then
+		echo "bochs-run: rfb found no free port, retrying" >&2
+		attempt=$((attempt + 1))
+		sleep "$attempt"
+		continue
+	fi
+	break
+done
+
+cat "$serial"
+case $status in
+0) ;;
+1)
+	# A guest's "Shutdown" (logged as a panic of the shutdown port) and a
+	# real Bochs panic both exit 1: say when it was the latter.
+	if grep 'PANIC' "$scratch/bochs.log" | grep -qv 'Shutdown port'; then
+		echo "bochs-run: Bochs panicked; the end of its log:" >&2
+		tail -n 20 "$scratch/bochs.log" >&2
+	fi
+	;;
+124) echo "bochs-run: timed out after ${timeout_s}s" >&2 ;;
+*)
+	echo "bochs-run: bochs exited with status $status; the end of its log:" >&2
+	tail -n 20 "$scratch/bochs.log" >&2 || true
+	;;
+esac
+exit "$status"
