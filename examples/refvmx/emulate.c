@@ -55,6 +55,35 @@ static uint64_t imm(const uint8_t *p, unsigned size)
 	return v;
 }
 
+/* STOS: one element per exit (the next one faults again if it lands on
+ * a protected page too); with REP, RIP stays until RCX reaches 0. */
+static void emulate_stos(struct vcpu *v, uint64_t gpa, unsigned size,
+			 unsigned addrsize, bool rep, unsigned len)
+{
+	uint64_t amask = addrsize == 8 ? ~0ull : (1ull << (8 * addrsize)) - 1;
+	uint64_t val = v->regs.rax;
+	if (size < 8)
+		val &= (1ull << (8 * size)) - 1;
+	if ((gpa & 0xfff) + size > 4096 ||
+	    smmu_vm_emulated_write(v->vm, gpa, &val, size) != 0) {
+		vcpu_fail(v, "an emulated STOS crosses a page or leaves RAM");
+		return;
+	}
+	v->emulated_stores++;
+	bool down = vmcs_read(VMCS_GUEST_RFLAGS) & (1u << 10); /* DF */
+	uint64_t di = v->regs.rdi;
+	di = (di & ~amask) | ((down ? di - size : di + size) & amask);
+	v->regs.rdi = di;
+	if (rep) {
+		uint64_t cx = v->regs.rcx;
+		cx = (cx & ~amask) | ((cx - 1) & amask);
+		v->regs.rcx = cx;
+		if (cx & amask)
+			return; /* the guest executes it again */
+	}
+	vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + len);
+}
+
 void emulate_store(struct vcpu *v, uint64_t la, uint64_t gpa)
 {
 	uint8_t b[MAX_INSN] = { 0 };
@@ -63,12 +92,17 @@ void emulate_store(struct vcpu *v, uint64_t la, uint64_t gpa)
 		return;
 	}
 	bool long_mode = vmcs_read(VMCS_GUEST_CS_AR) & VMX_AR_L;
-	unsigned i = 0, opsize = 4;
+	unsigned i = 0, opsize = 4, addrsize = long_mode ? 8 : 4;
+	bool rep_prefix = false;
 	uint8_t rex = 0;
 	for (;; i++) {
 		uint8_t c = b[i];
 		if (c == 0x66)
 			opsize = 2;
+		else if (c == 0x67)
+			addrsize = long_mode ? 4 : 2;
+		else if (c == 0xf3)
+			rep_prefix = true;
 		else if (c == 0xf0 || c == 0x2e || c == 0x3e || c == 0x26 ||
 			 c == 0x36 || c == 0x64 || c == 0x65)
 			continue;
@@ -80,11 +114,35 @@ void emulate_store(struct vcpu *v, uint64_t la, uint64_t gpa)
 	if (rex & 8)
 		opsize = 8;
 	uint8_t op = b[i++];
+	if (op == 0xaa || op == 0xab) {
+		emulate_stos(v, gpa, op == 0xaa ? 1 : opsize, addrsize,
+			     rep_prefix, i);
+		return;
+	}
 	unsigned reg = ((b[i] >> 3) & 7) | ((rex & 4) ? 8 : 0);
 	unsigned len = i + modrm_length(&b[i]);
-	uint64_t val;
+	uint64_t val, old = 0;
 	unsigned size;
 	switch (op) {
+	case 0xa2: /* MOV moffs8, AL */
+	case 0xa3: /* MOV moffs, eAX */
+		size = op == 0xa2 ? 1 : opsize;
+		val = v->regs.rax;
+		len = i + addrsize;
+		break;
+	case 0x87: /* XCHG r/m, r: the register gets the old value */
+		size = opsize;
+		val = gpr_get(v, reg);
+		if (refvmx_host_ops.read_gpa(0, gpa, &old, size) !=
+		    SMMU_GPA_OK) {
+			vcpu_fail(v, "XCHG with something that is not RAM");
+			return;
+		}
+		/* 32-bit results zero-extend; 16-bit ones keep the rest. */
+		if (size == 2)
+			old |= gpr_get(v, reg) & ~0xffffull;
+		gpr_set(v, reg, old);
+		break;
 	case 0x88: /* MOV r/m8, r8 */
 		size = 1;
 		if (!rex && reg >= 4 && reg < 8) /* AH, CH, DH, BH */

@@ -10,8 +10,9 @@
 
 /* The instruction at the guest's RIP stores to linear address la, which
  * is guest-physical gpa: decode it, do the store through the library
- * (smmu_vm_emulated_write) and step over it. Only MOV stores are known
- * (88, 89, C6 /0, C7 /0); anything else ends the run, with its bytes. */
+ * (smmu_vm_emulated_write) and step over it. Known: MOV (88, 89, A2,
+ * A3, C6 /0, C7 /0), STOS (AA, AB, with REP) and XCHG (87); anything
+ * else ends the run, with its bytes. */
 void emulate_store(struct vcpu *v, uint64_t la, uint64_t gpa);
 
 #endif

@@ -8,6 +8,7 @@
  */
 #include <shadowmmu/shadowmmu.h>
 #include <stdint.h>
+#include <vmx_asm.h>
 #include <vmx_exit.h>
 
 #include "console.h"
@@ -129,8 +130,15 @@ void kmain(uint64_t mb2_info)
 	__atomic_store_n(&bsp->in_vmx, true, __ATOMIC_RELEASE);
 	smp_start_aps(&bi);
 
+	/* The guest sees this CPU's MAXPHYADDR and 1 GiB pages (CPUID is
+	 * passed through for them); the library must walk its tables so. */
 	struct smmu_vm *vm;
-	struct smmu_vm_config cfg = { .maxphyaddr = 36 };
+	struct x86_cpuid ext = x86_cpuid(0x80000001u, 0);
+	struct x86_cpuid size = x86_cpuid(0x80000008u, 0);
+	struct smmu_vm_config cfg = {
+		.maxphyaddr = (uint8_t)(size.eax & 0xff),
+		.gbpages = ext.edx & (1u << 26),
+	};
 	if (smmu_vm_create(&cfg, &refvmx_host_ops, 0, &vm) != SMMU_OK)
 		finish(false, "smmu_vm_create failed");
 	/* One vCPU per CPU, all made here: the library's vCPU lifecycle
