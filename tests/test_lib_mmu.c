@@ -963,3 +963,18 @@ Test(lib_scenario, xd_becomes_reserved_when_nxe_is_cleared)
 	cr_expect_eq(og_run(&g), 0);
 	cr_expect_eq(g.sim.vcpu[0].stats.injected, 1);
 }
+
+/* CR0.WP means nothing without paging: with paging off and WP clear (its
+ * reset value), writes are mapped, not emulated one by one. */
+Test(lib_scenario, paging_off_writes_are_mapped_whatever_wp_says)
+{
+	lib_guest(1, false);
+	struct smmu_paging_regs off = { .cr0 = X86_CR0_PE };
+	cr_assert_eq(sim_vcpu_set_regs(&g.sim, 0, &off), 0);
+	for (int i = 0; i < 8; i++)
+		og_write(&g, 0, PAGE_A + 8 * (uint64_t)i, (uint64_t)i);
+	cr_expect_eq(og_run(&g), 0);
+	cr_expect_eq(g.sim.vcpu[0].stats.emulated, 0);
+	cr_expect_eq(g.sim.vcpu[0].stats.exits_pf, 1, "one fault maps it");
+	cr_expect_eq(smmu_posix_ram_read64(&g.sim.host.ram, PAGE_A + 56), 7);
+}
