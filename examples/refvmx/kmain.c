@@ -111,6 +111,10 @@ void kmain(uint64_t mb2_info)
 	percpu_load(bsp);
 	console_init();
 	idt_init();
+	/* The BIOS may leave the legacy PICs unmasked: their interrupts
+	 * would only cost VM exits. Everything here goes through the APIC. */
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
 	lapic_init();
 	bsp->apic_id = lapic_id();
 	kprintf("refvmx: starting\n");
