@@ -20,6 +20,7 @@
 #include "idt.h"
 #include "lapic.h"
 #include "mem.h"
+#include "mptable.h"
 #include "percpu.h"
 
 #define TRAMPOLINE 0x8000
@@ -95,11 +96,18 @@ unsigned smp_start_aps(const struct boot_info *bi)
 {
 	uint32_t ids[MAX_CPUS];
 	unsigned n = acpi_find_cpus(bi->rsdp, ids, MAX_CPUS);
+	const char *source = "ACPI MADT";
+	if (n == 0) {
+		n = mptable_find_cpus(ids, MAX_CPUS);
+		source = "MP tables";
+	}
 	uint32_t me = lapic_id();
 	if (n == 0) {
-		kprintf("refvmx: no ACPI MADT: running on the boot CPU only\n");
+		kprintf("refvmx: neither an ACPI MADT nor MP tables: running "
+			"on the boot CPU only\n");
 		return 1;
 	}
+	kprintf("refvmx: %u CPU(s) listed by the %s\n", n, source);
 	char *t = (char *)TRAMPOLINE;
 	for (char *s = trampoline_start; s < trampoline_end; s++)
 		*t++ = *s;
