@@ -105,6 +105,25 @@ static void print_stats(struct smmu_vm *vm)
 		(unsigned long long)st.large_sptes);
 }
 
+/* Whether the kernel command line holds `word` as a whole word. */
+static bool has_word(const char *line, const char *word)
+{
+	for (const char *p = line; *p;) {
+		while (*p == ' ')
+			p++;
+		const char *w = word;
+		while (*w && *p == *w) {
+			p++;
+			w++;
+		}
+		if (!*w && (*p == ' ' || !*p))
+			return true;
+		while (*p && *p != ' ')
+			p++;
+	}
+	return false;
+}
+
 void kmain(uint64_t mb2_info)
 {
 	struct cpu *bsp = &cpus[0];
@@ -120,6 +139,7 @@ void kmain(uint64_t mb2_info)
 	kprintf("refvmx: starting\n");
 	struct boot_info bi;
 	mb2_parse(mb2_info, &bi);
+	vcpu_break_guest_tr = has_word(bi.cmdline, "break-guest-tr");
 	if (bi.nr_modules == 0)
 		finish(false, "no guest module (grub.cfg: module2 GUEST.elf)");
 	if (!mem_init(&bi))

@@ -3,22 +3,28 @@
 # Boot refvmx with one guest in Bochs (no VMX hardware needed) and judge
 # the run. Usage:
 #   refvmx-bochs.sh REFVMX.elf GUEST.elf [--cpus N] [--timeout S]
-#                   [--cpu-model M] [--expect-fail]
+#                   [--cpu-model M] [--cmdline ARGS] [--expect-fail]
+#                   [--expect-entry-failure]
 # Prints the serial log, then one line: "refvmx: PASS" or
 # "refvmx: FAIL <reason>"; exits 0 on PASS. With --expect-fail the run
-# must fail (the negative test), and the verdict is inverted.
+# must fail (the negative test), and the verdict is inverted. With
+# --expect-entry-failure the run must end in a failed VM entry whose
+# decoded VMCS checks are printed (use with --cmdline break-guest-tr).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 [ $# -ge 2 ] || { echo "usage: $0 REFVMX.elf GUEST.elf [options]" >&2; exit 2; }
 kernel=$1 guest=$2
 shift 2
-cpus=1 timeout=120 model=corei7_skylake_x expect_fail=0
+cpus=1 timeout=120 model=corei7_skylake_x expect_fail=0 expect_entry=0
+cmdline=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--cpus) cpus=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--cpu-model) model=$2; shift 2 ;;
 	--expect-fail) expect_fail=1; shift ;;
+	--expect-entry-failure) expect_entry=1; shift ;;
+	--cmdline) cmdline=$2; shift 2 ;;
 	*) echo "refvmx-bochs: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -32,7 +38,7 @@ done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 name=$(basename "$guest" .elf)
-sh "$here/scripts/mkiso.sh" "$work/refvmx.iso" "$kernel" "$guest" "$name" >/dev/null
+sh "$here/scripts/mkiso.sh" --cmdline "$cmdline" "$work/refvmx.iso" "$kernel" "$guest" "$name" >/dev/null
 start=$(date +%s)
 set +e
 sh "$here/scripts/bochs-run.sh" "$work/refvmx.iso" "$work/serial.log" \
@@ -56,6 +62,15 @@ else
 	verdict="FAIL ${reason:-Bochs exit status $status}"
 fi
 echo "refvmx: boot to verdict $((end - start)) s ($name, $cpus CPU(s), $model)"
+if [ "$expect_entry" -eq 1 ]; then
+	if grep -aq '^refvmx: run failed: VM entry failed' "$work/serial.log" &&
+		grep -aq '^refvmx: vmcs: ' "$work/serial.log"; then
+		echo "refvmx: PASS (the broken VM entry failed and was diagnosed)"
+		exit 0
+	fi
+	echo "refvmx: FAIL the broken VM entry was not diagnosed: ${verdict#FAIL }"
+	exit 1
+fi
 if [ "$expect_fail" -eq 1 ]; then
 	# The negative guest must fail by its own checks: it ends through
 	# the test-exit port with a non-zero status. Any other failure (the

@@ -24,6 +24,8 @@
 int vmx_run(struct guest_regs *regs, int launched);
 extern char vmx_exit_point[];
 
+bool vcpu_break_guest_tr;
+
 static struct vmx_caps caps;
 static void *vmxon_region;
 
@@ -257,6 +259,8 @@ static void vcpu_init(struct vcpu *v, uint64_t entry)
 	setup_controls(v);
 	setup_host_state();
 	setup_guest_state(v, entry);
+	if (vcpu_break_guest_tr && v->index == 0)
+		vmcs_write(VMCS_GUEST_TR_AR, 0x89); /* available, not busy */
 }
 
 /* The real control registers and EFER for the guest's paging view and

@@ -38,6 +38,11 @@ struct vcpu {
 	uint64_t cr_writes, invlpgs, local_flushes, interrupts;
 };
 
+/* Testing the harness: enter vCPU 0 with an invalid guest TR (kernel
+ * command line "break-guest-tr"), so that VM entry fails and the
+ * diagnosis must name it. */
+extern bool vcpu_break_guest_tr;
+
 /* Enable VMX on this CPU (feature control, fixed bits, VMXON). */
 void vmx_cpu_enable(void);
 /* Start this CPU's vCPU (v->vm and v->mmu set, v->index its CPU's) at
