@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# run-native.sh BUILDDIR GUEST [--expect-fail]
+# run-native.sh BUILDDIR GUEST [--expect-fail] [--cpus N] [--no-skip]
 #
-# Boots the guest GUEST.elf from BUILDDIR natively in Bochs, as the
-# multiboot2 kernel itself (no hypervisor), and ends with one line:
+# Boots the guest GUEST.elf from BUILDDIR natively in Bochs (N CPUs,
+# default 1), as the multiboot2 kernel itself (no hypervisor), and ends
+# with one line:
 #   native GUEST: PASS
 #   native GUEST: FAIL <reason>
 # (after a line with the counts and the boot-to-result time). PASS needs
@@ -12,7 +13,9 @@
 #
 # With --expect-fail (the negative test) it exits 0 only if the guest
 # failed the way a failing guest must: FAIL lines, a closing line counting
-# them, and Bochs's fail status, not a hang or a crash.
+# them, and Bochs's fail status, not a hang or a crash. With --no-skip a
+# SKIP line fails the run too: for a run whose every check must apply
+# (smp-shootdown on two CPUs, whose SKIPs mean a missing second CPU).
 #
 # BUILDDIR is the meson build directory or the guests' own build
 # directory. Environment: BOCHS_TIMEOUT (seconds, default 120),
@@ -20,18 +23,30 @@
 set -eu
 
 usage() {
-	echo "usage: $0 BUILDDIR GUEST [--expect-fail]" >&2
+	echo "usage: $0 BUILDDIR GUEST [--expect-fail] [--cpus N] [--no-skip]" >&2
 	exit 2
 }
 
 [ $# -ge 2 ] || usage
 builddir=$1
 guest=$2
+shift 2
 expect_fail=false
-if [ $# -ge 3 ]; then
-	[ "$3" = --expect-fail ] || usage
-	expect_fail=true
-fi
+cpus=1
+no_skip=false
+while [ $# -gt 0 ]; do
+	case $1 in
+	--expect-fail) expect_fail=true ;;
+	--no-skip) no_skip=true ;;
+	--cpus)
+		[ $# -ge 2 ] || usage
+		cpus=$2
+		shift
+		;;
+	*) usage ;;
+	esac
+	shift
+done
 scripts=$(cd "$(dirname "$0")/../scripts" && pwd)
 
 elf=
@@ -59,7 +74,7 @@ if ! "$scripts/mkiso.sh" "$work/$guest.iso" "$elf"; then
 	exit 1
 fi
 
-set -- --timeout "${BOCHS_TIMEOUT:-120}"
+set -- --timeout "${BOCHS_TIMEOUT:-120}" --cpus "$cpus"
 if [ -n "${BOCHS_CPU_MODEL:-}" ]; then
 	set -- "$@" --cpu-model "$BOCHS_CPU_MODEL"
 fi
@@ -72,6 +87,7 @@ seconds=$(echo "$start $end" | awk '{ printf "%.1f", $2 - $1 }')
 log=$work/serial.log
 fail_lines=$(grep -c '^FAIL ' "$log" || true)
 pass_lines=$(grep -c '^PASS ' "$log" || true)
+skip_lines=$(grep -c '^SKIP ' "$log" || true)
 closing=$(grep "^$guest: done, " "$log" | tail -n 1 || true)
 failed=$(echo "$closing" | sed -n 's/.* \([0-9][0-9]*\) failed.*/\1/p')
 
@@ -86,9 +102,11 @@ elif [ "$status" != 0 ]; then
 	reason="Bochs status $status"
 elif [ "$pass_lines" -eq 0 ]; then
 	reason="no PASS line"
+elif $no_skip && [ "$skip_lines" -ne 0 ]; then
+	reason="$skip_lines SKIP line(s), and every check must run here"
 fi
 
-echo "run-native: $guest: $pass_lines PASS, $fail_lines FAIL lines; Bochs status $status after ${seconds}s"
+echo "run-native: $guest: $pass_lines PASS, $fail_lines FAIL, $skip_lines SKIP lines; Bochs status $status after ${seconds}s ($cpus CPU(s))"
 if [ -z "$reason" ]; then
 	echo "native $guest: PASS"
 	$expect_fail && exit 1

@@ -128,4 +128,4 @@ boot_stack_top:
 	.balign 8
 	.globl report_totals
 report_totals:
-	.skip 12
+	.skip 16		/* struct report_totals */

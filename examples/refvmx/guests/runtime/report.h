@@ -24,6 +24,11 @@ struct report_totals {
 	uint32_t passed;
 	uint32_t failed;
 	uint32_t skipped;
+	/* Held while a CPU prints one line and counts it, so that lines
+	 * from two vCPUs never interleave. It lives here, with the counts
+	 * it protects, because the stages have separate copies of
+	 * report.c but share this structure (spinlock.h). */
+	uint32_t line_lock;
 };
 
 void report_init(struct report_totals *totals, const char *guest);
@@ -38,7 +43,9 @@ __attribute__((format(printf, 2, 3))) void report_fail(const char *check,
 void report_skip(const char *check, const char *why);
 __attribute__((format(printf, 1, 2))) void report_note(const char *fmt, ...);
 
-/* A FAIL line for whatever is running, then the end. */
+/* A FAIL line for whatever is running, then the end. On a CPU other
+ * than the bootstrap processor it parks instead: only the boot vCPU ends
+ * the run, after collecting every vCPU's results. */
 __attribute__((noreturn, format(printf, 1, 2))) void
 report_fatal(const char *fmt, ...);
 __attribute__((noreturn)) void report_finish(void);

@@ -2,8 +2,10 @@
 /*
  * The guest's own IDT: vectors 0-31 go to trap_handle(), which lets an
  * armed fault probe take the exception (fault_probe.h) and otherwise ends
- * the run with a FAIL line naming the exception. Interrupts stay disabled
- * throughout, so no other vector is ever delivered.
+ * the run with a FAIL line naming the exception. Vectors 32-255 have
+ * not-present gates until a guest that enables interrupts (smp-shootdown,
+ * for its IPIs) installs a handler for one; the rest keep interrupts
+ * disabled throughout.
  */
 #ifndef GUEST_TRAP_H
 #define GUEST_TRAP_H
@@ -25,7 +27,18 @@ struct trap_frame {
 #endif
 };
 
+/* Builds this stage's IDT and loads it. */
 void trap_init(void);
+/* Loads the IDT trap_init() built: for another vCPU of the same stage. */
+void trap_load(void);
+
+/* Runs for an interrupt with IF cleared (interrupt gate) and returns
+ * with IRET; it acknowledges its interrupt controller itself. */
+typedef void (*trap_interrupt_handler)(struct trap_frame *frame);
+/* Makes vector (32-255) present, delivering to handler, for every vCPU
+ * that loaded this stage's IDT. */
+void trap_set_interrupt(uint8_t vector, trap_interrupt_handler handler);
+
 void trap_handle(struct trap_frame *frame);
 
 #endif /* GUEST_TRAP_H */

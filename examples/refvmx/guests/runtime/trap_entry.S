@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Exception entry stubs for both stages. Each stub makes the frame uniform
- * (a zero error code where the CPU pushes none, then the vector), saves
- * the general registers and calls trap_handle(frame). Returning with IRET
- * resumes at frame->ip, which a fault probe may have redirected.
+ * Entry stubs for both stages, one per vector (exceptions and the
+ * interrupts trap_set_interrupt() enables). Each stub makes the frame
+ * uniform (a zero error code where the CPU pushes none, then the vector),
+ * saves the general registers and calls trap_handle(frame). Returning with
+ * IRET resumes at frame->ip, which a fault probe may have redirected.
  */
 
-/* Vectors for which the CPU pushes an error code (SDM table 6-1). */
+/* Vectors for which the CPU pushes an error code (SDM table 6-1); an
+ * external interrupt or IPI never pushes one, whatever its vector. */
 #define HAS_ERROR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || \
 		      (v) == 21 || (v) == 29 || (v) == 30)
 
@@ -24,7 +26,7 @@ trap_stub_\vector:
 	.endm
 
 	.set vector, 0
-	.rept 32
+	.rept 256
 	trap_stub %vector
 	.set vector, vector + 1
 	.endr
@@ -93,7 +95,7 @@ trap_stubs:
 #endif
 	.endm
 	.set vector, 0
-	.rept 32
+	.rept 256
 	stub_address %vector
 	.set vector, vector + 1
 	.endr
