@@ -196,12 +196,11 @@ static void io(struct vcpu *v)
 		vmx_decode_io(vmcs_read(VMCS_EXIT_QUALIFICATION));
 	if (q.port == TEST_EXIT_PORT && !q.in && !q.string) {
 		uint8_t status = (uint8_t)v->regs.rax;
-		v->done = true;
-		v->passed = status == 0;
-		v->why = status ? "the guest reported failures" : 0;
-		kprintf("refvmx: guest wrote status %u to the test-exit "
-			"port\n",
-			(unsigned)status);
+		kprintf("refvmx: guest wrote status %u to the test-exit port "
+			"(vCPU %u)\n",
+			(unsigned)status, v->index);
+		vcpu_end_run(v, status == 0,
+			     status ? "the guest reported failures" : 0);
 		return;
 	}
 	if (q.string) {

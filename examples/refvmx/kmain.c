@@ -177,5 +177,7 @@ void kmain(uint64_t mb2_info)
 	kprintf("refvmx: entering the guest\n");
 	vcpu_start(&bsp->vcpu, entry);
 	print_stats(vm);
-	finish(bsp->vcpu.passed, bsp->vcpu.why);
+	if (!run_end.passed && run_end.vcpu != 0)
+		kprintf("refvmx: vCPU %u ended the run\n", run_end.vcpu);
+	finish(run_end.passed, run_end.why);
 }

@@ -4,18 +4,20 @@
 # the run. Usage:
 #   refvmx-bochs.sh REFVMX.elf GUEST.elf [--cpus N] [--timeout S]
 #                   [--cpu-model M] [--cmdline ARGS] [--expect-fail]
-#                   [--expect-entry-failure]
+#                   [--expect-entry-failure] [--no-skip]
 # Prints the serial log, then one line: "refvmx: PASS" or
 # "refvmx: FAIL <reason>"; exits 0 on PASS. With --expect-fail the run
 # must fail (the negative test), and the verdict is inverted. With
 # --expect-entry-failure the run must end in a failed VM entry whose
 # decoded VMCS checks are printed (use with --cmdline break-guest-tr).
+# With --no-skip a SKIP line from the guest fails the run (a 2-CPU run
+# must not skip its two-vCPU checks).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 [ $# -ge 2 ] || { echo "usage: $0 REFVMX.elf GUEST.elf [options]" >&2; exit 2; }
 kernel=$1 guest=$2
 shift 2
-cpus=1 timeout=120 model=corei7_skylake_x expect_fail=0 expect_entry=0
+cpus=1 timeout=120 model=corei7_skylake_x expect_fail=0 expect_entry=0 no_skip=0
 cmdline=""
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -24,6 +26,7 @@ while [ $# -gt 0 ]; do
 	--cpu-model) model=$2; shift 2 ;;
 	--expect-fail) expect_fail=1; shift ;;
 	--expect-entry-failure) expect_entry=1; shift ;;
+	--no-skip) no_skip=1; shift ;;
 	--cmdline) cmdline=$2; shift 2 ;;
 	*) echo "refvmx-bochs: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -52,6 +55,9 @@ log_pass=0
 grep -aq '^refvmx: run passed' "$work/serial.log" 2>/dev/null && log_pass=1
 if [ "$status" -eq 124 ]; then
 	verdict="FAIL timeout after ${timeout} s"
+elif [ "$status" -eq 0 ] && [ "$log_pass" -eq 1 ] && [ "$no_skip" -eq 1 ] &&
+	grep -aq '^SKIP' "$work/serial.log"; then
+	verdict="FAIL the guest skipped checks: $(grep -a '^SKIP' "$work/serial.log" | head -n 1)"
 elif [ "$status" -eq 0 ] && [ "$log_pass" -eq 1 ] &&
 	! grep -aq '^FAIL' "$work/serial.log"; then
 	verdict=PASS

@@ -88,8 +88,11 @@ void ap_main(uint64_t index)
 		cpu_relax();
 	}
 	vcpu_start(&c->vcpu, c->guest_entry);
-	for (;;)
-		cpu_halt();
+	/* In VMX operation still: other CPUs' flushes wait for this one. */
+	for (;;) {
+		cpu_serve_requests();
+		cpu_relax();
+	}
 }
 
 unsigned smp_start_aps(const struct boot_info *bi)

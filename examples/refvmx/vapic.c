@@ -24,10 +24,13 @@
 
 /* Pending vectors, per vCPU; any CPU may post. */
 static volatile uint64_t irr[MAX_CPUS][4];
-static uint64_t svr[MAX_CPUS];
+static volatile uint64_t svr[MAX_CPUS]; /* reset: software-disabled */
 
 static void post(unsigned target, uint8_t vector)
 {
+	/* A software-disabled APIC accepts no fixed interrupts. */
+	if (!(svr[target] & 0x100))
+		return;
 	__atomic_fetch_or(&irr[target][vector / 64], 1ull << (vector % 64),
 			  __ATOMIC_ACQ_REL);
 	if (target != this_cpu()->index)

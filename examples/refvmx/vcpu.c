@@ -18,6 +18,7 @@
 #include "gdt.h"
 #include "host_ops.h"
 #include "mem.h"
+#include "lapic.h"
 #include "percpu.h"
 #include "vapic.h"
 
@@ -90,13 +91,29 @@ void gpr_set(struct vcpu *v, unsigned n, uint64_t value)
 		r[n < 4 ? n : n - 1] = value;
 }
 
+struct run_end run_end;
+
+void vcpu_end_run(struct vcpu *v, bool passed, const char *why)
+{
+	if (v->done)
+		return;
+	v->done = true;
+	v->passed = passed;
+	v->why = why;
+	/* The first vCPU to end the run decides it; the boot CPU prints
+	 * the statistics and ends it, so it must hear of it now. */
+	if (!__atomic_exchange_n(&run_end.over, true, __ATOMIC_ACQ_REL)) {
+		run_end.vcpu = v->index;
+		run_end.passed = passed;
+		run_end.why = why;
+		if (v->index != 0)
+			lapic_send_ipi(cpus[0].apic_id, IPI_VECTOR);
+	}
+}
+
 void vcpu_fail(struct vcpu *v, const char *why)
 {
-	if (!v->done) {
-		v->done = true;
-		v->passed = false;
-		v->why = why;
-	}
+	vcpu_end_run(v, false, why);
 }
 
 void vcpu_skip_instruction(void)
@@ -104,6 +121,14 @@ void vcpu_skip_instruction(void)
 	vmcs_write(VMCS_GUEST_RIP,
 		   vmcs_read(VMCS_GUEST_RIP) +
 			   vmcs_read(VMCS_EXIT_INSTRUCTION_LEN));
+	/* The instruction that exited is done: the interrupt shadow of an
+	 * STI or MOV SS before it ends with it (`sti; hlt` must take the
+	 * interrupt that wakes the HLT before the next instruction). */
+	uint64_t intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+	if (intr & (VMX_INTERRUPTIBILITY_STI | VMX_INTERRUPTIBILITY_MOV_SS))
+		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
+			   intr & ~(uint64_t)(VMX_INTERRUPTIBILITY_STI |
+					      VMX_INTERRUPTIBILITY_MOV_SS));
 }
 
 void vcpu_inject(struct vcpu *v, unsigned vector, bool has_error,
@@ -324,7 +349,7 @@ void vcpu_diagnose_entry(struct vcpu *v, bool entry_exit)
 
 static void vcpu_run(struct vcpu *v)
 {
-	while (!v->done) {
+	while (!v->done && !__atomic_load_n(&run_end.over, __ATOMIC_ACQUIRE)) {
 		cpu_serve_requests();
 		struct smmu_entry e;
 		enum smmu_status st = smmu_vcpu_enter(v->mmu, &e);

@@ -65,7 +65,17 @@ void gpr_set(struct vcpu *v, unsigned n, uint64_t value);
  * with bit 31 set when entry_exit) and end the run. */
 void vcpu_diagnose_entry(struct vcpu *v, bool entry_exit);
 
-/* End the run. */
+/* How the run ended: set once, by the first vCPU that ends it. */
+struct run_end {
+	volatile bool over;
+	unsigned vcpu;
+	bool passed;
+	const char *why;
+};
+extern struct run_end run_end;
+
+/* End the whole run (every vCPU stops at its next exit). */
+void vcpu_end_run(struct vcpu *v, bool passed, const char *why);
 void vcpu_fail(struct vcpu *v, const char *why);
 
 /* The guest's next instruction: skip the one that exited. */

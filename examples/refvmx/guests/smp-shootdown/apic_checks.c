@@ -79,3 +79,22 @@ void check_self_ipi(const char *check)
 	else
 		report_pass(check);
 }
+
+/* `sti; hlt` with an interrupt pending: the STI shadow covers the HLT,
+ * which then halts until the interrupt, and the interrupt is taken before
+ * the instruction after the HLT (SDM vol. 2, STI; vol. 3, 6.8.3). */
+void check_hlt_wake(const char *check)
+{
+	uint32_t before = self_ipis_taken, taken;
+
+	x2apic_send_self(SELF_IPI_VECTOR);
+	__asm__ volatile("sti\n\thlt\n\tcli" ::: "memory");
+	taken = self_ipis_taken - before;
+	if (taken != 1)
+		report_fail(check,
+			    "HLT returned with %u interrupts taken, "
+			    "expected 1",
+			    taken);
+	else
+		report_pass(check);
+}

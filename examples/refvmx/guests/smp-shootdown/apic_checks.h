@@ -11,6 +11,7 @@
 
 void check_x2apic_mode(const char *check);
 void check_self_ipi(const char *check);
+void check_hlt_wake(const char *check);
 /* The handler for SELF_IPI_VECTOR. */
 void self_ipi_interrupt(struct trap_frame *frame);
 

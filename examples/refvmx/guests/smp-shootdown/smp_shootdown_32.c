@@ -92,6 +92,7 @@ void stage32_main(struct report_totals *totals)
 		check_x2apic_mode("x2apic-mode");
 		report_running("self-ipi");
 		check_self_ipi("self-ipi");
+		check_hlt_wake("hlt-wake");
 		report_running("second-vcpu-started");
 		have_second = start_second_vcpu("second-vcpu-started");
 	}
