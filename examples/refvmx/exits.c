@@ -12,6 +12,7 @@
 
 #include "console.h"
 #include "emulate.h"
+#include "host_ops.h"
 #include "lapic.h"
 #include "percpu.h"
 #include "vapic.h"
@@ -75,10 +76,25 @@ static void page_fault(struct vcpu *v)
 		vcpu_inject(v, PF_VECTOR, true, f.pf_error);
 		break;
 	}
-	case SMMU_FAULT_EMULATE:
+	case SMMU_FAULT_EMULATE: {
 		v->pf_emulated++;
+		uint64_t hpa;
+		if (refvmx_host_ops.gfn_to_hpa(0, f.gpa >> 12, &hpa) !=
+		    SMMU_GPA_OK) {
+			/* No device model here: report the access. */
+			kprintf("refvmx: guest MMIO %s at gpa 0x%llx (la "
+				"0x%llx, rip 0x%llx): no device there\n",
+				(hw_error & SMMU_ACCESS_WRITE) ? "write"
+							       : "read",
+				(unsigned long long)f.gpa,
+				(unsigned long long)la,
+				(unsigned long long)vmcs_read(VMCS_GUEST_RIP));
+			vcpu_fail(v, "guest access to MMIO");
+			break;
+		}
 		emulate_store(v, la, f.gpa);
 		break;
+	}
 	default:
 		kprintf("refvmx: page fault at 0x%llx: %s\n",
 			(unsigned long long)la,
