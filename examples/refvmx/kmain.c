@@ -73,8 +73,9 @@ static void print_stats(struct smmu_vm *vm)
 	kprintf("\n");
 	kprintf("refvmx: #PF exits fixed %llu, injected %llu, emulated %llu "
 		"(stores emulated %llu); CR writes %llu; INVLPG %llu; local "
-		"flushes %llu; remote flush rounds %llu; guest interrupts "
-		"%llu; deferred frees %llu; shadow pages in use %u\n",
+		"flushes %llu; all-CPU flushes %llu (flush IPIs sent %llu); "
+		"guest interrupts %llu; deferred frees %llu; shadow pages in "
+		"use %u\n",
 		(unsigned long long)sum.pf_fixed,
 		(unsigned long long)sum.pf_injected,
 		(unsigned long long)sum.pf_emulated,
@@ -83,6 +84,7 @@ static void print_stats(struct smmu_vm *vm)
 		(unsigned long long)sum.invlpgs,
 		(unsigned long long)sum.local_flushes,
 		(unsigned long long)host_ops_stats.flushes,
+		(unsigned long long)flush_ipis_sent,
 		(unsigned long long)sum.interrupts,
 		(unsigned long long)host_ops_stats.deferred_frees,
 		pool_pages_in_use());

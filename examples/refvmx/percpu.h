@@ -58,5 +58,7 @@ void cpu_serve_requests(void);
 /* Flush every guest translation on every CPU in VMX operation, this one
  * included; returns when all have. */
 void flush_all_cpus_now(void);
+/* IPIs sent for remote flushes, in all. */
+extern uint64_t flush_ipis_sent;
 
 #endif

@@ -28,6 +28,7 @@
 
 struct cpu cpus[MAX_CPUS];
 unsigned nr_cpus = 1;
+uint64_t flush_ipis_sent;
 
 extern char trampoline_start[], trampoline_end[];
 extern uint64_t trampoline_cr3, trampoline_stack, trampoline_arg,
@@ -58,6 +59,7 @@ void flush_all_cpus_now(void)
 		want[i] =
 			__atomic_add_fetch(&c->flush_req, 1, __ATOMIC_ACQ_REL);
 		lapic_send_ipi(c->apic_id, IPI_VECTOR);
+		__atomic_fetch_add(&flush_ipis_sent, 1, __ATOMIC_RELAXED);
 	}
 	if (vmx_invvpid_all() != VMX_OK)
 		panic("INVVPID all-context failed");
