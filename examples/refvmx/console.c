@@ -13,20 +13,20 @@ static volatile int console_lock;
 
 void console_init(void)
 {
-	outb(COM1 + 1, 0x00); /* no interrupts */
-	outb(COM1 + 3, 0x80); /* DLAB: divisor follows */
-	outb(COM1 + 0, 0x01); /* 115200 baud */
-	outb(COM1 + 1, 0x00);
-	outb(COM1 + 3, 0x03); /* 8N1 */
-	outb(COM1 + 2, 0xc7); /* FIFO on, cleared */
-	outb(COM1 + 4, 0x03); /* DTR, RTS */
+	x86_outb(COM1 + 1, 0x00); /* no interrupts */
+	x86_outb(COM1 + 3, 0x80); /* DLAB: divisor follows */
+	x86_outb(COM1 + 0, 0x01); /* 115200 baud */
+	x86_outb(COM1 + 1, 0x00);
+	x86_outb(COM1 + 3, 0x03); /* 8N1 */
+	x86_outb(COM1 + 2, 0xc7); /* FIFO on, cleared */
+	x86_outb(COM1 + 4, 0x03); /* DTR, RTS */
 }
 
 static void put_raw(char c)
 {
-	while (!(inb(COM1 + 5) & LSR_THRE))
+	while (!(x86_inb(COM1 + 5) & LSR_THRE))
 		cpu_relax();
-	outb(COM1, (uint8_t)c);
+	x86_outb(COM1, (uint8_t)c);
 }
 
 static void put(char c)
@@ -38,7 +38,7 @@ static void put(char c)
 
 void console_drain(void)
 {
-	while (!(inb(COM1 + 5) & LSR_TEMT))
+	while (!(x86_inb(COM1 + 5) & LSR_TEMT))
 		cpu_relax();
 }
 

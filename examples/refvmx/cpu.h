@@ -1,27 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Small CPU helpers of the host kernel. */
+/* Small CPU helpers of the host kernel (port I/O, MSRs and control
+ * registers are adapters/vmx/vmx_asm.h's x86_*). */
 #ifndef REFVMX_CPU_H
 #define REFVMX_CPU_H
 
 #include <stdbool.h>
 #include <stdint.h>
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline void outw(uint16_t port, uint16_t v)
-{
-	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
+#include <vmx_asm.h>
 
 static inline void cpu_relax(void)
 {

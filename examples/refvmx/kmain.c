@@ -29,10 +29,10 @@ void kmain(uint64_t mb2_info);
 void bochs_exit(bool pass)
 {
 	if (pass) {
-		outb(0x8900, 'D');
+		x86_outb(0x8900, 'D');
 	} else {
 		for (const char *s = "Shutdown"; *s; s++)
-			outb(0x8900, (uint8_t)*s);
+			x86_outb(0x8900, (uint8_t)*s);
 	}
 }
 
@@ -134,8 +134,8 @@ void kmain(uint64_t mb2_info)
 	idt_init();
 	/* The BIOS may leave the legacy PICs unmasked: their interrupts
 	 * would only cost VM exits. Everything here goes through the APIC. */
-	outb(0x21, 0xff);
-	outb(0xa1, 0xff);
+	x86_outb(0x21, 0xff);
+	x86_outb(0xa1, 0xff);
 	lapic_init();
 	bsp->apic_id = lapic_id();
 	kprintf("refvmx: starting\n");
