@@ -11,7 +11,9 @@
 /* The instruction at the guest's RIP stores to linear address la, which
  * is guest-physical gpa: decode it, do the store through the library
  * (smmu_vm_emulated_write) and step over it. Known: MOV (88, 89, A2,
- * A3, C6 /0, C7 /0), STOS (AA, AB, with REP) and XCHG (87); anything
+ * A3, C6 /0, C7 /0), STOS (AA, AB, with REP), XCHG (87), and with or
+ * without LOCK: OR, AND, XOR (08/09, 20/21, 30/31, 80/81/83 /1 /4 /6),
+ * CMPXCHG (0F B0/B1), BTS, BTR, BTC (0F AB/B3/BB, 0F BA /5-/7). Anything
  * else ends the run, with its bytes. */
 void emulate_store(struct vcpu *v, uint64_t la, uint64_t gpa);
 

@@ -102,6 +102,86 @@ static void check_wp0_write_succeeds(struct torture *t, const char *check)
 	report_pass(check);
 }
 
+/* Read-modify-write instructions on a read-only page under WP = 0. A
+ * shadow-paging hypervisor keeps the page read-only in its own tables
+ * (the hardware runs with WP = 1), so it must emulate each one: the
+ * value stored, the register results and the flags must be the CPU's. */
+static void check_wp0_rmw_instructions(struct torture *t, const char *check)
+{
+	volatile uint32_t *w =
+		(volatile uint32_t *)(slot_va(t, SLOT_RO) + PROBE_OFFSET);
+	volatile uint32_t *phys = probe_word(page_pa(PAGE_RO));
+	uint32_t acc, reg, got[8];
+	uint8_t flag[5];
+
+	*phys = 0x0f0f0000u; /* through the identity map: writable */
+	write_cr0(read_cr0() & ~X86_CR0_WP);
+	__asm__ volatile("lock orl %1, %0" : "+m"(*w) : "r"(0x000000f0u));
+	got[0] = *w; /* 0x0f0f00f0 */
+	__asm__ volatile("lock andl $0xfff0ffff, %0" : "+m"(*w));
+	got[1] = *w; /* 0x0f0000f0 */
+	__asm__ volatile("xorl %2, %0; setz %1"
+			 : "+m"(*w), "=q"(flag[0])
+			 : "r"(0x0f0000f0u));
+	got[2] = *w; /* 0, ZF = 1 */
+	acc = 0;
+	__asm__ volatile("lock cmpxchgl %3, %0; setz %1"
+			 : "+m"(*w), "=q"(flag[1]), "+a"(acc)
+			 : "r"(0x12345678u));
+	got[3] = *w; /* 0x12345678, ZF = 1 */
+	acc = 0;
+	__asm__ volatile("lock cmpxchgl %3, %0; setz %1"
+			 : "+m"(*w), "=q"(flag[2]), "+a"(acc)
+			 : "r"(0xdeadbeefu));
+	got[4] = acc; /* failed: EAX = 0x12345678, ZF = 0, memory kept */
+	reg = 3;
+	__asm__ volatile("lock btrl %2, %0; setc %1"
+			 : "+m"(*w), "=q"(flag[3])
+			 : "r"(reg));
+	got[5] = *w; /* 0x12345670, CF = 1 */
+	__asm__ volatile("lock btcl $0, %0; setc %1" : "+m"(*w), "=q"(flag[4]));
+	got[6] = *w; /* 0x12345671, CF = 0 */
+	reg = 0xcafef00du;
+	__asm__ volatile("xchgl %1, %0" : "+m"(*w), "+r"(reg));
+	got[7] = *w; /* 0xcafef00d; the register had 0x12345671 */
+	write_cr0(read_cr0() | X86_CR0_WP);
+
+	static const uint32_t want[8] = { 0x0f0f00f0u, 0x0f0000f0u, 0,
+					  0x12345678u, 0x12345678u, 0x12345670u,
+					  0x12345671u, 0xcafef00du };
+	static const char *const what[8] = { "lock or",
+					     "lock and imm",
+					     "xor",
+					     "lock cmpxchg (equal)",
+					     "lock cmpxchg (not equal)",
+					     "lock btr",
+					     "lock btc imm",
+					     "xchg" };
+	for (unsigned int i = 0; i < 8; i++) {
+		if (got[i] != want[i]) {
+			report_fail(check, "%s gave 0x%08x, expected 0x%08x",
+				    what[i], got[i], want[i]);
+			return;
+		}
+	}
+	if (reg != 0x12345671u || *phys != 0xcafef00du) {
+		report_fail(check,
+			    "xchg: register 0x%08x (expected 0x12345671), "
+			    "page 0x%08x",
+			    reg, *phys);
+		return;
+	}
+	if (flag[0] != 1 || flag[1] != 1 || flag[2] != 0 || flag[3] != 1 ||
+	    flag[4] != 0) {
+		report_fail(check,
+			    "flags: xor ZF %u, cmpxchg ZF %u then %u, btr CF "
+			    "%u, btc CF %u (expected 1, 1, 0, 1, 0)",
+			    flag[0], flag[1], flag[2], flag[3], flag[4]);
+		return;
+	}
+	report_pass(check);
+}
+
 /* Back to WP = 1 after a write under WP = 0 went through. */
 static void check_wp1_write_faults_again(struct torture *t, const char *check)
 {
@@ -249,6 +329,7 @@ static const struct check checks[] = {
 	{ "absent-pde-error-code", check_absent_pde, REQ_NONE },
 	{ "wp1-write-faults", check_wp1_write_faults, REQ_NONE },
 	{ "wp0-write-succeeds", check_wp0_write_succeeds, REQ_NONE },
+	{ "wp0-rmw-instructions", check_wp0_rmw_instructions, REQ_NONE },
 	{ "wp1-write-faults-again", check_wp1_write_faults_again, REQ_NONE },
 	{ "ro-pde-write-faults", check_ro_pde_write_faults, REQ_NONE },
 	{ "rsvd-xd-without-nxe", check_rsvd_xd_without_nxe, REQ_XD },
