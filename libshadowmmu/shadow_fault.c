@@ -355,8 +355,8 @@ void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu, const struct smmu_access *acc,
 	bool write = acc->flags & SMMU_ACCESS_WRITE;
 	/* CR0.WP only matters with paging: with it off every write is
 	 * allowed, and the hardware's WP=1 refuses none of them. */
-	bool wp0 = (vcpu->regs.cr0 & X86_CR0_PG) &&
-		   !(vcpu->regs.cr0 & X86_CR0_WP);
+	bool wp0 =
+		(vcpu->regs.cr0 & X86_CR0_PG) && !(vcpu->regs.cr0 & X86_CR0_WP);
 	if (vm->ops->gfn_to_hpa(vm->host, w.xlate.gpa >> X86_PAGE_SHIFT,
 				&hpa) != SMMU_GPA_OK ||
 	    (write && wp0 && !(acc->flags & SMMU_ACCESS_USER))) {
