@@ -20,6 +20,9 @@ uint64_t random_guest_run(const struct random_guest *r)
 		wc.flush_prob = 0.0;
 	if (r->no_pcid)
 		wc.pcid = false;
+	if (r->weights)
+		for (unsigned k = 0; k < WL_NR_OPS; k++)
+			wc.weight[k] = r->weights[k];
 	if (r->rights) {
 		wc.smep = true;
 		wc.smap = true;

@@ -27,6 +27,9 @@ struct random_guest {
 	bool no_pcid;
 	bool rights;  /* SMEP, SMAP, PKE, CR0.WP and EFER.NXE toggles on */
 	FILE *report; /* if set: every violation is printed there */
+	/* If set: the mix of operations (enum workload_op weights),
+	 * WL_NR_OPS of them. */
+	const unsigned *weights;
 	/* If set: called after the run, before the machine is torn down
 	 * (to read the MMU's counters). */
 	void (*inspect)(struct sim *s, void *arg);

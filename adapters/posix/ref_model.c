@@ -28,8 +28,27 @@ struct rvcpu {
 	uint64_t inv_global;
 	struct u64map inv_la;  /* (pcid, size, page) -> epoch */
 	struct u64map inv_gla; /* (size, page) -> epoch, global ones */
+	/* The paging roots the vCPU has loaded that may still yield a
+	 * cached translation, one record per distinct root (the latest
+	 * time it was loaded); the current one last. */
 	struct ref_root *roots;
 	unsigned nr_roots, cap_roots;
+	/* When the vCPU could fill its caches (first_fill): the epochs a
+	 * root of each PCID was loaded, and those a root with CR4.PGE was
+	 * (FILL_GLOBAL), each list in time order with touching intervals
+	 * joined. */
+	struct fill_list *fills[4096 + 1];
+};
+
+#define FILL_GLOBAL 4096
+
+struct fill_interval {
+	uint64_t start, end; /* end REF_FOREVER while loaded */
+};
+
+struct fill_list {
+	struct fill_interval *v;
+	unsigned head, n, cap; /* live intervals are v[head..n) */
 };
 
 struct ref_model {
@@ -160,17 +179,77 @@ static struct ref_root *current_root(struct rvcpu *c)
 	return NULL;
 }
 
+/* A root of key `key` (a PCID, or FILL_GLOBAL) is loaded from `start`. */
+static void fill_begin(struct rvcpu *c, unsigned key, uint64_t start)
+{
+	struct fill_list *l = c->fills[key];
+	if (!l) {
+		l = c->fills[key] = calloc(1, sizeof(*l));
+		if (!l)
+			abort();
+	}
+	if (l->n > l->head && l->v[l->n - 1].end == start) {
+		l->v[l->n - 1].end = REF_FOREVER; /* touching: one interval */
+		return;
+	}
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 8;
+		l->v = realloc(l->v, l->cap * sizeof(*l->v));
+		if (!l->v)
+			abort();
+	}
+	l->v[l->n++] = (struct fill_interval){ start, REF_FOREVER };
+}
+
+static void fill_end(struct rvcpu *c, unsigned key, uint64_t end)
+{
+	struct fill_list *l = c->fills[key];
+	if (l && l->n > l->head && l->v[l->n - 1].end == REF_FOREVER)
+		l->v[l->n - 1].end = end;
+}
+
+/* Forget the intervals that ended by `floor`: every first_fill of this
+ * key asks about a later epoch. */
+static void fill_prune(struct fill_list *l, uint64_t floor)
+{
+	while (l->head < l->n && l->v[l->head].end <= floor)
+		l->head++;
+	if (l->head > 64 && l->head * 2 > l->n) {
+		memmove(l->v, l->v + l->head, (l->n - l->head) * sizeof(*l->v));
+		l->n -= l->head;
+		l->head = 0;
+	}
+}
+
 static void update_root(struct ref_model *m, struct rvcpu *c)
 {
 	struct ref_root *cur = current_root(c);
 	struct ref_root next = root_of(&c->regs);
 	if (cur && next.mode != RM_OFF && same_root(cur, &next))
 		return;
-	if (cur)
+	if (cur) {
 		cur->end = m->epoch;
+		fill_end(c, cur->pcid, m->epoch);
+		if (cur->pge)
+			fill_end(c, FILL_GLOBAL, m->epoch);
+	}
 	if (next.mode == RM_OFF)
 		return;
 	next.start = m->epoch;
+	fill_begin(c, next.pcid, m->epoch);
+	if (next.pge)
+		fill_begin(c, FILL_GLOBAL, m->epoch);
+	/* An earlier record of the same root yields what this one does,
+	 * and this one was loaded later: one record per root is enough
+	 * (first_fill keeps the times it was loaded). */
+	for (unsigned i = 0; i < c->nr_roots; i++) {
+		if (same_root(&c->roots[i], &next)) {
+			memmove(&c->roots[i], &c->roots[i + 1],
+				(c->nr_roots - i - 1) * sizeof(*c->roots));
+			c->nr_roots--;
+			break;
+		}
+	}
 	if (c->nr_roots == c->cap_roots) {
 		c->cap_roots = c->cap_roots ? 2 * c->cap_roots : 8;
 		c->roots = realloc(c->roots, c->cap_roots * sizeof(*c->roots));
@@ -196,6 +275,12 @@ static void prune_roots(struct rvcpu *c)
 		c->roots[j++] = *r;
 	}
 	c->nr_roots = j;
+	for (unsigned k = 0; k < FILL_GLOBAL; k++)
+		if (c->fills[k])
+			fill_prune(c->fills[k],
+				   max2(c->inv_pcid[k], c->inv_all_nonglobal));
+	if (c->fills[FILL_GLOBAL])
+		fill_prune(c->fills[FILL_GLOBAL], c->inv_global);
 }
 
 /* Epoch before which no value can matter to vCPU c: every translation
@@ -261,6 +346,11 @@ void ref_model_destroy(struct ref_model *m)
 		u64map_fini(&m->vcpu[i].inv_la);
 		u64map_fini(&m->vcpu[i].inv_gla);
 		free(m->vcpu[i].roots);
+		for (unsigned k = 0; k <= FILL_GLOBAL; k++) {
+			if (m->vcpu[i].fills[k])
+				free(m->vcpu[i].fills[k]->v);
+			free(m->vcpu[i].fills[k]);
+		}
 	}
 	ref_memory_fini(&m->mem);
 	free(m->vcpu);
@@ -386,15 +476,19 @@ static bool translates_to(const struct ref_cand *c, uint64_t la, uint64_t gpa)
  * every value of a cached translation was still in memory then. */
 static uint64_t first_fill(const struct rvcpu *c, int pcid, uint64_t t)
 {
-	uint64_t first = REF_FOREVER;
-	for (unsigned i = 0; i < c->nr_roots; i++) {
-		const struct ref_root *r = &c->roots[i];
-		if (r->end <= t || (pcid < 0 ? !r->pge : r->pcid != pcid))
-			continue;
-		if (r->start < first)
-			first = r->start;
+	const struct fill_list *l = c->fills[pcid < 0 ? FILL_GLOBAL : pcid];
+	if (!l)
+		return REF_FOREVER;
+	/* The first interval that ends after t: ends rise with time. */
+	unsigned lo = l->head, hi = l->n;
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+		if (l->v[mid].end <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return max2(first, t);
+	return lo < l->n ? max2(l->v[lo].start, t) : REF_FOREVER;
 }
 
 /* Whether a cached (not current) candidate was still valid. */
