@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ref_fills.h"
 #include "ref_memory.h"
 #include "ref_walk.h"
 #include "u64map.h"
@@ -33,22 +34,8 @@ struct rvcpu {
 	 * time it was loaded); the current one last. */
 	struct ref_root *roots;
 	unsigned nr_roots, cap_roots;
-	/* When the vCPU could fill its caches (first_fill): the epochs a
-	 * root of each PCID was loaded, and those a root with CR4.PGE was
-	 * (FILL_GLOBAL), each list in time order with touching intervals
-	 * joined. */
-	struct fill_list *fills[4096 + 1];
-};
-
-#define FILL_GLOBAL 4096
-
-struct fill_interval {
-	uint64_t start, end; /* end REF_FOREVER while loaded */
-};
-
-struct fill_list {
-	struct fill_interval *v;
-	unsigned head, n, cap; /* live intervals are v[head..n) */
+	/* When the vCPU could fill its caches (first_fill). */
+	struct ref_fills fills;
 };
 
 struct ref_model {
@@ -179,48 +166,6 @@ static struct ref_root *current_root(struct rvcpu *c)
 	return NULL;
 }
 
-/* A root of key `key` (a PCID, or FILL_GLOBAL) is loaded from `start`. */
-static void fill_begin(struct rvcpu *c, unsigned key, uint64_t start)
-{
-	struct fill_list *l = c->fills[key];
-	if (!l) {
-		l = c->fills[key] = calloc(1, sizeof(*l));
-		if (!l)
-			abort();
-	}
-	if (l->n > l->head && l->v[l->n - 1].end == start) {
-		l->v[l->n - 1].end = REF_FOREVER; /* touching: one interval */
-		return;
-	}
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 8;
-		l->v = realloc(l->v, l->cap * sizeof(*l->v));
-		if (!l->v)
-			abort();
-	}
-	l->v[l->n++] = (struct fill_interval){ start, REF_FOREVER };
-}
-
-static void fill_end(struct rvcpu *c, unsigned key, uint64_t end)
-{
-	struct fill_list *l = c->fills[key];
-	if (l && l->n > l->head && l->v[l->n - 1].end == REF_FOREVER)
-		l->v[l->n - 1].end = end;
-}
-
-/* Forget the intervals that ended by `floor`: every first_fill of this
- * key asks about a later epoch. */
-static void fill_prune(struct fill_list *l, uint64_t floor)
-{
-	while (l->head < l->n && l->v[l->head].end <= floor)
-		l->head++;
-	if (l->head > 64 && l->head * 2 > l->n) {
-		memmove(l->v, l->v + l->head, (l->n - l->head) * sizeof(*l->v));
-		l->n -= l->head;
-		l->head = 0;
-	}
-}
-
 static void update_root(struct ref_model *m, struct rvcpu *c)
 {
 	struct ref_root *cur = current_root(c);
@@ -229,16 +174,16 @@ static void update_root(struct ref_model *m, struct rvcpu *c)
 		return;
 	if (cur) {
 		cur->end = m->epoch;
-		fill_end(c, cur->pcid, m->epoch);
+		ref_fills_end(&c->fills, cur->pcid, m->epoch);
 		if (cur->pge)
-			fill_end(c, FILL_GLOBAL, m->epoch);
+			ref_fills_end(&c->fills, REF_FILL_GLOBAL, m->epoch);
 	}
 	if (next.mode == RM_OFF)
 		return;
 	next.start = m->epoch;
-	fill_begin(c, next.pcid, m->epoch);
+	ref_fills_begin(&c->fills, next.pcid, m->epoch);
 	if (next.pge)
-		fill_begin(c, FILL_GLOBAL, m->epoch);
+		ref_fills_begin(&c->fills, REF_FILL_GLOBAL, m->epoch);
 	/* An earlier record of the same root yields what this one does,
 	 * and this one was loaded later: one record per root is enough
 	 * (first_fill keeps the times it was loaded). */
@@ -275,12 +220,8 @@ static void prune_roots(struct rvcpu *c)
 		c->roots[j++] = *r;
 	}
 	c->nr_roots = j;
-	for (unsigned k = 0; k < FILL_GLOBAL; k++)
-		if (c->fills[k])
-			fill_prune(c->fills[k],
-				   max2(c->inv_pcid[k], c->inv_all_nonglobal));
-	if (c->fills[FILL_GLOBAL])
-		fill_prune(c->fills[FILL_GLOBAL], c->inv_global);
+	ref_fills_prune(&c->fills, c->inv_pcid, c->inv_all_nonglobal,
+			c->inv_global);
 }
 
 /* Epoch before which no value can matter to vCPU c: every translation
@@ -346,11 +287,7 @@ void ref_model_destroy(struct ref_model *m)
 		u64map_fini(&m->vcpu[i].inv_la);
 		u64map_fini(&m->vcpu[i].inv_gla);
 		free(m->vcpu[i].roots);
-		for (unsigned k = 0; k <= FILL_GLOBAL; k++) {
-			if (m->vcpu[i].fills[k])
-				free(m->vcpu[i].fills[k]->v);
-			free(m->vcpu[i].fills[k]);
-		}
+		ref_fills_fini(&m->vcpu[i].fills);
 	}
 	ref_memory_fini(&m->mem);
 	free(m->vcpu);
@@ -476,19 +413,8 @@ static bool translates_to(const struct ref_cand *c, uint64_t la, uint64_t gpa)
  * every value of a cached translation was still in memory then. */
 static uint64_t first_fill(const struct rvcpu *c, int pcid, uint64_t t)
 {
-	const struct fill_list *l = c->fills[pcid < 0 ? FILL_GLOBAL : pcid];
-	if (!l)
-		return REF_FOREVER;
-	/* The first interval that ends after t: ends rise with time. */
-	unsigned lo = l->head, hi = l->n;
-	while (lo < hi) {
-		unsigned mid = lo + (hi - lo) / 2;
-		if (l->v[mid].end <= t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < l->n ? max2(l->v[lo].start, t) : REF_FOREVER;
+	return ref_fills_first(&c->fills,
+			       pcid < 0 ? REF_FILL_GLOBAL : (unsigned)pcid, t);
 }
 
 /* Whether a cached (not current) candidate was still valid. */
