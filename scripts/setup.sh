@@ -5,10 +5,13 @@
 # something is missing.
 set -eu
 
+# dpkg-dev gives meson the multiarch libdir (lib/x86_64-linux-gnu):
+# without it meson installs to lib64, where neither pkg-config nor the
+# dynamic loader look on Debian. gnuplot-nox draws smmu-bench's plots.
 # The last line boots refvmx in Bochs' VMX emulation: Bochs, its BIOS
 # images, and what grub-mkrescue needs for a BIOS ISO.
-packages="gcc libc6-dev binutils meson ninja-build pkg-config \
-	libcriterion-dev liburcu-dev libcpuid-dev \
+packages="gcc libc6-dev binutils dpkg-dev meson ninja-build pkg-config \
+	libcriterion-dev liburcu-dev libcpuid-dev gnuplot-nox \
 	bochs bochsbios vgabios grub-pc-bin grub-common xorriso"
 
 missing=""
