@@ -45,7 +45,7 @@ static void prefetch_from_guest(struct smmu_vcpu *vcpu, struct sp *sp,
 	if (vm->ops->read_gpa(vm->host, gpa, &pte, size) != SMMU_GPA_OK)
 		return;
 	uint64_t needed = X86_PTE_P | X86_PTE_A;
-	if (vm->inject & SMMU_INJECT_PREFETCH_UNACCESSED)
+	if (bug_planted(vm, SMMU_INJECT_PREFETCH_UNACCESSED))
 		needed = X86_PTE_P;
 	if ((pte & needed) != needed || (pte & mmu->level[1].rsvd))
 		return;

@@ -54,6 +54,13 @@ union sp_role {
 		 * guest's WP=0 allows; protection keys are copied into
 		 * sptes whether CR4.PKE is set or not. */
 		uint32_t nxe : 1;
+		/* 32-bit guests' directories: CR4.PSE, which decides
+		 * whether a PS=1 entry maps a 4 MiB page or links a page
+		 * table (SDM 4.3). The two readings build different sptes
+		 * under the same entry, and a walk through either does
+		 * not fault, so nothing would rebuild them. Other modes
+		 * ignore CR4.PSE: 0 there, so their shadows stay shared. */
+		uint32_t pse : 1;
 	};
 };
 

@@ -118,14 +118,14 @@ enum smmu_status smmu_vcpu_enter(struct smmu_vcpu *vcpu, struct smmu_entry *out)
 		/* Every root change may be a guest invalidation (MOV CR3,
 		 * CR4.PGE, ...); syncing when it is not costs time only. */
 		if (vcpu->shadow.root &&
-		    !(vm->inject & SMMU_INJECT_NO_SYNC_ON_INVALIDATE))
+		    !bug_planted(vm, SMMU_INJECT_NO_SYNC_ON_INVALIDATE))
 			sp_sync_tree(vm, vcpu->shadow.root);
 		vm->ops->unlock(vm->host);
 		if (!vcpu->shadow.root)
 			return SMMU_ENOSPC;
 		/* One hardware tag for all of a vCPU's roots: the old root's
 		 * translations must go (the XSA-294 class). */
-		if (!(vm->inject & SMMU_INJECT_NO_FLUSH_ON_NEW_ROOT))
+		if (!bug_planted(vm, SMMU_INJECT_NO_FLUSH_ON_NEW_ROOT))
 			vcpu->shadow.need_flush = true;
 	}
 	out->cr3 = vcpu->shadow.root->hpa;
@@ -145,7 +145,7 @@ static void invalidate(struct smmu_vcpu *vcpu, bool one_address, uint64_t la)
 {
 	struct smmu_vm *vm = vcpu->vm;
 	if (vm->shadow_ops && vcpu->shadow.root &&
-	    !(vm->inject & SMMU_INJECT_NO_SYNC_ON_INVALIDATE)) {
+	    !bug_planted(vm, SMMU_INJECT_NO_SYNC_ON_INVALIDATE)) {
 		vm->ops->lock(vm->host);
 		if (one_address)
 			sp_sync_address(vm, vcpu->shadow.root, la);
@@ -153,7 +153,7 @@ static void invalidate(struct smmu_vcpu *vcpu, bool one_address, uint64_t la)
 			sp_sync_tree(vm, vcpu->shadow.root);
 		vm->ops->unlock(vm->host);
 	}
-	if (!(vm->inject & SMMU_INJECT_NO_FLUSH_ON_INVALIDATE))
+	if (!bug_planted(vm, SMMU_INJECT_NO_FLUSH_ON_INVALIDATE))
 		vcpu->shadow.need_flush = true;
 }
 

@@ -81,7 +81,7 @@ static struct sp *link_child(struct smmu_vm *vm, struct sp *sp, unsigned index,
 	 * (reserved there, SDM 4.4.1). */
 	uint64_t link = child->hpa | (sp->pae_root ? X86_PTE_P : SPTE_TABLE);
 	/* A new path to it: sync it first (sp_unsync.c, rule 4). */
-	if (!(vm->inject & SMMU_INJECT_NO_SYNC_BEFORE_LINK))
+	if (!bug_planted(vm, SMMU_INJECT_NO_SYNC_BEFORE_LINK))
 		sp_sync_tree(vm, child);
 	shadow_zap_spte(vm, sp, index);
 	if (!sp_link(vm, sp, index, child))
@@ -97,7 +97,7 @@ static bool backing_is_2m(struct smmu_vm *vm, uint64_t gfn, uint64_t *hpa)
 {
 	if (!vm->ops->backing_is_2m)
 		return false;
-	if (!(vm->inject & SMMU_INJECT_LARGE_OVER_TABLES) &&
+	if (!bug_planted(vm, SMMU_INJECT_LARGE_OVER_TABLES) &&
 	    sp_2m_holds_table(vm, gfn))
 		return false;
 	return vm->ops->backing_is_2m(vm->host, gfn, hpa);
@@ -185,6 +185,11 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 			} else {
 				child_gfn = mmu->root >> X86_PAGE_SHIFT;
 				role.quadrant = (acc->la >> 30) & 3;
+				role.pse =
+					mmu->level[2].ps == GW_PS_LEAF &&
+					!bug_planted(
+						vm,
+						SMMU_INJECT_ROLE_WITHOUT_PSE);
 			}
 		} else if (level > guest_leaf) {
 			/* A guest table below: shadow it; a 32-bit guest's
@@ -206,7 +211,7 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 			child_gfn = gfn & ~((1ull << (9 * (level - 1))) - 1);
 		}
 		role.access = access;
-		if ((vm->inject & SMMU_INJECT_SHARE_ACROSS_RIGHTS) &&
+		if (bug_planted(vm, SMMU_INJECT_SHARE_ACROSS_RIGHTS) &&
 		    !role.direct)
 			role.access =
 				SMMU_RIGHT_W | SMMU_RIGHT_U | SMMU_RIGHT_X;
@@ -304,7 +309,7 @@ static void inject_page_fault(struct smmu_vcpu *vcpu, uint64_t la,
 	SHADOW_STAT(vm, faults_injected);
 	out->action = SMMU_FAULT_INJECT;
 	out->pf_error = pf_error;
-	if (!(vm->inject & SMMU_INJECT_NO_SYNC_ON_INVALIDATE)) {
+	if (!bug_planted(vm, SMMU_INJECT_NO_SYNC_ON_INVALIDATE)) {
 		vm->ops->lock(vm->host);
 		sp_sync_address(vm, vcpu->shadow.root, la);
 		vm->ops->unlock(vm->host);
@@ -400,7 +405,7 @@ int smmu_vm_emulated_write(struct smmu_vm *vm, uint64_t gpa, const void *data,
 	 * guest invalidates: that is architecturally allowed. */
 	sp_note_write(vm, gfn);
 	sp_count_store(vm, gfn);
-	if (!(vm->inject & SMMU_INJECT_NO_ZAP_ON_WRITE))
+	if (!bug_planted(vm, SMMU_INJECT_NO_ZAP_ON_WRITE))
 		sp_zap_entries(vm, gfn, (unsigned)(gpa & 0xfff), len);
 	int r = vm->ops->write_gpa(vm->host, gpa, data, len);
 	vm->ops->unlock(vm->host);

@@ -60,7 +60,7 @@ bool sp_link(struct smmu_vm *vm, struct sp *parent, unsigned index,
 	/* The CPU holds a PAE root's entries in registers until the owner
 	 * next enters: what they link must not be evicted before it stops
 	 * being linked. */
-	if (parent->pae_root && !(vm->inject & SMMU_INJECT_PAE_UNPINNED))
+	if (parent->pae_root && !bug_planted(vm, SMMU_INJECT_PAE_UNPINNED))
 		child->root_count++;
 	if (child->unsync || (child->child && sp_has_unsync_child(child)))
 		sp_mark_unsync_child(parent, index);
@@ -72,7 +72,7 @@ void sp_unlink(struct smmu_vm *vm, struct sp *parent, unsigned index)
 	struct sp *child = parent->child[index];
 	parent->child[index] = 0;
 	if (child && parent->pae_root &&
-	    !(vm->inject & SMMU_INJECT_PAE_UNPINNED))
+	    !bug_planted(vm, SMMU_INJECT_PAE_UNPINNED))
 		child->root_count--;
 	parent->unsync_children[index / 64] &= ~(1ull << (index % 64));
 	for (struct sp_parent **p = child ? &child->parents : 0; p && *p;
@@ -155,7 +155,7 @@ static void retire(struct smmu_vm *vm, struct sp *sp)
 
 static void flush_for_eviction(struct smmu_vm *vm)
 {
-	if (!(vm->inject & SMMU_INJECT_NO_FLUSH_ON_EVICT))
+	if (!bug_planted(vm, SMMU_INJECT_NO_FLUSH_ON_EVICT))
 		shadow_flush_all_cpus(vm);
 }
 

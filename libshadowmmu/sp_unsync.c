@@ -111,13 +111,13 @@ bool sp_try_unsync(struct smmu_vm *vm, uint64_t gfn)
 
 bool sp_protect_frame(struct smmu_vm *vm, uint64_t gfn)
 {
-	if (vm->inject & SMMU_INJECT_NO_WRITE_PROTECT)
+	if (bug_planted(vm, SMMU_INJECT_NO_WRITE_PROTECT))
 		return false;
 	SHADOW_STAT(vm, write_protects);
 	/* A 2 MiB leaf over the frame goes: the next fault maps the 2 MiB
 	 * in 4 KiB pieces, this frame read-only. */
 	bool large_was_writable = false;
-	if (!(vm->inject & SMMU_INJECT_LARGE_OVER_TABLES))
+	if (!bug_planted(vm, SMMU_INJECT_LARGE_OVER_TABLES))
 		large_was_writable = rmap_zap_large(vm, gfn);
 	/* A writable spte dropped without a flush may live on in a TLB,
 	 * where no rmap walk finds it (shadow_vm.writable_dropped). */

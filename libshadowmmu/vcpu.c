@@ -13,7 +13,7 @@ void vcpu_regs_changed(struct smmu_vcpu *vcpu)
 		vm->ops->unlock(vm->host);
 	}
 	vcpu->shadow.root = 0;
-	if (!(vcpu->vm->inject & SMMU_INJECT_NO_FLUSH_ON_NEW_ROOT))
+	if (!bug_planted(vcpu->vm, SMMU_INJECT_NO_FLUSH_ON_NEW_ROOT))
 		vcpu->shadow.need_flush = true;
 }
 

@@ -22,6 +22,14 @@ struct smmu_vm {
 	struct shadow_vm shadow;
 };
 
+/* Is the SMMU_INJECT_* bug `knob` built into this VM? Testing only: each
+ * knob turns off one correctness mechanism so that the oracle can prove
+ * it catches the bug (smmu_vm_config.inject). */
+static inline bool bug_planted(const struct smmu_vm *vm, uint32_t knob)
+{
+	return (vm->inject & knob) != 0;
+}
+
 /* Send one diagnostic line to the host, if it listens. */
 void smmu_log(const struct smmu_vm *vm, enum smmu_log_level level,
 	      const char *msg);

@@ -39,13 +39,32 @@ static const struct mode_shape *shape(enum smmu_paging_mode m)
 	}
 }
 
+void guest_pt_init_ram(struct guest_pt *pt, struct smmu_posix_ram *ram,
+		       uint64_t *next_table, enum smmu_paging_mode mode)
+{
+	memset(pt, 0, sizeof(*pt));
+	pt->ram = ram;
+	pt->next_table = next_table;
+	pt->mode = mode;
+	pt->root = guest_pt_alloc_table(pt);
+}
+
 void guest_pt_init(struct guest_pt *pt, struct fixture *f,
 		   enum smmu_paging_mode mode)
 {
-	memset(pt, 0, sizeof(*pt));
+	guest_pt_init_ram(pt, &f->host.ram, &f->next_table, mode);
 	pt->f = f;
-	pt->mode = mode;
-	pt->root = fixture_alloc_table(f);
+}
+
+uint64_t guest_pt_alloc_table(struct guest_pt *pt)
+{
+	uint64_t gpa = *pt->next_table;
+	void *p = smmu_posix_ram_ptr(pt->ram, gpa, 4096);
+	cr_assert_not_null(p, "guest_pt: out of table pages at %#llx",
+			   (unsigned long long)gpa);
+	memset(p, 0, 4096);
+	*pt->next_table += 4096;
+	return gpa;
 }
 
 static uint64_t index_of(const struct mode_shape *s, uint64_t la, int level)
@@ -56,16 +75,16 @@ static uint64_t index_of(const struct mode_shape *s, uint64_t la, int level)
 uint64_t guest_pt_read(const struct guest_pt *pt, uint64_t gpa)
 {
 	return shape(pt->mode)->entry_size == 4
-		       ? smmu_posix_ram_read32(&pt->f->host.ram, gpa)
-		       : smmu_posix_ram_read64(&pt->f->host.ram, gpa);
+		       ? smmu_posix_ram_read32(pt->ram, gpa)
+		       : smmu_posix_ram_read64(pt->ram, gpa);
 }
 
 void guest_pt_write(struct guest_pt *pt, uint64_t gpa, uint64_t val)
 {
 	if (shape(pt->mode)->entry_size == 4)
-		smmu_posix_ram_write32(&pt->f->host.ram, gpa, (uint32_t)val);
+		smmu_posix_ram_write32(pt->ram, gpa, (uint32_t)val);
 	else
-		smmu_posix_ram_write64(&pt->f->host.ram, gpa, val);
+		smmu_posix_ram_write64(pt->ram, gpa, val);
 }
 
 static uint64_t table_of(const struct mode_shape *s, uint64_t entry)
@@ -96,7 +115,7 @@ uint64_t guest_pt_map(struct guest_pt *pt, uint64_t la, uint64_t gpa,
 		uint64_t egpa = table + index_of(s, la, l) * s->entry_size;
 		uint64_t e = guest_pt_read(pt, egpa);
 		if (!(e & X86_PTE_P)) {
-			e = fixture_alloc_table(pt->f);
+			e = guest_pt_alloc_table(pt);
 			/* PAE PDPTEs take only P (other low bits reserved). */
 			e |= (pt->mode == SMMU_PAGING_PAE && l == 3)
 				     ? X86_PTE_P
@@ -113,8 +132,8 @@ uint64_t guest_pt_map(struct guest_pt *pt, uint64_t la, uint64_t gpa,
 	return egpa;
 }
 
-void guest_pt_activate(struct guest_pt *pt, uint64_t cr0, uint64_t cr4,
-		       uint64_t efer)
+struct smmu_paging_regs guest_pt_regs(const struct guest_pt *pt, uint64_t cr0,
+				      uint64_t cr4, uint64_t efer)
 {
 	struct smmu_paging_regs r = {
 		.cr0 = cr0 | X86_CR0_PE | X86_CR0_PG,
@@ -137,6 +156,14 @@ void guest_pt_activate(struct guest_pt *pt, uint64_t cr0, uint64_t cr4,
 	default:
 		break;
 	}
+	return r;
+}
+
+void guest_pt_activate(struct guest_pt *pt, uint64_t cr0, uint64_t cr4,
+		       uint64_t efer)
+{
+	cr_assert_not_null(pt->f, "guest_pt_activate: no fixture vCPU");
+	struct smmu_paging_regs r = guest_pt_regs(pt, cr0, cr4, efer);
 	cr_assert_eq(smmu_vcpu_set_paging(pt->f->vcpu, &r), SMMU_OK);
 	cr_assert_eq(smmu_vcpu_paging_mode(pt->f->vcpu), pt->mode);
 }

@@ -15,6 +15,7 @@
 #include "lib_mmu.h"
 #include "oracle_guest.h"
 #include "random_guest.h"
+#include "workload.h"
 
 /* ---- random guests ---- */
 
@@ -185,6 +186,25 @@ Test(lib_random, every_library_knob_is_caught, .timeout = 120)
 					r.ops = 3000;
 					n += run_random(r);
 				}
+			}
+		} else if (k->bit == SMMU_INJECT_ROLE_WITHOUT_PSE) {
+			/* 32-bit guests toggling CR4.PSE over 4 MiB pages:
+			 * three vCPUs time-sliced on one CPU (the same
+			 * count every run), control-register toggles four
+			 * times as often as by default. */
+			static const unsigned ctl_often[WL_NR_OPS] = {
+				[WL_OP_ACCESS] = 55, [WL_OP_STORE] = 20,
+				[WL_OP_PTE] = 12,    [WL_OP_CR3] = 8,
+				[WL_OP_CTL] = 4,     [WL_OP_FLUSH] = 4,
+			};
+			for (uint64_t seed = 1; seed <= 6; seed++) {
+				r.mode = SMMU_PAGING_32BIT;
+				r.vcpus = 3;
+				r.pcpus = 1;
+				r.ops = 5000;
+				r.seed = seed;
+				r.weights = ctl_often;
+				n += run_random(r);
 			}
 		} else if (k->bit == SMMU_INJECT_NO_FLUSH_ON_EVICT) {
 			/* Stale caches of evicted pages show on other CPUs,

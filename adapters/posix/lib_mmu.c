@@ -541,6 +541,9 @@ static const struct sim_knob lib_mmu_knobs[] = {
 	{ "pae-unpinned", SMMU_INJECT_PAE_UNPINNED,
 	  "directories a PAE root links are evicted while the CPU holds "
 	  "them in its PDPTE registers" },
+	{ "role-without-pse", SMMU_INJECT_ROLE_WITHOUT_PSE,
+	  "a 32-bit guest's directory has one shadow whatever CR4.PSE says "
+	  "(a PS=1 entry: a 4 MiB page or a page table)" },
 	{ NULL, 0, NULL },
 };
 

@@ -24,7 +24,7 @@
  *                 locally, and a shootdown of the other vCPUs.
  *   cr3           a switch to a random space (NOFLUSH half the time with
  *                 PCIDs).
- *   ctl           CR4.PGE/SMEP/SMAP/PKE, CR0.WP or EFER.NXE flipped.
+ *   ctl           CR4.PSE/PGE/SMEP/SMAP/PKE, CR0.WP or EFER.NXE flipped.
  *   flush         an invalidation with no change behind it.
  */
 #include "workload_internal.h"
@@ -344,8 +344,12 @@ static void gen_cr3(struct wl_gen *g, unsigned v)
 static bool gen_ctl(struct wl_gen *g, unsigned v)
 {
 	struct wl_vcpu *c = &g->vcpu[v];
-	uint64_t cr4_bits[4];
+	uint64_t cr4_bits[5];
 	unsigned n = 0;
+	/* CR4.PSE decides what a 32-bit guest's PS=1 directory entry is
+	 * (a 4 MiB page or a page-table pointer); other modes ignore it. */
+	if (g->wc->large)
+		cr4_bits[n++] = X86_CR4_PSE;
 	if (g->wc->global)
 		cr4_bits[n++] = X86_CR4_PGE;
 	if (g->wc->smep)

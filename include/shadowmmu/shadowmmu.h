@@ -93,6 +93,9 @@ struct smmu_vm_config {
 /* Directories a PAE root links may be evicted while the CPU still holds
  * them in its PDPTE registers. */
 #define SMMU_INJECT_PAE_UNPINNED (1u << 10)
+/* A 32-bit guest's directory shares its shadow across CR4.PSE, which
+ * decides whether a PS=1 entry maps a 4 MiB page or links a table. */
+#define SMMU_INJECT_ROLE_WITHOUT_PSE (1u << 11)
 
 /* One guest; opaque. */
 struct smmu_vm;
