@@ -13,11 +13,21 @@ static uint64_t level_index(const struct gw_mode_desc *d, int level,
 	return (la >> l->shift) & ((UINT64_C(1) << l->index_bits) - 1);
 }
 
-static bool is_canonical(uint64_t la, uint8_t bits)
+bool gw_la_canonical(const struct gw_mmu *mmu, uint64_t la)
 {
+	if (!mmu->desc->canonical)
+		return true; /* legacy modes: 32 bits, the rest unused */
 	/* Bits 63:bits-1 must all equal bit bits-1 (SDM 3.3.7.1). */
+	unsigned bits = mmu->desc->la_bits;
 	int64_t sext = (int64_t)(la << (64 - bits)) >> (64 - bits);
 	return (uint64_t)sext == la;
+}
+
+uint64_t gw_la(const struct gw_mmu *mmu, uint64_t la)
+{
+	/* Legacy modes (paging off included) have 32-bit linear
+	 * addresses. */
+	return mmu->desc->canonical ? la : la & 0xffffffffu;
 }
 
 /* Physical address an entry references: a table, or a page of `size`. */
@@ -244,13 +254,9 @@ enum smmu_xlate_status gw_walk(struct gw_walk *w, const struct gw_mmu *mmu,
 	*w = (struct gw_walk){ 0 };
 	if (!access_flags_valid(acc->flags))
 		return SMMU_XLATE_EINVAL;
-	if (d->canonical) {
-		if (!is_canonical(la, d->la_bits))
-			return SMMU_XLATE_NONCANONICAL;
-	} else {
-		/* Legacy modes have 32-bit linear addresses. */
-		la &= 0xffffffffu;
-	}
+	if (!gw_la_canonical(mmu, la))
+		return SMMU_XLATE_NONCANONICAL;
+	la = gw_la(mmu, la);
 
 	if (d->levels == 0) {
 		/* Paging off: linear is physical, nothing is checked. */

@@ -90,6 +90,12 @@ static inline uint8_t gw_leaf_pkey(const struct gw_mmu *mmu, uint64_t pte)
 	return (uint8_t)((pte & X86_PTE_PKEY_MASK) >> X86_PTE_PKEY_SHIFT);
 }
 
+/* Is la canonical in this mode (always, outside IA-32e mode)? */
+bool gw_la_canonical(const struct gw_mmu *mmu, uint64_t la);
+/* The linear address the CPU uses for la: its low 32 bits outside IA-32e
+ * mode, where a CPU never produces more (SDM 3.3.7). */
+uint64_t gw_la(const struct gw_mmu *mmu, uint64_t la);
+
 /* Paging mode selected by a set of registers (SDM 4.1.1). */
 enum smmu_paging_mode gw_paging_mode(const struct smmu_paging_regs *regs);
 /* Reserved bits of a PAE PDPTE for a given MAXPHYADDR (SDM 4.4.1). */

@@ -81,6 +81,7 @@ static const struct gw_mode_desc *mode_desc(enum smmu_paging_mode mode)
 	case SMMU_PAGING_5LEVEL:
 		return &mode_5level;
 	case SMMU_PAGING_OFF:
+	case SMMU_PAGING_INVALID:
 		break;
 	}
 	return &mode_off;
@@ -182,6 +183,7 @@ void gw_mmu_init(struct gw_mmu *mmu, const struct smmu_paging_regs *regs,
 		init_ia32e(mmu, regs, features);
 		break;
 	case SMMU_PAGING_OFF:
+	case SMMU_PAGING_INVALID:
 		break;
 	}
 }

@@ -148,6 +148,10 @@ struct shadow_vm {
 	 * must not rely on write protection until they have been flushed
 	 * (tests/test_lib_mmu.c, frame_written_through_a_stale_tlb_entry). */
 	bool writable_dropped;
+	/* Pages handed to the host's defer_free whose callback has not run:
+	 * it frees through this VM, which must outlive it. Atomic: the
+	 * callbacks run without the MMU lock. */
+	uint32_t frees_pending;
 	struct {
 		uint64_t sp_created, sp_lookups, sp_hits, sp_chain_steps;
 		uint64_t write_protects, faults_fixed, faults_injected;

@@ -51,20 +51,30 @@ static struct sp *pae_root(struct smmu_vcpu *vcpu, unsigned guest_levels)
 			 "below)");
 		return 0;
 	}
-	/* Its links to cached directories go: they lose this parent. */
-	for (unsigned i = 0; i < 4; i++)
-		if (sp->child[i])
-			sp_unlink(vm, sp, i);
-	for (unsigned w = 0; w < 512 / 64; w++)
-		sp->unsync_children[w] = 0;
+	/* Emptied when it stopped being the root (drop_pae_links). */
 	sp->role = (union sp_role){ .level = 3,
 				    .guest_levels = guest_levels,
 				    .access = SMMU_RIGHT_W | SMMU_RIGHT_U |
 					      SMMU_RIGHT_X,
 				    .nxe = vcpu->mmu.nxe };
-	for (unsigned i = 0; i < 4; i++)
-		__atomic_store_n(&sp->spt[i], 0, __ATOMIC_RELEASE);
 	return sp;
+}
+
+/* A PAE root that stops being the vCPU's root gives up its links: the
+ * directories they pin count against the pool for as long as they are
+ * linked, which would be forever once the vCPU has left legacy paging
+ * (SMMU_ENOSPC in 5-level paging with a pool at the documented
+ * minimum). The vCPU is in a VM exit: its PDPTE registers are reloaded
+ * at the next entry. */
+static void drop_pae_links(struct smmu_vm *vm, struct sp *sp)
+{
+	for (unsigned i = 0; sp->child && i < 4; i++) {
+		if (sp->child[i])
+			sp_unlink(vm, sp, i);
+		__atomic_store_n(&sp->spt[i], 0, __ATOMIC_RELEASE);
+	}
+	for (unsigned w = 0; w < 512 / 64; w++)
+		sp->unsync_children[w] = 0;
 }
 
 void shadow_vcpu_destroy(struct smmu_vcpu *vcpu)
@@ -73,9 +83,6 @@ void shadow_vcpu_destroy(struct smmu_vcpu *vcpu)
 	struct sp *sp = &vcpu->shadow.pae_root;
 	vm->ops->lock(vm->host);
 	shadow_vcpu_drop_root(vcpu);
-	for (unsigned i = 0; sp->child && i < 4; i++)
-		if (sp->child[i])
-			sp_unlink(vm, sp, i);
 	if (sp->child)
 		vm->ops->free(vm->host, sp->child, 512 * sizeof(struct sp *));
 	if (sp->spt)
@@ -89,6 +96,8 @@ void shadow_vcpu_drop_root(struct smmu_vcpu *vcpu)
 	vcpu->shadow.root = 0;
 	if (root && root->in_cache)
 		sp_root_put(vcpu->vm, root);
+	else if (root && root->pae_root)
+		drop_pae_links(vcpu->vm, root);
 }
 
 enum smmu_status smmu_vcpu_enter(struct smmu_vcpu *vcpu, struct smmu_entry *out)
@@ -157,22 +166,44 @@ static void invalidate(struct smmu_vcpu *vcpu, bool one_address, uint64_t la)
 		vcpu->shadow.need_flush = true;
 }
 
-void smmu_vcpu_invlpg(struct smmu_vcpu *vcpu, uint64_t la)
+enum smmu_status smmu_vcpu_invlpg(struct smmu_vcpu *vcpu, uint64_t la)
 {
-	invalidate(vcpu, true, la);
+	if (!vcpu)
+		return SMMU_EINVAL;
+	/* SDM vol. 2, INVLPG: a non-canonical address is a no-op. */
+	if (gw_la_canonical(&vcpu->mmu, la))
+		invalidate(vcpu, true, gw_la(&vcpu->mmu, la));
+	return SMMU_OK;
+}
+
+/* SDM vol. 2, INVPCID: the #GP(0) conditions the descriptor and the
+ * paging registers decide. */
+static bool invpcid_faults(const struct smmu_vcpu *vcpu, unsigned type,
+			   uint64_t pcid, uint64_t la)
+{
+	if (type > 3 || (pcid & ~X86_CR3_PCID_MASK))
+		return true;
+	if (type == 0 && !gw_la_canonical(&vcpu->mmu, la))
+		return true;
+	return type <= 1 && pcid && !(vcpu->regs.cr4 & X86_CR4_PCIDE);
 }
 
 enum smmu_cr_result smmu_vcpu_invpcid(struct smmu_vcpu *vcpu, unsigned type,
-				      uint16_t pcid, uint64_t la)
+				      uint64_t pcid, uint64_t la)
 {
-	(void)pcid; /* one root per vCPU for now: every PCID is synced */
-	if (type > 3)
-		return SMMU_CR_INJECT_GP; /* SDM vol. 2: INVPCID */
-	invalidate(vcpu, type == 0, la);
+	if (!vcpu)
+		return SMMU_CR_EINVAL;
+	if (invpcid_faults(vcpu, type, pcid, la))
+		return SMMU_CR_INJECT_GP;
+	/* One root per vCPU for now: every PCID is synced. */
+	invalidate(vcpu, type == 0, gw_la(&vcpu->mmu, la));
 	return SMMU_CR_DONE;
 }
 
-void smmu_vcpu_pv_flush(struct smmu_vcpu *vcpu)
+enum smmu_status smmu_vcpu_pv_flush(struct smmu_vcpu *vcpu)
 {
+	if (!vcpu)
+		return SMMU_EINVAL;
 	invalidate(vcpu, false, 0);
+	return SMMU_OK;
 }

@@ -316,23 +316,46 @@ static void inject_page_fault(struct smmu_vcpu *vcpu, uint64_t la,
 	}
 }
 
-void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu, const struct smmu_access *acc,
+static void fault_error(struct smmu_fault *out, const char *reason)
+{
+	*out = (struct smmu_fault){ .action = SMMU_FAULT_ERROR,
+				    .reason = reason };
+}
+
+void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu,
+			  const struct smmu_access *access,
 			  struct smmu_fault *out)
 {
+	if (!out)
+		return;
+	if (!vcpu || !access) {
+		fault_error(out, "smmu_vcpu_page_fault: NULL vcpu or access");
+		return;
+	}
 	struct smmu_vm *vm = vcpu->vm;
 	struct gw_guest guest = { vm->ops, vm->host };
 	struct gw_walk w;
 
-	*out = (struct smmu_fault){ .action = SMMU_FAULT_FIXED };
 	if (!vm->shadow_ops) {
-		*out = (struct smmu_fault){
-			.action = SMMU_FAULT_ERROR,
-			.reason = "no shadow-paging host ops"
-		};
+		fault_error(out, "no shadow-paging host ops");
 		return;
 	}
-	if (!vcpu->shadow.root)
-		return; /* re-enter: smmu_vcpu_enter builds the root */
+	if (!vcpu->shadow.root) {
+		/* No VM entry since the root was dropped: the hardware
+		 * cannot have faulted on a shadow. */
+		fault_error(out, "no shadow root: smmu_vcpu_enter first");
+		return;
+	}
+	*out = (struct smmu_fault){ .action = SMMU_FAULT_FIXED };
+	/* Every index below comes from the address the CPU uses: outside
+	 * IA-32e mode its low 32 bits, as the walker reads them. */
+	struct smmu_access a = *access;
+	a.la = gw_la(&vcpu->mmu, a.la);
+	/* What the hardware found on the shadow is no fact about the
+	 * guest's tables, which are walked afresh: the raw error code may
+	 * be passed as it is. */
+	a.flags &= ~(uint32_t)(PFERR_P | PFERR_RSVD | PFERR_PK);
+	const struct smmu_access *acc = &a;
 
 	switch (gw_walk(&w, &vcpu->mmu, &guest, acc)) {
 	case SMMU_XLATE_OK:
@@ -350,9 +373,15 @@ void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu, const struct smmu_access *acc,
 		return;
 	case SMMU_XLATE_RETRY:
 		return;
+	case SMMU_XLATE_NONCANONICAL:
+		fault_error(out, "non-canonical address: the guest takes #GP, "
+				 "not #PF");
+		return;
+	case SMMU_XLATE_EINVAL:
+		fault_error(out, "contradictory access flags");
+		return;
 	default:
-		out->action = SMMU_FAULT_ERROR;
-		out->reason = "the access cannot be walked";
+		fault_error(out, "the access cannot be walked");
 		return;
 	}
 
@@ -392,9 +421,15 @@ void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu, const struct smmu_access *acc,
 int smmu_vm_emulated_write(struct smmu_vm *vm, uint64_t gpa, const void *data,
 			   unsigned len)
 {
-	if (!vm || !vm->shadow_ops || !data || len == 0 ||
-	    (gpa & 0xfff) + len > X86_PAGE_SIZE)
+	if (!vm)
 		return SMMU_GPA_NOT_RAM;
+	if (!vm->shadow_ops || !data || len == 0 ||
+	    (gpa & 0xfff) + len > X86_PAGE_SIZE) {
+		smmu_log(vm, SMMU_LOG_ERROR,
+			 "smmu_vm_emulated_write: no shadow-paging host ops, "
+			 "no data, or not 1..4096 bytes within one page");
+		return SMMU_GPA_NOT_RAM;
+	}
 	uint64_t gfn = gpa >> X86_PAGE_SHIFT;
 
 	vm->ops->lock(vm->host);

@@ -126,7 +126,11 @@ static void free_after_grace_period(struct smmu_rcu_head *head)
 {
 	struct sp *sp = (struct sp *)((char *)head -
 				      __builtin_offsetof(struct sp, rcu));
-	sp_free_now(sp->vm, sp);
+	struct smmu_vm *vm = sp->vm;
+	sp_free_now(vm, sp);
+	/* The last touch of the VM: smmu_vm_destroy may free it as soon
+	 * as this reaches 0. */
+	__atomic_sub_fetch(&vm->shadow.frees_pending, 1, __ATOMIC_RELEASE);
 }
 
 /* Take a page out of the shadow tree: nothing links to it, it maps
@@ -150,6 +154,7 @@ static void retire(struct smmu_vm *vm, struct sp *sp)
 {
 	sp->vm = vm;
 	sp->rcu.func = free_after_grace_period;
+	__atomic_add_fetch(&vm->shadow.frees_pending, 1, __ATOMIC_RELAXED);
 	vm->ops->defer_free(vm->host, &sp->rcu);
 }
 

@@ -60,9 +60,14 @@ void smmu_vcpu_destroy(struct smmu_vcpu *vcpu)
 	vm->ops->free(vm->host, vcpu, sizeof(*vcpu));
 }
 
-static const char *paging_regs_error(const struct smmu_paging_regs *r)
+static const char *paging_regs_error(const struct smmu_vm *vm,
+				     const struct smmu_paging_regs *r)
 {
 	bool lma = r->efer & X86_EFER_LMA;
+	if (r->cr0 >> 32)
+		return "smmu_vcpu_set_paging: CR0 bits 63:32 are reserved";
+	if ((r->cr0 & X86_CR0_NW) && !(r->cr0 & X86_CR0_CD))
+		return "smmu_vcpu_set_paging: CR0.NW without CR0.CD";
 	if ((r->cr0 & X86_CR0_PG) && !(r->cr0 & X86_CR0_PE))
 		return "smmu_vcpu_set_paging: CR0.PG without CR0.PE";
 	if (lma && !((r->cr0 & X86_CR0_PG) && (r->cr4 & X86_CR4_PAE) &&
@@ -76,6 +81,11 @@ static const char *paging_regs_error(const struct smmu_paging_regs *r)
 		return "smmu_vcpu_set_paging: CR4.PCIDE needs IA-32e mode";
 	if (r->cr3 & X86_CR3_NOFLUSH)
 		return "smmu_vcpu_set_paging: CR3 never holds bit 63";
+	if (lma && (r->cr3 & X86_BITS(62, vm->features.maxphyaddr)))
+		return "smmu_vcpu_set_paging: CR3 bits beyond MAXPHYADDR";
+	if (!lma && (r->cr3 >> 32))
+		return "smmu_vcpu_set_paging: CR3 is 32 bits wide outside "
+		       "IA-32e mode";
 	return 0;
 }
 
@@ -84,7 +94,7 @@ enum smmu_status smmu_vcpu_set_paging(struct smmu_vcpu *vcpu,
 {
 	if (!vcpu || !regs)
 		return SMMU_EINVAL;
-	const char *err = paging_regs_error(regs);
+	const char *err = paging_regs_error(vcpu->vm, regs);
 	if (err) {
 		smmu_log(vcpu->vm, SMMU_LOG_ERROR, err);
 		return SMMU_EINVAL;
@@ -94,15 +104,18 @@ enum smmu_status smmu_vcpu_set_paging(struct smmu_vcpu *vcpu,
 	return SMMU_OK;
 }
 
-void smmu_vcpu_get_paging(const struct smmu_vcpu *vcpu,
-			  struct smmu_paging_regs *regs)
+enum smmu_status smmu_vcpu_get_paging(const struct smmu_vcpu *vcpu,
+				      struct smmu_paging_regs *regs)
 {
+	if (!vcpu || !regs)
+		return SMMU_EINVAL;
 	*regs = vcpu->regs;
+	return SMMU_OK;
 }
 
 enum smmu_paging_mode smmu_vcpu_paging_mode(const struct smmu_vcpu *vcpu)
 {
-	return vcpu->mmu.desc->mode;
+	return vcpu ? vcpu->mmu.desc->mode : SMMU_PAGING_INVALID;
 }
 
 enum smmu_xlate_status smmu_vcpu_translate(struct smmu_vcpu *vcpu,

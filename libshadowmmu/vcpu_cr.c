@@ -49,6 +49,8 @@ static enum smmu_cr_result commit(struct smmu_vcpu *vcpu,
 
 enum smmu_cr_result smmu_vcpu_write_cr0(struct smmu_vcpu *vcpu, uint64_t val)
 {
+	if (!vcpu)
+		return SMMU_CR_EINVAL;
 	struct smmu_paging_regs next = vcpu->regs;
 	uint64_t old = next.cr0;
 	bool pg_on = (val & X86_CR0_PG) && !(old & X86_CR0_PG);
@@ -78,6 +80,8 @@ enum smmu_cr_result smmu_vcpu_write_cr0(struct smmu_vcpu *vcpu, uint64_t val)
 
 enum smmu_cr_result smmu_vcpu_write_cr3(struct smmu_vcpu *vcpu, uint64_t val)
 {
+	if (!vcpu)
+		return SMMU_CR_EINVAL;
 	struct smmu_paging_regs next = vcpu->regs;
 
 	if (next.efer & X86_EFER_LMA) {
@@ -101,6 +105,8 @@ enum smmu_cr_result smmu_vcpu_write_cr3(struct smmu_vcpu *vcpu, uint64_t val)
 
 enum smmu_cr_result smmu_vcpu_write_cr4(struct smmu_vcpu *vcpu, uint64_t val)
 {
+	if (!vcpu)
+		return SMMU_CR_EINVAL;
 	struct smmu_paging_regs next = vcpu->regs;
 	uint64_t old = next.cr4;
 	bool lma = next.efer & X86_EFER_LMA;
@@ -124,6 +130,8 @@ enum smmu_cr_result smmu_vcpu_write_cr4(struct smmu_vcpu *vcpu, uint64_t val)
 
 enum smmu_cr_result smmu_vcpu_write_efer(struct smmu_vcpu *vcpu, uint64_t val)
 {
+	if (!vcpu)
+		return SMMU_CR_EINVAL;
 	struct smmu_paging_regs next = vcpu->regs;
 	uint64_t old = next.efer;
 

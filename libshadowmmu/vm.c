@@ -78,6 +78,13 @@ enum smmu_status smmu_vm_destroy(struct smmu_vm *vm)
 			 "smmu_vm_destroy: the VM still has vCPUs");
 		return SMMU_EBUSY;
 	}
+	/* Their callbacks free through the VM (sp_evict.c). */
+	if (__atomic_load_n(&vm->shadow.frees_pending, __ATOMIC_ACQUIRE)) {
+		smmu_log(vm, SMMU_LOG_ERROR,
+			 "smmu_vm_destroy: shadow pages still wait for their "
+			 "defer_free callback; run them, then destroy");
+		return SMMU_EBUSY;
+	}
 	rmap_destroy(vm);
 	sp_cache_destroy(vm);
 	vm->ops->free(vm->host, vm, sizeof(*vm));
@@ -89,8 +96,11 @@ static uint64_t read_stat(const uint64_t *counter)
 	return __atomic_load_n(counter, __ATOMIC_RELAXED);
 }
 
-void smmu_vm_get_stats(const struct smmu_vm *vm, struct smmu_stats *out)
+enum smmu_status smmu_vm_get_stats(const struct smmu_vm *vm,
+				   struct smmu_stats *out)
 {
+	if (!vm || !out)
+		return SMMU_EINVAL;
 	const struct shadow_vm *sh = &vm->shadow;
 	out->sp_created = read_stat(&sh->stats.sp_created);
 	out->sp_evicted = read_stat(&sh->stats.evictions);
@@ -111,4 +121,5 @@ void smmu_vm_get_stats(const struct smmu_vm *vm, struct smmu_stats *out)
 	out->sp_unsync_checks = read_stat(&sh->stats.sp_unsync_checks);
 	out->prefetched = read_stat(&sh->stats.prefetched);
 	out->large_sptes = read_stat(&sh->stats.large_sptes);
+	return SMMU_OK;
 }

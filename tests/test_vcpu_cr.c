@@ -186,6 +186,7 @@ static uint64_t build_root(enum smmu_paging_mode mode)
 		map_page(mode, root, LA_LA57, GPA_5LEVEL_HIGH);
 		return root;
 	case SMMU_PAGING_OFF:
+	case SMMU_PAGING_INVALID:
 		break;
 	}
 	cr_assert_fail("no hierarchy for paging off");

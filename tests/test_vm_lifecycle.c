@@ -474,6 +474,14 @@ Test(set_paging, rejects_combinations_no_cpu_can_hold)
 		  REGS(PAGED, X86_CR3_NOFLUSH | 0x1000, X86_CR4_PAE, LONG) },
 		{ "CR3 bit 63 with paging off",
 		  REGS(PROT, X86_CR3_NOFLUSH | 0x1000, 0, 0) },
+		{ "CR0 bit 32", REGS(PAGED | (1ull << 32), 0x1000, 0, 0) },
+		{ "CR0 bit 63 with paging off",
+		  REGS(PROT | (1ull << 63), 0, 0, 0) },
+		{ "CR0.NW without CD", REGS(PROT | X86_CR0_NW, 0, 0, 0) },
+		{ "CR3 beyond MAXPHYADDR in 4-level paging",
+		  REGS(PAGED, (1ull << 46) | 0x1000, X86_CR4_PAE, LONG) },
+		{ "CR3 above 4 GiB in PAE paging",
+		  REGS(PAGED, (1ull << 32) | 0x1000, X86_CR4_PAE, 0) },
 	};
 	struct smmu_paging_regs before = regs_now();
 

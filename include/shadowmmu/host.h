@@ -100,7 +100,12 @@ struct smmu_host_ops {
 	/* Call head->func(head) once no CPU can still use anything the
 	 * library unlinked before this call: after an RCU grace period, the
 	 * hardware's page walks and any lock-free software walker included.
-	 * Shadow pages evicted under pool pressure are freed this way. */
+	 * Shadow pages evicted under pool pressure are freed this way. The
+	 * callback may run on any CPU and takes no lock; it must not run
+	 * inside defer_free itself. It frees through the VM:
+	 * smmu_vm_destroy() refuses (SMMU_EBUSY) while any is pending, so
+	 * a host drains its queue (rcu_barrier() with liburcu) before it
+	 * destroys the VM. */
 	void (*defer_free)(void *host, struct smmu_rcu_head *head);
 
 	/* Optional, with the shadow-paging ops (NULL: every shadow leaf maps

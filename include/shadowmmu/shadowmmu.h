@@ -106,7 +106,10 @@ struct smmu_vcpu;
 enum smmu_status smmu_vm_create(const struct smmu_vm_config *config,
 				const struct smmu_host_ops *ops, void *host,
 				struct smmu_vm **vm_out);
-/* Destroy a VM; SMMU_EBUSY while it still has vCPUs. */
+/* Destroy a VM. SMMU_EBUSY while it still has vCPUs, or while shadow
+ * pages it handed to the host's defer_free() wait for their callback
+ * (the callbacks use the VM): let them run (with liburcu, rcu_barrier())
+ * and call it again. */
 enum smmu_status smmu_vm_destroy(struct smmu_vm *vm);
 
 /* Create vCPU `id` (unique within the VM) in the reset state: paging off. */
@@ -117,7 +120,8 @@ void smmu_vcpu_destroy(struct smmu_vcpu *vcpu);
 
 /* The paging mode a vCPU's registers select (SDM 4.1.1). */
 enum smmu_paging_mode {
-	SMMU_PAGING_OFF,    /* CR0.PG=0: linear = physical */
+	SMMU_PAGING_INVALID = -1, /* no vCPU (a NULL handle) */
+	SMMU_PAGING_OFF,	  /* CR0.PG=0: linear = physical */
 	SMMU_PAGING_32BIT,  /* 2-level, 4-byte entries, optional 4 MiB pages */
 	SMMU_PAGING_PAE,    /* PDPTE registers + 2 levels of 8-byte entries */
 	SMMU_PAGING_4LEVEL, /* IA-32e, 48-bit linear addresses */
@@ -135,20 +139,24 @@ struct smmu_paging_regs {
 
 /* Replace a vCPU's paging registers without the side effects of a MOV
  * (vCPU reset, state restore, migration). PDPTEs are taken as given.
- * SMMU_EINVAL for combinations no CPU can hold (e.g. LMA without PAE). */
+ * SMMU_EINVAL for values no CPU can hold: combinations such as LMA
+ * without PAE, CR0 bits 63:32, CR0.NW without CD, CR3 bits beyond
+ * MAXPHYADDR in IA-32e mode or above bit 31 outside it; logged. */
 enum smmu_status smmu_vcpu_set_paging(struct smmu_vcpu *vcpu,
 				      const struct smmu_paging_regs *regs);
-/* Read back a vCPU's paging registers. */
-void smmu_vcpu_get_paging(const struct smmu_vcpu *vcpu,
-			  struct smmu_paging_regs *regs);
-/* The paging mode the vCPU's registers select now. */
+/* Read back a vCPU's paging registers; SMMU_EINVAL for NULL arguments. */
+enum smmu_status smmu_vcpu_get_paging(const struct smmu_vcpu *vcpu,
+				      struct smmu_paging_regs *regs);
+/* The paging mode the vCPU's registers select now (SMMU_PAGING_INVALID
+ * for a NULL vcpu). */
 enum smmu_paging_mode smmu_vcpu_paging_mode(const struct smmu_vcpu *vcpu);
 
 /* Result of a guest control-register or EFER write. */
 enum smmu_cr_result {
-	SMMU_CR_DONE,	   /* register written; resume the guest */
-	SMMU_CR_INJECT_GP, /* the write faults: inject #GP(0), nothing changed
-			    */
+	SMMU_CR_DONE,	     /* register written; resume the guest */
+	SMMU_CR_INJECT_GP,   /* the write faults: inject #GP(0), nothing changed
+			      */
+	SMMU_CR_EINVAL = -1, /* API misuse (a NULL vcpu): nothing done */
 };
 
 /* Guest MOV to CR0. Checks PG/PE/long-mode activation, updates EFER.LMA,
@@ -267,23 +275,36 @@ struct smmu_fault {
 };
 
 /* A #PF VM exit for `access` (flags from the hardware error code plus
- * EFLAGS.AC and PKRU, as for smmu_vcpu_translate). */
+ * EFLAGS.AC and PKRU, as for smmu_vcpu_translate; the error code may be
+ * passed whole: its P, RSVD and PK bits describe the shadow, not the
+ * guest's tables, and are ignored). Outside IA-32e mode
+ * linear addresses are 32 bits wide: only la's low 32 bits count (a
+ * CPU never reports more). A NULL vcpu or access is SMMU_FAULT_ERROR;
+ * a NULL out is ignored (nothing to report through). */
 void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu,
 			  const struct smmu_access *access,
 			  struct smmu_fault *out);
 /* Guest INVLPG, INVPCID (types 0-3) and a paravirtual "flush my TLB":
- * the flush happens at the next smmu_vcpu_enter. INVPCID with an
- * invalid type gives SMMU_CR_INJECT_GP. */
-void smmu_vcpu_invlpg(struct smmu_vcpu *vcpu, uint64_t la);
+ * the flush happens at the next smmu_vcpu_enter. INVLPG of a
+ * non-canonical address in IA-32e mode does nothing, as on the CPU
+ * (SDM vol. 2, INVLPG). SMMU_EINVAL for a NULL vcpu. */
+enum smmu_status smmu_vcpu_invlpg(struct smmu_vcpu *vcpu, uint64_t la);
+/* INVPCID with its descriptor: `pcid` is the descriptor's first quadword
+ * (bits 63:12 must be 0), `la` its second. SMMU_CR_INJECT_GP as the
+ * SDM says (vol. 2, INVPCID): a type above 3, descriptor bits 63:12 set,
+ * type 0 with a non-canonical address in IA-32e mode, type 0 or 1 with a
+ * non-zero PCID while CR4.PCIDE=0. The host checks CPL and the
+ * instruction's availability (#UD) itself. */
 enum smmu_cr_result smmu_vcpu_invpcid(struct smmu_vcpu *vcpu, unsigned type,
-				      uint16_t pcid, uint64_t la);
-void smmu_vcpu_pv_flush(struct smmu_vcpu *vcpu);
+				      uint64_t pcid, uint64_t la);
+enum smmu_status smmu_vcpu_pv_flush(struct smmu_vcpu *vcpu);
 /* Perform the guest store of `len` bytes (within one page) at gpa that
  * the host emulates after SMMU_FAULT_EMULATE. The library writes guest
  * memory itself (write_gpa) and updates the shadows of that page in the
  * same step under the MMU lock, so that no CPU can walk a shadow entry
  * older than the guest memory it mirrors. SMMU_GPA_OK, or
- * SMMU_GPA_NOT_RAM (nothing written: the host's MMIO). */
+ * SMMU_GPA_NOT_RAM (nothing written: the host's MMIO; also, logged, for
+ * invalid arguments: NULL vm or data, len 0, a range crossing a page). */
 int smmu_vm_emulated_write(struct smmu_vm *vm, uint64_t gpa, const void *data,
 			   unsigned len);
 
@@ -313,8 +334,10 @@ struct smmu_stats {
 	uint64_t large_sptes; /* 2 MiB shadow leaves installed */
 };
 
-/* A snapshot of the VM's counters (they change while vCPUs run). */
-void smmu_vm_get_stats(const struct smmu_vm *vm, struct smmu_stats *out);
+/* A snapshot of the VM's counters (they change while vCPUs run);
+ * SMMU_EINVAL for NULL arguments. */
+enum smmu_status smmu_vm_get_stats(const struct smmu_vm *vm,
+				   struct smmu_stats *out);
 
 #ifdef __cplusplus
 }
