@@ -30,6 +30,8 @@ uint64_t random_guest_run(const struct random_guest *r)
 		wc.wp_toggle = true;
 		wc.nx_toggle = true;
 	}
+	if (r->toggles)
+		workload_toggle_all(&wc);
 
 	struct sim_config sc = {
 		.nr_vcpus = r->vcpus,

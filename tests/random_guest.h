@@ -26,6 +26,7 @@ struct random_guest {
 	bool careless;	       /* no invalidation after page-table changes */
 	bool no_pcid;
 	bool rights;  /* SMEP, SMAP, PKE, CR0.WP and EFER.NXE toggles on */
+	bool toggles; /* those, and CR4.PCIDE and CR0.PG toggles too */
 	FILE *report; /* if set: every violation is printed there */
 	/* If set: the mix of operations (enum workload_op weights),
 	 * WL_NR_OPS of them. */

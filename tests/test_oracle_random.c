@@ -27,6 +27,23 @@ Test(oracle_random, naive_mmu_is_clean_in_every_mode, .timeout = 120)
 	}
 }
 
+Test(oracle_random, naive_mmu_is_clean_with_every_toggle, .timeout = 120)
+{
+	/* Every control bit a guest can toggle over the same tables
+	 * (workload_toggle_all), and INVPCIDs that #GP. */
+	const enum smmu_paging_mode modes[] = { SMMU_PAGING_32BIT,
+						SMMU_PAGING_PAE,
+						SMMU_PAGING_4LEVEL,
+						SMMU_PAGING_5LEVEL };
+	for (unsigned i = 0; i < 4; i++) {
+		struct random_guest r = { .mode = modes[i],
+					  .vcpus = 2,
+					  .ops = 3000,
+					  .toggles = true };
+		cr_expect_eq(random_guest_run(&r), 0, "mode %u", modes[i]);
+	}
+}
+
 Test(oracle_random, vcpus_sharing_cpus_are_clean, .timeout = 120)
 {
 	/* Six vCPUs time-sliced on two CPUs: VPIDs keep their TLB entries

@@ -455,12 +455,10 @@ static void lib_invlpg(struct sim_vcpu *v, uint64_t la)
 	smmu_vcpu_invlpg(lvc(v), la);
 }
 
-static void lib_invpcid(struct sim_vcpu *v, unsigned type, uint16_t pcid,
+static bool lib_invpcid(struct sim_vcpu *v, unsigned type, uint16_t pcid,
 			uint64_t la)
 {
-	/* The workload issues types 0-3 only; the #GP of others is the
-	 * library's own test's business. */
-	(void)smmu_vcpu_invpcid(lvc(v), type, pcid, la);
+	return smmu_vcpu_invpcid(lvc(v), type, pcid, la) == SMMU_CR_DONE;
 }
 
 static void lib_pv_flush(struct sim_vcpu *v)

@@ -173,8 +173,9 @@ static void naive_vcpu_enter(struct sim_vcpu *v, struct hw_mmu_ctx *ctx)
 		/* Hardware WP stays on so that a clean shadow leaf traps
 		 * supervisor writes; the guest's WP=0 is emulated. */
 		.wp = true,
-		.smep = regs.cr4 & X86_CR4_SMEP,
-		.smap = regs.cr4 & X86_CR4_SMAP,
+		/* Rights checks, which exist only with paging (SDM 4.6). */
+		.smep = (regs.cr0 & X86_CR0_PG) && (regs.cr4 & X86_CR4_SMEP),
+		.smap = (regs.cr0 & X86_CR0_PG) && (regs.cr4 & X86_CR4_SMAP),
 		.pke = (regs.cr4 & X86_CR4_PKE) && (regs.efer & X86_EFER_LMA),
 		.nxe = true,
 		.maxphyaddr = 46,
@@ -440,10 +441,14 @@ static void naive_invlpg(struct sim_vcpu *v, uint64_t la)
 		locked_zap_all(v);
 }
 
-static void naive_invpcid(struct sim_vcpu *v, unsigned type, uint16_t pcid,
+static bool naive_invpcid(struct sim_vcpu *v, unsigned type, uint16_t pcid,
 			  uint64_t la)
 {
+	/* The library's register view knows the #GP conditions. */
+	if (smmu_vcpu_invpcid(nvc(v)->lib, type, pcid, la) != SMMU_CR_DONE)
+		return false;
 	locked_zap_all(v);
+	return true;
 }
 
 static void naive_pv_flush(struct sim_vcpu *v)

@@ -413,9 +413,43 @@ static void send_shootdown(struct sim_vcpu *v, const struct gop *op)
 	}
 }
 
-static void exec_op(struct sim_vcpu *v, const struct gop *op)
+/* SDM vol. 2, INVPCID: the #GP(0) conditions of the descriptor and the
+ * paging registers (CPL 0 assumed). */
+static bool invpcid_faults(const struct smmu_paging_regs *r,
+			   const struct gop *op)
+{
+	if (op->type > 3 || op->pcid > 0xfff)
+		return true;
+	if (op->type == 0 && !is_canonical(r, op->la))
+		return true;
+	return op->type <= 1 && op->pcid && !(r->cr4 & X86_CR4_PCIDE);
+}
+
+static void do_invpcid(struct sim_vcpu *v, const struct gop *op)
 {
 	struct sim *s = v->sim;
+	struct smmu_paging_regs regs;
+	s->cfg.mmu->get_regs(v, &regs);
+	bool gp = invpcid_faults(&regs, op);
+	v->need_entry = true;
+	if (gp) {
+		v->stats.gp++;
+	} else {
+		v->stats.invalidations++;
+		/* Taken where it starts, as in invalidate(). */
+		ref_model_invpcid(s->model, v->id, op->type, op->pcid, op->la);
+	}
+	bool done = s->cfg.mmu->invpcid(v, op->type, op->pcid, op->la);
+	if (done == gp)
+		sim_report_violation(
+			s, v, "INVPCID type %u pcid %#x la %#llx: %s", op->type,
+			op->pcid, (unsigned long long)op->la,
+			gp ? "done, where the CPU raises #GP"
+			   : "#GP, where the CPU invalidates");
+}
+
+static void exec_op(struct sim_vcpu *v, const struct gop *op)
+{
 	v->recent[v->nr_recent++ % SIM_RECENT_OPS] = *op;
 	v->stats.ops++;
 	if (v->need_entry)
@@ -437,11 +471,7 @@ static void exec_op(struct sim_vcpu *v, const struct gop *op)
 		invalidate(v, op->la);
 		break;
 	case GOP_INVPCID:
-		v->stats.invalidations++;
-		v->need_entry = true;
-		/* Taken where it starts, as in invalidate(). */
-		ref_model_invpcid(s->model, v->id, op->type, op->pcid, op->la);
-		s->cfg.mmu->invpcid(v, op->type, op->pcid, op->la);
+		do_invpcid(v, op);
 		break;
 	case GOP_PV_FLUSH:
 		invalidate(v, GOP_ALL);

@@ -72,7 +72,8 @@ struct sim_mmu_ops {
 	 * false means #GP. */
 	bool (*write_cr)(struct sim_vcpu *v, enum gop_kind which, uint64_t val);
 	void (*invlpg)(struct sim_vcpu *v, uint64_t la);
-	void (*invpcid)(struct sim_vcpu *v, unsigned type, uint16_t pcid,
+	/* false: the instruction faults (#GP), nothing invalidated. */
+	bool (*invpcid)(struct sim_vcpu *v, unsigned type, uint16_t pcid,
 			uint64_t la);
 	void (*pv_flush)(struct sim_vcpu *v);
 	/* Perform the guest's 8-byte store at gpa that the MMU asked the

@@ -117,6 +117,13 @@ static void usage(FILE *out)
 		"  --wp-toggle      CR0.WP flipped by MOV CR0\n"
 		"  --nx-toggle      EFER.NXE flipped by WRMSR (XD reserved "
 		"while clear)\n"
+		"  --pcide-toggle   with pcid: CR4.PCIDE turned off and on "
+		"again\n"
+		"  --paging-toggle  CR0.PG cleared for a few accesses and set "
+		"again\n"
+		"                   (leaving and re-entering IA-32e mode)\n"
+		"  --toggle-all     every toggle above, with --smep --smap "
+		"--pke\n"
 		"\n"
 		"machine:\n"
 		"  --mmu NAME       shadow MMU under test (default naive):\n"
@@ -279,6 +286,9 @@ enum {
 	OPT_PKE,
 	OPT_WP_TOGGLE,
 	OPT_NX_TOGGLE,
+	OPT_PCIDE_TOGGLE,
+	OPT_PAGING_TOGGLE,
+	OPT_TOGGLE_ALL,
 	OPT_POOL_PAGES,
 	OPT_UNSYNC_AFTER,
 	OPT_PREFETCH,
@@ -314,6 +324,9 @@ static const struct option long_options[] = {
 	{ "pke", no_argument, NULL, OPT_PKE },
 	{ "wp-toggle", no_argument, NULL, OPT_WP_TOGGLE },
 	{ "nx-toggle", no_argument, NULL, OPT_NX_TOGGLE },
+	{ "pcide-toggle", no_argument, NULL, OPT_PCIDE_TOGGLE },
+	{ "paging-toggle", no_argument, NULL, OPT_PAGING_TOGGLE },
+	{ "toggle-all", no_argument, NULL, OPT_TOGGLE_ALL },
 	{ "pool-pages", required_argument, NULL, OPT_POOL_PAGES },
 	{ "unsync-after", required_argument, NULL, OPT_UNSYNC_AFTER },
 	{ "prefetch", required_argument, NULL, OPT_PREFETCH },
@@ -441,6 +454,15 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_NX_TOGGLE:
 			wc->nx_toggle = true;
 			break;
+		case OPT_PCIDE_TOGGLE:
+			wc->pcide_toggle = true;
+			break;
+		case OPT_PAGING_TOGGLE:
+			wc->paging_toggle = true;
+			break;
+		case OPT_TOGGLE_ALL:
+			workload_toggle_all(wc);
+			break;
 		case OPT_PCPUS:
 			ok = parse_u64("--pcpus", optarg, SIM_MAX_CPUS, &u);
 			o->pcpus = (unsigned)u;
@@ -544,12 +566,14 @@ static void print_config(const struct options *o, uint64_t ram_size)
 	       " spaces=%u pages/space=%u flush-prob=%g\n",
 	       o->mmu->name, mode_name(wc->mode), wc->nr_vcpus, wc->ops,
 	       wc->seed, wc->nr_spaces, wc->pages_per_space, wc->flush_prob);
-	printf("  features:%s%s%s%s%s%s%s%s%s\n", wc->pcid ? " pcid" : "",
+	printf("  features:%s%s%s%s%s%s%s%s%s%s%s\n", wc->pcid ? " pcid" : "",
 	       wc->global ? " global" : "", wc->large ? " large" : "",
 	       wc->nx ? " nx" : "", wc->smep ? " smep" : "",
 	       wc->smap ? " smap" : "", wc->pke ? " pke" : "",
 	       wc->wp_toggle ? " wp-toggle" : "",
-	       wc->nx_toggle ? " nx-toggle" : "");
+	       wc->nx_toggle ? " nx-toggle" : "",
+	       wc->pcide_toggle ? " pcide-toggle" : "",
+	       wc->paging_toggle ? " paging-toggle" : "");
 	printf("  mix:");
 	for (unsigned k = 0; k < WL_NR_OPS; k++)
 		printf(" %s=%u", workload_op_names[k], wc->weight[k]);

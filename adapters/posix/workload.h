@@ -70,6 +70,14 @@ struct workload_config {
 	/* With nx: EFER.NXE is flipped now and then by WRMSR, which makes
 	 * XD bits reserved while it is clear. */
 	bool nx_toggle;
+	/* With pcid: a vCPU turns CR4.PCIDE off now and then (MOV CR3 then
+	 * takes no NOFLUSH, INVPCID no PCID but 0) and on again (after a
+	 * MOV CR3 with PCID 0, as the SDM requires). */
+	bool pcide_toggle;
+	/* CR0.PG cleared for a few accesses (linear = physical) and set
+	 * again; in 4- and 5-level paging that leaves IA-32e mode and
+	 * enters it again (CR4.PCIDE goes off for the time). */
+	bool paging_toggle;
 	/* Address spaces ("processes"), 1..WORKLOAD_MAX_SPACES. */
 	unsigned nr_spaces;
 	/* 4 KiB user pages mapped in each space, 1..WORKLOAD_MAX_PAGES. */
@@ -91,6 +99,12 @@ struct workload_config {
  * recent_pct 30, weights access 55, store 20, pte 12, cr3 8, ctl 1,
  * flush 4. */
 void workload_config_default(struct workload_config *wc);
+
+/* Every control-register toggle a guest can make over the same tables:
+ * SMEP, SMAP, PKE (on, and toggled), CR0.WP, EFER.NXE, CR4.PCIDE and
+ * CR0.PG (CR4.PSE and PGE are toggled whenever large and global pages
+ * are on). */
+void workload_toggle_all(struct workload_config *wc);
 
 /* Guest RAM the workload needs (the simulation's ram_size), or 0 with a
  * message on stderr when the configuration is invalid. */

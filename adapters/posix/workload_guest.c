@@ -565,6 +565,13 @@ static void build_space(struct wl_gen *g, unsigned sp)
 			true, wl_rng_pct(&g->rng, 30));
 }
 
+void workload_toggle_all(struct workload_config *wc)
+{
+	wc->smep = wc->smap = wc->pke = true;
+	wc->wp_toggle = wc->nx_toggle = true;
+	wc->pcide_toggle = wc->paging_toggle = true;
+}
+
 uint16_t wl_space_pcid(unsigned sp)
 {
 	return (uint16_t)(sp + 1);

@@ -24,7 +24,8 @@
  *                 locally, and a shootdown of the other vCPUs.
  *   cr3           a switch to a random space (NOFLUSH half the time with
  *                 PCIDs).
- *   ctl           CR4.PSE/PGE/SMEP/SMAP/PKE, CR0.WP or EFER.NXE flipped.
+ *   ctl           CR4.PSE/PGE/SMEP/SMAP/PKE/PCIDE, CR0.WP or EFER.NXE
+ *                 flipped, or paging turned off for a few accesses.
  *   flush         an invalidation with no change behind it.
  */
 #include "workload_internal.h"
@@ -236,9 +237,15 @@ static void invpcid(struct wl_gen *g, unsigned v, unsigned type, uint16_t pcid,
 			   .la = la });
 }
 
+/* CR4.PCIDE of vCPU v now (the workload may turn it off and on). */
+static bool pcide(const struct wl_gen *g, unsigned v)
+{
+	return g->vcpu[v].regs.cr4 & X86_CR4_PCIDE;
+}
+
 static uint16_t current_pcid(const struct wl_gen *g, unsigned v)
 {
-	return g->pcide ? wl_space_pcid(g->vcpu[v].space) : 0;
+	return pcide(g, v) ? wl_space_pcid(g->vcpu[v].space) : 0;
 }
 
 /* What a careful guest does after changing item `it` at `la`: invalidate
@@ -271,7 +278,9 @@ static void careful_flush(struct wl_gen *g, unsigned v,
 			invpcid(g, v, HW_INVPCID_ADDR, current_pcid(g, v), la);
 		else
 			emit(g, v, (struct gop){ .kind = GOP_PV_FLUSH });
-	} else if (g->pcide && c < 70) {
+	} else if (pcide(g, v) && c < 70) {
+		/* Without PCIDE nothing of another space stays cached
+		 * across the MOV CR3 that left it. */
 		uint16_t pcid = wl_space_pcid((unsigned)it->space);
 		if (wide)
 			invpcid(g, v, HW_INVPCID_SINGLE, pcid, 0);
@@ -336,9 +345,74 @@ static void gen_cr3(struct wl_gen *g, unsigned v)
 	uint64_t val = wl_space_cr3(g, sp);
 	c->space = sp;
 	c->regs.cr3 = val;
-	if (g->pcide && wl_rng_pct(&g->rng, 50))
+	if (pcide(g, v) && wl_rng_pct(&g->rng, 50))
 		val |= X86_CR3_NOFLUSH;
 	emit(g, v, (struct gop){ .kind = GOP_MOV_CR3, .val = val });
+}
+
+static void set_cr4(struct wl_gen *g, unsigned v, uint64_t cr4)
+{
+	g->vcpu[v].regs.cr4 = cr4;
+	emit(g, v, (struct gop){ .kind = GOP_MOV_CR4, .val = cr4 });
+}
+
+static void pcide_off(struct wl_gen *g, unsigned v)
+{
+	set_cr4(g, v, g->vcpu[v].regs.cr4 & ~X86_CR4_PCIDE);
+}
+
+/* SDM 4.10.1: CR4.PCIDE may be set only while CR3[11:0] is 0, so load
+ * the space's root with PCID 0 first, then its own PCID afterwards. */
+static void pcide_on(struct wl_gen *g, unsigned v)
+{
+	struct wl_vcpu *c = &g->vcpu[v];
+	emit(g, v,
+	     (struct gop){ .kind = GOP_MOV_CR3, .val = g->root[c->space] });
+	set_cr4(g, v, c->regs.cr4 | X86_CR4_PCIDE);
+	emit(g, v, (struct gop){ .kind = GOP_MOV_CR3, .val = c->regs.cr3 });
+}
+
+static void set_cr0(struct wl_gen *g, unsigned v, uint64_t cr0)
+{
+	g->vcpu[v].regs.cr0 = cr0;
+	emit(g, v, (struct gop){ .kind = GOP_MOV_CR0, .val = cr0 });
+}
+
+/* Paging off for a few accesses, then on again. Clearing CR0.PG with
+ * CR4.PCIDE set is a #GP, so PCIDE goes off first and comes back after.
+ * With paging off linear is physical: reads anywhere in the tables and
+ * data, stores to data pages only (the tables stay what the generator
+ * believes they are). */
+static void paging_interlude(struct wl_gen *g, unsigned v)
+{
+	struct wl_vcpu *c = &g->vcpu[v];
+	bool had_pcide = pcide(g, v);
+	if (had_pcide)
+		pcide_off(g, v);
+	set_cr0(g, v, c->regs.cr0 & ~X86_CR0_PG);
+	unsigned n = 1 + (unsigned)wl_rng_below(&g->rng, 4);
+	for (unsigned k = 0; k < n; k++) {
+		bool store = wl_rng_pct(&g->rng, 40);
+		uint64_t pa =
+			store || wl_rng_pct(&g->rng, 50)
+				? g->l.data_base +
+					  wl_rng_below(&g->rng, g->l.nr_data) *
+						  PAGE
+				: TABLES_BASE + wl_rng_below(&g->rng,
+							     g->tables_used) *
+							PAGE;
+		struct gop op = {
+			.kind = store ? GOP_STORE : GOP_ACCESS,
+			.la = pa + wl_rng_below(&g->rng, PAGE / 8) * 8,
+			.flags = wl_rng_pct(&g->rng, 50) ? SMMU_ACCESS_USER : 0
+		};
+		if (store)
+			op.val = wl_rng_next(&g->rng);
+		emit(g, v, op);
+	}
+	set_cr0(g, v, c->regs.cr0 | X86_CR0_PG);
+	if (had_pcide)
+		pcide_on(g, v);
 }
 
 static bool gen_ctl(struct wl_gen *g, unsigned v)
@@ -359,11 +433,20 @@ static bool gen_ctl(struct wl_gen *g, unsigned v)
 	if (g->pke)
 		cr4_bits[n++] = X86_CR4_PKE;
 	bool wp = g->wc->wp_toggle, nxe = g->wc->nx && g->wc->nx_toggle;
-	unsigned total = n + wp + nxe;
+	bool pcide_toggle = g->pcide && g->wc->pcide_toggle;
+	bool paging = g->wc->paging_toggle;
+	unsigned total = n + wp + nxe + pcide_toggle + paging;
 	if (!total)
 		return false;
 	unsigned i = (unsigned)wl_rng_below(&g->rng, total);
-	if (wp && i == n) {
+	if (pcide_toggle && i == n + wp + nxe) {
+		if (pcide(g, v))
+			pcide_off(g, v);
+		else
+			pcide_on(g, v);
+	} else if (paging && i == total - 1) {
+		paging_interlude(g, v);
+	} else if (wp && i == n) {
 		c->regs.cr0 ^= X86_CR0_WP;
 		emit(g, v,
 		     (struct gop){ .kind = GOP_MOV_CR0, .val = c->regs.cr0 });
@@ -391,10 +474,14 @@ static void gen_flush(struct wl_gen *g, unsigned v)
 		emit(g, v, (struct gop){ .kind = GOP_INVLPG, .la = la });
 	} else if (c < 55 && g->pcide) {
 		unsigned type = (unsigned)wl_rng_below(r, 4);
+		/* Mostly the spaces' PCIDs, sometimes any, now and then
+		 * one with descriptor bits 15:12 set (#GP). */
 		uint16_t pcid = wl_rng_pct(r, 80)
 					? wl_space_pcid((unsigned)wl_rng_below(
 						  r, g->wc->nr_spaces))
-					: (uint16_t)wl_rng_below(r, 4096);
+				: wl_rng_pct(r, 90)
+					? (uint16_t)wl_rng_below(r, 4096)
+					: (uint16_t)wl_rng_next(r);
 		invpcid(g, v, type, type < 2 ? pcid : 0, type == 0 ? la : 0);
 	} else if (c < 70) {
 		emit(g, v, (struct gop){ .kind = GOP_PV_FLUSH });
