@@ -24,6 +24,7 @@ void og_init(struct oguest *g, const struct oguest_config *cfg)
 	memset(g, 0, sizeof(*g));
 	struct sim_config sc = {
 		.nr_vcpus = cfg->nr_vcpus ? cfg->nr_vcpus : 1,
+		.nr_pcpus = cfg->nr_pcpus,
 		.ram_size = OG_RAM,
 		.maxphyaddr = 46,
 		.gbpages = true,

@@ -25,6 +25,9 @@ struct oguest {
 struct oguest_config {
 	const struct sim_mmu_ops *mmu; /* NULL: the naive shadow MMU */
 	unsigned nr_vcpus;
+	/* Simulated CPUs (0: one per vCPU); with one, the vCPUs take turns
+	 * on it in a fixed order, so every run interleaves them alike. */
+	unsigned nr_pcpus;
 	uint32_t inject;
 	uint32_t pool_pages;
 	uint8_t unsync_after_stores;

@@ -40,13 +40,20 @@ TestSuite(role, .fini = fini, .timeout = 60);
  * a shared shadow happen. */
 #define ROUNDS 100
 
-static void role_guest(unsigned vcpus, uint32_t inject, bool assisted)
+static void role_guest_on(unsigned vcpus, unsigned pcpus, uint32_t inject,
+			  bool assisted)
 {
 	og_init(&g, &(struct oguest_config){ .mmu = &lib_mmu_ops,
 					     .nr_vcpus = vcpus,
+					     .nr_pcpus = pcpus,
 					     .inject = inject,
 					     .assisted_flush = assisted });
 	live = true;
+}
+
+static void role_guest(unsigned vcpus, uint32_t inject, bool assisted)
+{
+	role_guest_on(vcpus, 0, inject, assisted);
 }
 
 static void tables(struct guest_pt *pt, enum smmu_paging_mode mode)
@@ -105,10 +112,14 @@ static void pse_tables(struct guest_pt *pt)
 	smmu_posix_ram_write32(&g.sim.host.ram, BIG + 4, 0);
 }
 
-static uint64_t pse_on_two_vcpus(uint32_t inject, bool assisted)
+/* vCPU 0 runs with PSE=1, vCPU 1 with PSE=0; each round, each makes
+ * its root link the directory, then reads PSE_LA as user and as
+ * supervisor (which installs what its own reading of entry 1 gives) and
+ * PSE_LA + 4 KiB as user, invalidating after each. */
+static uint64_t pse_on_two_vcpus(unsigned pcpus, uint32_t inject, bool assisted)
 {
 	struct guest_pt pt;
-	role_guest(2, inject, assisted);
+	role_guest_on(2, pcpus, inject, assisted);
 	pse_tables(&pt);
 	start(0, &pt, X86_CR0_WP, X86_CR4_PSE, 0);
 	start(1, &pt, X86_CR0_WP, 0, 0);
@@ -116,8 +127,10 @@ static uint64_t pse_on_two_vcpus(uint32_t inject, bool assisted)
 		for (unsigned v = 0; v < 2; v++) {
 			access(v, OTHER_LA, SMMU_ACCESS_USER, 0);
 			access(v, PSE_LA, SMMU_ACCESS_USER, 0);
-			access(v, PSE_LA + 0x1000, SMMU_ACCESS_USER, 0);
 			og_invlpg(&g, v, PSE_LA);
+			access(v, PSE_LA, 0, 0);
+			og_invlpg(&g, v, PSE_LA);
+			access(v, PSE_LA + 0x1000, SMMU_ACCESS_USER, 0);
 			og_invlpg(&g, v, PSE_LA + 0x1000);
 		}
 	}
@@ -126,17 +139,21 @@ static uint64_t pse_on_two_vcpus(uint32_t inject, bool assisted)
 
 Test(role, pse_differs_between_two_vcpus_on_one_directory)
 {
-	cr_expect_eq(pse_on_two_vcpus(0, false), 0, "IPI flushes");
+	cr_expect_eq(pse_on_two_vcpus(0, 0, false), 0, "IPI flushes");
 	/* PSE=0: user access to a supervisor page, and a page not present */
 	cr_expect_eq(injected(1), 2 * ROUNDS);
 	cr_expect_eq(injected(0), 0, "PSE=1: one 4 MiB user page");
 	fini();
-	cr_expect_eq(pse_on_two_vcpus(0, true), 0, "assisted flushes");
+	cr_expect_eq(pse_on_two_vcpus(0, 0, true), 0, "assisted flushes");
+	fini();
+	cr_expect_eq(pse_on_two_vcpus(1, 0, false), 0, "taking turns");
 }
 
 Test(role, pse_shared_across_vcpus_is_caught)
 {
-	cr_expect_gt(pse_on_two_vcpus(SMMU_INJECT_ROLE_WITHOUT_PSE, false), 0);
+	/* Taking turns on one CPU: the same interleaving every run. */
+	cr_expect_gt(pse_on_two_vcpus(1, SMMU_INJECT_ROLE_WITHOUT_PSE, false),
+		     0);
 }
 
 static void set_cr4(unsigned v, uint64_t cr4)
