@@ -64,6 +64,9 @@ struct gw_mmu {
 struct gw_features {
 	uint8_t maxphyaddr;
 	bool gbpages;
+	uint32_t cpu; /* SMMU_CPU_* */
+	/* Control bits of the features the guest lacks: reserved for it. */
+	uint64_t cr4_reserved, efer_reserved;
 };
 
 /* The SMMU_RIGHT_* one guest entry grants (SDM 4.6): R/W, U/S and, with

@@ -254,7 +254,7 @@ uint64_t sp_gpte_gpa(const struct sp *sp, unsigned index, unsigned *size);
  * filled by a fault: fill its neighbours that the guest allows. */
 void sp_prefetch(struct smmu_vcpu *vcpu, struct sp *sp, unsigned index);
 
-/* write_flood.c; MMU lock held. Count an emulated store to guest table
+/* unshadow.c; MMU lock held. Count an emulated store to guest table
  * gfn; stop shadowing it if it looks like the guest no longer uses it as
  * a table. */
 void sp_note_write(struct smmu_vm *vm, uint64_t gfn);

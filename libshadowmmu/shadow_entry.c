@@ -193,6 +193,8 @@ enum smmu_cr_result smmu_vcpu_invpcid(struct smmu_vcpu *vcpu, unsigned type,
 {
 	if (!vcpu)
 		return SMMU_CR_EINVAL;
+	if (!(vcpu->vm->features.cpu & SMMU_CPU_INVPCID))
+		return SMMU_CR_INJECT_UD;
 	if (invpcid_faults(vcpu, type, pcid, la))
 		return SMMU_CR_INJECT_GP;
 	/* One root per vCPU for now: every PCID is synced. */

@@ -316,6 +316,25 @@ static void inject_page_fault(struct smmu_vcpu *vcpu, uint64_t la,
 	}
 }
 
+/* A supervisor write the guest's translation allows only because its
+ * CR0.WP is 0: to a read-only page, or to a user page whose protection
+ * key is write-disabled (SDM 4.6.1, 4.6.2). The hardware runs with WP=1
+ * and refuses it whatever the shadow says, so it must be emulated. A
+ * write the translation allows anyway is mapped and runs. */
+static bool allowed_by_wp0_only(const struct smmu_vcpu *vcpu,
+				const struct smmu_access *acc,
+				const struct smmu_translation *t)
+{
+	const struct gw_mmu *mmu = &vcpu->mmu;
+	if (!(acc->flags & SMMU_ACCESS_WRITE) ||
+	    (acc->flags & SMMU_ACCESS_USER) || !mmu->desc->levels || mmu->wp)
+		return false;
+	if (!(t->rights & SMMU_RIGHT_W))
+		return true;
+	return mmu->pke && (t->rights & SMMU_RIGHT_U) &&
+	       (acc->pkru & X86_PKRU_WD(t->pkey));
+}
+
 static void fault_error(struct smmu_fault *out, const char *reason)
 {
 	*out = (struct smmu_fault){ .action = SMMU_FAULT_ERROR,
@@ -386,17 +405,12 @@ void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu,
 	}
 
 	uint64_t hpa;
-	bool write = acc->flags & SMMU_ACCESS_WRITE;
-	/* CR0.WP only matters with paging: with it off every write is
-	 * allowed, and the hardware's WP=1 refuses none of them. */
-	bool wp0 =
-		(vcpu->regs.cr0 & X86_CR0_PG) && !(vcpu->regs.cr0 & X86_CR0_WP);
 	if (vm->ops->gfn_to_hpa(vm->host, w.xlate.gpa >> X86_PAGE_SHIFT,
 				&hpa) != SMMU_GPA_OK ||
-	    (write && wp0 && !(acc->flags & SMMU_ACCESS_USER))) {
-		/* Not RAM; or a supervisor write allowed only by the guest's
-		 * CR0.WP=0, which the hardware (WP=1, so that clean leaves
-		 * trap) would refuse. */
+	    allowed_by_wp0_only(vcpu, acc, &w.xlate)) {
+		/* Not RAM; or a supervisor write only the guest's CR0.WP=0
+		 * allows, which the hardware (WP=1, so that clean leaves
+		 * trap) would refuse again and again. */
 		SHADOW_STAT(vm, faults_emulated);
 		out->action = SMMU_FAULT_EMULATE;
 		out->gpa = w.xlate.gpa;

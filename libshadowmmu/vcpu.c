@@ -66,6 +66,10 @@ static const char *paging_regs_error(const struct smmu_vm *vm,
 	bool lma = r->efer & X86_EFER_LMA;
 	if (r->cr0 >> 32)
 		return "smmu_vcpu_set_paging: CR0 bits 63:32 are reserved";
+	if ((r->cr4 & vm->features.cr4_reserved) ||
+	    (r->efer & vm->features.efer_reserved))
+		return "smmu_vcpu_set_paging: a CR4 or EFER bit of a paging "
+		       "feature the guest's CPU lacks";
 	if ((r->cr0 & X86_CR0_NW) && !(r->cr0 & X86_CR0_CD))
 		return "smmu_vcpu_set_paging: CR0.NW without CR0.CD";
 	if ((r->cr0 & X86_CR0_PG) && !(r->cr0 & X86_CR0_PE))

@@ -111,6 +111,9 @@ enum smmu_cr_result smmu_vcpu_write_cr4(struct smmu_vcpu *vcpu, uint64_t val)
 	uint64_t old = next.cr4;
 	bool lma = next.efer & X86_EFER_LMA;
 
+	/* Bits of paging features the guest's CPU lacks are reserved. */
+	if (val & vcpu->vm->features.cr4_reserved)
+		return SMMU_CR_INJECT_GP;
 	/* SDM 4.1.2: PAE cannot be cleared and LA57 cannot change while
 	 * IA-32e paging is active. */
 	if (lma && !(val & X86_CR4_PAE))
@@ -135,6 +138,8 @@ enum smmu_cr_result smmu_vcpu_write_efer(struct smmu_vcpu *vcpu, uint64_t val)
 	struct smmu_paging_regs next = vcpu->regs;
 	uint64_t old = next.efer;
 
+	if (val & vcpu->vm->features.efer_reserved)
+		return SMMU_CR_INJECT_GP;
 	/* LMA is a status bit: writes to it are ignored. */
 	val = (val & ~X86_EFER_LMA) | (old & X86_EFER_LMA);
 	/* SDM 9.8.5: LME cannot change while paging is enabled. */

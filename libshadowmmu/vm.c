@@ -10,6 +10,30 @@ void smmu_log(const struct smmu_vm *vm, enum smmu_log_level level,
 		vm->ops->log(vm->host, level, msg);
 }
 
+/* Which control bits each paging feature owns. */
+static const struct {
+	uint32_t feature;
+	uint64_t cr4, efer;
+} feature_bits[] = {
+	{ SMMU_CPU_PSE, X86_CR4_PSE, 0 },   { SMMU_CPU_PAE, X86_CR4_PAE, 0 },
+	{ SMMU_CPU_PGE, X86_CR4_PGE, 0 },   { SMMU_CPU_PCID, X86_CR4_PCIDE, 0 },
+	{ SMMU_CPU_SMEP, X86_CR4_SMEP, 0 }, { SMMU_CPU_SMAP, X86_CR4_SMAP, 0 },
+	{ SMMU_CPU_PKU, X86_CR4_PKE, 0 },   { SMMU_CPU_LA57, X86_CR4_LA57, 0 },
+	{ SMMU_CPU_NX, 0, X86_EFER_NXE },   { SMMU_CPU_LM, 0, X86_EFER_LME },
+};
+
+static void set_cpu_features(struct gw_features *f, uint32_t cpu)
+{
+	f->cpu = cpu;
+	for (unsigned i = 0; i < sizeof(feature_bits) / sizeof(feature_bits[0]);
+	     i++) {
+		if (cpu & feature_bits[i].feature)
+			continue;
+		f->cr4_reserved |= feature_bits[i].cr4;
+		f->efer_reserved |= feature_bits[i].efer;
+	}
+}
+
 static const char *config_error(const struct smmu_vm_config *config,
 				const struct smmu_host_ops *ops)
 {
@@ -26,6 +50,8 @@ static const char *config_error(const struct smmu_vm_config *config,
 	 * 32-bit-only guests. 52 is the architectural maximum. */
 	if (config->maxphyaddr < 32 || config->maxphyaddr > 52)
 		return "smmu_vm_create: maxphyaddr must be 32..52";
+	if (config->cpu_features & ~SMMU_CPU_ALL)
+		return "smmu_vm_create: unknown SMMU_CPU_* feature bits";
 	unsigned w = config->prefetch_window;
 	if (w > 512 || (w & (w - 1)))
 		return "smmu_vm_create: prefetch_window must be 0 or a power "
@@ -65,6 +91,9 @@ enum smmu_status smmu_vm_create(const struct smmu_vm_config *config,
 					  : SMMU_UNSYNC_AFTER_DEFAULT;
 	vm->features.maxphyaddr = config->maxphyaddr;
 	vm->features.gbpages = config->gbpages;
+	set_cpu_features(&vm->features, config->cpu_features
+						? config->cpu_features
+						: SMMU_CPU_ALL);
 	*vm_out = vm;
 	return SMMU_OK;
 }

@@ -1021,3 +1021,52 @@ Test(lib_scenario, paging_off_writes_are_mapped_whatever_wp_says)
 	cr_expect_eq(g.sim.vcpu[0].stats.exits_pf, 1, "one fault maps it");
 	cr_expect_eq(smmu_posix_ram_read64(&g.sim.host.ram, PAGE_A + 56), 7);
 }
+
+/* Guest CR0.WP=0, 4-level paging, CR4.PKE: vCPU 0's registers. */
+static uint64_t wp0_guest(void)
+{
+	lib_guest(1, false);
+	uint64_t pml4 = og_space(&g);
+	struct smmu_paging_regs r = {
+		.cr0 = X86_CR0_PE | X86_CR0_PG,
+		.cr3 = pml4,
+		.cr4 = X86_CR4_PAE | X86_CR4_PKE,
+		.efer = X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE,
+	};
+	cr_assert_eq(sim_vcpu_set_regs(&g.sim, 0, &r), 0);
+	return pml4;
+}
+
+Test(lib_scenario, wp0_supervisor_writes_to_writable_pages_are_mapped)
+{
+	/* With CR0.WP=0 only the writes that the guest's translation makes
+	 * read-only need emulating; a stack push onto a writable page must
+	 * run (an emulator cannot decode the CPU's own pushes). */
+	uint64_t pml4 = wp0_guest();
+	og_map(&g, pml4, LA, PAGE_A, OG_USER);
+	og_map(&g, pml4, LA2, PAGE_B, X86_PTE_P | X86_PTE_US);
+	for (int i = 0; i < 8; i++)
+		og_write(&g, 0, LA + 8 * (uint64_t)i, (uint64_t)i);
+	og_write(&g, 0, LA2, 42); /* read-only: WP=0 lets it through */
+	cr_expect_eq(og_run(&g), 0);
+	cr_expect_eq(g.sim.vcpu[0].stats.emulated, 1, "only the read-only one");
+	cr_expect_eq(smmu_posix_ram_read64(&g.sim.host.ram, PAGE_A + 56), 7);
+	cr_expect_eq(smmu_posix_ram_read64(&g.sim.host.ram, PAGE_B), 42);
+}
+
+Test(lib_scenario, wp0_supervisor_write_under_a_write_disabled_key)
+{
+	/* PKRU.WD binds supervisor writes to user pages only with WP=1
+	 * (SDM 4.6.2): the guest's write is allowed, the hardware (WP=1)
+	 * refuses it, so it is emulated rather than re-faulting forever. */
+	uint64_t pml4 = wp0_guest();
+	og_map(&g, pml4, LA, PAGE_A, OG_USER | (5ull << X86_PTE_PKEY_SHIFT));
+	og_op(&g, 0,
+	      (struct gop){ .kind = GOP_STORE,
+			    .la = LA,
+			    .val = 9,
+			    .pkru = X86_PKRU_WD(5) });
+	cr_expect_eq(og_run(&g), 0);
+	cr_expect_eq(g.sim.vcpu[0].stats.emulated, 1);
+	cr_expect_eq(smmu_posix_ram_read64(&g.sim.host.ram, PAGE_A), 9);
+}

@@ -278,3 +278,40 @@ Test(shadow_api, invpcid_faults_as_the_sdm_says)
 	cr_expect_eq(smmu_vcpu_invpcid(v, 2, 0, 0), SMMU_CR_DONE);
 	shadow_host_enter(&h);
 }
+
+/* ---- unprotecting a frame the host cannot emulate a store to ---- */
+
+Test(shadow_api, unprotected_table_frame_is_mapped_writable)
+{
+	/* A 4-level guest whose page table T is also mapped writable at
+	 * WIN: a store through WIN is an emulation request while T is
+	 * shadowed. The host gives up on emulating it and unprotects T;
+	 * the retried store is mapped and runs. */
+	shadow_host_init(&h, RAM, 32, 0);
+	struct guest_pt pt;
+	tables(&pt, SMMU_PAGING_4LEVEL);
+	const uint64_t la = 0x400000, win = 0x800000;
+	uint64_t pte = guest_pt_map(&pt, la, DATA, 1, USER_RW, USER_RW);
+	uint64_t t = pte & ~0xfffull;
+	guest_pt_map(&pt, win, t, 1, USER_RW | X86_PTE_D, USER_RW);
+	activate(&pt, 0, X86_EFER_NXE);
+	shadow_host_enter(&h);
+	cr_assert_eq(shadow_host_fault(&h, la, 0).action, SMMU_FAULT_FIXED);
+	struct smmu_fault f = shadow_host_fault(&h, win, SMMU_ACCESS_WRITE);
+	cr_assert_eq(f.action, SMMU_FAULT_EMULATE);
+	cr_assert_eq(f.gpa, t);
+
+	cr_expect_eq(smmu_vm_unprotect_gfn(h.vm, t >> 12), SMMU_OK);
+	shadow_host_enter(&h);
+	f = shadow_host_fault(&h, win, SMMU_ACCESS_WRITE);
+	cr_expect_eq(f.action, SMMU_FAULT_FIXED, "%s",
+		     f.reason ? f.reason : "");
+	cr_expect(shadow_host_walk(&h, win) & X86_PTE_RW);
+	struct smmu_stats st;
+	smmu_vm_get_stats(h.vm, &st);
+	cr_expect_eq(st.unshadowed, 1);
+
+	/* The root's frame stays shadowed while the vCPU runs on it. */
+	cr_expect_eq(smmu_vm_unprotect_gfn(h.vm, pt.root >> 12), SMMU_EBUSY);
+	cr_expect_eq(smmu_vm_unprotect_gfn(NULL, 0), SMMU_EINVAL);
+}

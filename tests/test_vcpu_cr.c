@@ -987,3 +987,86 @@ Test(xlate, clearing_pg_makes_translation_identity)
 	assert_done(smmu_vcpu_write_cr0(f.vcpu, CR0_PROT));
 	assert_translates(LA_LOW, LA_LOW);
 }
+
+/* ---- the guest's CPU features bound its control registers ---- */
+
+/* A VM whose guest CPU shows `features` only (smmu_vm_config). */
+static struct smmu_vcpu *vcpu_with(struct smmu_posix_host *h,
+				   struct smmu_vm **vm, uint32_t features)
+{
+	struct smmu_vm_config cfg = { .maxphyaddr = MAXPHYADDR,
+				      .cpu_features = features };
+	struct smmu_vcpu *v;
+	cr_assert_eq(smmu_posix_ram_init(&h->ram, RAM_SIZE), 0);
+	cr_assert_eq(smmu_vm_create(&cfg, &smmu_posix_host_ops, h, vm),
+		     SMMU_OK);
+	cr_assert_eq(smmu_vcpu_create(*vm, 0, &v), SMMU_OK);
+	return v;
+}
+
+Test(features, cr4_and_efer_bits_of_missing_features_fault)
+{
+	static const struct {
+		uint32_t feature;
+		bool efer;
+		uint64_t bit;
+	} bits[] = {
+		{ SMMU_CPU_PSE, false, X86_CR4_PSE },
+		{ SMMU_CPU_PAE, false, X86_CR4_PAE },
+		{ SMMU_CPU_PGE, false, X86_CR4_PGE },
+		{ SMMU_CPU_PCID, false, X86_CR4_PCIDE },
+		{ SMMU_CPU_SMEP, false, X86_CR4_SMEP },
+		{ SMMU_CPU_SMAP, false, X86_CR4_SMAP },
+		{ SMMU_CPU_PKU, false, X86_CR4_PKE },
+		{ SMMU_CPU_LA57, false, X86_CR4_LA57 },
+		{ SMMU_CPU_NX, true, X86_EFER_NXE },
+		{ SMMU_CPU_LM, true, X86_EFER_LME },
+	};
+	for (unsigned i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
+		struct smmu_posix_host h = { 0 };
+		struct smmu_vm *vm;
+		struct smmu_vcpu *v =
+			vcpu_with(&h, &vm, SMMU_CPU_ALL & ~bits[i].feature);
+		uint64_t bit = bits[i].bit;
+		enum smmu_cr_result r = bits[i].efer
+						? smmu_vcpu_write_efer(v, bit)
+						: smmu_vcpu_write_cr4(v, bit);
+		cr_expect_eq(r, SMMU_CR_INJECT_GP,
+			     "bit %#llx without its "
+			     "feature",
+			     (unsigned long long)bit);
+		struct smmu_paging_regs regs = { .cr0 = X86_CR0_PE };
+		if (bits[i].efer)
+			regs.efer = bit;
+		else if (bit != X86_CR4_PCIDE) /* PCIDE needs IA-32e */
+			regs.cr4 = bit;
+		if (regs.efer || regs.cr4)
+			cr_expect_eq(smmu_vcpu_set_paging(v, &regs),
+				     SMMU_EINVAL);
+		smmu_vcpu_destroy(v);
+		cr_assert_eq(smmu_vm_destroy(vm), SMMU_OK);
+		smmu_posix_ram_fini(&h.ram);
+	}
+}
+
+Test(features, every_feature_by_default_and_invpcid_ud_without_it)
+{
+	struct smmu_posix_host h = { 0 };
+	struct smmu_vm *vm;
+	struct smmu_vcpu *v = vcpu_with(&h, &vm, 0); /* 0: all */
+	cr_expect_eq(smmu_vcpu_write_cr4(v, X86_CR4_PSE | X86_CR4_PAE |
+						    X86_CR4_PGE | X86_CR4_SMEP |
+						    X86_CR4_SMAP | X86_CR4_PKE |
+						    X86_CR4_LA57),
+		     SMMU_CR_DONE);
+	cr_expect_eq(smmu_vcpu_invpcid(v, 2, 0, 0), SMMU_CR_DONE);
+	smmu_vcpu_destroy(v);
+	cr_assert_eq(smmu_vm_destroy(vm), SMMU_OK);
+	smmu_posix_ram_fini(&h.ram);
+
+	v = vcpu_with(&h, &vm, SMMU_CPU_ALL & ~SMMU_CPU_INVPCID);
+	cr_expect_eq(smmu_vcpu_invpcid(v, 2, 0, 0), SMMU_CR_INJECT_UD);
+	smmu_vcpu_destroy(v);
+	cr_assert_eq(smmu_vm_destroy(vm), SMMU_OK);
+	smmu_posix_ram_fini(&h.ram);
+}

@@ -37,10 +37,32 @@ enum smmu_status {
 	SMMU_ENOSPC = -4, /* the shadow-page budget is spent */
 };
 
+/* Paging features of the guest's CPU, as its CPUID shows them
+ * (smmu_vm_config.cpu_features). A control bit of a feature the guest
+ * lacks is reserved for it: MOV to CR4 or WRMSR to EFER that sets one
+ * gives SMMU_CR_INJECT_GP, smmu_vcpu_set_paging refuses it, and INVPCID
+ * without SMMU_CPU_INVPCID gives SMMU_CR_INJECT_UD. Bits of other
+ * features (CR4.OSXSAVE, FSGSBASE, EFER.SCE...) are the host's to
+ * check before it calls in. */
+#define SMMU_CPU_PSE	 (1u << 0)  /* CR4.PSE (CPUID.1:EDX.PSE) */
+#define SMMU_CPU_PAE	 (1u << 1)  /* CR4.PAE (CPUID.1:EDX.PAE) */
+#define SMMU_CPU_PGE	 (1u << 2)  /* CR4.PGE (CPUID.1:EDX.PGE) */
+#define SMMU_CPU_PCID	 (1u << 3)  /* CR4.PCIDE (CPUID.1:ECX.PCID) */
+#define SMMU_CPU_INVPCID (1u << 4)  /* INVPCID (CPUID.(7,0):EBX.INVPCID) */
+#define SMMU_CPU_SMEP	 (1u << 5)  /* CR4.SMEP (CPUID.(7,0):EBX.SMEP) */
+#define SMMU_CPU_SMAP	 (1u << 6)  /* CR4.SMAP (CPUID.(7,0):EBX.SMAP) */
+#define SMMU_CPU_PKU	 (1u << 7)  /* CR4.PKE (CPUID.(7,0):ECX.PKU) */
+#define SMMU_CPU_LA57	 (1u << 8)  /* CR4.LA57 (CPUID.(7,0):ECX.LA57) */
+#define SMMU_CPU_NX	 (1u << 9)  /* EFER.NXE (CPUID.80000001H:EDX.NX) */
+#define SMMU_CPU_LM	 (1u << 10) /* EFER.LME (CPUID.80000001H:EDX.LM) */
+#define SMMU_CPU_ALL	 ((1u << 11) - 1)
+
 /* What the guest CPU supports; fixed for the life of a VM. */
 struct smmu_vm_config {
 	uint8_t maxphyaddr; /* guest MAXPHYADDR, 32..52 (CPUID.80000008H:EAX) */
 	bool gbpages;	    /* 1 GiB pages (CPUID.80000001H:EDX.Page1GB) */
+	/* SMMU_CPU_* the guest's CPUID shows; 0: SMMU_CPU_ALL. */
+	uint32_t cpu_features;
 	/* Out-of-sync page tables: once this many stores to a last-level
 	 * guest table have had to be emulated, its next write fault makes
 	 * it writable and out of sync instead, and it is synced when the
@@ -156,6 +178,8 @@ enum smmu_cr_result {
 	SMMU_CR_DONE,	     /* register written; resume the guest */
 	SMMU_CR_INJECT_GP,   /* the write faults: inject #GP(0), nothing changed
 			      */
+	SMMU_CR_INJECT_UD,   /* the instruction does not exist for this guest
+				(INVPCID without the feature): inject #UD */
 	SMMU_CR_EINVAL = -1, /* API misuse (a NULL vcpu): nothing done */
 };
 
@@ -293,8 +317,8 @@ enum smmu_status smmu_vcpu_invlpg(struct smmu_vcpu *vcpu, uint64_t la);
  * (bits 63:12 must be 0), `la` its second. SMMU_CR_INJECT_GP as the
  * SDM says (vol. 2, INVPCID): a type above 3, descriptor bits 63:12 set,
  * type 0 with a non-canonical address in IA-32e mode, type 0 or 1 with a
- * non-zero PCID while CR4.PCIDE=0. The host checks CPL and the
- * instruction's availability (#UD) itself. */
+ * non-zero PCID while CR4.PCIDE=0; SMMU_CR_INJECT_UD without
+ * SMMU_CPU_INVPCID. The host checks CPL itself. */
 enum smmu_cr_result smmu_vcpu_invpcid(struct smmu_vcpu *vcpu, unsigned type,
 				      uint64_t pcid, uint64_t la);
 enum smmu_status smmu_vcpu_pv_flush(struct smmu_vcpu *vcpu);
@@ -307,6 +331,18 @@ enum smmu_status smmu_vcpu_pv_flush(struct smmu_vcpu *vcpu);
  * invalid arguments: NULL vm or data, len 0, a range crossing a page). */
 int smmu_vm_emulated_write(struct smmu_vm *vm, uint64_t gpa, const void *data,
 			   unsigned len);
+
+/* The host cannot emulate a store that SMMU_FAULT_EMULATE asked for, to
+ * a guest table the library write-protects: the CPU's own pushes while
+ * it delivers an event, or an instruction its emulator does not decode.
+ * This stops shadowing the tables in frame gfn, so that the access,
+ * retried, runs (a frame the guest walks as a table again is shadowed
+ * afresh from what it then holds). SMMU_OK: nothing of gfn is shadowed
+ * any more, re-enter the guest at the same instruction; SMMU_EBUSY: a
+ * vCPU runs on a shadow of it as its root (the guest's top-level table,
+ * or a directory a PAE guest's PDPTE registers hold), which stays;
+ * SMMU_EINVAL: a NULL vm or no shadow-paging ops. */
+enum smmu_status smmu_vm_unprotect_gfn(struct smmu_vm *vm, uint64_t gfn);
 
 /* Counters of a VM's shadow MMU, since it was created. */
 struct smmu_stats {
