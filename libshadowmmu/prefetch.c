@@ -13,23 +13,25 @@
  * on the fault path. A neighbour inside a guest large page (a direct
  * page) has the large page's rights, and its A and D, already.
  */
-#include "shadow.h"
+#include "sync.h"
 #include "vcpu.h"
 
 /* Install spte `index` of level-1 page sp mapping gfn; false if the
  * frame is not RAM or the reverse map is out of memory. */
 static bool fill(struct smmu_vm *vm, struct sp *sp, unsigned index,
-		 uint64_t gfn, uint8_t rights, bool dirty, uint8_t pkey)
+		 uint64_t gfn, uint8_t rights, bool dirty, uint8_t pkey,
+		 bool global)
 {
 	uint64_t hpa;
 	if (vm->ops->gfn_to_hpa(vm->host, gfn, &hpa) != SMMU_GPA_OK)
 		return false; /* MMIO: the host emulates it on a fault */
-	uint64_t spte = leaf_spte(
-		hpa, rights, dirty && sp_gfn_state(vm, gfn) != GFN_SYNC, pkey);
+	uint64_t spte =
+		leaf_spte(hpa, rights, dirty && sp_gfn_state(vm, gfn) != GFN_SYNC,
+			  pkey, global);
 	if (!rmap_add(vm, gfn, &sp->spt[index]))
 		return false;
 	sp->leaf_gfn[index] = gfn;
-	shadow_set_leaf(sp, index, spte);
+	sp_set_leaf(sp, index, spte);
 	SHADOW_STAT(vm, prefetched);
 	return true;
 }
@@ -53,7 +55,7 @@ static void prefetch_from_guest(struct smmu_vcpu *vcpu, struct sp *sp,
 	uint8_t rights = sp->role.access & gw_entry_rights(mmu, pte);
 	uint8_t pkey = gw_leaf_pkey(mmu, pte);
 	if (fill(vm, sp, index, addr >> X86_PAGE_SHIFT, rights, pte & X86_PTE_D,
-		 pkey))
+		 pkey, pte & X86_PTE_G))
 		sp->gpte[index] = pte; /* what a sync compares */
 }
 
@@ -71,7 +73,7 @@ void sp_prefetch(struct smmu_vcpu *vcpu, struct sp *sp, unsigned index)
 			/* The direct page's access holds W only once the
 			 * guest's large page is dirty. */
 			fill(vm, sp, i, sp->gfn + i, sp->role.access, true,
-			     (uint8_t)sp->role.pkey);
+			     (uint8_t)sp->role.pkey, sp->role.global);
 		else
 			prefetch_from_guest(vcpu, sp, i);
 	}

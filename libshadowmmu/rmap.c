@@ -4,7 +4,6 @@
  * frame that starts to hold a shadowed table can be write-protected
  * everywhere it is mapped.
  */
-#include "shadow.h"
 #include "vm.h"
 
 static unsigned bucket_of(uint64_t gfn)

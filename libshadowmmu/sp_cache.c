@@ -14,7 +14,6 @@
  * steps, and smmu-sim measures 1.4 steps per lookup on its random
  * guests (every role of a frame shares the frame's chain).
  */
-#include "shadow.h"
 #include "vm.h"
 
 struct sp *sp_find(struct smmu_vm *vm, uint64_t gfn, union sp_role role)
@@ -32,6 +31,26 @@ struct sp *sp_find(struct smmu_vm *vm, uint64_t gfn, union sp_role role)
 	return 0;
 }
 
+void sp_cache_insert(struct smmu_vm *vm, struct sp *sp)
+{
+	unsigned b = sp_bucket_of(sp->gfn);
+	sp->next = vm->shadow.sp_hash[b];
+	vm->shadow.sp_hash[b] = sp;
+	sp->in_cache = true;
+}
+
+void sp_cache_remove(struct smmu_vm *vm, struct sp *sp)
+{
+	for (struct sp **p = &vm->shadow.sp_hash[sp_bucket_of(sp->gfn)]; *p;
+	     p = &(*p)->next) {
+		if (*p == sp) {
+			*p = sp->next;
+			break;
+		}
+	}
+	sp->in_cache = false;
+}
+
 bool sp_gfn_is_shadowed(struct smmu_vm *vm, uint64_t gfn)
 {
 	for (struct sp *sp = vm->shadow.sp_hash[sp_bucket_of(gfn)]; sp;
@@ -47,114 +66,6 @@ bool sp_2m_holds_table(struct smmu_vm *vm, uint64_t gfn)
 		if (sp_gfn_is_shadowed(vm, g))
 			return true;
 	return false;
-}
-
-/* The shadow entries of `sp` that mirror guest entry `e` of its table:
- * the first in *index, how many as the result (0 if outside sp). */
-static unsigned mirrored(const struct sp *sp, unsigned e, unsigned *index)
-{
-	unsigned q = sp->role.quadrant;
-	if (sp->role.guest_levels != 2) {
-		*index = e; /* 8-byte formats: entry for entry */
-		return 1;
-	}
-	if (sp->role.level == 2) {
-		/* One 4 MiB guest PDE, two 2 MiB shadow PDEs. */
-		if (e / 256 != q)
-			return 0;
-		*index = (e % 256) * 2;
-		return 2;
-	}
-	if (e / 512 != q)
-		return 0;
-	*index = e % 512;
-	return 1;
-}
-
-void sp_zap_entries(struct smmu_vm *vm, uint64_t gfn, unsigned offset,
-		    unsigned len)
-{
-	for (struct sp *sp = vm->shadow.sp_hash[sp_bucket_of(gfn)]; sp;
-	     sp = sp->next) {
-		if (sp->gfn != gfn || sp->role.direct)
-			continue;
-		unsigned size = sp->role.guest_levels == 2 ? 4 : 8;
-		for (unsigned e = offset / size; e <= (offset + len - 1) / size;
-		     e++) {
-			unsigned index, n = mirrored(sp, e, &index);
-			for (unsigned k = 0; k < n; k++)
-				shadow_zap_spte(vm, sp, index + k);
-		}
-	}
-}
-
-struct sp *sp_get(struct smmu_vm *vm, uint64_t gfn, union sp_role role)
-{
-	struct sp *sp = sp_find(vm, gfn, role);
-	if (sp)
-		return sp;
-	/* All shadows of a frame share one sync state, and this one will
-	 * be in sync (sp_unsync.c, rule 1). */
-	if (!role.direct && sp_gfn_state(vm, gfn) == GFN_UNSYNC)
-		sp_sync_gfn(vm, gfn);
-
-	const struct smmu_host_ops *ops = vm->ops;
-	sp = ops->alloc(vm->host, sizeof(*sp));
-	if (!sp)
-		return 0;
-	bool ok;
-	if (role.level == 1) {
-		sp->leaf_gfn = ops->alloc(vm->host, 512 * sizeof(uint64_t));
-		ok = sp->leaf_gfn != 0;
-		if (ok && !role.direct) {
-			sp->gpte = ops->alloc(vm->host, 512 * sizeof(uint64_t));
-			ok = sp->gpte != 0;
-		}
-	} else {
-		sp->child = ops->alloc(vm->host, 512 * sizeof(struct sp *));
-		ok = sp->child != 0;
-		if (ok && role.level == 2) { /* may hold 2 MiB leaves */
-			sp->leaf_gfn =
-				ops->alloc(vm->host, 512 * sizeof(uint64_t));
-			ok = sp->leaf_gfn != 0;
-		}
-	}
-	void *page;
-	if (!ok || !sp_alloc_page(vm, &sp->hpa, &page)) {
-		sp_free_arrays(vm, sp);
-		ops->free(vm->host, sp, sizeof(*sp));
-		return 0;
-	}
-	/* Asked after any eviction: one may have taken the frame's only
-	 * other shadow. */
-	bool first_shadow = !role.direct && !sp_gfn_is_shadowed(vm, gfn);
-	sp->spt = page;
-	sp->gfn = gfn;
-	sp->role = role;
-	unsigned b = sp_bucket_of(gfn);
-	sp->next = vm->shadow.sp_hash[b];
-	vm->shadow.sp_hash[b] = sp;
-	sp->in_cache = true;
-	sp_lru_add(vm, sp);
-	SHADOW_STAT(vm, sp_created);
-
-	/* From now on the guest must not write this table unseen: remove
-	 * write access from every mapping of its frame, in the shadows and
-	 * in every CPU's TLB, before anyone relies on this shadow. */
-	if (first_shadow && sp_protect_frame(vm, gfn))
-		shadow_flush_all_cpus(vm);
-	return sp;
-}
-
-void sp_cache_remove(struct smmu_vm *vm, struct sp *sp)
-{
-	for (struct sp **p = &vm->shadow.sp_hash[sp_bucket_of(sp->gfn)]; *p;
-	     p = &(*p)->next) {
-		if (*p == sp) {
-			*p = sp->next;
-			return;
-		}
-	}
 }
 
 void sp_cache_destroy(struct smmu_vm *vm)

@@ -15,7 +15,7 @@
  * CPU's own pushes while delivering an event onto a frame that is still
  * shadowed.
  */
-#include "shadow.h"
+#include "sync.h"
 #include "vm.h"
 
 /* Consecutive emulated stores, with no fault through the shadow between

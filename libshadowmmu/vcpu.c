@@ -5,16 +5,9 @@ void vcpu_regs_changed(struct smmu_vcpu *vcpu)
 {
 	struct smmu_vm *vm = vcpu->vm;
 	gw_mmu_init(&vcpu->mmu, &vcpu->regs, &vm->features);
-	/* Any paging register may change the root or the meaning of the
-	 * guest's tables: take the root again and flush at the next entry. */
-	if (vm->shadow_ops && vcpu->shadow.root) {
-		vm->ops->lock(vm->host);
-		shadow_vcpu_drop_root(vcpu);
-		vm->ops->unlock(vm->host);
-	}
-	vcpu->shadow.root = 0;
-	if (!bug_planted(vcpu->vm, SMMU_INJECT_NO_FLUSH_ON_NEW_ROOT))
-		vcpu->shadow.need_flush = true;
+	/* The registers select the root: a cached one, or a new one. */
+	if (vm->shadow_ops)
+		roots_follow_regs(vcpu);
 }
 
 enum smmu_status smmu_vcpu_create(struct smmu_vm *vm, uint32_t id,
@@ -35,6 +28,7 @@ enum smmu_status smmu_vcpu_create(struct smmu_vm *vm, uint32_t id,
 		return SMMU_ENOMEM;
 	vcpu->vm = vm;
 	vcpu->id = id;
+	roots_init(vcpu);
 	/* Reset state (SDM 10.1, table 10-1): CR0 = 60000010H; paging off. */
 	vcpu->regs.cr0 = X86_CR0_CD | X86_CR0_NW | 0x10;
 	vcpu_regs_changed(vcpu);
@@ -56,7 +50,7 @@ void smmu_vcpu_destroy(struct smmu_vcpu *vcpu)
 		}
 	}
 	if (vm->shadow_ops)
-		shadow_vcpu_destroy(vcpu);
+		roots_destroy(vcpu);
 	vm->ops->free(vm->host, vcpu, sizeof(*vcpu));
 }
 
@@ -105,6 +99,8 @@ enum smmu_status smmu_vcpu_set_paging(struct smmu_vcpu *vcpu,
 	}
 	vcpu->regs = *regs;
 	vcpu_regs_changed(vcpu);
+	/* A state restore: nothing the guest cached before holds. */
+	invalidate_everything(vcpu);
 	return SMMU_OK;
 }
 

@@ -3,7 +3,9 @@
 #ifndef SMMU_VCPU_H
 #define SMMU_VCPU_H
 
+#include "flush.h"
 #include "gwalk.h"
+#include "roots.h"
 #include "vm.h"
 
 struct smmu_vcpu {
@@ -12,10 +14,21 @@ struct smmu_vcpu {
 	struct smmu_vcpu *next; /* in vm->vcpus */
 	struct smmu_paging_regs regs;
 	struct gw_mmu mmu; /* derived from regs by vcpu_regs_changed() */
-	struct shadow_vcpu shadow;
+	/* Shadow paging: the root the vCPU runs on (NULL: load one at the
+	 * next entry), its cached roots and hardware PCIDs, and the local
+	 * flushes its next entry asks for. */
+	struct sp *root;
+	struct vcpu_roots roots;
+	struct flush_queue flushes;
 };
 
 /* Recompute everything derived from the paging registers. */
 void vcpu_regs_changed(struct smmu_vcpu *vcpu);
+
+/* Is the vCPU in IA-32e mode (4- or 5-level paging)? */
+static inline bool vcpu_ia32e(const struct smmu_vcpu *vcpu)
+{
+	return vcpu->mmu.desc->ia32e;
+}
 
 #endif

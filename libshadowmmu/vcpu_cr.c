@@ -37,13 +37,17 @@ static bool load_pdptes(const struct smmu_vcpu *vcpu, uint64_t cr3,
  * nothing changes. */
 static enum smmu_cr_result commit(struct smmu_vcpu *vcpu,
 				  struct smmu_paging_regs *next,
-				  bool reload_pdptes)
+				  bool reload_pdptes, enum cr_write cr,
+				  bool noflush)
 {
 	if (reload_pdptes && gw_paging_mode(next) == SMMU_PAGING_PAE &&
 	    !load_pdptes(vcpu, next->cr3, next->pdpte))
 		return SMMU_CR_INJECT_GP;
+	struct smmu_paging_regs old = vcpu->regs;
 	vcpu->regs = *next;
 	vcpu_regs_changed(vcpu);
+	/* What the write invalidates in the guest's TLB (SDM 4.10.4.1). */
+	invalidate_cr_write(vcpu, &old, cr, noflush);
 	return SMMU_CR_DONE;
 }
 
@@ -75,7 +79,8 @@ enum smmu_cr_result smmu_vcpu_write_cr0(struct smmu_vcpu *vcpu, uint64_t val)
 	next.cr0 = val;
 	/* SDM 4.4.1: CD, NW and PG changes reload the PDPTEs. */
 	return commit(vcpu, &next,
-		      (val ^ old) & (X86_CR0_PG | X86_CR0_CD | X86_CR0_NW));
+		      (val ^ old) & (X86_CR0_PG | X86_CR0_CD | X86_CR0_NW),
+		      CR_WRITE_CR0, false);
 }
 
 enum smmu_cr_result smmu_vcpu_write_cr3(struct smmu_vcpu *vcpu, uint64_t val)
@@ -83,15 +88,17 @@ enum smmu_cr_result smmu_vcpu_write_cr3(struct smmu_vcpu *vcpu, uint64_t val)
 	if (!vcpu)
 		return SMMU_CR_EINVAL;
 	struct smmu_paging_regs next = vcpu->regs;
+	bool noflush = false;
 
 	if (next.efer & X86_EFER_LMA) {
 		uint8_t m = vcpu->vm->features.maxphyaddr;
 		uint64_t rsvd = X86_BITS(62, m);
 		/* With PCIDE, bit 63 is the NOFLUSH hint and never reaches
 		 * CR3 (SDM 4.10.4.1); otherwise it is reserved. */
-		if (next.cr4 & X86_CR4_PCIDE)
+		if (next.cr4 & X86_CR4_PCIDE) {
+			noflush = val & X86_CR3_NOFLUSH;
 			val &= ~X86_CR3_NOFLUSH;
-		else
+		} else
 			rsvd |= X86_CR3_NOFLUSH;
 		if (val & rsvd)
 			return SMMU_CR_INJECT_GP;
@@ -100,7 +107,7 @@ enum smmu_cr_result smmu_vcpu_write_cr3(struct smmu_vcpu *vcpu, uint64_t val)
 		val &= 0xffffffffu;
 	}
 	next.cr3 = val;
-	return commit(vcpu, &next, true);
+	return commit(vcpu, &next, true, CR_WRITE_CR3, noflush);
 }
 
 enum smmu_cr_result smmu_vcpu_write_cr4(struct smmu_vcpu *vcpu, uint64_t val)
@@ -128,7 +135,8 @@ enum smmu_cr_result smmu_vcpu_write_cr4(struct smmu_vcpu *vcpu, uint64_t val)
 	/* SDM 4.4.1: PAE, PGE, PSE and SMEP changes reload the PDPTEs. */
 	return commit(vcpu, &next,
 		      (val ^ old) & (X86_CR4_PAE | X86_CR4_PGE | X86_CR4_PSE |
-				     X86_CR4_SMEP));
+				     X86_CR4_SMEP),
+		      CR_WRITE_CR4, false);
 }
 
 enum smmu_cr_result smmu_vcpu_write_efer(struct smmu_vcpu *vcpu, uint64_t val)
@@ -146,5 +154,5 @@ enum smmu_cr_result smmu_vcpu_write_efer(struct smmu_vcpu *vcpu, uint64_t val)
 	if ((next.cr0 & X86_CR0_PG) && ((val ^ old) & X86_EFER_LME))
 		return SMMU_CR_INJECT_GP;
 	next.efer = val;
-	return commit(vcpu, &next, false);
+	return commit(vcpu, &next, false, CR_WRITE_EFER, false);
 }

@@ -3,13 +3,6 @@
 
 #include "vcpu.h"
 
-void smmu_log(const struct smmu_vm *vm, enum smmu_log_level level,
-	      const char *msg)
-{
-	if (vm->ops->log)
-		vm->ops->log(vm->host, level, msg);
-}
-
 /* Which control bits each paging feature owns. */
 static const struct {
 	uint32_t feature;
@@ -52,6 +45,11 @@ static const char *config_error(const struct smmu_vm_config *config,
 		return "smmu_vm_create: maxphyaddr must be 32..52";
 	if (config->cpu_features & ~SMMU_CPU_ALL)
 		return "smmu_vm_create: unknown SMMU_CPU_* feature bits";
+	if (config->cached_roots > SMMU_CACHED_ROOTS_MAX)
+		return "smmu_vm_create: cached_roots must be at most "
+		       "SMMU_CACHED_ROOTS_MAX";
+	if (config->host_caps & ~SMMU_HOST_ALL)
+		return "smmu_vm_create: unknown SMMU_HOST_* bits";
 	unsigned w = config->prefetch_window;
 	if (w > 512 || (w & (w - 1)))
 		return "smmu_vm_create: prefetch_window must be 0 or a power "
@@ -81,6 +79,9 @@ enum smmu_status smmu_vm_create(const struct smmu_vm_config *config,
 	vm->host = host;
 	vm->shadow_ops = ops->alloc_page != 0;
 	vm->inject = config->inject;
+	vm->cached_roots = config->cached_roots ? config->cached_roots
+						: SMMU_CACHED_ROOTS_DEFAULT;
+	vm->host_caps = config->host_caps;
 	vm->prefetch_window = config->prefetch_window ? config->prefetch_window
 						      : SMMU_PREFETCH_DEFAULT;
 	vm->unsync_quiet_syncs = config->unsync_quiet_syncs
@@ -150,5 +151,12 @@ enum smmu_status smmu_vm_get_stats(const struct smmu_vm *vm,
 	out->sp_unsync_checks = read_stat(&sh->stats.sp_unsync_checks);
 	out->prefetched = read_stat(&sh->stats.prefetched);
 	out->large_sptes = read_stat(&sh->stats.large_sptes);
+	out->root_loads = read_stat(&sh->stats.root_loads);
+	out->root_cache_hits = read_stat(&sh->stats.root_cache_hits);
+	out->roots_built = read_stat(&sh->stats.roots_built);
+	out->noflush_honoured = read_stat(&sh->stats.noflush_honoured);
+	for (unsigned i = 0; i <= SMMU_FLUSH_VCPU_ALL; i++)
+		out->flushes[i] = read_stat(&sh->stats.flushes[i]);
+	out->remote_flushes = read_stat(&sh->remote_flushes);
 	return SMMU_OK;
 }

@@ -6,7 +6,7 @@
 #include <shadowmmu/shadowmmu.h>
 
 #include "gwalk.h"
-#include "shadow.h"
+#include "sp.h"
 
 struct smmu_vm {
 	const struct smmu_host_ops *ops;
@@ -19,6 +19,8 @@ struct smmu_vm {
 	uint8_t unsync_after_stores; /* resolved: never 0 */
 	uint8_t unsync_quiet_syncs;  /* resolved: never 0 */
 	uint16_t prefetch_window;    /* resolved: a power of two */
+	uint8_t cached_roots;	     /* resolved: 1..SMMU_CACHED_ROOTS_MAX */
+	uint32_t host_caps;	     /* SMMU_HOST_* */
 	struct shadow_vm shadow;
 };
 
@@ -31,7 +33,11 @@ static inline bool bug_planted(const struct smmu_vm *vm, uint32_t knob)
 }
 
 /* Send one diagnostic line to the host, if it listens. */
-void smmu_log(const struct smmu_vm *vm, enum smmu_log_level level,
-	      const char *msg);
+static inline void smmu_log(const struct smmu_vm *vm,
+			    enum smmu_log_level level, const char *msg)
+{
+	if (vm->ops->log)
+		vm->ops->log(vm->host, level, msg);
+}
 
 #endif

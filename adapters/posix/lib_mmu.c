@@ -243,7 +243,10 @@ static int lib_vm_init(struct sim *s)
 		.inject = s->cfg.inject,
 		.unsync_after_stores = s->cfg.unsync_after_stores,
 		.unsync_quiet_syncs = s->cfg.unsync_quiet_syncs,
-		.prefetch_window = s->cfg.prefetch_window
+		.prefetch_window = s->cfg.prefetch_window,
+		.cached_roots = s->cfg.cached_roots,
+		/* The simulated CPU does every flush the library can name. */
+		.host_caps = s->cfg.host_caps ? s->cfg.host_caps : SMMU_HOST_ALL,
 	};
 	enum smmu_status st = smmu_vm_create(&cfg, &lv->ops, &s->host, &lv->vm);
 	if (st != SMMU_OK) {
@@ -342,19 +345,47 @@ static void load_pdptes(struct sim_vcpu *v, struct hw_mmu_ctx *ctx)
 	}
 }
 
+/* Perform one flush the library asked for, on the vCPU's TLB, as the
+ * hardware instruction named in enum smmu_flush_scope would. */
+static void do_flush(struct sim_vcpu *v, const struct smmu_flush *f)
+{
+	struct hw_tlb *tlb = sim_vcpu_tlb(v);
+	switch (f->scope) {
+	case SMMU_FLUSH_ADDR:
+		hw_tlb_invvpid(tlb, HW_INVVPID_ADDR, v->vpid, f->la);
+		return;
+	case SMMU_FLUSH_PCID_ADDR:
+		hw_tlb_invpcid(tlb, v->vpid, HW_INVPCID_ADDR, f->pcid, f->la);
+		return;
+	case SMMU_FLUSH_PCID:
+		hw_tlb_invpcid(tlb, v->vpid, HW_INVPCID_SINGLE, f->pcid, 0);
+		return;
+	case SMMU_FLUSH_VCPU:
+		hw_tlb_invvpid(tlb, HW_INVVPID_SINGLE_NONGLOBAL, v->vpid, 0);
+		return;
+	case SMMU_FLUSH_VCPU_ALL:
+		hw_tlb_invvpid(tlb, HW_INVVPID_SINGLE, v->vpid, 0);
+		return;
+	}
+	sim_report_violation(v->sim, v, "smmu_vcpu_enter: unknown flush %u",
+			     f->scope);
+	hw_tlb_invvpid(tlb, HW_INVVPID_SINGLE, v->vpid, 0);
+}
+
 static void lib_vcpu_enter(struct sim_vcpu *v, struct hw_mmu_ctx *ctx)
 {
 	struct smmu_entry e = { 0 };
-	uint32_t flush = 0;
 	enum smmu_status st;
 
 	/* A flush IPI taken while the library waited for its lock sends the
 	 * CPU back through the entry path, as a host that finds a request
-	 * pending just before VM entry does. */
+	 * pending just before VM entry does; each entry's flushes are done
+	 * as they come. */
 	do {
 		v->need_entry = false;
 		st = smmu_vcpu_enter(lvc(v), &e);
-		flush |= e.flush;
+		for (unsigned i = 0; st == SMMU_OK && i < e.nr_flushes; i++)
+			do_flush(v, &e.flush[i]);
 	} while (st == SMMU_OK && v->need_entry);
 
 	if (st != SMMU_OK) {
@@ -370,14 +401,12 @@ static void lib_vcpu_enter(struct sim_vcpu *v, struct hw_mmu_ctx *ctx)
 					    "root: a pool too small?)"
 					  : "");
 		e = (struct smmu_entry){ 0 };
-		flush = SMMU_FLUSH_VCPU;
-	}
-	if (flush & ~SMMU_FLUSH_VCPU)
-		sim_report_violation(v->sim, v,
-				     "smmu_vcpu_enter: unknown flush bits %#x",
-				     flush);
-	if (flush)
 		hw_tlb_invvpid(sim_vcpu_tlb(v), HW_INVVPID_SINGLE, v->vpid, 0);
+	}
+	if (e.nr_flushes > SMMU_ENTRY_MAX_FLUSHES)
+		sim_report_violation(v->sim, v,
+				     "smmu_vcpu_enter: %u flushes asked for",
+				     e.nr_flushes);
 
 	struct smmu_paging_regs regs;
 	smmu_vcpu_get_paging(lvc(v), &regs);
@@ -388,8 +417,8 @@ static void lib_vcpu_enter(struct sim_vcpu *v, struct hw_mmu_ctx *ctx)
 		.cr3 = e.cr3, /* hardware PCID included */
 		.la57 = e.la57,
 		.pae = e.pae,
-		.pcide = !e.pae, /* PCIDs exist in IA-32e mode only */
-		.pge = false,
+		.pcide = e.pcide,
+		.pge = e.pge,
 		/* Clean shadow leaves are read-only to trap the write that
 		 * sets the guest's D flag, supervisor writes included. */
 		.wp = true,

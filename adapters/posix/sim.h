@@ -98,6 +98,9 @@ struct sim_config {
 	uint8_t unsync_after_stores;
 	uint8_t unsync_quiet_syncs; /* smmu_vm_config.unsync_quiet_syncs */
 	uint16_t prefetch_window;   /* smmu_vm_config.prefetch_window */
+	uint8_t cached_roots;	    /* smmu_vm_config.cached_roots */
+	/* lib: smmu_vm_config.host_caps (0: SMMU_HOST_ALL) */
+	uint32_t host_caps;
 	bool host_4k_only;	    /* lib: no backing_is_2m host op */
 	struct hw_tlb_config tlb;
 	const struct sim_mmu_ops *mmu;

@@ -357,7 +357,10 @@ static void vcpu_run(struct vcpu *v)
 			vcpu_fail(v, "smmu_vcpu_enter failed");
 			break;
 		}
-		if (e.flush & SMMU_FLUSH_VCPU) {
+		/* No SMMU_HOST_* capabilities are claimed (kmain.c): every
+		 * flush asked for is a whole-vCPU one, INVVPID single
+		 * context does it. */
+		if (e.nr_flushes) {
 			v->local_flushes++;
 			if (vmx_invvpid_single(v->vpid) != VMX_OK)
 				panic("INVVPID failed");

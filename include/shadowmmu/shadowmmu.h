@@ -79,10 +79,40 @@ struct smmu_vm_config {
 	 * guest entries are present and accessed. 0: SMMU_PREFETCH_DEFAULT;
 	 * 1: no prefetch. */
 	uint16_t prefetch_window;
+	/* Roots each vCPU keeps besides its current one (prev_roots), keyed
+	 * by (CR3, PCID, role). A switch back to one that nothing changed
+	 * behind the guest's back costs no sync and, with SMMU_HOST_PCID, no
+	 * flush: each runs under a hardware PCID of its own. 0:
+	 * SMMU_CACHED_ROOTS_DEFAULT; at most SMMU_CACHED_ROOTS_MAX. */
+	uint8_t cached_roots;
+	/* SMMU_HOST_*: what the host's hardware does with smmu_entry. 0: a
+	 * host that runs every root under PCID 0 and flushes the whole vCPU
+	 * for any flush the library asks for. */
+	uint32_t host_caps;
 	/* Testing only: SMMU_INJECT_* bugs to build in, so that a test
 	 * oracle can prove it catches each; 0 for any real guest. */
 	uint32_t inject;
 };
+
+#define SMMU_CACHED_ROOTS_DEFAULT 8
+#define SMMU_CACHED_ROOTS_MAX	  32
+
+/* The host runs IA-32e guests with hardware CR4.PCIDE=1 and the PCID in
+ * smmu_entry.cr3 (smmu_entry.pcide). Without it every root runs under
+ * PCID 0, and switching roots flushes what the last one left. */
+#define SMMU_HOST_PCID (1u << 0)
+/* The host can flush one PCID of one vCPU (SMMU_FLUSH_PCID): INVPCID in
+ * the guest's context, a hypercall to an L0 that has it. Without it the
+ * library asks for SMMU_FLUSH_VCPU instead. (INVPCID in VMX root operation
+ * reaches VPID 0 only, so a VMX host usually lacks this one.) */
+#define SMMU_HOST_FLUSH_PCID (1u << 1)
+/* The host can flush one address of one PCID (SMMU_FLUSH_PCID_ADDR);
+ * without it the library asks for SMMU_FLUSH_ADDR. */
+#define SMMU_HOST_FLUSH_PCID_ADDR (1u << 2)
+/* The host can flush one address in every PCID of one vCPU
+ * (SMMU_FLUSH_ADDR, INVVPID type 0); without it SMMU_FLUSH_VCPU_ALL. */
+#define SMMU_HOST_FLUSH_ADDR (1u << 3)
+#define SMMU_HOST_ALL	     ((1u << 4) - 1)
 
 #define SMMU_UNSYNC_AFTER_DEFAULT 2
 #define SMMU_UNSYNC_NEVER	  255
@@ -118,6 +148,15 @@ struct smmu_vm_config {
 /* A 32-bit guest's directory shares its shadow across CR4.PSE, which
  * decides whether a PS=1 entry maps a 4 MiB page or links a table. */
 #define SMMU_INJECT_ROLE_WITHOUT_PSE (1u << 11)
+/* MOV CR3 without NOFLUSH invalidates only the root it loads, not the
+ * other cached roots of the same PCID (KVM 21823fbda552's class). */
+#define SMMU_INJECT_FLUSH_SPARES_SHARED_PCID (1u << 12)
+/* With CR4.PCIDE=0, an invalidation covers only the current root, and
+ * the roots cached meanwhile are trusted once PCIDE is set (seed 001). */
+#define SMMU_INJECT_PCIDE0_CURRENT_ONLY (1u << 13)
+/* Invalidations of every PCID (INVPCID types 2 and 3, PV flush) sync and
+ * flush the current root only (KVM b53e84eed08b's class). */
+#define SMMU_INJECT_SYNC_CURRENT_ROOT_ONLY (1u << 14)
 
 /* One guest; opaque. */
 struct smmu_vm;
@@ -260,6 +299,34 @@ enum smmu_xlate_status smmu_vcpu_translate(struct smmu_vcpu *vcpu,
  * shadow tables (5-level for 5-level guests).
  */
 
+/* A flush of the hardware TLB and paging-structure caches of this vCPU
+ * (its VPID) that smmu_vcpu_enter asks for. A host may always flush more
+ * than asked (a wider scope), never less. */
+enum smmu_flush_scope {
+	/* la in every PCID, global translations too: INVVPID type 0
+	 * (individual address). */
+	SMMU_FLUSH_ADDR,
+	/* la in hardware PCID `pcid`, global translations kept: INVPCID
+	 * type 0 in the guest's context (SMMU_HOST_FLUSH_PCID_ADDR). */
+	SMMU_FLUSH_PCID_ADDR,
+	/* everything of hardware PCID `pcid` but global translations:
+	 * INVPCID type 1 in the guest's context (SMMU_HOST_FLUSH_PCID). */
+	SMMU_FLUSH_PCID,
+	/* every PCID, global translations kept: INVVPID type 3. */
+	SMMU_FLUSH_VCPU,
+	/* every PCID, global translations too: INVVPID type 1. */
+	SMMU_FLUSH_VCPU_ALL,
+};
+
+struct smmu_flush {
+	uint8_t scope;	 /* enum smmu_flush_scope */
+	uint16_t pcid;	 /* SMMU_FLUSH_PCID, SMMU_FLUSH_PCID_ADDR */
+	uint64_t la;	 /* SMMU_FLUSH_ADDR, SMMU_FLUSH_PCID_ADDR */
+};
+
+/* Flushes one entry asks for at most; more are merged into wider ones. */
+#define SMMU_ENTRY_MAX_FLUSHES 8
+
 /* What the host loads before it enters the guest. */
 struct smmu_entry {
 	uint64_t cr3; /* shadow root: host-physical address | PCID */
@@ -271,13 +338,22 @@ struct smmu_entry {
 	 * CPU loads at VM entry. Otherwise IA-32e paging with 4-level (or,
 	 * with la57, 5-level) shadow tables. */
 	bool pae;
-	uint32_t flush; /* SMMU_FLUSH_*: what to flush first, on this CPU */
+	/* Hardware CR4.PCIDE: cr3's bits 11:0 are the root's hardware PCID
+	 * (IA-32e mode with SMMU_HOST_PCID). */
+	bool pcide;
+	/* Hardware CR4.PGE: shadow leaves carry the guest's G bit, so global
+	 * translations outlive PCID flushes exactly as the guest's do. A
+	 * host may run with PGE clear (more flushing, never less). */
+	bool pge;
+	/* No flush below covers cr3's PCID: a host that loads the root with
+	 * MOV to CR3 (rather than by VM entry) may set bit 63, NOFLUSH. */
+	bool noflush;
+	/* What to flush on this CPU before entering, in this order. */
+	unsigned nr_flushes;
+	struct smmu_flush flush[SMMU_ENTRY_MAX_FLUSHES];
 };
 
-#define SMMU_FLUSH_NONE 0u
-#define SMMU_FLUSH_VCPU 1u /* every translation of this vCPU's VPID */
-
-/* Just before VM entry: the root to run on and the local flush the
+/* Just before VM entry: the root to run on and the local flushes the
  * entry needs. SMMU_ENOSPC when the budget cannot hold a root. */
 enum smmu_status smmu_vcpu_enter(struct smmu_vcpu *vcpu,
 				 struct smmu_entry *out);
@@ -368,6 +444,15 @@ struct smmu_stats {
 	uint64_t sp_unsync_checks;
 	uint64_t prefetched;  /* leaf sptes filled ahead of a fault */
 	uint64_t large_sptes; /* 2 MiB shadow leaves installed */
+	/* Roots: loads at entry after the vCPU's root changed, of which
+	 * found cached and unchanged (no rebuild), and roots built. */
+	uint64_t root_loads, root_cache_hits, roots_built;
+	/* Switches with NOFLUSH that needed no hardware flush. */
+	uint64_t noflush_honoured;
+	/* Local flushes asked of the host at entry, by enum
+	 * smmu_flush_scope, and remote ones (flush_all_cpus). */
+	uint64_t flushes[SMMU_FLUSH_VCPU_ALL + 1];
+	uint64_t remote_flushes;
 };
 
 /* A snapshot of the VM's counters (they change while vCPUs run);

@@ -44,7 +44,8 @@
  * protected together and cost one flush. A new shadow of the frame
  * always brings it back in sync (rule 1).
  */
-#include "shadow.h"
+#include "flush.h"
+#include "sync.h"
 #include "vm.h"
 
 enum gfn_state sp_gfn_state(struct smmu_vm *vm, uint64_t gfn)
@@ -62,24 +63,6 @@ void sp_count_store(struct smmu_vm *vm, uint64_t gfn)
 	     sp = sp->next)
 		if (sp->gfn == gfn && !sp->role.direct && sp->stores < 254)
 			sp->stores++;
-}
-
-bool sp_has_unsync_child(const struct sp *sp)
-{
-	for (unsigned w = 0; w < 512 / 64; w++)
-		if (sp->unsync_children[w])
-			return true;
-	return false;
-}
-
-void sp_mark_unsync_child(struct sp *parent, unsigned index)
-{
-	uint64_t bit = 1ull << (index % 64);
-	if (parent->unsync_children[index / 64] & bit)
-		return; /* its ancestors know already */
-	parent->unsync_children[index / 64] |= bit;
-	for (struct sp_parent *p = parent->parents; p; p = p->next)
-		sp_mark_unsync_child(p->sp, p->index);
 }
 
 bool sp_try_unsync(struct smmu_vm *vm, uint64_t gfn)
@@ -107,22 +90,6 @@ bool sp_try_unsync(struct smmu_vm *vm, uint64_t gfn)
 		SHADOW_STAT(vm, sp_unsynced);
 	}
 	return true;
-}
-
-bool sp_protect_frame(struct smmu_vm *vm, uint64_t gfn)
-{
-	if (bug_planted(vm, SMMU_INJECT_NO_WRITE_PROTECT))
-		return false;
-	SHADOW_STAT(vm, write_protects);
-	/* A 2 MiB leaf over the frame goes: the next fault maps the 2 MiB
-	 * in 4 KiB pieces, this frame read-only. */
-	bool large_was_writable = false;
-	if (!bug_planted(vm, SMMU_INJECT_LARGE_OVER_TABLES))
-		large_was_writable = rmap_zap_large(vm, gfn);
-	/* A writable spte dropped without a flush may live on in a TLB,
-	 * where no rmap walk finds it (shadow_vm.writable_dropped). */
-	return rmap_write_protect(vm, gfn) || large_was_writable ||
-	       vm->shadow.writable_dropped;
 }
 
 /* ---- syncing ---- */
@@ -187,7 +154,7 @@ static bool sync_spte(struct smmu_vm *vm, struct sp *sp, unsigned index)
 	if (vm->ops->read_gpa(vm->host, gpa, &now, size) == SMMU_GPA_OK &&
 	    now == sp->gpte[index])
 		return false;
-	shadow_zap_spte(vm, sp, index);
+	sp_zap_spte(vm, sp, index);
 	return true;
 }
 
@@ -223,7 +190,7 @@ static void sync_queue(struct smmu_vm *vm, struct sync_queue *q,
 	if (!q->head)
 		return;
 	if (protect_quiet_frames(vm, q, protect_all))
-		shadow_flush_all_cpus(vm);
+		flush_remote_all(vm);
 	while (q->head) {
 		struct sp *sp = q->head;
 		q->head = sp->sync_next;

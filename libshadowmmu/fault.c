@@ -2,49 +2,10 @@
 /*
  * The shadow page-fault path: walk the guest, and either hand the guest
  * its #PF, or ask the host to emulate the access, or link shadow pages
- * down to a 4 KiB leaf spte for it. Also the other half of the sync
- * invariant (shadow.h): emulated guest stores to shadowed tables.
+ * from the vCPU's root down to a leaf spte for it.
  */
-#include "shadow.h"
+#include "sync.h"
 #include "vcpu.h"
-
-static unsigned spte_index(uint64_t la, unsigned level)
-{
-	return (unsigned)(la >> (12 + 9 * (level - 1))) & 511;
-}
-
-void shadow_zap_spte(struct smmu_vm *vm, struct sp *sp, unsigned index)
-{
-	uint64_t old =
-		__atomic_exchange_n(&sp->spt[index], 0, __ATOMIC_ACQ_REL);
-	if (!(old & X86_PTE_P))
-		return;
-	if (sp->role.level == 1)
-		sp->present[index / 64] &= ~(1ull << (index % 64));
-	if (sp->role.level == 1 || (old & X86_PTE_PS)) {
-		uint64_t key = sp->leaf_gfn[index];
-		if (sp->role.level > 1)
-			key |= RMAP_LARGE;
-		rmap_remove(vm, key, &sp->spt[index]);
-		if (old & X86_PTE_RW)
-			vm->shadow.writable_dropped = true;
-	} else {
-		sp_unlink(vm, sp, index);
-	}
-	SHADOW_STAT(vm, sptes_zapped);
-}
-
-void shadow_set_leaf(struct sp *sp, unsigned index, uint64_t spte)
-{
-	sp->present[index / 64] |= 1ull << (index % 64);
-	__atomic_store_n(&sp->spt[index], spte, __ATOMIC_RELEASE);
-}
-
-void shadow_flush_all_cpus(struct smmu_vm *vm)
-{
-	vm->shadow.writable_dropped = false;
-	vm->ops->flush_all_cpus(vm->host);
-}
 
 /* Did the guest change an entry the walk used since it read it? Checked
  * under the MMU lock: an emulated store after this point zaps what we
@@ -83,7 +44,7 @@ static struct sp *link_child(struct smmu_vm *vm, struct sp *sp, unsigned index,
 	/* A new path to it: sync it first (sp_unsync.c, rule 4). */
 	if (!bug_planted(vm, SMMU_INJECT_NO_SYNC_BEFORE_LINK))
 		sp_sync_tree(vm, child);
-	shadow_zap_spte(vm, sp, index);
+	sp_zap_spte(vm, sp, index);
 	if (!sp_link(vm, sp, index, child))
 		return 0;
 	__atomic_store_n(&sp->spt[index], link, __ATOMIC_RELEASE);
@@ -111,9 +72,10 @@ static enum smmu_fault_action install_2m(struct smmu_vm *vm, struct sp *sp,
 					 const char **reason)
 {
 	uint64_t spte =
-		leaf_spte(hpa, (uint8_t)role.access, true, (uint8_t)role.pkey) |
+		leaf_spte(hpa, (uint8_t)role.access, true, (uint8_t)role.pkey,
+			  role.global) |
 		X86_PTE_PS;
-	shadow_zap_spte(vm, sp, index);
+	sp_zap_spte(vm, sp, index);
 	if (!rmap_add(vm, gfn | RMAP_LARGE, &sp->spt[index])) {
 		*reason = "out of memory for the reverse map";
 		return SMMU_FAULT_ERROR;
@@ -150,7 +112,7 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 	struct smmu_vm *vm = vcpu->vm;
 	const struct gw_mmu *mmu = &vcpu->mmu;
 	int guest_levels = mmu->desc->levels; /* 0 with paging off */
-	struct sp *sp = vcpu->shadow.root;
+	struct sp *sp = vcpu->root;
 	struct sp *path[GW_MAX_LEVELS + 1];
 	unsigned path_index[GW_MAX_LEVELS + 1];
 	/* With paging off every level is direct: the "guest leaf" is above
@@ -208,6 +170,8 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 			    !(w->pte[w->leaf_level] & X86_PTE_D))
 				access &= (uint8_t)~SMMU_RIGHT_W;
 			role.pkey = gw_leaf_pkey(mmu, w->pte[w->leaf_level]);
+			role.global = guest_levels &&
+				      (w->pte[w->leaf_level] & X86_PTE_G);
 			child_gfn = gfn & ~((1ull << (9 * (level - 1))) - 1);
 		}
 		role.access = access;
@@ -236,9 +200,9 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 	 * emulated: look at the guest entries again now that every table
 	 * on the path is protected, and undo this path if they moved. */
 	if (walk_is_stale(vcpu, w)) {
-		for (int level = vcpu->shadow.root->role.level; level > 1;
+		for (int level = vcpu->root->role.level; level > 1;
 		     level--)
-			shadow_zap_spte(vm, path[level], path_index[level]);
+			sp_zap_spte(vm, path[level], path_index[level]);
 		SHADOW_STAT(vm, walk_races);
 		return SMMU_FAULT_FIXED; /* the access faults again */
 	}
@@ -248,7 +212,7 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 
 	/* A store to an in-sync guest table is emulated, unless the table
 	 * goes out of sync now: marked before its frame is mapped writable
-	 * below (sp_unsync.c, rule 2). */
+	 * below (unsync.c, rule 2). */
 	bool write = acc->flags & SMMU_ACCESS_WRITE;
 	enum gfn_state state = sp_gfn_state(vm, gfn);
 	if (state == GFN_SYNC && write && sp_try_unsync(vm, gfn))
@@ -260,10 +224,11 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 	uint64_t leaf = guest_levels ? w->pte[w->leaf_level] : X86_PTE_D;
 	uint64_t spte = leaf_spte(hpa, w->xlate.rights,
 				  (leaf & X86_PTE_D) && !is_protected,
-				  gw_leaf_pkey(mmu, leaf));
+				  gw_leaf_pkey(mmu, leaf),
+				  guest_levels && (leaf & X86_PTE_G));
 
 	unsigned index = spte_index(acc->la, 1);
-	shadow_zap_spte(vm, sp, index);
+	sp_zap_spte(vm, sp, index);
 	if (!rmap_add(vm, gfn, &sp->spt[index])) {
 		*reason = "out of memory for the reverse map";
 		return SMMU_FAULT_ERROR;
@@ -271,7 +236,7 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 	sp->leaf_gfn[index] = gfn;
 	if (sp->gpte)
 		sp->gpte[index] = w->pte[1]; /* what a sync compares */
-	shadow_set_leaf(sp, index, spte);
+	sp_set_leaf(sp, index, spte);
 	sp_prefetch(vcpu, sp, index);
 	return SMMU_FAULT_FIXED;
 }
@@ -311,7 +276,7 @@ static void inject_page_fault(struct smmu_vcpu *vcpu, uint64_t la,
 	out->pf_error = pf_error;
 	if (!bug_planted(vm, SMMU_INJECT_NO_SYNC_ON_INVALIDATE)) {
 		vm->ops->lock(vm->host);
-		sp_sync_address(vm, vcpu->shadow.root, la);
+		sp_sync_address(vm, vcpu->root, la);
 		vm->ops->unlock(vm->host);
 	}
 }
@@ -359,7 +324,7 @@ void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu,
 		fault_error(out, "no shadow-paging host ops");
 		return;
 	}
-	if (!vcpu->shadow.root) {
+	if (!vcpu->root) {
 		/* No VM entry since the root was dropped: the hardware
 		 * cannot have faulted on a shadow. */
 		fault_error(out, "no shadow root: smmu_vcpu_enter first");
@@ -418,7 +383,7 @@ void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu,
 	}
 
 	vm->ops->lock(vm->host);
-	if (!vcpu->shadow.root || walk_is_stale(vcpu, &w)) {
+	if (!vcpu->root || walk_is_stale(vcpu, &w)) {
 		SHADOW_STAT(vm, walk_races);
 	} else {
 		out->action = install(vcpu, &w, acc, hpa, &out->reason);
@@ -430,33 +395,4 @@ void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu,
 		}
 	}
 	vm->ops->unlock(vm->host);
-}
-
-int smmu_vm_emulated_write(struct smmu_vm *vm, uint64_t gpa, const void *data,
-			   unsigned len)
-{
-	if (!vm)
-		return SMMU_GPA_NOT_RAM;
-	if (!vm->shadow_ops || !data || len == 0 ||
-	    (gpa & 0xfff) + len > X86_PAGE_SIZE) {
-		smmu_log(vm, SMMU_LOG_ERROR,
-			 "smmu_vm_emulated_write: no shadow-paging host ops, "
-			 "no data, or not 1..4096 bytes within one page");
-		return SMMU_GPA_NOT_RAM;
-	}
-	uint64_t gfn = gpa >> X86_PAGE_SHIFT;
-
-	vm->ops->lock(vm->host);
-	SHADOW_STAT(vm, emulated_writes);
-	/* Zap first, then store: a CPU that walks the shadow meanwhile
-	 * faults and waits for the lock, and the fault then sees the new
-	 * guest value. The hardware may keep what it cached until the
-	 * guest invalidates: that is architecturally allowed. */
-	sp_note_write(vm, gfn);
-	sp_count_store(vm, gfn);
-	if (!bug_planted(vm, SMMU_INJECT_NO_ZAP_ON_WRITE))
-		sp_zap_entries(vm, gfn, (unsigned)(gpa & 0xfff), len);
-	int r = vm->ops->write_gpa(vm->host, gpa, data, len);
-	vm->ops->unlock(vm->host);
-	return r;
 }

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A vCPU's hardware PCIDs: which root's translations each may hold, and
+ * the flushes that keep that true (roots.h). With SMMU_HOST_PCID, slot i
+ * of the root cache runs under hardware PCID i + 1; without it, and
+ * outside IA-32e mode, everything runs under PCID 0.
+ */
+#include "vcpu.h"
+
+uint16_t pcid_of_slot(const struct smmu_vcpu *vcpu, int slot)
+{
+	if (slot < 0 || !(vcpu->vm->host_caps & SMMU_HOST_PCID))
+		return 0;
+	return (uint16_t)(slot + 1);
+}
+
+void pcid_flush_vcpu(struct smmu_vcpu *vcpu, bool global)
+{
+	struct vcpu_roots *r = &vcpu->roots;
+	flush_local(vcpu, global ? SMMU_FLUSH_VCPU_ALL : SMMU_FLUSH_VCPU, 0, 0);
+	for (unsigned p = 0; p < SMMU_CACHED_ROOTS_MAX + 2; p++)
+		r->hw_gen[p] = 0;
+	/* The guest's invalidations they owed are done with it. */
+	for (unsigned i = 0; i < r->nr_slots; i++)
+		r->slot[i].flush_pending = false;
+}
+
+void pcid_flush(struct smmu_vcpu *vcpu, uint16_t hw_pcid)
+{
+	struct vcpu_roots *r = &vcpu->roots;
+	if (!(vcpu->vm->host_caps & SMMU_HOST_FLUSH_PCID)) {
+		pcid_flush_vcpu(vcpu, false);
+		return;
+	}
+	flush_local(vcpu, SMMU_FLUSH_PCID, hw_pcid, 0);
+	r->hw_gen[hw_pcid] = 0;
+	for (unsigned i = 0; i < r->nr_slots; i++)
+		if (pcid_of_slot(vcpu, (int)i) == hw_pcid)
+			r->slot[i].flush_pending = false;
+}
+
+/* flush_all_cpus emptied every PCID of every vCPU; the one this vCPU
+ * ran on may have been filled again since, by the root it ran. */
+static void note_remote_flushes(struct smmu_vcpu *vcpu)
+{
+	struct vcpu_roots *r = &vcpu->roots;
+	uint64_t done = __atomic_load_n(&vcpu->vm->shadow.remote_flushes,
+					__ATOMIC_ACQUIRE);
+	if (done == r->seen_remote)
+		return;
+	r->seen_remote = done;
+	for (unsigned p = 0; p < SMMU_CACHED_ROOTS_MAX + 2; p++)
+		if (p != r->ran_pcid)
+			r->hw_gen[p] = 0;
+}
+
+bool pcid_prepare(struct smmu_vcpu *vcpu, int slot, const struct sp *root)
+{
+	struct smmu_vm *vm = vcpu->vm;
+	struct vcpu_roots *r = &vcpu->roots;
+	uint16_t p = pcid_of_slot(vcpu, slot);
+	note_remote_flushes(vcpu);
+	/* The guest invalidated what this slot's PCID holds... */
+	bool owed = slot >= 0 && r->slot[slot].flush_pending &&
+		    !bug_planted(vm, SMMU_INJECT_NO_FLUSH_ON_INVALIDATE);
+	/* ...or the PCID holds another root's translations: a root rebuilt
+	 * or replaced behind the guest's back (seed 000). */
+	bool foreign = r->hw_gen[p] && r->hw_gen[p] != root->gen &&
+		       !bug_planted(vm, SMMU_INJECT_NO_FLUSH_ON_NEW_ROOT);
+	if (owed || foreign)
+		pcid_flush(vcpu, p);
+	if (slot >= 0)
+		r->slot[slot].flush_pending = false;
+	r->hw_gen[p] = root->gen;
+	r->ran_pcid = p;
+	return !owed && !foreign;
+}

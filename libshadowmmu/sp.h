@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shadow pages and the layers that keep them, lowest first: a page's
+ * memory (sp.c), freeing after a grace period (rcu.c), the reverse map
+ * (rmap.c), links between pages and their entries (sp_tree.c), the
+ * (gfn, role) hash (sp_cache.c), write protection (wrprot.c), the bounded
+ * pool with LRU eviction (sp_pool.c), and finding or building a shadow
+ * (sp_get.c). Each file calls only files listed before it.
+ *
+ * The vocabulary is the field's: a shadow page (sp) shadows one guest page
+ * table for one role; an spte is an entry of a shadow page; the rmap maps
+ * a guest frame to the leaf sptes that map it; to zap is to remove.
+ *
+ * Invariant: the shadow tables are in sync with the guest's, except for
+ * the last-level tables marked out of sync (unsync.c). Every guest frame
+ * that holds an in-sync shadowed table is write-protected in every leaf
+ * spte that maps it, so the guest's stores to it come back as emulated
+ * writes, which zap the sptes they change; and a fault re-checks, under
+ * the MMU lock, the guest entries it walked before it installs anything.
+ * So a guest invalidation needs the out-of-sync tables it covers synced,
+ * then a hardware flush.
+ *
+ * Locking: everything here is under the VM's MMU lock (host_ops.lock),
+ * except the statistics (atomic) and frees_pending (atomic: the deferred
+ * callbacks run without the lock).
+ */
+#ifndef SMMU_SP_H
+#define SMMU_SP_H
+
+#include "gwalk.h"
+#include "spte.h"
+
+struct smmu_vm;
+struct smmu_vcpu;
+
+/* What changes the meaning of a guest table, so that two shadows of the
+ * same frame are shared only when they would be identical. Every paging
+ * bit and CPU feature is either here or cannot change a shadow's content:
+ * libshadowmmu/README.md, "What the role holds". */
+union sp_role {
+	uint32_t word;
+	struct {
+		uint32_t level : 3;	   /* 1 (PT) .. 5 (PML5) */
+		uint32_t direct : 1;	   /* maps guest-physical memory, no
+					      guest table behind it */
+		uint32_t guest_levels : 3; /* 0 (paging off), 2 (32-bit),
+					      3 (PAE), 4, 5 */
+		/* SMMU_RIGHT_* granted by the guest entries above: a child
+		 * reached through a read-only or supervisor entry is not the
+		 * same shadow as one reached through a writable user one
+		 * (the CVE-2021-38198 class). */
+		uint32_t access : 3;
+		/* Direct pages: the protection key and G bit of the guest
+		 * leaf their sptes carry; with the access (W only once the
+		 * guest leaf is dirty) they make their content a function
+		 * of the role. */
+		uint32_t pkey : 4;
+		uint32_t global : 1;
+		/* 32-bit guests: a guest page directory (1024 entries of
+		 * 4 MiB) is shadowed by four PDs of 512 entries of 2 MiB,
+		 * a guest page table (1024 entries) by two PTs: which
+		 * quarter or half this page covers. */
+		uint32_t quadrant : 2;
+		/* EFER.NXE: it decides whether XD is a right or a reserved
+		 * bit (0 in 32-bit paging, which has no XD). */
+		uint32_t nxe : 1;
+		/* 32-bit guests' directories: CR4.PSE, which decides
+		 * whether a PS=1 entry maps a 4 MiB page or links a page
+		 * table (SDM 4.3). The two readings build different sptes
+		 * under the same entry, and a walk through either does
+		 * not fault, so nothing would rebuild them. Other modes
+		 * ignore CR4.PSE: 0 there, so their shadows stay shared. */
+		uint32_t pse : 1;
+	};
+};
+
+/* One shadow page. */
+struct sp {
+	uint64_t gfn; /* guest table frame, or first frame mapped (direct) */
+	union sp_role role;
+	/* Unique in the VM, never reused: a cached root is the same root
+	 * exactly when its sp has the generation it had (roots.c). */
+	uint64_t gen;
+	uint64_t hpa;		   /* what the hardware walks */
+	uint64_t *spt;		   /* 512 sptes */
+	uint64_t *leaf_gfn;	   /* levels 1 and 2: the first frame each leaf
+				      spte maps, for the rmap (an hpa does not say
+				      its gfn) */
+	struct sp **child;	   /* level >= 2: the page each spte links to */
+	struct sp_parent *parents; /* sptes that link to this page */
+	struct sp *next;	   /* hash chain */
+	struct sp *lru_prev, *lru_next; /* eviction order, oldest first */
+	uint32_t root_count;		/* vCPUs running on it as their root */
+	uint32_t pinned; /* faults linking through it right now */
+	bool in_cache;	 /* hashed and on the LRU (not a private page) */
+	/* A vCPU's private PAE root: the CPU loads its four entries into
+	 * registers at VM entry and keeps using them until the next one, so
+	 * the pages they link are pinned like roots (sp_link). */
+	bool pae_root;
+	uint8_t write_flood; /* emulated stores since a fault last used it */
+	uint8_t stores;	     /* emulated stores, saturating */
+	/* Out of sync (level 1 only): the guest may have changed its table
+	 * since the sptes were built; gpte holds what each was built from. */
+	bool unsync;
+	bool sync_queued;    /* on a sync queue (unsync.c) */
+	uint8_t quiet_syncs; /* syncs in a row that found nothing changed */
+	struct sp *sync_next;
+	uint64_t *gpte; /* level 1, not direct: guest entry per spte */
+	union {
+		/* Level >= 2: the sptes whose subtree may hold an
+		 * out-of-sync page. A superset: bits are cleared lazily, by
+		 * a sync. */
+		uint64_t unsync_children[512 / 64];
+		/* Level 1: the sptes that are present, so that a sync
+		 * compares those only. Exact: only the MMU lock's holder
+		 * sets or clears P in a leaf. */
+		uint64_t present[512 / 64];
+	};
+	struct smmu_vm *vm; /* for the deferred free */
+	struct smmu_rcu_head rcu;
+};
+
+/* One spte that links to a shadow page. */
+struct sp_parent {
+	struct sp *sp;
+	unsigned index;
+	struct sp_parent *next;
+};
+
+#define SP_HASH_BUCKETS 1024u
+
+static inline unsigned sp_bucket_of(uint64_t gfn)
+{
+	/* Multiplicative hash: page-table frames are often consecutive. */
+	return (unsigned)((gfn * 0x9e3779b97f4a7c15ull) >> 54) &
+	       (SP_HASH_BUCKETS - 1);
+}
+
+/* Reverse-map entry: one leaf spte mapping a guest frame. */
+struct rmap_entry {
+	uint64_t *sptep;
+	struct rmap_entry *next;
+};
+
+struct rmap_head {
+	uint64_t gfn;
+	struct rmap_entry *entries;
+	struct rmap_head *next;
+};
+
+#define RMAP_HASH_BUCKETS 4096u
+
+/* The shadow side of a VM. */
+struct shadow_vm {
+	struct sp *sp_hash[SP_HASH_BUCKETS];
+	struct sp *lru_head, *lru_tail; /* pages in the cache, oldest first */
+	struct rmap_head *rmap_hash[RMAP_HASH_BUCKETS];
+	uint64_t next_gen; /* sp.gen of the next page built */
+	/* A writable leaf spte was dropped without flushing every CPU: the
+	 * CPUs may still hold the writable translation it made, which no
+	 * rmap walk can find. A guest table shadowed for the first time
+	 * must not rely on write protection until they have been flushed
+	 * (tests/test_lib_mmu.c, frame_written_through_a_stale_tlb_entry). */
+	bool writable_dropped;
+	/* Pages handed to the host's defer_free whose callback has not run:
+	 * it frees through this VM, which must outlive it. Atomic: the
+	 * callbacks run without the MMU lock. */
+	uint32_t frees_pending;
+	/* Completed flush_all_cpus calls. Atomic, bumped after the call
+	 * returns: a vCPU that sees a new value knows every hardware PCID
+	 * it did not run on since was emptied (pcid.c). */
+	uint64_t remote_flushes;
+	struct {
+		uint64_t sp_created, sp_lookups, sp_hits, sp_chain_steps;
+		uint64_t write_protects, faults_fixed, faults_injected;
+		uint64_t faults_emulated, emulated_writes, sptes_zapped;
+		uint64_t walk_races, evictions, unshadowed;
+		uint64_t sp_zapped, sp_unsynced, sp_synced, sp_unsync_checks;
+		uint64_t prefetched, large_sptes;
+		uint64_t root_loads, root_cache_hits, roots_built;
+		uint64_t noflush_honoured;
+		uint64_t flushes[SMMU_FLUSH_VCPU_ALL + 1];
+	} stats;
+};
+
+/* Statistics are bumped with and without the MMU lock held. */
+#define SHADOW_STAT_ADD(vm, field, n)                                          \
+	__atomic_fetch_add(&(vm)->shadow.stats.field, (n), __ATOMIC_RELAXED)
+#define SHADOW_STAT(vm, field) SHADOW_STAT_ADD(vm, field, 1)
+
+/* sp.c: one page's memory. */
+/* A new page's struct and bookkeeping arrays for `role` (no table page
+ * yet); NULL when the host's alloc fails. */
+struct sp *sp_alloc(struct smmu_vm *vm, union sp_role role);
+/* Free the bookkeeping arrays and the struct (the table page is gone or
+ * was never there). */
+void sp_free_struct(struct smmu_vm *vm, struct sp *sp);
+/* Free a page nothing can reference any more: its parent links, table
+ * page, arrays and struct. */
+void sp_free_now(struct smmu_vm *vm, struct sp *sp);
+
+/* rcu.c: free a page after a grace period (defer_free). */
+void sp_retire(struct smmu_vm *vm, struct sp *sp);
+
+/* rmap.c; MMU lock held. A 2 MiB leaf is kept under its first frame
+ * tagged RMAP_LARGE. */
+#define RMAP_LARGE (1ull << 63)
+bool rmap_add(struct smmu_vm *vm, uint64_t gfn, uint64_t *sptep);
+void rmap_remove(struct smmu_vm *vm, uint64_t gfn, uint64_t *sptep);
+/* Clear R/W in every leaf spte mapping gfn; true if any was writable. */
+bool rmap_write_protect(struct smmu_vm *vm, uint64_t gfn);
+/* Zap every 2 MiB leaf spte over gfn; true if one was writable. */
+bool rmap_zap_large(struct smmu_vm *vm, uint64_t gfn);
+void rmap_destroy(struct smmu_vm *vm);
+
+/* sp_tree.c: entries and links; MMU lock held. */
+void sp_zap_spte(struct smmu_vm *vm, struct sp *sp, unsigned index);
+/* Store leaf spte `index` of level-1 page sp (P set). */
+void sp_set_leaf(struct sp *sp, unsigned index, uint64_t spte);
+/* Record that spte (parent, index) links child / forget that link (the
+ * spte itself is the caller's). */
+bool sp_link(struct smmu_vm *vm, struct sp *parent, unsigned index,
+	     struct sp *child);
+void sp_unlink(struct smmu_vm *vm, struct sp *parent, unsigned index);
+/* The spte (parent, index) now links to a page that is, or has below
+ * it, an out-of-sync page: tell parent and its ancestors. */
+void sp_mark_unsync_child(struct sp *parent, unsigned index);
+bool sp_has_unsync_child(const struct sp *sp);
+
+/* sp_cache.c: the (gfn, role) hash; MMU lock held. */
+struct sp *sp_find(struct smmu_vm *vm, uint64_t gfn, union sp_role role);
+void sp_cache_insert(struct smmu_vm *vm, struct sp *sp);
+void sp_cache_remove(struct smmu_vm *vm, struct sp *sp);
+/* Is gfn shadowed as a guest table (not only as direct memory)? */
+bool sp_gfn_is_shadowed(struct smmu_vm *vm, uint64_t gfn);
+/* Is any frame of the 2 MiB from gfn (aligned) a shadowed guest table? */
+bool sp_2m_holds_table(struct smmu_vm *vm, uint64_t gfn);
+/* Free every page (VM teardown: nothing runs any more). */
+void sp_cache_destroy(struct smmu_vm *vm);
+
+/* wrprot.c; MMU lock held. Remove write access to frame gfn from every
+ * leaf spte; true if the CPUs must be flushed before anyone relies on
+ * that. */
+bool sp_protect_frame(struct smmu_vm *vm, uint64_t gfn);
+
+/* sp_pool.c; MMU lock held. */
+void sp_lru_add(struct smmu_vm *vm, struct sp *sp);
+void sp_lru_touch(struct smmu_vm *vm, struct sp *sp);
+/* A page for a shadow table. While the budget is spent it evicts the
+ * least recently used pages no root or fault holds, a batch at a time:
+ * unlinked, every CPU flushed once, freed after a grace period. false
+ * when every page is a root or pinned. */
+bool sp_alloc_page(struct smmu_vm *vm, uint64_t *hpa, void **hva);
+/* Unlink, empty and unhash one page; flush every CPU and free it after a
+ * grace period. Neither a root nor pinned. */
+void sp_zap_page(struct smmu_vm *vm, struct sp *sp);
+
+/* sp_get.c; MMU lock held. Find or build the shadow of (gfn, role); a
+ * new shadow of a guest table write-protects its frame. NULL when the
+ * shadow-page budget is spent. */
+struct sp *sp_get(struct smmu_vm *vm, uint64_t gfn, union sp_role role);
+
+#endif

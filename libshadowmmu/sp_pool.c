@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The bounded shadow-page pool: when the host's budget is spent, the least
+ * recently used shadow pages that no vCPU runs on as its root and no fault
+ * is linking through are evicted, a batch at a time. Eviction unlinks each
+ * from every spte that points to it and drops its own entries; then every
+ * CPU is flushed once (their TLBs and paging-structure caches may hold the
+ * pages), and the pages are freed only after an RCU grace period, so that
+ * no walker, hardware or software, can ever read a recycled page (DESIGN
+ * 4.6, shared/seeds 003). Roots a vCPU keeps cached but does not run on
+ * are evicted like any page; the vCPU finds them gone (roots.c).
+ */
+#include "flush.h"
+#include "vm.h"
+
+static void lru_remove(struct smmu_vm *vm, struct sp *sp)
+{
+	struct shadow_vm *sh = &vm->shadow;
+	if (sp->lru_prev)
+		sp->lru_prev->lru_next = sp->lru_next;
+	else if (sh->lru_head == sp)
+		sh->lru_head = sp->lru_next;
+	if (sp->lru_next)
+		sp->lru_next->lru_prev = sp->lru_prev;
+	else if (sh->lru_tail == sp)
+		sh->lru_tail = sp->lru_prev;
+	sp->lru_prev = sp->lru_next = 0;
+}
+
+void sp_lru_add(struct smmu_vm *vm, struct sp *sp)
+{
+	struct shadow_vm *sh = &vm->shadow;
+	sp->lru_prev = sh->lru_tail;
+	sp->lru_next = 0;
+	if (sh->lru_tail)
+		sh->lru_tail->lru_next = sp;
+	else
+		sh->lru_head = sp;
+	sh->lru_tail = sp;
+}
+
+void sp_lru_touch(struct smmu_vm *vm, struct sp *sp)
+{
+	if (!sp->in_cache || vm->shadow.lru_tail == sp)
+		return;
+	lru_remove(vm, sp);
+	sp_lru_add(vm, sp);
+}
+
+/* Take a page out of the shadow tree: nothing links to it, it maps
+ * nothing, and no lookup finds it. CPUs may still cache it. */
+static void unhook(struct smmu_vm *vm, struct sp *sp)
+{
+	while (sp->parents) {
+		struct sp_parent *p = sp->parents;
+		__atomic_store_n(&p->sp->spt[p->index], 0, __ATOMIC_RELEASE);
+		sp_unlink(vm, p->sp, p->index);
+	}
+	for (unsigned i = 0; i < 512; i++)
+		sp_zap_spte(vm, sp, i);
+	sp_cache_remove(vm, sp);
+	lru_remove(vm, sp);
+}
+
+static void flush_for_eviction(struct smmu_vm *vm)
+{
+	if (!bug_planted(vm, SMMU_INJECT_NO_FLUSH_ON_EVICT))
+		flush_remote_all(vm);
+}
+
+void sp_zap_page(struct smmu_vm *vm, struct sp *sp)
+{
+	SHADOW_STAT(vm, sp_zapped);
+	unhook(vm, sp);
+	flush_for_eviction(vm);
+	sp_retire(vm, sp);
+}
+
+/* Pages evicted in one go when the budget is spent: one remote flush and
+ * one grace period pay for all of them, instead of one each. */
+#define EVICT_BATCH 8
+
+static struct sp *lru_victim(struct smmu_vm *vm)
+{
+	struct sp *sp = vm->shadow.lru_head;
+	while (sp && (sp->root_count || sp->pinned))
+		sp = sp->lru_next;
+	return sp;
+}
+
+static bool evict_batch(struct smmu_vm *vm)
+{
+	struct sp *batch = 0; /* chained through the unused hash link */
+	for (unsigned n = 0; n < EVICT_BATCH; n++) {
+		struct sp *victim = lru_victim(vm);
+		if (!victim)
+			break;
+		SHADOW_STAT(vm, evictions);
+		SHADOW_STAT(vm, sp_zapped);
+		unhook(vm, victim);
+		victim->next = batch;
+		batch = victim;
+	}
+	if (!batch)
+		return false;
+	flush_for_eviction(vm);
+	while (batch) {
+		struct sp *next = batch->next;
+		sp_retire(vm, batch);
+		batch = next;
+	}
+	return true;
+}
+
+bool sp_alloc_page(struct smmu_vm *vm, uint64_t *hpa, void **hva)
+{
+	while (!vm->ops->alloc_page(vm->host, hpa, hva))
+		if (!evict_batch(vm))
+			return false;
+	return true;
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The shadow tree's entries and links, the layer every other one builds
+ * on: zapping an spte (its rmap entry or its link to a child goes with
+ * it), storing a leaf, recording which spte links which page (parents),
+ * and the unsync_children bits that lead invalidations down to
+ * out-of-sync pages (unsync.c). MMU lock held throughout.
+ */
+#include "vm.h"
+
+void sp_zap_spte(struct smmu_vm *vm, struct sp *sp, unsigned index)
+{
+	uint64_t old =
+		__atomic_exchange_n(&sp->spt[index], 0, __ATOMIC_ACQ_REL);
+	if (!(old & X86_PTE_P))
+		return;
+	if (sp->role.level == 1)
+		sp->present[index / 64] &= ~(1ull << (index % 64));
+	if (sp->role.level == 1 || (old & X86_PTE_PS)) {
+		uint64_t key = sp->leaf_gfn[index];
+		if (sp->role.level > 1)
+			key |= RMAP_LARGE;
+		rmap_remove(vm, key, &sp->spt[index]);
+		if (old & X86_PTE_RW)
+			vm->shadow.writable_dropped = true;
+	} else {
+		sp_unlink(vm, sp, index);
+	}
+	SHADOW_STAT(vm, sptes_zapped);
+}
+
+void sp_set_leaf(struct sp *sp, unsigned index, uint64_t spte)
+{
+	sp->present[index / 64] |= 1ull << (index % 64);
+	__atomic_store_n(&sp->spt[index], spte, __ATOMIC_RELEASE);
+}
+
+bool sp_has_unsync_child(const struct sp *sp)
+{
+	for (unsigned w = 0; w < 512 / 64; w++)
+		if (sp->unsync_children[w])
+			return true;
+	return false;
+}
+
+void sp_mark_unsync_child(struct sp *parent, unsigned index)
+{
+	uint64_t bit = 1ull << (index % 64);
+	if (parent->unsync_children[index / 64] & bit)
+		return; /* its ancestors know already */
+	parent->unsync_children[index / 64] |= bit;
+	for (struct sp_parent *p = parent->parents; p; p = p->next)
+		sp_mark_unsync_child(p->sp, p->index);
+}
+
+bool sp_link(struct smmu_vm *vm, struct sp *parent, unsigned index,
+	     struct sp *child)
+{
+	struct sp_parent *p = vm->ops->alloc(vm->host, sizeof(*p));
+	if (!p)
+		return false;
+	p->sp = parent;
+	p->index = index;
+	p->next = child->parents;
+	child->parents = p;
+	parent->child[index] = child;
+	/* The CPU holds a PAE root's entries in registers until the owner
+	 * next enters: what they link must not be evicted before it stops
+	 * being linked. */
+	if (parent->pae_root && !bug_planted(vm, SMMU_INJECT_PAE_UNPINNED))
+		child->root_count++;
+	if (child->unsync || (child->child && sp_has_unsync_child(child)))
+		sp_mark_unsync_child(parent, index);
+	return true;
+}
+
+void sp_unlink(struct smmu_vm *vm, struct sp *parent, unsigned index)
+{
+	struct sp *child = parent->child[index];
+	parent->child[index] = 0;
+	if (child && parent->pae_root &&
+	    !bug_planted(vm, SMMU_INJECT_PAE_UNPINNED))
+		child->root_count--;
+	parent->unsync_children[index / 64] &= ~(1ull << (index % 64));
+	for (struct sp_parent **p = child ? &child->parents : 0; p && *p;
+	     p = &(*p)->next) {
+		if ((*p)->sp == parent && (*p)->index == index) {
+			struct sp_parent *gone = *p;
+			*p = gone->next;
+			vm->ops->free(vm->host, gone, sizeof(*gone));
+			return;
+		}
+	}
+}

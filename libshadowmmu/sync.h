@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Keeping shadows and guest tables together, above the shadow-page
+ * layers of sp.h: out-of-sync tables (unsync.c), frames that stop being
+ * shadowed (unshadow.c), and prefetching neighbours on a fault
+ * (prefetch.c). MMU lock held throughout.
+ */
+#ifndef SMMU_SYNC_H
+#define SMMU_SYNC_H
+
+#include "sp.h"
+
+/* unsync.c */
+enum gfn_state { GFN_UNSHADOWED, GFN_SYNC, GFN_UNSYNC };
+enum gfn_state sp_gfn_state(struct smmu_vm *vm, uint64_t gfn);
+/* Count an emulated store to guest table gfn. */
+void sp_count_store(struct smmu_vm *vm, uint64_t gfn);
+/* A write fault on the frame of in-sync guest table gfn: make its
+ * shadows out of sync if it qualifies; true if it did (the frame may
+ * then be mapped writable). */
+bool sp_try_unsync(struct smmu_vm *vm, uint64_t gfn);
+/* Sync every out-of-sync page at or under sp. */
+void sp_sync_tree(struct smmu_vm *vm, struct sp *sp);
+/* Sync the spte that maps la under root, if its page is out of sync. */
+void sp_sync_address(struct smmu_vm *vm, struct sp *root, uint64_t la);
+/* Sync every shadow of guest table gfn and bring it back in sync. */
+void sp_sync_gfn(struct smmu_vm *vm, uint64_t gfn);
+/* Where the guest entry that spte `index` of level-1 page sp mirrors
+ * lives, and its size: a 32-bit guest's page table is shadowed in two
+ * halves. */
+uint64_t sp_gpte_gpa(const struct sp *sp, unsigned index, unsigned *size);
+
+/* unshadow.c. Count an emulated store to guest table gfn; stop shadowing
+ * it if it looks like the guest no longer uses it as a table. */
+void sp_note_write(struct smmu_vm *vm, uint64_t gfn);
+
+/* prefetch.c. Spte `index` of level-1 page sp was just filled by a fault
+ * of vcpu: fill its neighbours that the guest allows. */
+void sp_prefetch(struct smmu_vcpu *vcpu, struct sp *sp, unsigned index);
+
+#endif
