@@ -22,7 +22,7 @@
  * A sync always comes before the flush it pairs with reaches the
  * hardware: current roots are synced now or at the next entry, and every
  * flush waits for that entry (shared/seeds 004). Outside IA-32e mode the
- * vCPU's private root is rebuilt (which syncs what it links) instead.
+ * vCPU's private root is synced at once.
  */
 #include "sync.h"
 #include "vcpu.h"
@@ -40,9 +40,13 @@ static void invalidate_all(struct smmu_vcpu *vcpu, bool global)
 	if (!vm->shadow_ops)
 		return;
 	if (r->cur < 0) {
-		vm->ops->lock(vm->host);
-		roots_release(vcpu);
-		vm->ops->unlock(vm->host);
+		/* The private root stays: sync what it links. */
+		if (vcpu->root &&
+		    !bug_planted(vm, SMMU_INJECT_NO_SYNC_ON_INVALIDATE)) {
+			vm->ops->lock(vm->host);
+			sp_sync_tree(vm, vcpu->root);
+			vm->ops->unlock(vm->host);
+		}
 	} else if (bug_planted(vm, SMMU_INJECT_SYNC_CURRENT_ROOT_ONLY)) {
 		r->slot[r->cur].need_sync = true;
 	} else {

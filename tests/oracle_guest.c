@@ -34,6 +34,8 @@ void og_init(struct oguest *g, const struct oguest_config *cfg)
 		.inject = cfg->inject,
 		.unsync_after_stores = cfg->unsync_after_stores,
 		.prefetch_window = cfg->prefetch_window,
+		.cached_roots = cfg->cached_roots,
+		.host_caps = cfg->host_caps,
 		.assisted_flush = cfg->assisted_flush,
 		.report_max = 3,
 	};

@@ -30,6 +30,8 @@ struct oguest_config {
 	unsigned nr_pcpus;
 	uint32_t inject;
 	uint32_t pool_pages;
+	uint8_t cached_roots; /* lib: 0 = the library's default */
+	uint32_t host_caps;   /* lib: sim_config.host_caps */
 	uint8_t unsync_after_stores;
 	uint16_t prefetch_window;
 	bool assisted_flush;

@@ -16,6 +16,7 @@ uint64_t random_guest_run(const struct random_guest *r)
 	wc.mode = r->mode;
 	if (r->spaces)
 		wc.nr_spaces = r->spaces;
+	wc.pcids = r->pcids;
 	if (r->careless)
 		wc.flush_prob = 0.0;
 	if (r->no_pcid)
@@ -45,6 +46,8 @@ uint64_t random_guest_run(const struct random_guest *r)
 			 .seed = wc.seed },
 		.mmu = r->mmu ? r->mmu : &naive_shadow_ops,
 		.inject = r->inject,
+		.cached_roots = r->cached_roots,
+		.host_caps = r->host_caps,
 		.assisted_flush = r->assisted,
 		.report_max = r->report	  ? UINT32_MAX
 			      : r->inject ? 0

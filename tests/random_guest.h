@@ -18,12 +18,17 @@ struct random_guest {
 	enum smmu_paging_mode mode;
 	unsigned vcpus, pcpus, ops;
 	unsigned spaces;       /* 0: the workload's default */
+	unsigned pcids;	       /* PCIDs the spaces share (0: one each) */
 	unsigned tlb_capacity; /* 0: never evict */
 	uint32_t pool_pages;   /* 0: 4096 */
 	uint64_t seed;	       /* 0: 1 */
 	uint32_t inject;       /* the MMU's fault-injection knobs */
-	bool assisted;	       /* remote flushes by assisted flush */
-	bool careless;	       /* no invalidation after page-table changes */
+	/* lib: smmu_vm_config.cached_roots (0: default) and host_caps
+	 * (0: SMMU_HOST_ALL; SIM_HOST_NO_CAPS: none). */
+	uint8_t cached_roots;
+	uint32_t host_caps;
+	bool assisted; /* remote flushes by assisted flush */
+	bool careless; /* no invalidation after page-table changes */
 	bool no_pcid;
 	bool rights;  /* SMEP, SMAP, PKE, CR0.WP and EFER.NXE toggles on */
 	bool toggles; /* those, and CR4.PCIDE and CR0.PG toggles too */

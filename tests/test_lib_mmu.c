@@ -134,6 +134,44 @@ Test(lib_random, every_control_bit_toggled_is_clean, .timeout = 120)
 	}
 }
 
+/* Cached roots and hardware PCIDs under everything that changes them:
+ * more spaces than cached roots, spaces sharing PCIDs, a pool that
+ * evicts cached roots, hosts with every flush capability and with none,
+ * IPI and assisted flushes, 1 to 6 vCPUs, control-bit toggles. */
+Test(lib_random, pcid_sweeps_are_clean, .timeout = 240)
+{
+	static const uint32_t caps[] = { 0, SIM_HOST_NO_CAPS, SMMU_HOST_PCID,
+					 SMMU_HOST_PCID |
+						 SMMU_HOST_FLUSH_ADDR };
+	static const struct {
+		unsigned vcpus, pcpus;
+	} shapes[] = { { 1, 1 }, { 3, 0 }, { 6, 2 } };
+	unsigned run = 0;
+	for (unsigned c = 0; c < sizeof(caps) / sizeof(caps[0]); c++) {
+		for (unsigned sh = 0; sh < 3; sh++) {
+			run++;
+			struct random_guest r = {
+				.mode = (run & 1) ? SMMU_PAGING_4LEVEL
+						  : SMMU_PAGING_5LEVEL,
+				.vcpus = shapes[sh].vcpus,
+				.pcpus = shapes[sh].pcpus,
+				.ops = 2000,
+				.seed = run,
+				.spaces = 12,
+				.pcids = (run % 3) ? 12 : 3,
+				.cached_roots = (run % 2) ? 2 : 8,
+				.host_caps = caps[c],
+				.assisted = run % 4 == 0,
+				.pool_pages = (run % 3 == 1) ? 40 : 0,
+				.toggles = run % 5 == 0,
+			};
+			cr_expect_eq(run_random(r), 0,
+				     "caps %#x, %u vCPUs on %u CPUs, seed %u",
+				     caps[c], r.vcpus, r.pcpus, run);
+		}
+	}
+}
+
 /* ---- hand-built guests ---- */
 
 /* A pool far smaller than the guest's tables: pages are evicted all the
@@ -194,6 +232,20 @@ Test(lib_random, every_library_knob_is_caught, .timeout = 120)
 		if (k->bit == SMMU_INJECT_SHARE_ACROSS_RIGHTS ||
 		    k->bit == SMMU_INJECT_LARGE_OVER_TABLES)
 			continue;
+		/* Roots of one PCID under two CR3s, PCIDE set after roots
+		 * were cached without it, a stale entry in a cached root
+		 * that only a sync of every root finds: tests/test_roots.c
+		 * builds each. */
+		if (k->bit == SMMU_INJECT_FLUSH_SPARES_SHARED_PCID ||
+		    k->bit == SMMU_INJECT_PCIDE0_CURRENT_ONLY ||
+		    k->bit == SMMU_INJECT_SYNC_CURRENT_ROOT_ONLY)
+			continue;
+		/* Roots rebuilt under a hardware PCID that served another:
+		 * more spaces than cached roots. */
+		if (k->bit == SMMU_INJECT_NO_FLUSH_ON_NEW_ROOT) {
+			r.spaces = 12;
+			r.cached_roots = 2;
+		}
 		uint64_t n = 0;
 		if (k->bit == SMMU_INJECT_PAE_UNPINNED) {
 			/* Only an assisted flush leaves the PDPTE registers

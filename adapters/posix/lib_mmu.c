@@ -245,8 +245,12 @@ static int lib_vm_init(struct sim *s)
 		.unsync_quiet_syncs = s->cfg.unsync_quiet_syncs,
 		.prefetch_window = s->cfg.prefetch_window,
 		.cached_roots = s->cfg.cached_roots,
-		/* The simulated CPU does every flush the library can name. */
-		.host_caps = s->cfg.host_caps ? s->cfg.host_caps : SMMU_HOST_ALL,
+		/* The simulated CPU does every flush the library can name;
+		 * a test may ask for fewer (SIM_HOST_NO_CAPS: none). */
+		.host_caps = s->cfg.host_caps == 0 ? SMMU_HOST_ALL
+			     : s->cfg.host_caps == SIM_HOST_NO_CAPS
+				     ? 0
+				     : s->cfg.host_caps,
 	};
 	enum smmu_status st = smmu_vm_create(&cfg, &lv->ops, &s->host, &lv->vm);
 	if (st != SMMU_OK) {
@@ -568,6 +572,15 @@ static const struct sim_knob lib_mmu_knobs[] = {
 	{ "pae-unpinned", SMMU_INJECT_PAE_UNPINNED,
 	  "directories a PAE root links are evicted while the CPU holds "
 	  "them in its PDPTE registers" },
+	{ "flush-spares-shared-pcid", SMMU_INJECT_FLUSH_SPARES_SHARED_PCID,
+	  "MOV CR3 without NOFLUSH leaves the other cached roots of the same "
+	  "PCID trusted (KVM 21823fbda552's class)" },
+	{ "pcide0-current-only", SMMU_INJECT_PCIDE0_CURRENT_ONLY,
+	  "with CR4.PCIDE=0 invalidations cover the current root only; roots "
+	  "cached meanwhile are trusted once PCIDE is set (seed 001)" },
+	{ "sync-current-root-only", SMMU_INJECT_SYNC_CURRENT_ROOT_ONLY,
+	  "INVPCID 2/3, PV flushes and INVLPG sync the current root only, "
+	  "not the cached ones (KVM b53e84eed08b's class)" },
 	{ "role-without-pse", SMMU_INJECT_ROLE_WITHOUT_PSE,
 	  "a 32-bit guest's directory has one shadow whatever CR4.PSE says "
 	  "(a PS=1 entry: a 4 MiB page or a page table)" },

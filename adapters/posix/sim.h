@@ -99,9 +99,10 @@ struct sim_config {
 	uint8_t unsync_quiet_syncs; /* smmu_vm_config.unsync_quiet_syncs */
 	uint16_t prefetch_window;   /* smmu_vm_config.prefetch_window */
 	uint8_t cached_roots;	    /* smmu_vm_config.cached_roots */
-	/* lib: smmu_vm_config.host_caps (0: SMMU_HOST_ALL) */
+	/* lib: smmu_vm_config.host_caps (0: SMMU_HOST_ALL;
+	 * SIM_HOST_NO_CAPS: none) */
 	uint32_t host_caps;
-	bool host_4k_only;	    /* lib: no backing_is_2m host op */
+	bool host_4k_only; /* lib: no backing_is_2m host op */
 	struct hw_tlb_config tlb;
 	const struct sim_mmu_ops *mmu;
 	uint32_t inject;     /* fault-injection knobs, MMU-defined bits */
@@ -109,6 +110,8 @@ struct sim_config {
 	unsigned report_max; /* violations printed in full (0: none) */
 	FILE *report;	     /* where to print them (NULL: stderr) */
 };
+
+#define SIM_HOST_NO_CAPS (1u << 31)
 
 struct sim_vcpu_stats {
 	uint64_t ops, accesses, stores;

@@ -33,6 +33,8 @@ struct options {
 	uint8_t unsync_after; /* 0: the library's default */
 	uint8_t unsync_quiet; /* 0: the library's default */
 	uint16_t prefetch;    /* 0: the library's default */
+	uint8_t cached_roots; /* 0: the library's default */
+	uint32_t host_caps;   /* sim_config.host_caps */
 	bool host_4k;
 	unsigned tlb_capacity;
 	bool assisted;
@@ -44,6 +46,46 @@ struct options {
 	unsigned report;
 	bool quiet;
 };
+
+/* --host-caps: "all", "none" or names of SMMU_HOST_* bits. */
+static bool parse_host_caps(const char *arg, uint32_t *caps)
+{
+	static const struct {
+		const char *name;
+		uint32_t bit;
+	} names[] = {
+		{ "pcid", SMMU_HOST_PCID },
+		{ "flush-pcid", SMMU_HOST_FLUSH_PCID },
+		{ "flush-pcid-addr", SMMU_HOST_FLUSH_PCID_ADDR },
+		{ "flush-addr", SMMU_HOST_FLUSH_ADDR },
+	};
+	if (strcmp(arg, "all") == 0) {
+		*caps = 0;
+		return true;
+	}
+	if (strcmp(arg, "none") == 0) {
+		*caps = SIM_HOST_NO_CAPS;
+		return true;
+	}
+	uint32_t c = 0;
+	char buf[128];
+	snprintf(buf, sizeof(buf), "%s", arg);
+	for (char *save, *tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		unsigned i = 0;
+		while (i < sizeof(names) / sizeof(names[0]) &&
+		       strcmp(tok, names[i].name) != 0)
+			i++;
+		if (i == sizeof(names) / sizeof(names[0])) {
+			fprintf(stderr, "smmu-sim: --host-caps: unknown '%s'\n",
+				tok);
+			return false;
+		}
+		c |= names[i].bit;
+	}
+	*caps = c ? c : SIM_HOST_NO_CAPS;
+	return true;
+}
 
 static const struct {
 	const char *name;
@@ -88,6 +130,9 @@ static void usage(FILE *out)
 		"  --mode M         guest paging: 32bit, pae, 4level, 5level "
 		"(default 4level)\n"
 		"  --spaces N       address spaces, 1..%u (default 4)\n"
+		"  --pcids N        PCIDs the spaces share, as kernels recycle "
+		"a few (default:\n"
+		"                   one per space)\n"
 		"  --pages N        4 KiB user pages per space, 1..%u "
 		"(default 64)\n"
 		"  --flush-prob P   probability 0..1 that a page-table change "
@@ -152,6 +197,13 @@ static void usage(FILE *out)
 		"neighbours; a power\n"
 		"                   of two, 1 (no prefetch)..512 (default "
 		"%u)\n"
+		"  --cached-roots N lib: roots each vCPU keeps besides its "
+		"current one, 1..%u\n"
+		"                   (default %u)\n"
+		"  --host-caps C    lib: what the host can flush: all, none, "
+		"or a comma list\n"
+		"                   of pcid, flush-pcid, flush-pcid-addr, "
+		"flush-addr (default all)\n"
 		"  --tlb-capacity N translations and paging-structure entries "
 		"each TLB keeps;\n"
 		"                   0 = never evict (default 0)\n"
@@ -168,7 +220,8 @@ static void usage(FILE *out)
 		"fault-injection knobs (--inject), by MMU:\n",
 		SIM_MAX_CPUS, WORKLOAD_MAX_SPACES, WORKLOAD_MAX_PAGES,
 		SMMU_UNSYNC_AFTER_DEFAULT, SMMU_UNSYNC_QUIET_DEFAULT,
-		SMMU_PREFETCH_DEFAULT);
+		SMMU_PREFETCH_DEFAULT, SMMU_CACHED_ROOTS_MAX,
+		SMMU_CACHED_ROOTS_DEFAULT);
 	for (unsigned i = 0; i < sizeof(mmus) / sizeof(mmus[0]); i++) {
 		fprintf(out, " %s:\n", mmus[i]->name);
 		for (const struct sim_knob *k = mmus[i]->knobs; k && k->name;
@@ -272,6 +325,7 @@ enum {
 	OPT_SEED,
 	OPT_MODE,
 	OPT_SPACES,
+	OPT_PCIDS,
 	OPT_PAGES,
 	OPT_FLUSH_PROB,
 	OPT_RECENT,
@@ -292,6 +346,8 @@ enum {
 	OPT_POOL_PAGES,
 	OPT_UNSYNC_AFTER,
 	OPT_PREFETCH,
+	OPT_CACHED_ROOTS,
+	OPT_HOST_CAPS,
 	OPT_UNSYNC_QUIET,
 	OPT_HOST_4K,
 	OPT_TLB_CAPACITY,
@@ -310,6 +366,7 @@ static const struct option long_options[] = {
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "mode", required_argument, NULL, OPT_MODE },
 	{ "spaces", required_argument, NULL, OPT_SPACES },
+	{ "pcids", required_argument, NULL, OPT_PCIDS },
 	{ "pages", required_argument, NULL, OPT_PAGES },
 	{ "flush-prob", required_argument, NULL, OPT_FLUSH_PROB },
 	{ "recent", required_argument, NULL, OPT_RECENT },
@@ -330,6 +387,8 @@ static const struct option long_options[] = {
 	{ "pool-pages", required_argument, NULL, OPT_POOL_PAGES },
 	{ "unsync-after", required_argument, NULL, OPT_UNSYNC_AFTER },
 	{ "prefetch", required_argument, NULL, OPT_PREFETCH },
+	{ "cached-roots", required_argument, NULL, OPT_CACHED_ROOTS },
+	{ "host-caps", required_argument, NULL, OPT_HOST_CAPS },
 	{ "unsync-quiet", required_argument, NULL, OPT_UNSYNC_QUIET },
 	{ "host-4k", no_argument, NULL, OPT_HOST_4K },
 	{ "tlb-capacity", required_argument, NULL, OPT_TLB_CAPACITY },
@@ -409,6 +468,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 					    WORKLOAD_MAX_SPACES,
 					    &wc->nr_spaces);
 			break;
+		case OPT_PCIDS:
+			ok = parse_unsigned("--pcids", optarg,
+					    WORKLOAD_MAX_SPACES, &wc->pcids);
+			break;
 		case OPT_PAGES:
 			ok = parse_unsigned("--pages", optarg,
 					    WORKLOAD_MAX_PAGES,
@@ -478,6 +541,15 @@ static int parse_args(int argc, char **argv, struct options *o)
 			ok = parse_u64("--unsync-quiet", optarg, 255, &u) &&
 			     u >= 1;
 			o->unsync_quiet = (uint8_t)u;
+			break;
+		case OPT_CACHED_ROOTS:
+			ok = parse_u64("--cached-roots", optarg,
+				       SMMU_CACHED_ROOTS_MAX, &u) &&
+			     u >= 1;
+			o->cached_roots = (uint8_t)u;
+			break;
+		case OPT_HOST_CAPS:
+			ok = parse_host_caps(optarg, &o->host_caps);
 			break;
 		case OPT_PREFETCH:
 			ok = parse_u64("--prefetch", optarg, 512, &u) &&
@@ -640,6 +712,8 @@ int main(int argc, char **argv)
 		.unsync_after_stores = o.unsync_after,
 		.unsync_quiet_syncs = o.unsync_quiet,
 		.prefetch_window = o.prefetch,
+		.cached_roots = o.cached_roots,
+		.host_caps = o.host_caps,
 		.host_4k_only = o.host_4k,
 		.tlb = { .tlb_capacity = o.tlb_capacity,
 			 .psc_capacity = o.tlb_capacity,

@@ -51,6 +51,9 @@ struct workload_config {
 	/* CR4.PCIDE, one PCID per space, MOV CR3 with the NOFLUSH bit and
 	 * INVPCID. Ignored outside 4- and 5-level paging. */
 	bool pcid;
+	/* With pcid: PCIDs the spaces share, as kernels recycle a few among
+	 * many processes (space s uses PCID s % pcids + 1); 0: one each. */
+	unsigned pcids;
 	/* CR4.PGE, G on kernel leaves (and a few user ones), PGE toggles. */
 	bool global;
 	/* 2 MiB leaves (4 MiB with CR4.PSE in 32-bit paging) that the

@@ -572,14 +572,15 @@ void workload_toggle_all(struct workload_config *wc)
 	wc->pcide_toggle = wc->paging_toggle = true;
 }
 
-uint16_t wl_space_pcid(unsigned sp)
+uint16_t wl_space_pcid(const struct wl_gen *g, unsigned sp)
 {
-	return (uint16_t)(sp + 1);
+	unsigned n = g->wc->pcids ? g->wc->pcids : g->wc->nr_spaces;
+	return (uint16_t)(sp % n + 1);
 }
 
 uint64_t wl_space_cr3(const struct wl_gen *g, unsigned sp)
 {
-	return g->root[sp] | (g->pcide ? wl_space_pcid(sp) : 0);
+	return g->root[sp] | (g->pcide ? wl_space_pcid(g, sp) : 0);
 }
 
 static void initial_regs(struct wl_gen *g, unsigned v,

@@ -117,7 +117,7 @@ uint64_t wl_change_pde(struct wl_gen *g, const struct wl_item *it,
 		       uint64_t old);
 
 /* Address space `sp`'s PCID, and the CR3 that loads it. */
-uint16_t wl_space_pcid(unsigned sp);
+uint16_t wl_space_pcid(const struct wl_gen *g, unsigned sp);
 uint64_t wl_space_cr3(const struct wl_gen *g, unsigned sp);
 
 /* Appends every vCPU's program, round-robin, up to its end (in

@@ -245,7 +245,7 @@ static bool pcide(const struct wl_gen *g, unsigned v)
 
 static uint16_t current_pcid(const struct wl_gen *g, unsigned v)
 {
-	return pcide(g, v) ? wl_space_pcid(g->vcpu[v].space) : 0;
+	return pcide(g, v) ? wl_space_pcid(g, g->vcpu[v].space) : 0;
 }
 
 /* What a careful guest does after changing item `it` at `la`: invalidate
@@ -281,7 +281,7 @@ static void careful_flush(struct wl_gen *g, unsigned v,
 	} else if (pcide(g, v) && c < 70) {
 		/* Without PCIDE nothing of another space stays cached
 		 * across the MOV CR3 that left it. */
-		uint16_t pcid = wl_space_pcid((unsigned)it->space);
+		uint16_t pcid = wl_space_pcid(g, (unsigned)it->space);
 		if (wide)
 			invpcid(g, v, HW_INVPCID_SINGLE, pcid, 0);
 		else
@@ -476,12 +476,12 @@ static void gen_flush(struct wl_gen *g, unsigned v)
 		unsigned type = (unsigned)wl_rng_below(r, 4);
 		/* Mostly the spaces' PCIDs, sometimes any, now and then
 		 * one with descriptor bits 15:12 set (#GP). */
-		uint16_t pcid = wl_rng_pct(r, 80)
-					? wl_space_pcid((unsigned)wl_rng_below(
-						  r, g->wc->nr_spaces))
-				: wl_rng_pct(r, 90)
-					? (uint16_t)wl_rng_below(r, 4096)
-					: (uint16_t)wl_rng_next(r);
+		uint16_t pcid =
+			wl_rng_pct(r, 80)
+				? wl_space_pcid(g, (unsigned)wl_rng_below(
+							   r, g->wc->nr_spaces))
+			: wl_rng_pct(r, 90) ? (uint16_t)wl_rng_below(r, 4096)
+					    : (uint16_t)wl_rng_next(r);
 		invpcid(g, v, type, type < 2 ? pcid : 0, type == 0 ? la : 0);
 	} else if (c < 70) {
 		emit(g, v, (struct gop){ .kind = GOP_PV_FLUSH });

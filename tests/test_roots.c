@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Precise invalidation on the library core (libshadowmmu/roots.h,
+ * invalidate.c), under the oracle: cached roots each on a hardware PCID
+ * of its own, NOFLUSH honoured exactly while a root is unchanged, and
+ * every guest invalidation with the scope SDM 4.10.4 gives it — no
+ * narrower (each class's knob shows a violation), and no wider (the
+ * flush counts are exact).
+ */
+#include <criterion/criterion.h>
+
+#include "lib_mmu.h"
+#include "oracle_guest.h"
+
+static struct oguest g;
+static bool live;
+
+static void fini(void)
+{
+	if (live)
+		og_fini(&g);
+	live = false;
+}
+
+TestSuite(roots, .fini = fini, .timeout = 60);
+
+#define LA     OG_LA
+#define LA2    (LA + 0x1000) /* its PTE shares LA's page table */
+#define PAGE_A OG_PAGE_A
+#define PAGE_B OG_PAGE_B
+#define GLOBAL (OG_USER | X86_PTE_G)
+
+struct lib_guest_config {
+	uint32_t inject;
+	uint8_t cached_roots;
+	uint32_t host_caps;
+};
+
+static void lib_guest(struct lib_guest_config c)
+{
+	og_init(&g, &(struct oguest_config){ .mmu = &lib_mmu_ops,
+					     .inject = c.inject,
+					     .cached_roots = c.cached_roots,
+					     .host_caps = c.host_caps });
+	live = true;
+}
+
+static struct smmu_stats stats(void)
+{
+	struct smmu_stats st;
+	smmu_vm_get_stats(lib_mmu_vm(&g.sim), &st);
+	return st;
+}
+
+static void mov_cr3(uint64_t pml4, uint16_t pcid, bool noflush)
+{
+	og_mov_cr3(&g, 0, pml4 | pcid | (noflush ? X86_CR3_NOFLUSH : 0));
+}
+
+static void invpcid(unsigned type, uint16_t pcid, uint64_t la)
+{
+	og_op(&g, 0,
+	      (struct gop){ .kind = GOP_INVPCID,
+			    .type = (uint8_t)type,
+			    .pcid = pcid,
+			    .la = la });
+}
+
+/* Make the page table that maps LA in space pml4 go out of sync: its
+ * first stores are emulated, the third write fault maps it writable. */
+static uint64_t unsync_lag_table(uint64_t pml4)
+{
+	uint64_t pte2 = og_map(&g, pml4, LA2, PAGE_A, OG_USER);
+	for (int i = 0; i < 4; i++)
+		og_set_pte(&g, 0, pte2, ((i & 1) ? PAGE_A : PAGE_B) | OG_USER);
+	return pte2;
+}
+
+/* ---- switching between cached roots ---- */
+
+#define SPACES 4
+#define ROUNDS 5
+
+/* Four spaces with PCIDs 1-4 map LA to pages of their own; the guest
+ * loads each once with a flush, then switches round robin. */
+static void round_robin(bool noflush)
+{
+	uint64_t pml4[SPACES];
+	for (int i = 0; i < SPACES; i++) {
+		pml4[i] = og_space(&g);
+		og_map(&g, pml4[i], LA, OG_DATA + 0x1000 * (i + 1), OG_USER);
+	}
+	og_start(&g, 0, pml4[0], 1, 0);
+	for (int round = 0; round < ROUNDS; round++) {
+		for (int i = 0; i < SPACES; i++) {
+			mov_cr3(pml4[i], (uint16_t)(i + 1),
+				noflush && round > 0);
+			og_read(&g, 0, LA);
+		}
+	}
+}
+
+Test(roots, noflush_switch_between_cached_roots_flushes_nothing)
+{
+	lib_guest((struct lib_guest_config){ 0 });
+	round_robin(true);
+	cr_expect_eq(og_run(&g), 0);
+	struct smmu_stats st = stats();
+	/* The registers set at start flush everything once; each first load
+	 * of a space flushes its PCID, as the guest asked. */
+	cr_expect_eq(st.flushes[SMMU_FLUSH_VCPU_ALL], 1);
+	cr_expect_eq(st.flushes[SMMU_FLUSH_PCID], SPACES);
+	cr_expect_eq(st.flushes[SMMU_FLUSH_VCPU], 0);
+	cr_expect_eq(st.noflush_honoured, SPACES * (ROUNDS - 1));
+	cr_expect_eq(st.roots_built, SPACES, "no root rebuilt");
+}
+
+Test(roots, flushing_switch_flushes_exactly_its_pcid)
+{
+	lib_guest((struct lib_guest_config){ 0 });
+	round_robin(false);
+	cr_expect_eq(og_run(&g), 0);
+	struct smmu_stats st = stats();
+	cr_expect_eq(st.flushes[SMMU_FLUSH_PCID], SPACES * ROUNDS);
+	cr_expect_eq(st.flushes[SMMU_FLUSH_VCPU], 0);
+	cr_expect_eq(st.flushes[SMMU_FLUSH_VCPU_ALL], 1);
+	cr_expect_eq(st.roots_built, SPACES);
+}
+
+Test(roots, host_without_pcid_flushes_every_switch)
+{
+	/* Every root on PCID 0: a switch must flush what the last root
+	 * left, NOFLUSH or not. */
+	lib_guest((struct lib_guest_config){ .host_caps = SIM_HOST_NO_CAPS });
+	round_robin(true);
+	cr_expect_eq(og_run(&g), 0);
+	cr_expect_eq(stats().noflush_honoured, 0);
+}
+
+/* ---- seed 000 (XSA-294): NOFLUSH after a root changed ---- */
+
+Test(roots, rebuilt_root_is_flushed_whatever_noflush_says)
+{
+	/* Five spaces switched with NOFLUSH over two cached roots: roots
+	 * are rebuilt and slots (hardware PCIDs) change hands all the
+	 * time. */
+	lib_guest((struct lib_guest_config){ .cached_roots = 1 });
+	og_five_spaces_noflush(&g);
+	cr_expect_eq(og_run(&g), 0);
+	cr_expect_gt(stats().root_loads, stats().root_cache_hits);
+}
+
+Test(roots, rebuilt_root_on_a_stale_pcid_is_caught)
+{
+	lib_guest((struct lib_guest_config){
+		.cached_roots = 1,
+		.inject = SMMU_INJECT_NO_FLUSH_ON_NEW_ROOT });
+	og_five_spaces_noflush(&g);
+	cr_expect_gt(og_run(&g), 0);
+}
+
+/* ---- seed 001: roots cached while CR4.PCIDE=0 ---- */
+
+Test(roots, pcide_set_trusts_no_root_cached_without_it)
+{
+	lib_guest((struct lib_guest_config){ 0 });
+	og_prev_root_across_pcide(&g);
+	cr_expect_eq(og_run(&g), 0);
+}
+
+Test(roots, pcide_set_trusting_old_roots_is_caught)
+{
+	lib_guest((struct lib_guest_config){
+		.inject = SMMU_INJECT_PCIDE0_CURRENT_ONLY });
+	og_prev_root_across_pcide(&g);
+	cr_expect_gt(og_run(&g), 0);
+}
+
+/* ---- KVM 21823fbda552: MOV CR3 with flush vs other roots of the PCID */
+
+/* Spaces A and B share PCID 1. A caches LA -> page A, LA is remapped
+ * without an invalidation; loading B with PCID 1 and no NOFLUSH flushes
+ * PCID 1 — A's cached root included — so back in A with NOFLUSH, LA
+ * must be page B. */
+static uint64_t cr3_flush_shared_pcid(uint32_t inject)
+{
+	lib_guest((struct lib_guest_config){ .inject = inject });
+	uint64_t a = og_space(&g), b = og_space(&g);
+	uint64_t pte = og_map(&g, a, LA, PAGE_A, OG_USER);
+	og_start(&g, 0, a, 1, 0);
+	og_read(&g, 0, LA);
+	og_set_pte(&g, 0, pte, PAGE_B | OG_USER);
+	mov_cr3(b, 1, false);
+	mov_cr3(a, 1, true);
+	og_read(&g, 0, LA);
+	return og_run(&g);
+}
+
+Test(roots, cr3_flush_covers_every_cached_root_of_its_pcid)
+{
+	cr_expect_eq(cr3_flush_shared_pcid(0), 0);
+}
+
+Test(roots, cr3_flush_sparing_roots_of_the_pcid_is_caught)
+{
+	cr_expect_gt(
+		cr3_flush_shared_pcid(SMMU_INJECT_FLUSH_SPARES_SHARED_PCID), 0);
+}
+
+/* ---- seed 004 / KVM b53e84eed08b: a flush of everything syncs every
+ * cached root ---- */
+
+/* Space A's page table for LA goes out of sync and the guest remaps LA
+ * there unseen, then switches to B. An invalidation of everything
+ * (`how`) must sync A's root too: back in A with NOFLUSH, LA is B. */
+static uint64_t everything_syncs_cached_roots(uint32_t inject,
+					      void (*how)(void))
+{
+	lib_guest((struct lib_guest_config){ .inject = inject });
+	uint64_t a = og_space(&g), b = og_space(&g);
+	uint64_t pte = og_map(&g, a, LA, PAGE_A, OG_USER);
+	og_map(&g, b, LA, PAGE_A, OG_USER);
+	og_start(&g, 0, a, 1, 0);
+	og_read(&g, 0, LA);
+	unsync_lag_table(a);
+	og_set_pte(&g, 0, pte, PAGE_B | OG_USER); /* not seen */
+	mov_cr3(b, 2, true);
+	how();
+	mov_cr3(a, 1, true);
+	og_read(&g, 0, LA);
+	uint64_t n = og_run(&g);
+	cr_expect_gt(stats().sp_unsynced, 0, "the table went out of sync");
+	return n;
+}
+
+static void pv_flush(void)
+{
+	og_pv_flush(&g, 0);
+}
+
+static void invpcid_all(void)
+{
+	invpcid(3, 0, 0);
+}
+
+Test(roots, pv_flush_syncs_every_cached_root_first)
+{
+	cr_expect_eq(everything_syncs_cached_roots(0, pv_flush), 0);
+	cr_expect_eq(stats().roots_built, 2, "nothing unloaded");
+}
+
+Test(roots, pv_flush_syncing_the_current_root_only_is_caught)
+{
+	cr_expect_gt(everything_syncs_cached_roots(
+			     SMMU_INJECT_SYNC_CURRENT_ROOT_ONLY, pv_flush),
+		     0);
+}
+
+Test(roots, invpcid_all_contexts_syncs_every_cached_root)
+{
+	cr_expect_eq(everything_syncs_cached_roots(0, invpcid_all), 0);
+	fini();
+	cr_expect_gt(everything_syncs_cached_roots(
+			     SMMU_INJECT_SYNC_CURRENT_ROOT_ONLY, invpcid_all),
+		     0);
+}
+
+/* ---- INVLPG reaches global translations in every cached root ---- */
+
+/* A caches a global LA; in B, the guest drops A's non-global view of LA
+ * (INVPCID type 0), then LA's table goes out of sync and LA is remapped
+ * there unseen, and INVLPG LA invalidates its global translation for
+ * every PCID: back in A with NOFLUSH nothing cached may serve LA, and
+ * A's shadow must have been synced by the INVLPG made in B. */
+static uint64_t invlpg_global(uint32_t inject)
+{
+	lib_guest((struct lib_guest_config){ .inject = inject });
+	uint64_t a = og_space(&g), b = og_space(&g);
+	uint64_t pte = og_map(&g, a, LA, PAGE_A, GLOBAL);
+	og_map(&g, b, LA, PAGE_A, GLOBAL);
+	og_start(&g, 0, a, 1, X86_CR4_PGE);
+	og_read(&g, 0, LA);
+	mov_cr3(b, 2, true);
+	invpcid(0, 1, LA);
+	unsync_lag_table(a);
+	og_set_pte(&g, 0, pte, PAGE_B | GLOBAL); /* not seen */
+	og_invlpg(&g, 0, LA);
+	mov_cr3(a, 1, true);
+	og_read(&g, 0, LA);
+	uint64_t n = og_run(&g);
+	cr_expect_gt(stats().sp_unsynced, 0, "the table went out of sync");
+	return n;
+}
+
+Test(roots, invlpg_syncs_a_global_address_in_every_cached_root)
+{
+	cr_expect_eq(invlpg_global(0), 0);
+}
+
+Test(roots, invlpg_syncing_the_current_root_only_is_caught)
+{
+	cr_expect_gt(invlpg_global(SMMU_INJECT_SYNC_CURRENT_ROOT_ONLY), 0);
+}
+
+/* ---- INVPCID's four types, each with its scope and no more ---- */
+
+/* A (PCID 1) caches LA; LA is remapped unseen by the shadow only
+ * through emulation; the guest, in B (PCID 2), invalidates with INVPCID
+ * `type` and comes back to A with NOFLUSH. */
+static void invpcid_from_elsewhere(unsigned type, uint64_t flags)
+{
+	lib_guest((struct lib_guest_config){ 0 });
+	uint64_t a = og_space(&g), b = og_space(&g);
+	uint64_t pte = og_map(&g, a, LA, PAGE_A, flags);
+	og_start(&g, 0, a, 1, X86_CR4_PGE);
+	og_read(&g, 0, LA);
+	og_set_pte(&g, 0, pte, PAGE_B | flags);
+	mov_cr3(b, 2, true);
+	invpcid(type, type <= 1 ? 1 : 0, type == 0 ? LA : 0);
+	mov_cr3(a, 1, true);
+	og_read(&g, 0, LA); /* page B, or a violation (the oracle knows) */
+	cr_expect_eq(og_run(&g), 0, "type %u", type);
+}
+
+Test(roots, invpcid_individual_address_flushes_that_address_of_that_pcid)
+{
+	invpcid_from_elsewhere(0, OG_USER);
+	struct smmu_stats st = stats();
+	cr_expect_eq(st.flushes[SMMU_FLUSH_PCID_ADDR], 1);
+	cr_expect_eq(st.flushes[SMMU_FLUSH_PCID], 0);
+}
+
+Test(roots, invpcid_single_context_flushes_that_pcid_when_it_runs)
+{
+	invpcid_from_elsewhere(1, OG_USER);
+	struct smmu_stats st = stats();
+	/* A's PCID, before A runs again. */
+	cr_expect_eq(st.flushes[SMMU_FLUSH_PCID], 1);
+	cr_expect_eq(st.flushes[SMMU_FLUSH_PCID_ADDR], 0);
+}
+
+Test(roots, invpcid_all_contexts_with_globals)
+{
+	invpcid_from_elsewhere(2, GLOBAL);
+	cr_expect_eq(stats().flushes[SMMU_FLUSH_VCPU_ALL], 2);
+}
+
+Test(roots, invpcid_all_contexts_without_globals)
+{
+	invpcid_from_elsewhere(3, OG_USER);
+	cr_expect_eq(stats().flushes[SMMU_FLUSH_VCPU], 1);
+}
+
+/* ---- guest global pages across PCIDs ---- */
+
+/* A global page read in A and again after a NOFLUSH switch to B (which
+ * maps it too): the second read hits the hardware TLB, as it would on a
+ * native CPU; without CR4.PGE it walks. The TLB walks of the run. */
+static uint64_t walks_for_global_across_pcids(uint64_t cr4)
+{
+	lib_guest((struct lib_guest_config){ 0 });
+	uint64_t a = og_space(&g), b = og_space(&g);
+	og_map(&g, a, LA, PAGE_A, GLOBAL);
+	og_map(&g, b, LA, PAGE_A, GLOBAL);
+	og_start(&g, 0, a, 1, cr4);
+	og_read(&g, 0, LA);
+	mov_cr3(b, 2, true);
+	og_read(&g, 0, LA);
+	cr_expect_eq(og_run(&g), 0);
+	struct sim_totals t;
+	sim_get_totals(&g.sim, &t);
+	fini();
+	return t.tlb.walks;
+}
+
+Test(roots, global_translation_survives_a_noflush_switch)
+{
+	uint64_t with = walks_for_global_across_pcids(X86_CR4_PGE);
+	uint64_t without = walks_for_global_across_pcids(0);
+	cr_expect_lt(with, without, "walks with PGE %llu, without %llu",
+		     (unsigned long long)with, (unsigned long long)without);
+}
+
+/* A global LA remapped without invalidation stays allowed across a
+ * flushing MOV CR3 and goes with a PGE toggle. */
+Test(roots, pge_toggle_drops_global_translations)
+{
+	lib_guest((struct lib_guest_config){ 0 });
+	uint64_t a = og_space(&g);
+	uint64_t pte = og_map(&g, a, LA, PAGE_A, GLOBAL);
+	og_start(&g, 0, a, 1, X86_CR4_PGE);
+	og_read(&g, 0, LA);
+	og_set_pte(&g, 0, pte, PAGE_B | GLOBAL);
+	mov_cr3(a, 1, false);
+	og_read(&g, 0, LA); /* page A still allowed: global */
+	og_op(&g, 0,
+	      (struct gop){ .kind = GOP_MOV_CR4,
+			    .val = X86_CR4_PAE | X86_CR4_PCIDE });
+	og_read(&g, 0, LA); /* page B required */
+	cr_expect_eq(og_run(&g), 0);
+}
+
+Test(roots, pcide_cleared_drops_everything)
+{
+	lib_guest((struct lib_guest_config){ 0 });
+	uint64_t a = og_space(&g), b = og_space(&g);
+	uint64_t pte = og_map(&g, a, LA, PAGE_A, GLOBAL);
+	og_start(&g, 0, a, 1, X86_CR4_PGE);
+	og_read(&g, 0, LA);
+	og_set_pte(&g, 0, pte, PAGE_B | GLOBAL);
+	mov_cr3(b, 2, true);
+	mov_cr3(a, 0, false);
+	og_op(&g, 0,
+	      (struct gop){ .kind = GOP_MOV_CR4,
+			    .val = X86_CR4_PAE | X86_CR4_PGE });
+	og_read(&g, 0, LA); /* page B required */
+	cr_expect_eq(og_run(&g), 0);
+}
