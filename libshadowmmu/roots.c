@@ -122,10 +122,11 @@ static int slot_for(struct vcpu_roots *r, uint64_t gfn, uint16_t pcid,
 		    s->last_used < r->slot[victim].last_used)
 			victim = (int)i;
 	}
-	r->slot[victim] = (struct root_slot){
-		.used = true, .gfn = gfn, .pcid = pcid, .role = role,
-		.need_sync = true
-	};
+	r->slot[victim] = (struct root_slot){ .used = true,
+					      .gfn = gfn,
+					      .pcid = pcid,
+					      .role = role,
+					      .need_sync = true };
 	*fresh = true;
 	return victim;
 }
@@ -137,17 +138,23 @@ void roots_follow_regs(struct smmu_vcpu *vcpu)
 	bool fresh = false;
 	if (vcpu_ia32e(vcpu)) {
 		const struct gw_mmu *mmu = &vcpu->mmu;
-		uint16_t pcid = (vcpu->regs.cr4 & X86_CR4_PCIDE)
-					? (uint16_t)(vcpu->regs.cr3 &
-						     X86_CR3_PCID_MASK)
-					: 0;
+		uint16_t pcid =
+			(vcpu->regs.cr4 & X86_CR4_PCIDE)
+				? (uint16_t)(vcpu->regs.cr3 & X86_CR3_PCID_MASK)
+				: 0;
 		cur = slot_for(r, mmu->root >> X86_PAGE_SHIFT, pcid,
 			       root_role(mmu), &fresh);
 		r->slot[cur].last_used = ++r->clock;
 	}
 	/* Outside IA-32e mode the PAE root mirrors registers that may have
-	 * changed: always rebuilt. */
-	if (cur != r->cur || cur < 0 || fresh) {
+	 * changed, the PDPTEs a MOV CR3 reloads even for the same CR3:
+	 * always rebuilt. */
+	bool keep_pae =
+		cur < 0 && r->cur < 0 &&
+		bug_planted(vcpu->vm, SMMU_INJECT_PAE_ROOT_ACROSS_CR3) &&
+		vcpu->regs.cr3 == r->pae_root_cr3;
+	r->pae_root_cr3 = vcpu->regs.cr3;
+	if ((cur != r->cur || cur < 0 || fresh) && !keep_pae) {
 		struct smmu_vm *vm = vcpu->vm;
 		if (vcpu->root) {
 			vm->ops->lock(vm->host);
@@ -202,7 +209,8 @@ void roots_sync_address(struct smmu_vcpu *vcpu, bool all, uint16_t pcid,
 		struct sp *root = cached_root(vcpu, i);
 		if (root && !bug_planted(vm, SMMU_INJECT_NO_SYNC_ON_INVALIDATE))
 			sp_sync_address(vm, root, la);
-		if (!all && !bug_planted(vm, SMMU_INJECT_NO_FLUSH_ON_INVALIDATE))
+		if (!all &&
+		    !bug_planted(vm, SMMU_INJECT_NO_FLUSH_ON_INVALIDATE))
 			flush_local(vcpu, SMMU_FLUSH_PCID_ADDR,
 				    pcid_of_slot(vcpu, (int)i), la);
 	}

@@ -58,6 +58,7 @@ struct vcpu_roots {
 	uint64_t seen_remote;	  /* shadow_vm.remote_flushes seen */
 	bool noflush_switch;	  /* the last MOV CR3 had NOFLUSH */
 	struct sp pae_root;	  /* private root outside IA-32e mode */
+	uint64_t pae_root_cr3;	  /* the CR3 it was last built for */
 };
 
 /* roots.c */

@@ -416,3 +416,48 @@ Test(roots, pcide_cleared_drops_everything)
 	og_read(&g, 0, LA); /* page B required */
 	cr_expect_eq(og_run(&g), 0);
 }
+
+/* ---- KVM 2c5653caecc4: PAE roots and their PDPTE registers ---- */
+
+#include "guest_pt.h"
+
+/* A PAE guest whose PDPT is also mapped at PDPT_LA, so that it can
+ * rewrite its own PDPTE 0 (from the PD mapping LA to page A to one
+ * mapping it to page B). The CPU keeps the PDPTEs it loaded until the
+ * next MOV CR3, whatever CR3 holds: LA stays page A until then, and is
+ * page B after a MOV CR3 of the same value. */
+#define PDPT_LA 0x40000000ull /* GiB 1 */
+
+static uint64_t pae_pdptes_reloaded(uint32_t inject)
+{
+	lib_guest((struct lib_guest_config){ .inject = inject });
+	struct guest_pt pt;
+	guest_pt_init_ram(&pt, &g.sim.host.ram, &g.next_table, SMMU_PAGING_PAE);
+	guest_pt_map(&pt, LA, PAGE_A, 1, OG_USER, OG_USER);
+	guest_pt_map(&pt, PDPT_LA, pt.root, 1, OG_USER, OG_USER);
+	/* A second directory for GiB 0, mapping LA to page B. */
+	uint64_t pd2 = guest_pt_alloc_table(&pt);
+	uint64_t pt2 = guest_pt_alloc_table(&pt);
+	smmu_posix_ram_write64(&g.sim.host.ram, pd2 + 8 * (LA >> 21),
+			       pt2 | OG_USER);
+	smmu_posix_ram_write64(&g.sim.host.ram, pt2 + 8 * ((LA >> 12) & 511),
+			       PAGE_B | OG_USER);
+	struct smmu_paging_regs r = guest_pt_regs(&pt, X86_CR0_WP, 0, 0);
+	cr_assert_eq(sim_vcpu_set_regs(&g.sim, 0, &r), 0);
+	og_read(&g, 0, LA);			   /* page A */
+	og_write(&g, 0, PDPT_LA, pd2 | X86_PTE_P); /* PDPTE 0 in memory */
+	og_read(&g, 0, LA);			   /* page A: registers */
+	og_mov_cr3(&g, 0, pt.root);
+	og_read(&g, 0, LA); /* page B */
+	return og_run(&g);
+}
+
+Test(roots, pae_root_follows_the_pdptes_a_mov_cr3_loads)
+{
+	cr_expect_eq(pae_pdptes_reloaded(0), 0);
+}
+
+Test(roots, pae_root_kept_across_the_same_cr3_is_caught)
+{
+	cr_expect_gt(pae_pdptes_reloaded(SMMU_INJECT_PAE_ROOT_ACROSS_CR3), 0);
+}

@@ -581,6 +581,9 @@ static const struct sim_knob lib_mmu_knobs[] = {
 	{ "sync-current-root-only", SMMU_INJECT_SYNC_CURRENT_ROOT_ONLY,
 	  "INVPCID 2/3, PV flushes and INVLPG sync the current root only, "
 	  "not the cached ones (KVM b53e84eed08b's class)" },
+	{ "pae-root-across-cr3", SMMU_INJECT_PAE_ROOT_ACROSS_CR3,
+	  "a PAE guest's root survives a MOV CR3 of the same CR3 whose PDPTEs "
+	  "changed (KVM 2c5653caecc4's class)" },
 	{ "role-without-pse", SMMU_INJECT_ROLE_WITHOUT_PSE,
 	  "a 32-bit guest's directory has one shadow whatever CR4.PSE says "
 	  "(a PS=1 entry: a 4 MiB page or a page table)" },

@@ -157,6 +157,9 @@ struct smmu_vm_config {
 /* Invalidations of every PCID (INVPCID types 2 and 3, PV flush) sync and
  * flush the current root only (KVM b53e84eed08b's class). */
 #define SMMU_INJECT_SYNC_CURRENT_ROOT_ONLY (1u << 14)
+/* A PAE guest's root is kept across a MOV CR3 that loads the same CR3,
+ * whose PDPTEs may differ (KVM 2c5653caecc4's class). */
+#define SMMU_INJECT_PAE_ROOT_ACROSS_CR3 (1u << 15)
 
 /* One guest; opaque. */
 struct smmu_vm;
