@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * VM entry: the root the vCPU runs on (loaded, synced as owed), the
- * hardware PCID and registers it runs with, and the local flushes its
- * entry needs (roots.h, flush.h).
+ * VM entry: what remote requests left for the vCPU, the root it runs on
+ * (loaded, synced as owed), the hardware PCID and registers it runs with,
+ * and the local flushes its entry needs (roots.h, flush.h). The vCPU is
+ * in guest mode from here until smmu_vcpu_exit.
  */
 #include "vcpu.h"
 
@@ -17,16 +18,36 @@ enum smmu_status smmu_vcpu_enter(struct smmu_vcpu *vcpu, struct smmu_entry *out)
 			 "smmu_vcpu_enter: the host has no shadow-paging ops");
 		return SMMU_EINVAL;
 	}
-	struct sp *root = vcpu->root;
-	if (!root || (r->cur >= 0 && r->slot[r->cur].need_sync)) {
-		/* Under the lock: a root links to shared shadow pages. */
-		vm->ops->lock(vm->host);
-		root = roots_load(vcpu);
-		vm->ops->unlock(vm->host);
-		if (!root)
-			return SMMU_ENOSPC;
-	}
-	bool clean = pcid_prepare(vcpu, r->cur, root);
+	if (__atomic_load_n(&vcpu->place.cpu, __ATOMIC_ACQUIRE) < 0 &&
+	    !__atomic_load_n(&vm->placement_unknown, __ATOMIC_ACQUIRE))
+		__atomic_store_n(&vm->placement_unknown, 1, __ATOMIC_RELEASE);
+	struct sp *root;
+	bool clean = true;
+	do {
+		/* What remote requests left for this entry (flush.c). */
+		uint32_t owed = flush_take_pending(vcpu);
+		if ((owed & PENDING_RELOAD) && vcpu->root) {
+			vm->ops->lock(vm->host);
+			roots_release(vcpu);
+			vm->ops->unlock(vm->host);
+		}
+		if (owed & PENDING_FLUSH)
+			pcid_flush_vcpu(vcpu, true);
+		root = vcpu->root;
+		if (!root || (r->cur >= 0 && r->slot[r->cur].need_sync)) {
+			/* Under the lock: a root links to shared shadow
+			 * pages. */
+			vm->ops->lock(vm->host);
+			root = roots_load(vcpu);
+			vm->ops->unlock(vm->host);
+			if (!root)
+				return SMMU_ENOSPC;
+		}
+		clean &= pcid_prepare(vcpu, r->cur, root);
+	} while (!flush_entering(vcpu));
+	int32_t cpu = __atomic_load_n(&vcpu->place.cpu, __ATOMIC_ACQUIRE);
+	if (cpu >= 0)
+		vcpu->place.last_cpu = cpu;
 	if (r->noflush_switch && clean)
 		SHADOW_STAT(vm, noflush_honoured);
 	r->noflush_switch = false;

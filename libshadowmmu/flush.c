@@ -117,9 +117,105 @@ void flush_take(struct smmu_vcpu *vcpu, struct smmu_entry *e)
 	*q = (struct flush_queue){ 0 };
 }
 
-void flush_remote_all(struct smmu_vm *vm)
+/* ---- remote requests ---- */
+
+/* flush_all_cpus, for a host that cannot be told which CPUs to reach. */
+static void flush_every_cpu(struct smmu_vm *vm, unsigned flags)
 {
-	vm->shadow.writable_dropped = false;
+	for (struct smmu_vcpu *v = vm->vcpus; v; v = v->next)
+		if (flags & REMOTE_STATE)
+			__atomic_or_fetch(&v->place.pending, PENDING_RELOAD,
+					  __ATOMIC_SEQ_CST);
 	vm->ops->flush_all_cpus(vm->host);
 	__atomic_add_fetch(&vm->shadow.remote_flushes, 1, __ATOMIC_RELEASE);
+}
+
+static void cpu_set_add(struct smmu_cpu_set *s, unsigned cpu)
+{
+	s->bits[cpu / 64] |= 1ull << (cpu % 64);
+}
+
+void flush_remote(struct smmu_vm *vm, unsigned flags)
+{
+	const struct smmu_policy *pol = &vm->policy;
+	vm->shadow.writable_dropped = false;
+	SHADOW_STAT(vm, remote_requests);
+	if (!vm->ops->kick_cpus ||
+	    __atomic_load_n(&vm->placement_unknown, __ATOMIC_ACQUIRE)) {
+		flush_every_cpu(vm, flags);
+		return;
+	}
+	bool assist = vm->ops->assisted_flush && pol->use_assisted &&
+		      !(flags & REMOTE_STATE) &&
+		      !((flags & REMOTE_FREES) && pol->ipi_for_frees);
+	uint32_t owed = PENDING_FLUSH |
+			((flags & REMOTE_STATE) ? PENDING_RELOAD : 0);
+	struct smmu_cpu_set kick = { { 0 } }, assisted = { { 0 } };
+	bool any_kick = false, any_assisted = false;
+	unsigned nr_kicked = 0, nr_assisted = 0;
+
+	for (struct smmu_vcpu *v = vm->vcpus; v; v = v->next) {
+		struct vcpu_placement *p = &v->place;
+		/* Nothing cached since its last full flush, and nothing to
+		 * change but the TLB: nothing to do (the TLB clock). */
+		if (pol->tlb_clock && !(flags & REMOTE_STATE) &&
+		    !__atomic_load_n(&p->dirty, __ATOMIC_ACQUIRE)) {
+			SHADOW_STAT(vm, remote_skipped);
+			continue;
+		}
+		SHADOW_STAT(vm, remote_targets);
+		/* Owed first, then look: a vCPU entering meanwhile either
+		 * sees what it owes, or is seen in guest mode (the pair of
+		 * sequentially consistent accesses in flush_entering). */
+		__atomic_or_fetch(&p->pending, owed, __ATOMIC_SEQ_CST);
+		bool in_guest = __atomic_load_n(&p->in_guest, __ATOMIC_SEQ_CST);
+		int cpu = __atomic_load_n(&p->cpu, __ATOMIC_ACQUIRE);
+		if ((!in_guest && pol->defer_idle && !pol->whole_vm) ||
+		    cpu < 0) {
+			/* It flushes before it caches anything again. */
+			__atomic_store_n(&p->dirty, 0, __ATOMIC_RELEASE);
+			SHADOW_STAT(vm, remote_deferred);
+			continue;
+		}
+		if (assist && in_guest) {
+			/* Flushed where it runs; it need not do it again. */
+			cpu_set_add(&assisted, (unsigned)cpu);
+			__atomic_and_fetch(&p->pending, ~PENDING_FLUSH,
+					   __ATOMIC_SEQ_CST);
+			__atomic_add_fetch(&p->emptied, 1, __ATOMIC_RELEASE);
+			any_assisted = true;
+			nr_assisted++;
+		} else {
+			__atomic_store_n(&p->dirty, 0, __ATOMIC_RELEASE);
+			cpu_set_add(&kick, (unsigned)cpu);
+			any_kick = true;
+			nr_kicked++;
+		}
+	}
+	if (any_assisted) {
+		vm->ops->assisted_flush(vm->host, &assisted);
+		SHADOW_STAT(vm, assisted);
+		SHADOW_STAT_ADD(vm, assisted_cpus, nr_assisted);
+	}
+	if (any_kick) {
+		vm->ops->kick_cpus(vm->host, &kick);
+		SHADOW_STAT(vm, kicks);
+		SHADOW_STAT_ADD(vm, kicked_cpus, nr_kicked);
+	}
+}
+
+uint32_t flush_take_pending(struct smmu_vcpu *vcpu)
+{
+	return __atomic_exchange_n(&vcpu->place.pending, 0, __ATOMIC_SEQ_CST);
+}
+
+bool flush_entering(struct smmu_vcpu *vcpu)
+{
+	struct vcpu_placement *p = &vcpu->place;
+	__atomic_store_n(&p->dirty, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&p->in_guest, 1, __ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&p->pending, __ATOMIC_SEQ_CST))
+		return true;
+	__atomic_store_n(&p->in_guest, 0, __ATOMIC_SEQ_CST);
+	return false;
 }

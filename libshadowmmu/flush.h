@@ -14,6 +14,24 @@
 struct smmu_vm;
 struct smmu_vcpu;
 
+/* Where a vCPU runs, for remote flushes. Written by calls on the vCPU's
+ * behalf, read by requesters on any CPU: atomic accesses only. */
+struct vcpu_placement {
+	int32_t cpu;	  /* physical CPU it is loaded on; -1: none */
+	int32_t last_cpu; /* the one it ran on last; -1: never ran */
+	uint32_t in_guest; /* between smmu_vcpu_enter and smmu_vcpu_exit */
+	uint32_t pending;  /* PENDING_*: owed at the next entry */
+	/* Entered the guest since its last full flush: it may cache
+	 * translations (the TLB clock skips it when not). */
+	uint32_t dirty;
+	/* Assisted flushes its CPU took; its hardware PCIDs are empty but
+	 * for the one it ran on (pcid.c). */
+	uint64_t emptied;
+};
+
+#define PENDING_FLUSH  1u /* every translation, global ones too */
+#define PENDING_RELOAD 2u /* drop the current root, load it again */
+
 /* A vCPU's flushes waiting for its next entry. */
 struct flush_queue {
 	unsigned n;
@@ -32,8 +50,26 @@ bool flush_queued_covers_pcid(const struct smmu_vcpu *vcpu, uint16_t pcid);
 /* Move the queue into the entry. */
 void flush_take(struct smmu_vcpu *vcpu, struct smmu_entry *e);
 
-/* Every CPU drops every translation of the VM, global ones and the
- * paging-structure caches included, before this returns. MMU lock held. */
-void flush_remote_all(struct smmu_vm *vm);
+/* Remote requests: every vCPU drops every translation of the VM, global
+ * ones and the paging-structure caches included, before it uses one
+ * again — at once if it is in guest mode (an interrupt, or an assisted
+ * flush), at its next entry if not. MMU lock held. */
+enum remote_flags {
+	/* Shadow pages are about to be freed: the policy may want IPIs
+	 * (smmu_policy.ipi_for_frees, seed 003). */
+	REMOTE_FREES = 1u,
+	/* The vCPUs must also drop their current root and load it again
+	 * (a root made obsolete): a state change no TLB flush implies, and
+	 * that an assisted flush cannot make (seed 002). */
+	REMOTE_STATE = 2u,
+};
+void flush_remote(struct smmu_vm *vm, unsigned flags);
+
+/* The vCPU's side of a remote request, at its entry: what it owes (the
+ * PENDING_* bits, cleared). The caller does them, then calls
+ * flush_entering, which publishes that the vCPU runs the guest; if that
+ * returns false a request came in between: take the bits again. */
+uint32_t flush_take_pending(struct smmu_vcpu *vcpu);
+bool flush_entering(struct smmu_vcpu *vcpu);
 
 #endif

@@ -143,6 +143,8 @@ enum smmu_status smmu_vcpu_pv_flush(struct smmu_vcpu *vcpu)
 {
 	if (!vcpu)
 		return SMMU_EINVAL;
+	if (vcpu->vm->shadow_ops && vcpu->vm->policy.unload_on_pv_flush)
+		roots_drop_all(vcpu); /* KVM's way: rebuild everything */
 	invalidate_all(vcpu, true);
 	return SMMU_OK;
 }
@@ -172,12 +174,16 @@ void invalidate_cr_write(struct smmu_vcpu *vcpu,
 	uint64_t changed = old->cr4 ^ now->cr4;
 	switch (cr) {
 	case CR_WRITE_CR3:
-		if (!(now->cr4 & X86_CR4_PCIDE) || !noflush)
+		if (!(now->cr4 & X86_CR4_PCIDE) || !noflush ||
+		    !vcpu->vm->policy.honour_noflush)
 			invalidate_pcid(vcpu, current_pcid(vcpu));
 		else
 			vcpu->roots.noflush_switch = true;
 		break;
 	case CR_WRITE_CR4:
+		if ((changed & X86_CR4_PCIDE) &&
+		    vcpu->vm->policy.drop_roots_on_pcide)
+			roots_drop_all(vcpu); /* KVM's way for seed 001 */
 		if ((changed & X86_CR4_PGE) ||
 		    ((changed & X86_CR4_PCIDE) && !(now->cr4 & X86_CR4_PCIDE)))
 			invalidate_all(vcpu, true);

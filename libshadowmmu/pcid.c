@@ -9,7 +9,9 @@
 
 uint16_t pcid_of_slot(const struct smmu_vcpu *vcpu, int slot)
 {
-	if (slot < 0 || !(vcpu->vm->host_caps & SMMU_HOST_PCID))
+	const struct smmu_vm *vm = vcpu->vm;
+	if (slot < 0 || !(vm->host_caps & SMMU_HOST_PCID) ||
+	    !vm->policy.hw_pcids)
 		return 0;
 	return (uint16_t)(slot + 1);
 }
@@ -39,13 +41,15 @@ void pcid_flush(struct smmu_vcpu *vcpu, uint16_t hw_pcid)
 			r->slot[i].flush_pending = false;
 }
 
-/* flush_all_cpus emptied every PCID of every vCPU; the one this vCPU
- * ran on may have been filled again since, by the root it ran. */
+/* flush_all_cpus emptied every PCID of every vCPU, an assisted flush
+ * every PCID of this one; the one it ran on may have been filled again
+ * since, by the root it ran. */
 static void note_remote_flushes(struct smmu_vcpu *vcpu)
 {
 	struct vcpu_roots *r = &vcpu->roots;
 	uint64_t done = __atomic_load_n(&vcpu->vm->shadow.remote_flushes,
-					__ATOMIC_ACQUIRE);
+					__ATOMIC_ACQUIRE) +
+			__atomic_load_n(&vcpu->place.emptied, __ATOMIC_ACQUIRE);
 	if (done == r->seen_remote)
 		return;
 	r->seen_remote = done;

@@ -20,7 +20,7 @@ static union sp_role root_role(const struct gw_mmu *mmu)
 void roots_init(struct smmu_vcpu *vcpu)
 {
 	struct vcpu_roots *r = &vcpu->roots;
-	r->nr_slots = vcpu->vm->cached_roots + 1u;
+	r->nr_slots = vcpu->vm->policy.cached_roots + 1u;
 	r->cur = -1;
 }
 
@@ -163,6 +163,21 @@ void roots_follow_regs(struct smmu_vcpu *vcpu)
 		}
 	}
 	r->cur = cur;
+}
+
+void roots_drop_all(struct smmu_vcpu *vcpu)
+{
+	struct smmu_vm *vm = vcpu->vm;
+	struct vcpu_roots *r = &vcpu->roots;
+	if (vcpu->root) {
+		vm->ops->lock(vm->host);
+		roots_release(vcpu);
+		vm->ops->unlock(vm->host);
+	}
+	for (unsigned i = 0; i < r->nr_slots; i++)
+		r->slot[i].used = false;
+	r->cur = -1;
+	roots_follow_regs(vcpu);
 }
 
 void roots_invalidate(struct smmu_vcpu *vcpu, bool all, uint16_t pcid)

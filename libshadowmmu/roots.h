@@ -71,6 +71,9 @@ void roots_follow_regs(struct smmu_vcpu *vcpu);
 struct sp *roots_load(struct smmu_vcpu *vcpu);
 /* Stop running on the current root (MMU lock held). */
 void roots_release(struct smmu_vcpu *vcpu);
+/* Forget every cached root and stop running on the current one: the
+ * next entry builds (or finds) and syncs it afresh (a policy's reload). */
+void roots_drop_all(struct smmu_vcpu *vcpu);
 /* Mark the slots of guest PCID pcid (every slot if `all`) as owing a sync
  * and a flush of their hardware PCID before they run. */
 void roots_invalidate(struct smmu_vcpu *vcpu, bool all, uint16_t pcid);

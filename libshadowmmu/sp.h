@@ -180,6 +180,9 @@ struct shadow_vm {
 		uint64_t root_loads, root_cache_hits, roots_built;
 		uint64_t noflush_honoured;
 		uint64_t flushes[SMMU_FLUSH_VCPU_ALL + 1];
+		uint64_t remote_requests, remote_targets, remote_deferred;
+		uint64_t remote_skipped, kicks, kicked_cpus, assisted;
+		uint64_t assisted_cpus;
 	} stats;
 };
 

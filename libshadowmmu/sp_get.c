@@ -41,6 +41,6 @@ struct sp *sp_get(struct smmu_vm *vm, uint64_t gfn, union sp_role role)
 	 * write access from every mapping of its frame, in the shadows and
 	 * in every CPU's TLB, before anyone relies on this shadow. */
 	if (first_shadow && sp_protect_frame(vm, gfn))
-		flush_remote_all(vm);
+		flush_remote(vm, 0);
 	return sp;
 }

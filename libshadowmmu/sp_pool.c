@@ -65,7 +65,7 @@ static void unhook(struct smmu_vm *vm, struct sp *sp)
 static void flush_for_eviction(struct smmu_vm *vm)
 {
 	if (!bug_planted(vm, SMMU_INJECT_NO_FLUSH_ON_EVICT))
-		flush_remote_all(vm);
+		flush_remote(vm, REMOTE_FREES);
 }
 
 void sp_zap_page(struct smmu_vm *vm, struct sp *sp)

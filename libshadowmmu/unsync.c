@@ -190,7 +190,7 @@ static void sync_queue(struct smmu_vm *vm, struct sync_queue *q,
 	if (!q->head)
 		return;
 	if (protect_quiet_frames(vm, q, protect_all))
-		flush_remote_all(vm);
+		flush_remote(vm, 0);
 	while (q->head) {
 		struct sp *sp = q->head;
 		q->head = sp->sync_next;

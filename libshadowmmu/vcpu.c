@@ -28,6 +28,7 @@ enum smmu_status smmu_vcpu_create(struct smmu_vm *vm, uint32_t id,
 		return SMMU_ENOMEM;
 	vcpu->vm = vm;
 	vcpu->id = id;
+	vcpu->place.cpu = vcpu->place.last_cpu = -1;
 	roots_init(vcpu);
 	/* Reset state (SDM 10.1, table 10-1): CR0 = 60000010H; paging off. */
 	vcpu->regs.cr0 = X86_CR0_CD | X86_CR0_NW | 0x10;
@@ -52,6 +53,37 @@ void smmu_vcpu_destroy(struct smmu_vcpu *vcpu)
 	if (vm->shadow_ops)
 		roots_destroy(vcpu);
 	vm->ops->free(vm->host, vcpu, sizeof(*vcpu));
+}
+
+enum smmu_status smmu_vcpu_load(struct smmu_vcpu *vcpu, unsigned cpu)
+{
+	if (!vcpu || cpu >= SMMU_MAX_CPUS)
+		return SMMU_EINVAL;
+	struct vcpu_placement *p = &vcpu->place;
+	/* Its translations on this CPU are from its last stay here, if it
+	 * ran elsewhere since: flushes made meanwhile did not reach them. */
+	if (p->last_cpu >= 0 && (unsigned)p->last_cpu != cpu)
+		__atomic_or_fetch(&p->pending, PENDING_FLUSH, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&p->cpu, (int32_t)cpu, __ATOMIC_RELEASE);
+	return SMMU_OK;
+}
+
+enum smmu_status smmu_vcpu_put(struct smmu_vcpu *vcpu)
+{
+	if (!vcpu)
+		return SMMU_EINVAL;
+	struct vcpu_placement *p = &vcpu->place;
+	__atomic_store_n(&p->in_guest, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&p->cpu, -1, __ATOMIC_RELEASE);
+	return SMMU_OK;
+}
+
+enum smmu_status smmu_vcpu_exit(struct smmu_vcpu *vcpu)
+{
+	if (!vcpu)
+		return SMMU_EINVAL;
+	__atomic_store_n(&vcpu->place.in_guest, 0, __ATOMIC_SEQ_CST);
+	return SMMU_OK;
 }
 
 static const char *paging_regs_error(const struct smmu_vm *vm,

@@ -20,6 +20,10 @@ struct smmu_vcpu {
 	struct sp *root;
 	struct vcpu_roots roots;
 	struct flush_queue flushes;
+	/* The flush engine (flush.c) reads these from other CPUs: where the
+	 * vCPU runs, whether it is in guest mode, and what it owes at its
+	 * next entry. Atomic. */
+	struct vcpu_placement place;
 };
 
 /* Recompute everything derived from the paging registers. */

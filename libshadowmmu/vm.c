@@ -27,6 +27,51 @@ static void set_cpu_features(struct gw_features *f, uint32_t cpu)
 	}
 }
 
+enum smmu_status smmu_policy_preset(enum smmu_policy_preset preset,
+				    struct smmu_policy *out)
+{
+	if (!out)
+		return SMMU_EINVAL;
+	switch (preset) {
+	case SMMU_POLICY_PRECISE:
+		*out = (struct smmu_policy){
+			.cached_roots = SMMU_CACHED_ROOTS_DEFAULT,
+			.hw_pcids = true,
+			.honour_noflush = true,
+			.defer_idle = true,
+			.use_assisted = true,
+			.tlb_clock = true,
+		};
+		return SMMU_OK;
+	case SMMU_POLICY_KVM:
+		/* KVM_MMU_NUM_PREV_ROOTS is 3; kvm_mmu_unload on the PV
+		 * flush (its fix for seed 004); roots freed on a PCIDE change
+		 * (seed 001's fix); kvm_make_all_cpus_request kicks vCPUs in
+		 * guest mode and leaves the others a request. */
+		*out = (struct smmu_policy){
+			.cached_roots = 3,
+			.hw_pcids = true,
+			.honour_noflush = true,
+			.unload_on_pv_flush = true,
+			.drop_roots_on_pcide = true,
+			.defer_idle = true,
+		};
+		return SMMU_OK;
+	case SMMU_POLICY_CONSERVATIVE:
+		/* Xen's shadow mode: NOFLUSH ignored since XSA-292/294, no
+		 * hardware PCIDs, FLUSH_FORCE_IPI for page-table frees (its
+		 * fix for seed 003), flushes to the domain's whole dirty
+		 * CPU mask; the assisted flush of e9aca9470ed86 otherwise. */
+		*out = (struct smmu_policy){
+			.use_assisted = true,
+			.ipi_for_frees = true,
+			.whole_vm = true,
+		};
+		return SMMU_OK;
+	}
+	return SMMU_EINVAL;
+}
+
 static const char *config_error(const struct smmu_vm_config *config,
 				const struct smmu_host_ops *ops)
 {
@@ -45,9 +90,14 @@ static const char *config_error(const struct smmu_vm_config *config,
 		return "smmu_vm_create: maxphyaddr must be 32..52";
 	if (config->cpu_features & ~SMMU_CPU_ALL)
 		return "smmu_vm_create: unknown SMMU_CPU_* feature bits";
-	if (config->cached_roots > SMMU_CACHED_ROOTS_MAX)
+	if (config->cached_roots > SMMU_CACHED_ROOTS_MAX ||
+	    (config->policy_knobs &&
+	     config->policy_knobs->cached_roots > SMMU_CACHED_ROOTS_MAX))
 		return "smmu_vm_create: cached_roots must be at most "
 		       "SMMU_CACHED_ROOTS_MAX";
+	struct smmu_policy unused;
+	if (smmu_policy_preset(config->policy, &unused) != SMMU_OK)
+		return "smmu_vm_create: unknown policy preset";
 	if (config->host_caps & ~SMMU_HOST_ALL)
 		return "smmu_vm_create: unknown SMMU_HOST_* bits";
 	unsigned w = config->prefetch_window;
@@ -79,8 +129,12 @@ enum smmu_status smmu_vm_create(const struct smmu_vm_config *config,
 	vm->host = host;
 	vm->shadow_ops = ops->alloc_page != 0;
 	vm->inject = config->inject;
-	vm->cached_roots = config->cached_roots ? config->cached_roots
-						: SMMU_CACHED_ROOTS_DEFAULT;
+	if (config->policy_knobs)
+		vm->policy = *config->policy_knobs;
+	else
+		smmu_policy_preset(config->policy, &vm->policy);
+	if (config->cached_roots)
+		vm->policy.cached_roots = config->cached_roots;
 	vm->host_caps = config->host_caps;
 	vm->prefetch_window = config->prefetch_window ? config->prefetch_window
 						      : SMMU_PREFETCH_DEFAULT;
@@ -158,5 +212,13 @@ enum smmu_status smmu_vm_get_stats(const struct smmu_vm *vm,
 	for (unsigned i = 0; i <= SMMU_FLUSH_VCPU_ALL; i++)
 		out->flushes[i] = read_stat(&sh->stats.flushes[i]);
 	out->remote_flushes = read_stat(&sh->remote_flushes);
+	out->remote_requests = read_stat(&sh->stats.remote_requests);
+	out->remote_targets = read_stat(&sh->stats.remote_targets);
+	out->remote_deferred = read_stat(&sh->stats.remote_deferred);
+	out->remote_skipped = read_stat(&sh->stats.remote_skipped);
+	out->kicks = read_stat(&sh->stats.kicks);
+	out->kicked_cpus = read_stat(&sh->stats.kicked_cpus);
+	out->assisted = read_stat(&sh->stats.assisted);
+	out->assisted_cpus = read_stat(&sh->stats.assisted_cpus);
 	return SMMU_OK;
 }

@@ -19,8 +19,11 @@ struct smmu_vm {
 	uint8_t unsync_after_stores; /* resolved: never 0 */
 	uint8_t unsync_quiet_syncs;  /* resolved: never 0 */
 	uint16_t prefetch_window;    /* resolved: a power of two */
-	uint8_t cached_roots;	     /* resolved: 1..SMMU_CACHED_ROOTS_MAX */
 	uint32_t host_caps;	     /* SMMU_HOST_* */
+	struct smmu_policy policy;   /* resolved from the config */
+	/* A vCPU entered without smmu_vcpu_load: the library does not know
+	 * where vCPUs run, so remote flushes reach every CPU. Atomic. */
+	uint32_t placement_unknown;
 	struct shadow_vm shadow;
 };
 

@@ -30,6 +30,17 @@ enum smmu_log_level {
 	SMMU_LOG_DEBUG, /* tracing */
 };
 
+/* Physical CPUs as the host numbers them (smmu_vcpu_load). */
+#define SMMU_MAX_CPUS 256
+struct smmu_cpu_set {
+	uint64_t bits[SMMU_MAX_CPUS / 64];
+};
+
+static inline bool smmu_cpu_set_has(const struct smmu_cpu_set *s, unsigned c)
+{
+	return (s->bits[c / 64] >> (c % 64)) & 1;
+}
+
 /* A call deferred until an RCU grace period; embedded in the library's
  * objects, chained by the host as it likes. */
 struct smmu_rcu_head {
@@ -95,7 +106,9 @@ struct smmu_host_ops {
 	 * this VM, and return when they have: no hardware TLB may keep a
 	 * writable mapping of a page the library starts to write-protect.
 	 * Called with the MMU lock held; a CPU must be able to complete it
-	 * without taking that lock. */
+	 * without taking that lock. The fallback for every remote flush
+	 * when the host lacks kick_cpus, or does not tell the library where
+	 * its vCPUs run (smmu_vcpu_load). */
 	void (*flush_all_cpus)(void *host);
 	/* Call head->func(head) once no CPU can still use anything the
 	 * library unlinked before this call: after an RCU grace period, the
@@ -107,6 +120,23 @@ struct smmu_host_ops {
 	 * a host drains its queue (rcu_barrier() with liburcu) before it
 	 * destroys the VM. */
 	void (*defer_free)(void *host, struct smmu_rcu_head *head);
+
+	/* Optional, the flush engine's primitives (include/shadowmmu's
+	 * "Remote flushes"). kick_cpus: interrupt the physical CPUs in
+	 * `cpus` so that a vCPU in guest mode there leaves it, and return
+	 * once each has; the interrupt handler needs to do nothing else (the
+	 * vCPU's next smmu_vcpu_enter does what was asked of it). `cpus` may
+	 * hold the calling CPU, which is not in guest mode. Called with the
+	 * MMU lock held, like flush_all_cpus. */
+	void (*kick_cpus)(void *host, const struct smmu_cpu_set *cpus);
+	/* Optional: drop every translation of this VM (global ones and the
+	 * paging-structure caches included) on the physical CPUs in `cpus`
+	 * without interrupting them — an L0 hypervisor's flush hypercall
+	 * (Hyper-V's HvFlushVirtualAddressSpace, Xen's and KVM's PV flush)
+	 * — and return when done. The vCPUs there go on running on the
+	 * roots they had: the library uses it only for requests that need
+	 * no vCPU to change state. */
+	void (*assisted_flush)(void *host, const struct smmu_cpu_set *cpus);
 
 	/* Optional, with the shadow-paging ops (NULL: every shadow leaf maps
 	 * 4 KiB): whether the 2 MiB of guest-physical memory from gfn (2 MiB

@@ -57,6 +57,63 @@ enum smmu_status {
 #define SMMU_CPU_LM	 (1u << 10) /* EFER.LME (CPUID.80000001H:EDX.LM) */
 #define SMMU_CPU_ALL	 ((1u << 11) - 1)
 
+/* The flush policy: how the library turns what must be invalidated into
+ * hardware flushes. Presets are named sets of these knobs
+ * (smmu_policy_preset); every knob changes performance only, never
+ * correctness (the oracle checks each preset). */
+struct smmu_policy {
+	/* Roots each vCPU keeps besides its current one (prev_roots),
+	 * 0..SMMU_CACHED_ROOTS_MAX. */
+	uint8_t cached_roots;
+	/* Each cached root runs under a hardware PCID of its own (with
+	 * SMMU_HOST_PCID); otherwise all under PCID 0. */
+	bool hw_pcids;
+	/* MOV CR3 with NOFLUSH keeps what the root's PCID caches when the
+	 * root is unchanged; false: every MOV CR3 flushes, as Xen's shadow
+	 * mode does since XSA-294. */
+	bool honour_noflush;
+	/* A paravirtual flush drops every root, current and cached, and
+	 * rebuilds (KVM's fix for seed 004, "overkill"); otherwise it syncs
+	 * them. */
+	bool unload_on_pv_flush;
+	/* A CR4.PCIDE change drops every root (KVM); otherwise only the
+	 * scope the SDM gives it is invalidated. */
+	bool drop_roots_on_pcide;
+	/* A vCPU out of guest mode gets a remote flush at its next entry,
+	 * without an interrupt. */
+	bool defer_idle;
+	/* Remote TLB flushes by the host's assisted_flush when it has one,
+	 * rather than interrupting the CPUs. */
+	bool use_assisted;
+	/* A vCPU that has not entered the guest since its last full flush
+	 * caches nothing: remote flushes skip it (Xen's TLB clock). */
+	bool tlb_clock;
+	/* Flushes for shadow pages being freed interrupt their targets even
+	 * with an assisted flush at hand (Xen's fix for seed 003, for its
+	 * lock-free walkers; the library's are covered by RCU). */
+	bool ipi_for_frees;
+	/* Every remote flush reaches every vCPU of the VM, deferred or not,
+	 * and flushes all of each. */
+	bool whole_vm;
+};
+
+enum smmu_policy_preset {
+	/* The library's own: PCIDs per cached root, NOFLUSH honoured
+	 * exactly, scopes as the SDM gives them, idle vCPUs deferred,
+	 * assisted flushes used, the TLB clock. */
+	SMMU_POLICY_PRECISE,
+	/* KVM's shadow MMU: 3 cached roots, a PV flush unloads the MMU, a
+	 * PCIDE change drops the roots, IPIs to vCPUs in guest mode. */
+	SMMU_POLICY_KVM,
+	/* Xen's shadow mode: NOFLUSH ignored, one hardware PCID, IPIs for
+	 * page-table frees, every remote flush to the whole VM. */
+	SMMU_POLICY_CONSERVATIVE,
+};
+
+/* The knobs of a preset; SMMU_EINVAL for an unknown one. */
+enum smmu_status smmu_policy_preset(enum smmu_policy_preset preset,
+				    struct smmu_policy *out);
+
 /* What the guest CPU supports; fixed for the life of a VM. */
 struct smmu_vm_config {
 	uint8_t maxphyaddr; /* guest MAXPHYADDR, 32..52 (CPUID.80000008H:EAX) */
@@ -79,11 +136,16 @@ struct smmu_vm_config {
 	 * guest entries are present and accessed. 0: SMMU_PREFETCH_DEFAULT;
 	 * 1: no prefetch. */
 	uint16_t prefetch_window;
+	/* The flush policy's preset (0: SMMU_POLICY_PRECISE), and knobs that
+	 * replace it (NULL: the preset's). */
+	enum smmu_policy_preset policy;
+	const struct smmu_policy *policy_knobs;
 	/* Roots each vCPU keeps besides its current one (prev_roots), keyed
-	 * by (CR3, PCID, role). A switch back to one that nothing changed
-	 * behind the guest's back costs no sync and, with SMMU_HOST_PCID, no
-	 * flush: each runs under a hardware PCID of its own. 0:
-	 * SMMU_CACHED_ROOTS_DEFAULT; at most SMMU_CACHED_ROOTS_MAX. */
+	 * by (CR3, PCID, role): overrides the policy's. A switch back to one
+	 * that nothing changed behind the guest's back costs no sync and,
+	 * with SMMU_HOST_PCID, no flush: each runs under a hardware PCID of
+	 * its own. 0: the policy's (SMMU_CACHED_ROOTS_DEFAULT for precise);
+	 * at most SMMU_CACHED_ROOTS_MAX. */
 	uint8_t cached_roots;
 	/* SMMU_HOST_*: what the host's hardware does with smmu_entry. 0: a
 	 * host that runs every root under PCID 0 and flushes the whole vCPU
@@ -175,6 +237,19 @@ enum smmu_status smmu_vm_create(const struct smmu_vm_config *config,
  * (the callbacks use the VM): let them run (with liburcu, rcu_barrier())
  * and call it again. */
 enum smmu_status smmu_vm_destroy(struct smmu_vm *vm);
+
+/* Where a vCPU runs, for remote flushes. The host calls smmu_vcpu_load
+ * when the vCPU starts running on physical CPU `cpu` (below
+ * SMMU_MAX_CPUS) and smmu_vcpu_put when it stops (scheduled out,
+ * migrated); a vCPU that comes back to a CPU after running on another
+ * gets its translations there flushed at its next entry (the CPU may
+ * hold stale ones of its last stay). smmu_vcpu_exit after every VM exit:
+ * until the next smmu_vcpu_enter, a remote flush waits for that entry
+ * instead of interrupting the CPU. A host that never calls them keeps
+ * working: its remote flushes go to flush_all_cpus. */
+enum smmu_status smmu_vcpu_load(struct smmu_vcpu *vcpu, unsigned cpu);
+enum smmu_status smmu_vcpu_put(struct smmu_vcpu *vcpu);
+enum smmu_status smmu_vcpu_exit(struct smmu_vcpu *vcpu);
 
 /* Create vCPU `id` (unique within the VM) in the reset state: paging off. */
 enum smmu_status smmu_vcpu_create(struct smmu_vm *vm, uint32_t id,
@@ -423,6 +498,46 @@ int smmu_vm_emulated_write(struct smmu_vm *vm, uint64_t gpa, const void *data,
  * SMMU_EINVAL: a NULL vm or no shadow-paging ops. */
 enum smmu_status smmu_vm_unprotect_gfn(struct smmu_vm *vm, uint64_t gfn);
 
+/* The host changed, or is about to change, guest-physical frames
+ * [first_gfn, first_gfn + count) behind the guest's back: */
+enum smmu_gfn_change {
+	/* They stop being RAM (balloon, unplug), or are about to be backed
+	 * by other host pages: call first, change the backing after. Every
+	 * shadow entry mapping them goes, every shadow of a guest table in
+	 * them too, and every CPU is flushed before this returns; a vCPU
+	 * running on a root there drops it at its next entry. */
+	SMMU_GFN_UNMAP,
+	/* Every shadow entry mapping them becomes read-only (dirty logging:
+	 * smmu_vm_dirty_log_start does this). */
+	SMMU_GFN_WRITE_PROTECT,
+	/* The host, or a device by DMA, wrote them. Guest page tables there
+	 * get their shadows rebuilt from what memory holds now, as after the
+	 * guest's own stores (the guest still invalidates before it may rely
+	 * on a changed entry). Every host write to guest RAM that may hold a
+	 * guest page table must be reported so; other writes need not. */
+	SMMU_GFN_CONTENT,
+};
+
+/* SMMU_EINVAL: a NULL vm, no shadow-paging ops, an unknown `how`, or a
+ * range that wraps. */
+enum smmu_status smmu_vm_invalidate_gfn_range(struct smmu_vm *vm,
+					      uint64_t first_gfn,
+					      uint64_t count,
+					      enum smmu_gfn_change how);
+
+/* Dirty logging, for live migration: start write-protects frames
+ * [first_gfn, first_gfn + count) and records every one the guest writes
+ * from then on (count at most SMMU_DIRTY_LOG_MAX_PAGES); get_and_clear
+ * copies the record into `bitmap` (bit i: first_gfn + i), clears it and
+ * protects those frames again; stop ends it. A frame the library itself
+ * writes for the guest (an emulated store) counts as written. */
+#define SMMU_DIRTY_LOG_MAX_PAGES (UINT64_C(1) << 32)
+enum smmu_status smmu_vm_dirty_log_start(struct smmu_vm *vm, uint64_t first_gfn,
+					 uint64_t count);
+enum smmu_status smmu_vm_dirty_log_get_and_clear(struct smmu_vm *vm,
+						 uint64_t *bitmap);
+enum smmu_status smmu_vm_dirty_log_stop(struct smmu_vm *vm);
+
 /* Counters of a VM's shadow MMU, since it was created. */
 struct smmu_stats {
 	uint64_t sp_created;	  /* shadow pages built */
@@ -456,6 +571,11 @@ struct smmu_stats {
 	 * smmu_flush_scope, and remote ones (flush_all_cpus). */
 	uint64_t flushes[SMMU_FLUSH_VCPU_ALL + 1];
 	uint64_t remote_flushes;
+	/* The flush engine: remote requests made; vCPUs they reached, of
+	 * which deferred to their next entry, skipped by the TLB clock;
+	 * kick_cpus and assisted_flush calls and the CPUs each reached. */
+	uint64_t remote_requests, remote_targets, remote_deferred;
+	uint64_t remote_skipped, kicks, kicked_cpus, assisted, assisted_cpus;
 };
 
 /* A snapshot of the VM's counters (they change while vCPUs run);
