@@ -48,6 +48,8 @@ uint64_t random_guest_run(const struct random_guest *r)
 		.inject = r->inject,
 		.cached_roots = r->cached_roots,
 		.host_caps = r->host_caps,
+		.policy = r->policy,
+		.no_flush_engine = r->no_flush_engine,
 		.assisted_flush = r->assisted,
 		.report_max = r->report	  ? UINT32_MAX
 			      : r->inject ? 0

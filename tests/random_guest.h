@@ -27,7 +27,9 @@ struct random_guest {
 	 * (0: SMMU_HOST_ALL; SIM_HOST_NO_CAPS: none). */
 	uint8_t cached_roots;
 	uint32_t host_caps;
-	bool assisted; /* remote flushes by assisted flush */
+	enum smmu_policy_preset policy; /* lib: the flush policy */
+	bool no_flush_engine;		/* lib: flush_all_cpus only */
+	bool assisted;			/* remote flushes by assisted flush */
 	bool careless; /* no invalidation after page-table changes */
 	bool no_pcid;
 	bool rights;  /* SMEP, SMAP, PKE, CR0.WP and EFER.NXE toggles on */

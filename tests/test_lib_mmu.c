@@ -172,6 +172,41 @@ Test(lib_random, pcid_sweeps_are_clean, .timeout = 240)
 	}
 }
 
+/* Each flush policy, with and without the flush engine (a host that
+ * only has flush_all_cpus), IPIs and assisted flushes, vCPUs sharing
+ * CPUs and a pool that evicts: every preset changes performance only. */
+Test(lib_random, every_policy_is_clean, .timeout = 240)
+{
+	static const enum smmu_policy_preset presets[] = {
+		SMMU_POLICY_PRECISE, SMMU_POLICY_KVM, SMMU_POLICY_CONSERVATIVE
+	};
+	unsigned run = 0;
+	for (unsigned p = 0; p < 3; p++) {
+		for (unsigned v = 0; v < 4; v++) {
+			run++;
+			struct random_guest r = {
+				.mode = shadowed_modes[run % 4],
+				.vcpus = 2 + v % 3 * 3, /* 2, 5, 8 */
+				.pcpus = v % 2 ? 2 : 0,
+				.ops = 2000,
+				.seed = run,
+				.spaces = 10,
+				.pcids = 4,
+				.policy = presets[p],
+				.assisted = v & 1,
+				.no_flush_engine = v == 3,
+				.pool_pages = v == 2 ? 60 : 0,
+				.toggles = true,
+			};
+			cr_expect_eq(run_random(r), 0,
+				     "policy %u, mode %u, %u vCPUs on %u CPUs, "
+				     "engine %d, assisted %d",
+				     presets[p], r.mode, r.vcpus, r.pcpus,
+				     !r.no_flush_engine, r.assisted);
+		}
+	}
+}
+
 /* ---- hand-built guests ---- */
 
 /* A pool far smaller than the guest's tables: pages are evicted all the

@@ -17,6 +17,7 @@ struct lib_vm {
 	struct smmu_host_ops ops; /* the posix host's, plus shadow paging */
 	pthread_mutex_t lock;	  /* the library's MMU lock */
 	uint64_t remote_flushes;  /* flush_all_cpus calls */
+	uint64_t kicks;		  /* kick_cpus calls */
 	/* Evicted shadow pages waiting for a grace period (defer_free). */
 	pthread_mutex_t deferred_lock;
 	struct smmu_rcu_head *deferred;
@@ -214,6 +215,57 @@ static void host_flush_all_cpus(void *host)
 		sim_ipi(self, UINT64_MAX, flush_vm_ipi, NULL, true);
 }
 
+/* The simulated CPUs in a library CPU set (CPU numbers are sim_cpu ids,
+ * given to smmu_vcpu_load). */
+static uint64_t sim_mask(const struct smmu_cpu_set *cpus)
+{
+	return cpus->bits[0]; /* SIM_MAX_CPUS is 64 */
+}
+
+/* A kick: an interrupt that takes the CPU's vCPU out of guest mode; it
+ * enters again through smmu_vcpu_enter, which does what it owes. */
+static void kick_ipi(struct sim_cpu *cpu, void *arg)
+{
+	(void)arg;
+	struct sim_pcpu *pc = cpu->user;
+	for (unsigned i = 0; i < pc->nr; i++) {
+		pc->vcpu[i]->need_entry = true;
+		smmu_vcpu_exit(pc->vcpu[i]->mmu);
+	}
+}
+
+static void host_kick_cpus(void *host, const struct smmu_cpu_set *cpus)
+{
+	struct sim *s = sim_of(host);
+	struct sim_cpu *self = own_cpu(s);
+	uint64_t mask = sim_mask(cpus);
+	__atomic_add_fetch(&lvm(s)->kicks, 1, __ATOMIC_RELAXED);
+	if (!self)
+		return; /* setup or teardown: nothing runs guest code */
+	/* This CPU is in an exit already. */
+	mask &= ~(1ull << self->id);
+	if (mask)
+		sim_ipi(self, mask, kick_ipi, NULL, true);
+}
+
+static void host_assisted_flush(void *host, const struct smmu_cpu_set *cpus)
+{
+	struct sim *s = sim_of(host);
+	struct sim_cpu *self = own_cpu(s);
+	uint64_t mask = sim_mask(cpus);
+	if (!self) {
+		for (unsigned c = 0; c < s->cpus.nr; c++)
+			if (mask & (1ull << c))
+				flush_vm_tlb(&s->cpus.cpu[c], NULL);
+		return;
+	}
+	if (mask & (1ull << self->id))
+		flush_vm_tlb(self, NULL);
+	mask &= ~(1ull << self->id);
+	if (mask)
+		sim_assisted(self, mask, flush_vm_tlb, NULL);
+}
+
 /* ---- lifecycle ---- */
 
 static int lib_vm_init(struct sim *s)
@@ -232,6 +284,11 @@ static int lib_vm_init(struct sim *s)
 	lv->ops.defer_free = host_defer_free;
 	if (!s->cfg.host_4k_only)
 		lv->ops.backing_is_2m = host_backing_is_2m;
+	if (!s->cfg.no_flush_engine) {
+		lv->ops.kick_cpus = host_kick_cpus;
+		if (s->cfg.assisted_flush)
+			lv->ops.assisted_flush = host_assisted_flush;
+	}
 	pthread_mutex_init(&lv->lock, NULL);
 	pthread_mutex_init(&lv->deferred_lock, NULL);
 	/* The host ops find the VM state through s->mmu. */
@@ -245,6 +302,7 @@ static int lib_vm_init(struct sim *s)
 		.unsync_quiet_syncs = s->cfg.unsync_quiet_syncs,
 		.prefetch_window = s->cfg.prefetch_window,
 		.cached_roots = s->cfg.cached_roots,
+		.policy = s->cfg.policy,
 		/* The simulated CPU does every flush the library can name;
 		 * a test may ask for fewer (SIM_HOST_NO_CAPS: none). */
 		.host_caps = s->cfg.host_caps == 0 ? SMMU_HOST_ALL
@@ -298,6 +356,16 @@ static int lib_vcpu_init(struct sim_vcpu *v)
 	}
 	v->mmu = vcpu;
 	return 0;
+}
+
+static void lib_vcpu_load(struct sim_vcpu *v, bool loaded)
+{
+	if (v->sim->cfg.no_flush_engine)
+		return;
+	if (loaded)
+		smmu_vcpu_load(lvc(v), v->cpu->id);
+	else
+		smmu_vcpu_put(lvc(v));
 }
 
 static void lib_vcpu_fini(struct sim_vcpu *v)
@@ -443,6 +511,7 @@ static struct sim_pf_result lib_page_fault(struct sim_vcpu *v,
 	struct smmu_fault f = { .action = SMMU_FAULT_ERROR,
 				.reason = "smmu_fault left unset" };
 	(void)hw_error; /* the library walks the guest's tables itself */
+	smmu_vcpu_exit(lvc(v));
 	smmu_vcpu_page_fault(lvc(v), access, &f);
 	switch (f.action) {
 	case SMMU_FAULT_FIXED:
@@ -466,6 +535,7 @@ static struct sim_pf_result lib_page_fault(struct sim_vcpu *v,
 static bool lib_write_cr(struct sim_vcpu *v, enum gop_kind which, uint64_t val)
 {
 	enum smmu_cr_result r;
+	smmu_vcpu_exit(lvc(v));
 	switch (which) {
 	case GOP_MOV_CR0:
 		r = smmu_vcpu_write_cr0(lvc(v), val);
@@ -485,17 +555,20 @@ static bool lib_write_cr(struct sim_vcpu *v, enum gop_kind which, uint64_t val)
 
 static void lib_invlpg(struct sim_vcpu *v, uint64_t la)
 {
+	smmu_vcpu_exit(lvc(v));
 	smmu_vcpu_invlpg(lvc(v), la);
 }
 
 static bool lib_invpcid(struct sim_vcpu *v, unsigned type, uint16_t pcid,
 			uint64_t la)
 {
+	smmu_vcpu_exit(lvc(v));
 	return smmu_vcpu_invpcid(lvc(v), type, pcid, la) == SMMU_CR_DONE;
 }
 
 static void lib_pv_flush(struct sim_vcpu *v)
 {
+	smmu_vcpu_exit(lvc(v));
 	smmu_vcpu_pv_flush(lvc(v));
 }
 
@@ -519,7 +592,13 @@ static void lib_print_stats(struct sim *s, FILE *out)
 		"        shadow pages zapped %llu, made out of sync %llu, "
 		"back in sync %llu, checked and left out of sync %llu; "
 		"sptes prefetched %llu, 2 MiB sptes %llu\n"
-		"        remote flushes %llu (%s), grace periods waited %llu\n",
+		"        remote flushes %llu (%s), grace periods waited %llu\n"
+		"        flush engine: requests %llu reaching %llu vCPUs, "
+		"%llu deferred to entry, %llu skipped (TLB clock); kicks "
+		"%llu (%llu CPUs), assisted %llu (%llu CPUs)\n"
+		"        entry flushes: addr %llu, pcid+addr %llu, pcid %llu, "
+		"vcpu %llu, vcpu+global %llu; roots loaded %llu (cached "
+		"%llu, built %llu); NOFLUSH honoured %llu\n",
 		(unsigned long long)st.sp_created,
 		(unsigned long long)st.sp_evicted,
 		(unsigned long long)st.sp_lookups,
@@ -541,7 +620,24 @@ static void lib_print_stats(struct sim *s, FILE *out)
 		(unsigned long long)st.large_sptes,
 		(unsigned long long)lvm(s)->remote_flushes,
 		s->cfg.assisted_flush ? "assisted" : "IPI",
-		(unsigned long long)lvm(s)->grace_periods);
+		(unsigned long long)lvm(s)->grace_periods,
+		(unsigned long long)st.remote_requests,
+		(unsigned long long)st.remote_targets,
+		(unsigned long long)st.remote_deferred,
+		(unsigned long long)st.remote_skipped,
+		(unsigned long long)st.kicks,
+		(unsigned long long)st.kicked_cpus,
+		(unsigned long long)st.assisted,
+		(unsigned long long)st.assisted_cpus,
+		(unsigned long long)st.flushes[SMMU_FLUSH_ADDR],
+		(unsigned long long)st.flushes[SMMU_FLUSH_PCID_ADDR],
+		(unsigned long long)st.flushes[SMMU_FLUSH_PCID],
+		(unsigned long long)st.flushes[SMMU_FLUSH_VCPU],
+		(unsigned long long)st.flushes[SMMU_FLUSH_VCPU_ALL],
+		(unsigned long long)st.root_loads,
+		(unsigned long long)st.root_cache_hits,
+		(unsigned long long)st.roots_built,
+		(unsigned long long)st.noflush_honoured);
 }
 
 /* The library's own fault-injection knobs (SMMU_INJECT_*). */
@@ -600,6 +696,7 @@ const struct sim_mmu_ops lib_mmu_ops = {
 	.set_regs = lib_set_regs,
 	.get_regs = lib_get_regs,
 	.vcpu_enter = lib_vcpu_enter,
+	.vcpu_load = lib_vcpu_load,
 	.page_fault = lib_page_fault,
 	.write_cr = lib_write_cr,
 	.invlpg = lib_invlpg,

@@ -519,11 +519,16 @@ static void cpu_body(struct sim_cpu *cpu, void *arg)
 		for (unsigned i = 0; i < pc->nr; i++) {
 			struct sim_vcpu *v = pc->vcpu[i];
 			current_vcpu = v;
-			if (last != v && pc->nr > 1) {
+			if (last != v) {
 				/* Another vCPU was running here: this one is
 				 * loaded again, a VM entry first. */
+				if (last && s->cfg.mmu->vcpu_load)
+					s->cfg.mmu->vcpu_load(last, false);
+				if (s->cfg.mmu->vcpu_load)
+					s->cfg.mmu->vcpu_load(v, true);
 				v->need_entry = true;
-				v->stats.switched_in++;
+				if (last)
+					v->stats.switched_in++;
 			}
 			last = v;
 			if (run_turn(v) && !finished[i]) {
@@ -534,6 +539,8 @@ static void cpu_body(struct sim_cpu *cpu, void *arg)
 		}
 		sched_yield();
 	}
+	if (last && s->cfg.mmu->vcpu_load)
+		s->cfg.mmu->vcpu_load(last, false);
 	current_vcpu = NULL;
 }
 

@@ -64,6 +64,9 @@ struct sim_mmu_ops {
 	/* Just before VM entry: fill in what the CPU will run with, doing
 	 * any local flush it needs on sim_vcpu_tlb(v) first. */
 	void (*vcpu_enter)(struct sim_vcpu *v, struct hw_mmu_ctx *ctx);
+	/* Optional: vCPU v starts (loaded) or stops running on its CPU,
+	 * which runs another vCPU in between. */
+	void (*vcpu_load)(struct sim_vcpu *v, bool loaded);
 	/* A hardware #PF exit for `access` with the hardware error code. */
 	struct sim_pf_result (*page_fault)(struct sim_vcpu *v,
 					   const struct smmu_access *access,
@@ -103,6 +106,12 @@ struct sim_config {
 	 * SIM_HOST_NO_CAPS: none) */
 	uint32_t host_caps;
 	bool host_4k_only; /* lib: no backing_is_2m host op */
+	/* lib: the host does not tell the library where vCPUs run nor
+	 * offer kick_cpus/assisted_flush: every remote flush is
+	 * flush_all_cpus, and the library's flush engine decides nothing. */
+	bool no_flush_engine;
+	/* lib: smmu_vm_config.policy, the flush policy's preset */
+	enum smmu_policy_preset policy;
 	struct hw_tlb_config tlb;
 	const struct sim_mmu_ops *mmu;
 	uint32_t inject;     /* fault-injection knobs, MMU-defined bits */

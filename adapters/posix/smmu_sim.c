@@ -35,6 +35,8 @@ struct options {
 	uint16_t prefetch;    /* 0: the library's default */
 	uint8_t cached_roots; /* 0: the library's default */
 	uint32_t host_caps;   /* sim_config.host_caps */
+	bool no_flush_engine;
+	enum smmu_policy_preset policy;
 	bool host_4k;
 	unsigned tlb_capacity;
 	bool assisted;
@@ -209,6 +211,13 @@ static void usage(FILE *out)
 		"                   0 = never evict (default 0)\n"
 		"  --assisted       remote flushes by assisted flush instead "
 		"of IPIs\n"
+		"  --policy P       lib: the flush policy's preset: precise "
+		"(default), kvm,\n"
+		"                   conservative\n"
+		"  --no-flush-engine\n"
+		"                   lib: the host keeps where vCPUs run to "
+		"itself: every remote\n"
+		"                   flush is flush_all_cpus\n"
 		"  --inject NAME    turn on a fault-injection knob of the MMU "
 		"(repeatable)\n"
 		"\n"
@@ -347,6 +356,8 @@ enum {
 	OPT_UNSYNC_AFTER,
 	OPT_PREFETCH,
 	OPT_CACHED_ROOTS,
+	OPT_NO_FLUSH_ENGINE,
+	OPT_POLICY,
 	OPT_HOST_CAPS,
 	OPT_UNSYNC_QUIET,
 	OPT_HOST_4K,
@@ -388,6 +399,8 @@ static const struct option long_options[] = {
 	{ "unsync-after", required_argument, NULL, OPT_UNSYNC_AFTER },
 	{ "prefetch", required_argument, NULL, OPT_PREFETCH },
 	{ "cached-roots", required_argument, NULL, OPT_CACHED_ROOTS },
+	{ "no-flush-engine", no_argument, NULL, OPT_NO_FLUSH_ENGINE },
+	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "host-caps", required_argument, NULL, OPT_HOST_CAPS },
 	{ "unsync-quiet", required_argument, NULL, OPT_UNSYNC_QUIET },
 	{ "host-4k", no_argument, NULL, OPT_HOST_4K },
@@ -547,6 +560,23 @@ static int parse_args(int argc, char **argv, struct options *o)
 				       SMMU_CACHED_ROOTS_MAX, &u) &&
 			     u >= 1;
 			o->cached_roots = (uint8_t)u;
+			break;
+		case OPT_POLICY:
+			if (strcmp(optarg, "precise") == 0)
+				o->policy = SMMU_POLICY_PRECISE;
+			else if (strcmp(optarg, "kvm") == 0)
+				o->policy = SMMU_POLICY_KVM;
+			else if (strcmp(optarg, "conservative") == 0)
+				o->policy = SMMU_POLICY_CONSERVATIVE;
+			else {
+				fprintf(stderr,
+					"smmu-sim: --policy: precise, kvm or "
+					"conservative\n");
+				ok = false;
+			}
+			break;
+		case OPT_NO_FLUSH_ENGINE:
+			o->no_flush_engine = true;
 			break;
 		case OPT_HOST_CAPS:
 			ok = parse_host_caps(optarg, &o->host_caps);
@@ -714,6 +744,8 @@ int main(int argc, char **argv)
 		.prefetch_window = o.prefetch,
 		.cached_roots = o.cached_roots,
 		.host_caps = o.host_caps,
+		.no_flush_engine = o.no_flush_engine,
+		.policy = o.policy,
 		.host_4k_only = o.host_4k,
 		.tlb = { .tlb_capacity = o.tlb_capacity,
 			 .psc_capacity = o.tlb_capacity,
