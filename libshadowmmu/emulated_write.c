@@ -33,7 +33,7 @@ static unsigned mirrored(const struct sp *sp, unsigned e, unsigned *index)
 /* Zap the entries of every shadow of guest table gfn that mirror the
  * guest entries in bytes [offset, offset + len) of that table. */
 static void zap_entries(struct smmu_vm *vm, uint64_t gfn, unsigned offset,
-		    unsigned len)
+			unsigned len)
 {
 	for (struct sp *sp = vm->shadow.sp_hash[sp_bucket_of(gfn)]; sp;
 	     sp = sp->next) {
@@ -74,6 +74,8 @@ int smmu_vm_emulated_write(struct smmu_vm *vm, uint64_t gpa, const void *data,
 	if (!bug_planted(vm, SMMU_INJECT_NO_ZAP_ON_WRITE))
 		zap_entries(vm, gfn, (unsigned)(gpa & 0xfff), len);
 	int r = vm->ops->write_gpa(vm->host, gpa, data, len);
+	if (r == SMMU_GPA_OK)
+		dirty_log_mark(vm, gfn);
 	vm->ops->unlock(vm->host);
 	return r;
 }

@@ -61,6 +61,8 @@ static bool backing_is_2m(struct smmu_vm *vm, uint64_t gfn, uint64_t *hpa)
 	if (!bug_planted(vm, SMMU_INJECT_LARGE_OVER_TABLES) &&
 	    sp_2m_holds_table(vm, gfn))
 		return false;
+	if (dirty_log_overlaps(vm, gfn, 512))
+		return false; /* each 4 KiB frame must show its first write */
 	return vm->ops->backing_is_2m(vm->host, gfn, hpa);
 }
 
@@ -71,12 +73,11 @@ static enum smmu_fault_action install_2m(struct smmu_vm *vm, struct sp *sp,
 					 uint64_t hpa, union sp_role role,
 					 const char **reason)
 {
-	uint64_t spte =
-		leaf_spte(hpa, (uint8_t)role.access, true, (uint8_t)role.pkey,
-			  role.global) |
-		X86_PTE_PS;
+	uint64_t spte = leaf_spte(hpa, (uint8_t)role.access, true,
+				  (uint8_t)role.pkey, role.global) |
+			X86_PTE_PS;
 	sp_zap_spte(vm, sp, index);
-	if (!rmap_add(vm, gfn | RMAP_LARGE, &sp->spt[index])) {
+	if (!rmap_add(vm, gfn | RMAP_LARGE, sp, index)) {
 		*reason = "out of memory for the reverse map";
 		return SMMU_FAULT_ERROR;
 	}
@@ -200,8 +201,7 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 	 * emulated: look at the guest entries again now that every table
 	 * on the path is protected, and undo this path if they moved. */
 	if (walk_is_stale(vcpu, w)) {
-		for (int level = vcpu->root->role.level; level > 1;
-		     level--)
+		for (int level = vcpu->root->role.level; level > 1; level--)
 			sp_zap_spte(vm, path[level], path_index[level]);
 		SHADOW_STAT(vm, walk_races);
 		return SMMU_FAULT_FIXED; /* the access faults again */
@@ -222,14 +222,19 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 		return SMMU_FAULT_EMULATE;
 
 	uint64_t leaf = guest_levels ? w->pte[w->leaf_level] : X86_PTE_D;
-	uint64_t spte = leaf_spte(hpa, w->xlate.rights,
-				  (leaf & X86_PTE_D) && !is_protected,
+	bool writable = (leaf & X86_PTE_D) && !is_protected;
+	/* A logged frame stays read-only until the guest writes it. */
+	if (writable && write)
+		dirty_log_mark(vm, gfn);
+	else if (writable)
+		writable = dirty_log_may_write(vm, gfn);
+	uint64_t spte = leaf_spte(hpa, w->xlate.rights, writable,
 				  gw_leaf_pkey(mmu, leaf),
 				  guest_levels && (leaf & X86_PTE_G));
 
 	unsigned index = spte_index(acc->la, 1);
 	sp_zap_spte(vm, sp, index);
-	if (!rmap_add(vm, gfn, &sp->spt[index])) {
+	if (!rmap_add(vm, gfn, sp, index)) {
 		*reason = "out of memory for the reverse map";
 		return SMMU_FAULT_ERROR;
 	}
@@ -250,7 +255,7 @@ static enum smmu_fault_action install(struct smmu_vcpu *vcpu,
 	enum smmu_fault_action a =
 		install_path(vcpu, w, acc, hpa, reason, &pins);
 	while (pins.n)
-		pins.sp[--pins.n]->pinned--;
+		sp_unpin(vcpu->vm, pins.sp[--pins.n]);
 	return a;
 }
 
@@ -317,7 +322,8 @@ void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu,
 		return;
 	}
 	struct smmu_vm *vm = vcpu->vm;
-	struct gw_guest guest = { vm->ops, vm->host };
+	/* A/D updates write guest memory: a logged frame is dirty. */
+	struct gw_guest guest = { vm->ops, vm->host, dirty_log_wrote, vm };
 	struct gw_walk w;
 
 	if (!vm->shadow_ops) {
@@ -383,7 +389,12 @@ void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu,
 	}
 
 	vm->ops->lock(vm->host);
-	if (!vcpu->root || walk_is_stale(vcpu, &w)) {
+	if (vcpu->root->obsolete &&
+	    !bug_planted(vm, SMMU_INJECT_STATE_AS_TLB_FLUSH)) {
+		/* The host took its frame away: enter again, on a new root
+		 * (a request to do so is on its way, flush.c). */
+		roots_release(vcpu);
+	} else if (walk_is_stale(vcpu, &w)) {
 		SHADOW_STAT(vm, walk_races);
 	} else {
 		out->action = install(vcpu, &w, acc, hpa, &out->reason);

@@ -71,8 +71,9 @@ void flush_local(struct smmu_vcpu *vcpu, enum smmu_flush_scope scope,
 		bool global = scope == SMMU_FLUSH_ADDR;
 		for (unsigned i = 0; i < q->n; i++)
 			global |= q->item[i].scope == SMMU_FLUSH_ADDR;
-		flush_local(vcpu, global ? SMMU_FLUSH_VCPU_ALL : SMMU_FLUSH_VCPU,
-			    0, 0);
+		flush_local(vcpu,
+			    global ? SMMU_FLUSH_VCPU_ALL : SMMU_FLUSH_VCPU, 0,
+			    0);
 		return;
 	}
 	q->item[q->n++] = (struct smmu_flush){ .scope = (uint8_t)scope,
@@ -111,8 +112,8 @@ void flush_take(struct smmu_vcpu *vcpu, struct smmu_entry *e)
 			take_one(vcpu, e, q->item[i]);
 		if (q->vcpu) /* flush_local kept a place for it */
 			take_one(vcpu, e,
-				 (struct smmu_flush){ .scope =
-							      SMMU_FLUSH_VCPU });
+				 (struct smmu_flush){
+					 .scope = SMMU_FLUSH_VCPU });
 	}
 	*q = (struct flush_queue){ 0 };
 }
@@ -148,8 +149,8 @@ void flush_remote(struct smmu_vm *vm, unsigned flags)
 	bool assist = vm->ops->assisted_flush && pol->use_assisted &&
 		      !(flags & REMOTE_STATE) &&
 		      !((flags & REMOTE_FREES) && pol->ipi_for_frees);
-	uint32_t owed = PENDING_FLUSH |
-			((flags & REMOTE_STATE) ? PENDING_RELOAD : 0);
+	uint32_t owed =
+		PENDING_FLUSH | ((flags & REMOTE_STATE) ? PENDING_RELOAD : 0);
 	struct smmu_cpu_set kick = { { 0 } }, assisted = { { 0 } };
 	bool any_kick = false, any_assisted = false;
 	unsigned nr_kicked = 0, nr_assisted = 0;

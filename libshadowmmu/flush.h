@@ -17,8 +17,8 @@ struct smmu_vcpu;
 /* Where a vCPU runs, for remote flushes. Written by calls on the vCPU's
  * behalf, read by requesters on any CPU: atomic accesses only. */
 struct vcpu_placement {
-	int32_t cpu;	  /* physical CPU it is loaded on; -1: none */
-	int32_t last_cpu; /* the one it ran on last; -1: never ran */
+	int32_t cpu;	   /* physical CPU it is loaded on; -1: none */
+	int32_t last_cpu;  /* the one it ran on last; -1: never ran */
 	uint32_t in_guest; /* between smmu_vcpu_enter and smmu_vcpu_exit */
 	uint32_t pending;  /* PENDING_*: owed at the next entry */
 	/* Entered the guest since its last full flush: it may cache
@@ -36,8 +36,8 @@ struct vcpu_placement {
 struct flush_queue {
 	unsigned n;
 	struct smmu_flush item[SMMU_ENTRY_MAX_FLUSHES]; /* narrow scopes */
-	bool vcpu;	/* SMMU_FLUSH_VCPU too */
-	bool vcpu_all;	/* SMMU_FLUSH_VCPU_ALL: nothing else matters */
+	bool vcpu;     /* SMMU_FLUSH_VCPU too */
+	bool vcpu_all; /* SMMU_FLUSH_VCPU_ALL: nothing else matters */
 };
 
 /* Queue a flush for vcpu's next entry. A scope the host cannot do

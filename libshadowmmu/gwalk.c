@@ -139,6 +139,8 @@ static enum ad_step set_accessed_dirty(struct gw_walk *w,
 			return AD_NOT_RAM;
 		}
 		w->pte[l] = want;
+		if (g->wrote)
+			g->wrote(g->wrote_ctx, w->pte_gpa[l]);
 	}
 	return AD_DONE;
 }

@@ -111,6 +111,10 @@ void gw_mmu_init(struct gw_mmu *mmu, const struct smmu_paging_regs *regs,
 struct gw_guest {
 	const struct smmu_host_ops *ops;
 	void *host;
+	/* Optional: told of each guest-physical address the walk writes
+	 * (an A/D update), for dirty logging. */
+	void (*wrote)(void *ctx, uint64_t gpa);
+	void *wrote_ctx;
 };
 
 /* A finished walk: the public result plus the path, for shadowing. */

@@ -80,8 +80,8 @@ static void invalidate_pcid(struct smmu_vcpu *vcpu, uint16_t pcid)
 
 /* One address: in every PCID and global too (all), or in guest PCID
  * pcid only. */
-static void invalidate_address(struct smmu_vcpu *vcpu, bool all,
-			       uint16_t pcid, uint64_t la)
+static void invalidate_address(struct smmu_vcpu *vcpu, bool all, uint16_t pcid,
+			       uint64_t la)
 {
 	struct smmu_vm *vm = vcpu->vm;
 	if (!vm->shadow_ops)

@@ -25,10 +25,10 @@ static bool fill(struct smmu_vm *vm, struct sp *sp, unsigned index,
 	uint64_t hpa;
 	if (vm->ops->gfn_to_hpa(vm->host, gfn, &hpa) != SMMU_GPA_OK)
 		return false; /* MMIO: the host emulates it on a fault */
-	uint64_t spte =
-		leaf_spte(hpa, rights, dirty && sp_gfn_state(vm, gfn) != GFN_SYNC,
-			  pkey, global);
-	if (!rmap_add(vm, gfn, &sp->spt[index]))
+	bool writable = dirty && sp_gfn_state(vm, gfn) != GFN_SYNC &&
+			dirty_log_may_write(vm, gfn);
+	uint64_t spte = leaf_spte(hpa, rights, writable, pkey, global);
+	if (!rmap_add(vm, gfn, sp, index))
 		return false;
 	sp->leaf_gfn[index] = gfn;
 	sp_set_leaf(sp, index, spte);

@@ -21,7 +21,7 @@ static struct rmap_head *head_of(struct smmu_vm *vm, uint64_t gfn)
 	return 0;
 }
 
-bool rmap_add(struct smmu_vm *vm, uint64_t gfn, uint64_t *sptep)
+bool rmap_add(struct smmu_vm *vm, uint64_t gfn, struct sp *sp, unsigned index)
 {
 	const struct smmu_host_ops *ops = vm->ops;
 	struct rmap_head *h = head_of(vm, gfn);
@@ -37,18 +37,20 @@ bool rmap_add(struct smmu_vm *vm, uint64_t gfn, uint64_t *sptep)
 	struct rmap_entry *e = ops->alloc(vm->host, sizeof(*e));
 	if (!e)
 		return false;
-	e->sptep = sptep;
+	e->sp = sp;
+	e->index = index;
 	e->next = h->entries;
 	h->entries = e;
 	return true;
 }
 
-void rmap_remove(struct smmu_vm *vm, uint64_t gfn, uint64_t *sptep)
+void rmap_remove(struct smmu_vm *vm, uint64_t gfn, struct sp *sp,
+		 unsigned index)
 {
 	struct rmap_head *h = head_of(vm, gfn);
 	for (struct rmap_entry **p = h ? &h->entries : 0; p && *p;
 	     p = &(*p)->next) {
-		if ((*p)->sptep == sptep) {
+		if ((*p)->sp == sp && (*p)->index == index) {
 			struct rmap_entry *e = *p;
 			*p = e->next;
 			vm->ops->free(vm->host, e, sizeof(*e));
@@ -62,11 +64,12 @@ bool rmap_write_protect(struct smmu_vm *vm, uint64_t gfn)
 	bool was_writable = false;
 	struct rmap_head *h = head_of(vm, gfn);
 	for (struct rmap_entry *e = h ? h->entries : 0; e; e = e->next) {
-		uint64_t spte = __atomic_load_n(e->sptep, __ATOMIC_ACQUIRE);
+		uint64_t *sptep = &e->sp->spt[e->index];
+		uint64_t spte = __atomic_load_n(sptep, __ATOMIC_ACQUIRE);
 		if (spte & X86_PTE_RW) {
 			/* Atomic: the hardware sets A/D in sptes as it walks.
 			 */
-			__atomic_fetch_and(e->sptep, ~X86_PTE_RW,
+			__atomic_fetch_and(sptep, ~X86_PTE_RW,
 					   __ATOMIC_ACQ_REL);
 			was_writable = true;
 		}
@@ -80,14 +83,25 @@ bool rmap_zap_large(struct smmu_vm *vm, uint64_t gfn)
 	struct rmap_head *h = head_of(vm, (gfn & ~511ull) | RMAP_LARGE);
 	while (h && h->entries) {
 		struct rmap_entry *e = h->entries;
-		uint64_t old =
-			__atomic_exchange_n(e->sptep, 0, __ATOMIC_ACQ_REL);
+		uint64_t old = __atomic_exchange_n(&e->sp->spt[e->index], 0,
+						   __ATOMIC_ACQ_REL);
 		was_writable |= (old & X86_PTE_RW) != 0;
 		SHADOW_STAT(vm, sptes_zapped);
 		h->entries = e->next;
 		vm->ops->free(vm->host, e, sizeof(*e));
 	}
 	return was_writable;
+}
+
+bool rmap_first(struct smmu_vm *vm, uint64_t gfn, struct sp **sp,
+		unsigned *index)
+{
+	struct rmap_head *h = head_of(vm, gfn);
+	if (!h || !h->entries)
+		return false;
+	*sp = h->entries->sp;
+	*index = h->entries->index;
+	return true;
 }
 
 void rmap_destroy(struct smmu_vm *vm)

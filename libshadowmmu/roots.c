@@ -37,9 +37,9 @@ static void drop_pae_links(struct smmu_vm *vm, struct sp *sp)
 	if (!sp->spt)
 		return;
 	for (unsigned i = 0; sp->child && i < 4; i++) {
+		__atomic_store_n(&sp->spt[i], 0, __ATOMIC_RELEASE);
 		if (sp->child[i])
 			sp_unlink(vm, sp, i);
-		__atomic_store_n(&sp->spt[i], 0, __ATOMIC_RELEASE);
 	}
 	for (unsigned w = 0; w < 512 / 64; w++)
 		sp->unsync_children[w] = 0;
@@ -96,7 +96,7 @@ void roots_release(struct smmu_vcpu *vcpu)
 	if (root->pae_root)
 		drop_pae_links(vcpu->vm, root);
 	else
-		root->root_count--;
+		sp_root_put(vcpu->vm, root);
 }
 
 /* The slot for (gfn, pcid, role): found, or the least recently used one

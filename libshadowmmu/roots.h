@@ -33,9 +33,9 @@
 
 struct root_slot {
 	bool used;
-	uint16_t pcid;	  /* guest PCID; 0 without CR4.PCIDE */
+	uint16_t pcid; /* guest PCID; 0 without CR4.PCIDE */
 	union sp_role role;
-	uint64_t gfn;	  /* the guest's root table */
+	uint64_t gfn; /* the guest's root table */
 	/* sp.gen of the root this slot has tracked invalidations for; a
 	 * root found with another generation was rebuilt meanwhile, or
 	 * built by another vCPU, and is synced before use. 0: none yet. */
@@ -54,11 +54,11 @@ struct vcpu_roots {
 	 * outside IA-32e mode): sp.gen of the root whose non-global
 	 * translations it may hold, 0 when it holds none. */
 	uint64_t hw_gen[SMMU_CACHED_ROOTS_MAX + 2];
-	uint16_t ran_pcid;	  /* hardware PCID of the last run */
-	uint64_t seen_remote;	  /* shadow_vm.remote_flushes seen */
-	bool noflush_switch;	  /* the last MOV CR3 had NOFLUSH */
-	struct sp pae_root;	  /* private root outside IA-32e mode */
-	uint64_t pae_root_cr3;	  /* the CR3 it was last built for */
+	uint16_t ran_pcid;     /* hardware PCID of the last run */
+	uint64_t seen_remote;  /* shadow_vm.remote_flushes seen */
+	bool noflush_switch;   /* the last MOV CR3 had NOFLUSH */
+	struct sp pae_root;    /* private root outside IA-32e mode */
+	uint64_t pae_root_cr3; /* the CR3 it was last built for */
 };
 
 /* roots.c */

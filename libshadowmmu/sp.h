@@ -90,9 +90,14 @@ struct sp {
 	struct sp_parent *parents; /* sptes that link to this page */
 	struct sp *next;	   /* hash chain */
 	struct sp *lru_prev, *lru_next; /* eviction order, oldest first */
-	uint32_t root_count;		/* vCPUs running on it as their root */
+	/* vCPUs running on it as their root, and PAE roots linking it
+	 * (whose entries the CPU holds in registers until the next entry). */
+	uint32_t root_count;
 	uint32_t pinned; /* faults linking through it right now */
 	bool in_cache;	 /* hashed and on the LRU (not a private page) */
+	/* Taken out of the tree while vCPUs still run on it (the host
+	 * unmapped its frame): freed when the last one lets it go. */
+	bool obsolete;
 	/* A vCPU's private PAE root: the CPU loads its four entries into
 	 * registers at VM entry and keeps using them until the next one, so
 	 * the pages they link are pinned like roots (sp_link). */
@@ -136,9 +141,10 @@ static inline unsigned sp_bucket_of(uint64_t gfn)
 	       (SP_HASH_BUCKETS - 1);
 }
 
-/* Reverse-map entry: one leaf spte mapping a guest frame. */
+/* Reverse-map entry: one leaf spte (index of sp) mapping a guest frame. */
 struct rmap_entry {
-	uint64_t *sptep;
+	struct sp *sp;
+	unsigned index;
 	struct rmap_entry *next;
 };
 
@@ -208,8 +214,12 @@ void sp_retire(struct smmu_vm *vm, struct sp *sp);
 /* rmap.c; MMU lock held. A 2 MiB leaf is kept under its first frame
  * tagged RMAP_LARGE. */
 #define RMAP_LARGE (1ull << 63)
-bool rmap_add(struct smmu_vm *vm, uint64_t gfn, uint64_t *sptep);
-void rmap_remove(struct smmu_vm *vm, uint64_t gfn, uint64_t *sptep);
+bool rmap_add(struct smmu_vm *vm, uint64_t gfn, struct sp *sp, unsigned index);
+void rmap_remove(struct smmu_vm *vm, uint64_t gfn, struct sp *sp,
+		 unsigned index);
+/* The first leaf spte mapping gfn (a key as above), if any. */
+bool rmap_first(struct smmu_vm *vm, uint64_t gfn, struct sp **sp,
+		unsigned *index);
 /* Clear R/W in every leaf spte mapping gfn; true if any was writable. */
 bool rmap_write_protect(struct smmu_vm *vm, uint64_t gfn);
 /* Zap every 2 MiB leaf spte over gfn; true if one was writable. */
@@ -229,6 +239,10 @@ void sp_unlink(struct smmu_vm *vm, struct sp *parent, unsigned index);
  * it, an out-of-sync page: tell parent and its ancestors. */
 void sp_mark_unsync_child(struct sp *parent, unsigned index);
 bool sp_has_unsync_child(const struct sp *sp);
+/* A vCPU or PAE root no longer holds sp as a root; a fault no longer
+ * links through it. */
+void sp_root_put(struct smmu_vm *vm, struct sp *sp);
+void sp_unpin(struct smmu_vm *vm, struct sp *sp);
 
 /* sp_cache.c: the (gfn, role) hash; MMU lock held. */
 struct sp *sp_find(struct smmu_vm *vm, uint64_t gfn, union sp_role role);
@@ -257,6 +271,13 @@ bool sp_alloc_page(struct smmu_vm *vm, uint64_t *hpa, void **hva);
 /* Unlink, empty and unhash one page; flush every CPU and free it after a
  * grace period. Neither a root nor pinned. */
 void sp_zap_page(struct smmu_vm *vm, struct sp *sp);
+/* Take a page out of the tree and the cache (MMU lock held); the caller
+ * flushes every CPU (flush_remote, REMOTE_FREES) and then retires it. */
+void sp_unhook(struct smmu_vm *vm, struct sp *sp);
+/* The same for a page vCPUs still run on as their root: taken out of the
+ * tree now, freed by sp_root_put once none does (the caller makes them
+ * drop it: REMOTE_STATE). */
+void sp_zap_root(struct smmu_vm *vm, struct sp *sp);
 
 /* sp_get.c; MMU lock held. Find or build the shadow of (gfn, role); a
  * new shadow of a guest table write-protects its frame. NULL when the

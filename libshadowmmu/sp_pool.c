@@ -49,7 +49,7 @@ void sp_lru_touch(struct smmu_vm *vm, struct sp *sp)
 
 /* Take a page out of the shadow tree: nothing links to it, it maps
  * nothing, and no lookup finds it. CPUs may still cache it. */
-static void unhook(struct smmu_vm *vm, struct sp *sp)
+void sp_unhook(struct smmu_vm *vm, struct sp *sp)
 {
 	while (sp->parents) {
 		struct sp_parent *p = sp->parents;
@@ -71,9 +71,34 @@ static void flush_for_eviction(struct smmu_vm *vm)
 void sp_zap_page(struct smmu_vm *vm, struct sp *sp)
 {
 	SHADOW_STAT(vm, sp_zapped);
-	unhook(vm, sp);
+	sp_unhook(vm, sp);
 	flush_for_eviction(vm);
 	sp_retire(vm, sp);
+}
+
+void sp_zap_root(struct smmu_vm *vm, struct sp *sp)
+{
+	SHADOW_STAT(vm, sp_zapped);
+	/* A PAE root's link stays: the CPU holds it in a register until
+	 * the vCPU enters again, which rebuilds its root (roots.c). */
+	for (struct sp_parent **p = &sp->parents; *p;) {
+		struct sp_parent *link = *p;
+		if (link->sp->pae_root) {
+			p = &link->next;
+			continue;
+		}
+		__atomic_store_n(&link->sp->spt[link->index], 0,
+				 __ATOMIC_RELEASE);
+		sp_unlink(vm, link->sp, link->index);
+	}
+	/* Emptied, so that a vCPU still on it faults rather than use what
+	 * it holds (its request to drop it is on the way). */
+	if (!bug_planted(vm, SMMU_INJECT_STATE_AS_TLB_FLUSH))
+		for (unsigned i = 0; i < 512; i++)
+			sp_zap_spte(vm, sp, i);
+	sp_cache_remove(vm, sp);
+	lru_remove(vm, sp);
+	sp->obsolete = true;
 }
 
 /* Pages evicted in one go when the budget is spent: one remote flush and
@@ -97,7 +122,7 @@ static bool evict_batch(struct smmu_vm *vm)
 			break;
 		SHADOW_STAT(vm, evictions);
 		SHADOW_STAT(vm, sp_zapped);
-		unhook(vm, victim);
+		sp_unhook(vm, victim);
 		victim->next = batch;
 		batch = victim;
 	}

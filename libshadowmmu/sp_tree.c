@@ -20,7 +20,7 @@ void sp_zap_spte(struct smmu_vm *vm, struct sp *sp, unsigned index)
 		uint64_t key = sp->leaf_gfn[index];
 		if (sp->role.level > 1)
 			key |= RMAP_LARGE;
-		rmap_remove(vm, key, &sp->spt[index]);
+		rmap_remove(vm, key, sp, index);
 		if (old & X86_PTE_RW)
 			vm->shadow.writable_dropped = true;
 	} else {
@@ -53,6 +53,31 @@ void sp_mark_unsync_child(struct sp *parent, unsigned index)
 		sp_mark_unsync_child(p->sp, p->index);
 }
 
+/* An obsolete page nothing holds any more goes, with whatever was
+ * linked under it since it became obsolete. */
+static void sp_retire_if_obsolete(struct smmu_vm *vm, struct sp *sp)
+{
+	if (!sp->obsolete || sp->root_count || sp->pinned)
+		return;
+	for (unsigned i = 0; i < 512; i++)
+		sp_zap_spte(vm, sp, i);
+	sp_retire(vm, sp);
+}
+
+void sp_root_put(struct smmu_vm *vm, struct sp *sp)
+{
+	/* Every vCPU that ran on an obsolete root flushed before it ran
+	 * again (the request that made it obsolete saw to that). */
+	if (!--sp->root_count)
+		sp_retire_if_obsolete(vm, sp);
+}
+
+void sp_unpin(struct smmu_vm *vm, struct sp *sp)
+{
+	if (!--sp->pinned)
+		sp_retire_if_obsolete(vm, sp);
+}
+
 bool sp_link(struct smmu_vm *vm, struct sp *parent, unsigned index,
 	     struct sp *child)
 {
@@ -80,7 +105,7 @@ void sp_unlink(struct smmu_vm *vm, struct sp *parent, unsigned index)
 	parent->child[index] = 0;
 	if (child && parent->pae_root &&
 	    !bug_planted(vm, SMMU_INJECT_PAE_UNPINNED))
-		child->root_count--;
+		sp_root_put(vm, child);
 	parent->unsync_children[index / 64] &= ~(1ull << (index % 64));
 	for (struct sp_parent **p = child ? &child->parents : 0; p && *p;
 	     p = &(*p)->next) {

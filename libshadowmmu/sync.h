@@ -30,6 +30,17 @@ void sp_sync_gfn(struct smmu_vm *vm, uint64_t gfn);
  * halves. */
 uint64_t sp_gpte_gpa(const struct sp *sp, unsigned index, unsigned *size);
 
+/* dirty_log.c (smmu_vm_dirty_log_*). Is gfn logged? May a leaf spte map
+ * it writable (not logged, or written already)? Record that it was
+ * written; the same for a gpa, as gw_guest.wrote wants it. Make its
+ * mappings read-only again (true: flush the CPUs). */
+bool dirty_log_tracks(const struct smmu_vm *vm, uint64_t gfn);
+bool dirty_log_overlaps(const struct smmu_vm *vm, uint64_t gfn, uint64_t n);
+bool dirty_log_may_write(const struct smmu_vm *vm, uint64_t gfn);
+void dirty_log_mark(struct smmu_vm *vm, uint64_t gfn);
+void dirty_log_wrote(void *vm, uint64_t gpa);
+bool dirty_log_protect(struct smmu_vm *vm, uint64_t first, uint64_t count);
+
 /* unshadow.c. Count an emulated store to guest table gfn; stop shadowing
  * it if it looks like the guest no longer uses it as a table. */
 void sp_note_write(struct smmu_vm *vm, uint64_t gfn);

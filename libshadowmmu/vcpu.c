@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include "sync.h"
 #include "vcpu.h"
 
 void vcpu_regs_changed(struct smmu_vcpu *vcpu)
@@ -156,7 +157,9 @@ enum smmu_xlate_status smmu_vcpu_translate(struct smmu_vcpu *vcpu,
 {
 	if (!vcpu || !access || !out)
 		return SMMU_XLATE_EINVAL;
-	struct gw_guest guest = { vcpu->vm->ops, vcpu->vm->host };
+	struct gw_guest guest = { vcpu->vm->ops, vcpu->vm->host,
+				  vcpu->vm->shadow_ops ? dirty_log_wrote : 0,
+				  vcpu->vm };
 	struct gw_walk walk;
 	enum smmu_xlate_status st = gw_walk(&walk, &vcpu->mmu, &guest, access);
 	*out = walk.xlate;

@@ -8,6 +8,14 @@
 #include "gwalk.h"
 #include "sp.h"
 
+/* Dirty logging (dirty_log.c): frames [first, first + count) written
+ * since the last smmu_vm_dirty_log_get_and_clear, bit by bit; bits NULL
+ * while not logging. */
+struct dirty_log {
+	uint64_t first, count;
+	uint64_t *bits;
+};
+
 struct smmu_vm {
 	const struct smmu_host_ops *ops;
 	void *host;
@@ -25,6 +33,7 @@ struct smmu_vm {
 	 * where vCPUs run, so remote flushes reach every CPU. Atomic. */
 	uint32_t placement_unknown;
 	struct shadow_vm shadow;
+	struct dirty_log dirty; /* MMU lock held to change */
 };
 
 /* Is the SMMU_INJECT_* bug `knob` built into this VM? Testing only: each
@@ -36,8 +45,8 @@ static inline bool bug_planted(const struct smmu_vm *vm, uint32_t knob)
 }
 
 /* Send one diagnostic line to the host, if it listens. */
-static inline void smmu_log(const struct smmu_vm *vm,
-			    enum smmu_log_level level, const char *msg)
+static inline void smmu_log(const struct smmu_vm *vm, enum smmu_log_level level,
+			    const char *msg)
 {
 	if (vm->ops->log)
 		vm->ops->log(vm->host, level, msg);

@@ -222,6 +222,13 @@ struct smmu_vm_config {
 /* A PAE guest's root is kept across a MOV CR3 that loads the same CR3,
  * whose PDPTEs may differ (KVM 2c5653caecc4's class). */
 #define SMMU_INJECT_PAE_ROOT_ACROSS_CR3 (1u << 15)
+/* A root whose frame the host takes away is handled as a TLB matter only:
+ * unhashed and flushed from the TLBs, but the vCPUs running on it are
+ * not made to drop it (state sent as a TLB flush, seed 002). */
+#define SMMU_INJECT_STATE_AS_TLB_FLUSH (1u << 16)
+/* The host's reports of guest tables it wrote (SMMU_GFN_CONTENT) leave
+ * their shadows as they were (the class of CVE-2026-46113). */
+#define SMMU_INJECT_CONTENT_IGNORED (1u << 17)
 
 /* One guest; opaque. */
 struct smmu_vm;
@@ -397,9 +404,9 @@ enum smmu_flush_scope {
 };
 
 struct smmu_flush {
-	uint8_t scope;	 /* enum smmu_flush_scope */
-	uint16_t pcid;	 /* SMMU_FLUSH_PCID, SMMU_FLUSH_PCID_ADDR */
-	uint64_t la;	 /* SMMU_FLUSH_ADDR, SMMU_FLUSH_PCID_ADDR */
+	uint8_t scope; /* enum smmu_flush_scope */
+	uint16_t pcid; /* SMMU_FLUSH_PCID, SMMU_FLUSH_PCID_ADDR */
+	uint64_t la;   /* SMMU_FLUSH_ADDR, SMMU_FLUSH_PCID_ADDR */
 };
 
 /* Flushes one entry asks for at most; more are merged into wider ones. */

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Dirty logging, for live migration: every leaf spte mapping a logged
+ * frame is read-only until the guest writes the frame, which records it
+ * (the write fault maps it writable again). get_and_clear hands the
+ * record over and protects the frames it names once more. Frames the
+ * library writes itself — emulated stores, the walker's A/D updates — are
+ * recorded too. Guest large pages over logged frames are mapped 4 KiB at
+ * a time (never one 2 MiB leaf), so each frame is seen.
+ */
+#include "flush.h"
+#include "sync.h"
+#include "vm.h"
+
+bool dirty_log_tracks(const struct smmu_vm *vm, uint64_t gfn)
+{
+	const struct dirty_log *d = &vm->dirty;
+	return d->bits && gfn - d->first < d->count;
+}
+
+bool dirty_log_overlaps(const struct smmu_vm *vm, uint64_t gfn, uint64_t n)
+{
+	const struct dirty_log *d = &vm->dirty;
+	return d->bits && gfn < d->first + d->count && d->first < gfn + n;
+}
+
+bool dirty_log_may_write(const struct smmu_vm *vm, uint64_t gfn)
+{
+	if (!dirty_log_tracks(vm, gfn))
+		return true;
+	uint64_t i = gfn - vm->dirty.first;
+	return (__atomic_load_n(&vm->dirty.bits[i / 64], __ATOMIC_RELAXED) >>
+		(i % 64)) &
+	       1;
+}
+
+void dirty_log_mark(struct smmu_vm *vm, uint64_t gfn)
+{
+	if (!dirty_log_tracks(vm, gfn))
+		return;
+	uint64_t i = gfn - vm->dirty.first;
+	__atomic_or_fetch(&vm->dirty.bits[i / 64], 1ull << (i % 64),
+			  __ATOMIC_RELAXED);
+}
+
+void dirty_log_wrote(void *vm, uint64_t gpa)
+{
+	dirty_log_mark(vm, gpa >> X86_PAGE_SHIFT);
+}
+
+static size_t bitmap_bytes(uint64_t count)
+{
+	return (size_t)((count + 63) / 64 * 8);
+}
+
+/* Make every leaf spte mapping [first, first + count) read-only; true if
+ * one was writable (the CPUs must be flushed). MMU lock held. */
+bool dirty_log_protect(struct smmu_vm *vm, uint64_t first, uint64_t count)
+{
+	bool writable = vm->shadow.writable_dropped;
+	for (uint64_t gfn = first; gfn < first + count; gfn++) {
+		writable |= rmap_write_protect(vm, gfn);
+		/* A 2 MiB leaf goes: it is refilled 4 KiB at a time. */
+		if (!(gfn & 511))
+			writable |= rmap_zap_large(vm, gfn);
+	}
+	if (first & 511)
+		writable |= rmap_zap_large(vm, first & ~511ull);
+	return writable;
+}
+
+enum smmu_status smmu_vm_dirty_log_start(struct smmu_vm *vm, uint64_t first_gfn,
+					 uint64_t count)
+{
+	if (!vm || !vm->shadow_ops || !count ||
+	    count > SMMU_DIRTY_LOG_MAX_PAGES || first_gfn + count < first_gfn)
+		return SMMU_EINVAL;
+	if (vm->dirty.bits) {
+		smmu_log(vm, SMMU_LOG_ERROR,
+			 "smmu_vm_dirty_log_start: logging already");
+		return SMMU_EBUSY;
+	}
+	uint64_t *bits = vm->ops->alloc(vm->host, bitmap_bytes(count));
+	if (!bits)
+		return SMMU_ENOMEM;
+	vm->ops->lock(vm->host);
+	vm->dirty = (struct dirty_log){ .first = first_gfn,
+					.count = count,
+					.bits = bits };
+	if (dirty_log_protect(vm, first_gfn, count))
+		flush_remote(vm, 0);
+	vm->ops->unlock(vm->host);
+	return SMMU_OK;
+}
+
+enum smmu_status smmu_vm_dirty_log_get_and_clear(struct smmu_vm *vm,
+						 uint64_t *bitmap)
+{
+	if (!vm || !bitmap)
+		return SMMU_EINVAL;
+	struct dirty_log *d = &vm->dirty;
+	if (!d->bits)
+		return SMMU_EINVAL;
+	bool writable = false;
+	vm->ops->lock(vm->host);
+	/* Take the record, then protect what it names, then flush, before
+	 * the host copies anything: a write the guest makes through a stale
+	 * translation before the flush is to a frame this round reports;
+	 * one after it faults and is in the next round's. Making a frame
+	 * writable again takes the MMU lock (a fault), so none can slip in
+	 * between. */
+	for (uint64_t w = 0; w < (d->count + 63) / 64; w++) {
+		uint64_t seen =
+			__atomic_exchange_n(&d->bits[w], 0, __ATOMIC_RELAXED);
+		bitmap[w] = seen;
+		for (uint64_t b = seen; b; b &= b - 1)
+			writable |= dirty_log_protect(
+				vm,
+				d->first + w * 64 +
+					(uint64_t)__builtin_ctzll(b),
+				1);
+	}
+	if (writable)
+		flush_remote(vm, 0);
+	vm->ops->unlock(vm->host);
+	return SMMU_OK;
+}
+
+enum smmu_status smmu_vm_dirty_log_stop(struct smmu_vm *vm)
+{
+	if (!vm || !vm->dirty.bits)
+		return SMMU_EINVAL;
+	vm->ops->lock(vm->host);
+	uint64_t *bits = vm->dirty.bits;
+	uint64_t count = vm->dirty.count;
+	vm->dirty = (struct dirty_log){ 0 };
+	vm->ops->unlock(vm->host);
+	vm->ops->free(vm->host, bits, bitmap_bytes(count));
+	return SMMU_OK;
+}

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The host's own changes to guest-physical memory (smmu_vm_invalidate_
+ * gfn_range): frames taken away or re-backed, frames write-protected,
+ * frames the host or a device wrote. Each with exactly the shadow updates
+ * and flushes it needs:
+ *
+ *   UNMAP          every leaf spte mapping the frames goes (the host is
+ *                  about to reuse their pages: every CPU is flushed before
+ *                  this returns), and every shadow of a guest table in
+ *                  them; a root a vCPU runs on becomes obsolete and that
+ *                  vCPU drops it at its next entry (a STATE request: an
+ *                  assisted flush cannot make it, seed 002).
+ *   WRITE_PROTECT  every leaf spte mapping them becomes read-only; a flush
+ *                  if one was writable.
+ *   CONTENT        the shadows of guest tables in them are emptied, to be
+ *                  rebuilt from what memory holds now, as after guest
+ *                  stores; no flush: the guest invalidates before it may
+ *                  rely on a changed entry, and then the usual sync and
+ *                  flush follow. Zapping (never rewriting) keeps each
+ *                  spte's rmap entry where it belongs (the class of
+ *                  CVE-2026-46113).
+ */
+#include "flush.h"
+#include "sync.h"
+#include "vcpu.h"
+
+/* Drop every leaf spte mapping gfn, 2 MiB leaves over it included. */
+static void zap_mappings(struct smmu_vm *vm, uint64_t gfn)
+{
+	struct sp *sp;
+	unsigned index;
+	while (rmap_first(vm, gfn, &sp, &index))
+		sp_zap_spte(vm, sp, index);
+	rmap_zap_large(vm, gfn & ~511ull);
+}
+
+/* Take every shadow of a guest table in gfn out of the tree: onto
+ * *retire, or obsolete if a vCPU runs on it (true then). */
+static bool unshadow_frame(struct smmu_vm *vm, uint64_t gfn, struct sp **retire)
+{
+	bool state = false;
+	for (;;) {
+		struct sp *victim = 0;
+		for (struct sp *sp = vm->shadow.sp_hash[sp_bucket_of(gfn)];
+		     sp && !victim; sp = sp->next)
+			if (sp->gfn == gfn && !sp->role.direct)
+				victim = sp;
+		if (!victim)
+			return state;
+		SHADOW_STAT(vm, unshadowed);
+		if (victim->root_count) {
+			sp_zap_root(vm, victim);
+			state = true;
+		} else {
+			SHADOW_STAT(vm, sp_zapped);
+			sp_unhook(vm, victim);
+			victim->next = *retire;
+			*retire = victim;
+		}
+	}
+}
+
+/* Empty every shadow of a guest table in gfn. */
+static void zap_shadows_of(struct smmu_vm *vm, uint64_t gfn)
+{
+	for (struct sp *sp = vm->shadow.sp_hash[sp_bucket_of(gfn)]; sp;
+	     sp = sp->next)
+		if (sp->gfn == gfn && !sp->role.direct)
+			for (unsigned i = 0; i < 512; i++)
+				sp_zap_spte(vm, sp, i);
+}
+
+static void unmap(struct smmu_vm *vm, uint64_t first, uint64_t count)
+{
+	struct sp *retire = 0;
+	bool state = false;
+	for (uint64_t gfn = first; gfn < first + count; gfn++) {
+		zap_mappings(vm, gfn);
+		state |= unshadow_frame(vm, gfn, &retire);
+	}
+	unsigned flags = REMOTE_FREES;
+	if (state && !bug_planted(vm, SMMU_INJECT_STATE_AS_TLB_FLUSH))
+		flags |= REMOTE_STATE;
+	flush_remote(vm, flags);
+	while (retire) {
+		struct sp *next = retire->next;
+		sp_retire(vm, retire);
+		retire = next;
+	}
+}
+
+enum smmu_status smmu_vm_invalidate_gfn_range(struct smmu_vm *vm,
+					      uint64_t first_gfn,
+					      uint64_t count,
+					      enum smmu_gfn_change how)
+{
+	if (!vm)
+		return SMMU_EINVAL;
+	if (!vm->shadow_ops || first_gfn + count < first_gfn ||
+	    how > SMMU_GFN_CONTENT) {
+		smmu_log(vm, SMMU_LOG_ERROR,
+			 "smmu_vm_invalidate_gfn_range: no shadow-paging ops, "
+			 "a range that wraps, or an unknown change");
+		return SMMU_EINVAL;
+	}
+	vm->ops->lock(vm->host);
+	switch (how) {
+	case SMMU_GFN_UNMAP:
+		unmap(vm, first_gfn, count);
+		break;
+	case SMMU_GFN_WRITE_PROTECT:
+		if (dirty_log_protect(vm, first_gfn, count))
+			flush_remote(vm, 0);
+		break;
+	case SMMU_GFN_CONTENT:
+		if (bug_planted(vm, SMMU_INJECT_CONTENT_IGNORED))
+			break;
+		for (uint64_t gfn = first_gfn; gfn < first_gfn + count; gfn++)
+			zap_shadows_of(vm, gfn);
+		break;
+	}
+	vm->ops->unlock(vm->host);
+	return SMMU_OK;
+}
