@@ -376,6 +376,11 @@ void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu,
 	}
 
 	uint64_t hpa;
+	/* gfn_to_hpa is asked without the lock: a host change of the
+	 * backing (smmu_vm_invalidate_gfn_range) between it and the install
+	 * would have this fault put the old page back. */
+	uint64_t backing =
+		__atomic_load_n(&vm->shadow.backing_changes, __ATOMIC_ACQUIRE);
 	if (vm->ops->gfn_to_hpa(vm->host, w.xlate.gpa >> X86_PAGE_SHIFT,
 				&hpa) != SMMU_GPA_OK ||
 	    allowed_by_wp0_only(vcpu, acc, &w.xlate)) {
@@ -394,7 +399,8 @@ void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu,
 		/* The host took its frame away: enter again, on a new root
 		 * (a request to do so is on its way, flush.c). */
 		roots_release(vcpu);
-	} else if (walk_is_stale(vcpu, &w)) {
+	} else if (walk_is_stale(vcpu, &w) ||
+		   backing != vm->shadow.backing_changes) {
 		SHADOW_STAT(vm, walk_races);
 	} else {
 		out->action = install(vcpu, &w, acc, hpa, &out->reason);

@@ -74,6 +74,7 @@ static void zap_shadows_of(struct smmu_vm *vm, uint64_t gfn)
 static void unmap(struct smmu_vm *vm, uint64_t first, uint64_t count)
 {
 	struct sp *retire = 0;
+	__atomic_add_fetch(&vm->shadow.backing_changes, 1, __ATOMIC_RELEASE);
 	bool state = false;
 	for (uint64_t gfn = first; gfn < first + count; gfn++) {
 		zap_mappings(vm, gfn);

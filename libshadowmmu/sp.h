@@ -176,6 +176,9 @@ struct shadow_vm {
 	 * returns: a vCPU that sees a new value knows every hardware PCID
 	 * it did not run on since was emptied (pcid.c). */
 	uint64_t remote_flushes;
+	/* smmu_vm_invalidate_gfn_range(UNMAP) calls: a fault that asked
+	 * gfn_to_hpa before one retries. Written under the MMU lock. */
+	uint64_t backing_changes;
 	struct {
 		uint64_t sp_created, sp_lookups, sp_hits, sp_chain_steps;
 		uint64_t write_protects, faults_fixed, faults_injected;

@@ -32,13 +32,21 @@ void guest_prog_add(struct guest_prog *p, struct gop op)
 void gop_describe(const struct gop *op, char *buf, unsigned len)
 {
 	static const char *const names[] = {
-		[GOP_ACCESS] = "access",     [GOP_STORE] = "store",
-		[GOP_MOV_CR0] = "mov cr0",   [GOP_MOV_CR3] = "mov cr3",
-		[GOP_MOV_CR4] = "mov cr4",   [GOP_WRMSR_EFER] = "wrmsr efer",
-		[GOP_INVLPG] = "invlpg",     [GOP_INVPCID] = "invpcid",
-		[GOP_PV_FLUSH] = "pv flush", [GOP_SHOOTDOWN] = "shootdown",
+		[GOP_ACCESS] = "access",
+		[GOP_STORE] = "store",
+		[GOP_MOV_CR0] = "mov cr0",
+		[GOP_MOV_CR3] = "mov cr3",
+		[GOP_MOV_CR4] = "mov cr4",
+		[GOP_WRMSR_EFER] = "wrmsr efer",
+		[GOP_INVLPG] = "invlpg",
+		[GOP_INVPCID] = "invpcid",
+		[GOP_PV_FLUSH] = "pv flush",
+		[GOP_SHOOTDOWN] = "shootdown",
+		[GOP_DMA_STORE] = "device store",
+		[GOP_HOST_UNMAP] = "host unmap",
+		[GOP_HOST_REMAP] = "host remap",
 	};
-	const char *name = op->kind <= GOP_SHOOTDOWN ? names[op->kind] : "?";
+	const char *name = op->kind <= GOP_HOST_REMAP ? names[op->kind] : "?";
 	switch (op->kind) {
 	case GOP_ACCESS:
 	case GOP_STORE:

@@ -24,6 +24,15 @@ enum gop_kind {
 	 * with la == GOP_ALL, to flush everything) by guest IPI, and wait
 	 * until all did. */
 	GOP_SHOOTDOWN,
+	/* Not the guest's own: a device writes 8 bytes `val` at gpa `la`
+	 * (DMA), which the host reports (SMMU_GFN_CONTENT). The vCPU's
+	 * thread stands in for the device. */
+	GOP_DMA_STORE,
+	/* Not the guest's own: the host takes `val` bytes of frames at gpa
+	 * `la` away (SMMU_GFN_UNMAP, then a hole), or moves them to other
+	 * host pages (SMMU_GFN_UNMAP, the same content: REMAP). */
+	GOP_HOST_UNMAP,
+	GOP_HOST_REMAP,
 };
 
 #define GOP_ALL UINT64_MAX

@@ -36,7 +36,9 @@ int smmu_posix_ram_add_hole(struct smmu_posix_ram *ram, uint64_t gpa,
 		return -1;
 	ram->holes[ram->nr_holes].start = gpa;
 	ram->holes[ram->nr_holes].end = gpa + len;
-	ram->nr_holes++;
+	/* Published after the hole: simulated CPUs look it up meanwhile
+	 * (a host taking memory away while the guest runs). */
+	__atomic_store_n(&ram->nr_holes, ram->nr_holes + 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -45,7 +47,8 @@ void *smmu_posix_ram_ptr(const struct smmu_posix_ram *ram, uint64_t gpa,
 {
 	if (len == 0 || gpa >= ram->size || len > ram->size - gpa)
 		return NULL;
-	for (unsigned i = 0; i < ram->nr_holes; i++)
+	unsigned holes = __atomic_load_n(&ram->nr_holes, __ATOMIC_ACQUIRE);
+	for (unsigned i = 0; i < holes; i++)
 		if (gpa < ram->holes[i].end && gpa + len > ram->holes[i].start)
 			return NULL;
 	return ram->base + gpa;

@@ -579,6 +579,17 @@ static void lib_emulated_write(struct sim_vcpu *v, uint64_t gpa, uint64_t val)
 	(void)smmu_vm_emulated_write(lvm(v->sim)->vm, gpa, &val, 8);
 }
 
+static void lib_host_changed(struct sim_vcpu *v, uint64_t gfn, uint64_t count,
+			     unsigned how)
+{
+	enum smmu_status st = smmu_vm_invalidate_gfn_range(
+		lvm(v->sim)->vm, gfn, count, (enum smmu_gfn_change)how);
+	if (st != SMMU_OK)
+		sim_report_violation(v->sim, v,
+				     "smmu_vm_invalidate_gfn_range: %s",
+				     status_name(st));
+}
+
 static void lib_print_stats(struct sim *s, FILE *out)
 {
 	struct smmu_stats st;
@@ -680,6 +691,12 @@ static const struct sim_knob lib_mmu_knobs[] = {
 	{ "pae-root-across-cr3", SMMU_INJECT_PAE_ROOT_ACROSS_CR3,
 	  "a PAE guest's root survives a MOV CR3 of the same CR3 whose PDPTEs "
 	  "changed (KVM 2c5653caecc4's class)" },
+	{ "state-as-tlb-flush", SMMU_INJECT_STATE_AS_TLB_FLUSH,
+	  "a root whose frame the host takes away is only flushed from the "
+	  "TLBs; its vCPUs keep running on it (seed 002)" },
+	{ "content-ignored", SMMU_INJECT_CONTENT_IGNORED,
+	  "the host's reports of guest tables it wrote leave their shadows "
+	  "(the class of CVE-2026-46113)" },
 	{ "role-without-pse", SMMU_INJECT_ROLE_WITHOUT_PSE,
 	  "a 32-bit guest's directory has one shadow whatever CR4.PSE says "
 	  "(a PS=1 entry: a 4 MiB page or a page table)" },
@@ -703,5 +720,6 @@ const struct sim_mmu_ops lib_mmu_ops = {
 	.invpcid = lib_invpcid,
 	.pv_flush = lib_pv_flush,
 	.emulated_write = lib_emulated_write,
+	.host_changed = lib_host_changed,
 	.print_stats = lib_print_stats,
 };

@@ -448,6 +448,30 @@ static void do_invpcid(struct sim_vcpu *v, const struct gop *op)
 			   : "#GP, where the CPU invalidates");
 }
 
+/* What the host, or a device, does to guest memory behind the guest's
+ * back, reported to the MMU as a hypervisor's host would. */
+static void host_change(struct sim_vcpu *v, const struct gop *op)
+{
+	struct sim *s = v->sim;
+	const struct sim_mmu_ops *mmu = s->cfg.mmu;
+	uint64_t gfn = op->la >> X86_PAGE_SHIFT;
+	if (op->kind == GOP_DMA_STORE) {
+		sim_guest_store(s, op->la & ~7ull, op->val);
+		if (mmu->host_changed)
+			mmu->host_changed(v, gfn, 1, SMMU_GFN_CONTENT);
+		return;
+	}
+	/* The backing changes first, then the MMU hears of it (which
+	 * retries the faults that looked the frames up before). */
+	uint64_t count = (op->val + X86_PAGE_SIZE - 1) >> X86_PAGE_SHIFT;
+	if (op->kind == GOP_HOST_UNMAP &&
+	    smmu_posix_ram_add_hole(&s->host.ram, gfn << X86_PAGE_SHIFT,
+				    count << X86_PAGE_SHIFT))
+		sim_report_violation(s, v, "host unmap: out of hole slots");
+	if (mmu->host_changed)
+		mmu->host_changed(v, gfn, count, SMMU_GFN_UNMAP);
+}
+
 static void exec_op(struct sim_vcpu *v, const struct gop *op)
 {
 	v->recent[v->nr_recent++ % SIM_RECENT_OPS] = *op;
@@ -478,6 +502,11 @@ static void exec_op(struct sim_vcpu *v, const struct gop *op)
 		break;
 	case GOP_SHOOTDOWN:
 		send_shootdown(v, op);
+		break;
+	case GOP_DMA_STORE:
+	case GOP_HOST_UNMAP:
+	case GOP_HOST_REMAP:
+		host_change(v, op);
 		break;
 	}
 }

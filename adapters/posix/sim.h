@@ -83,6 +83,10 @@ struct sim_mmu_ops {
 	 * host to emulate (store the memory with sim_guest_store, or let
 	 * the MMU do it through its host). */
 	void (*emulated_write)(struct sim_vcpu *v, uint64_t gpa, uint64_t val);
+	/* Optional: the host changed guest frames [gfn, gfn + count)
+	 * behind the guest's back (how: enum smmu_gfn_change). */
+	void (*host_changed)(struct sim_vcpu *v, uint64_t gfn, uint64_t count,
+			     unsigned how);
 	/* Optional: print the MMU's statistics. */
 	void (*print_stats)(struct sim *sim, FILE *out);
 };

@@ -508,11 +508,13 @@ enum smmu_status smmu_vm_unprotect_gfn(struct smmu_vm *vm, uint64_t gfn);
 /* The host changed, or is about to change, guest-physical frames
  * [first_gfn, first_gfn + count) behind the guest's back: */
 enum smmu_gfn_change {
-	/* They stop being RAM (balloon, unplug), or are about to be backed
-	 * by other host pages: call first, change the backing after. Every
-	 * shadow entry mapping them goes, every shadow of a guest table in
-	 * them too, and every CPU is flushed before this returns; a vCPU
-	 * running on a root there drops it at its next entry. */
+	/* They stop being RAM (balloon, unplug), or are backed by other
+	 * host pages from now on. First make gfn_to_hpa answer for the new
+	 * backing, then call this, then reuse the old host pages once it has
+	 * returned: every shadow entry mapping them goes, every shadow of a
+	 * guest table in them too, every CPU is flushed, and a fault that
+	 * asked gfn_to_hpa before the change retries; a vCPU running on a
+	 * root there drops it at its next entry. */
 	SMMU_GFN_UNMAP,
 	/* Every shadow entry mapping them becomes read-only (dirty logging:
 	 * smmu_vm_dirty_log_start does this). */
