@@ -305,6 +305,58 @@ static bool allowed_by_wp0_only(const struct smmu_vcpu *vcpu,
 	       (acc->pkru & X86_PKRU_WD(t->pkey));
 }
 
+/* Does the shadow already grant acc at acc->la? Walked without the MMU
+ * lock, inside an RCU read-side section: a page unlinked meanwhile is not
+ * freed before the section ends (rcu.c), so every pointer followed stays
+ * valid memory, and a stale answer is only a fault taken again. */
+static bool shadow_grants(const struct smmu_vcpu *vcpu,
+			  const struct smmu_access *acc)
+{
+	const struct sp *sp = vcpu->root;
+	for (;;) {
+		unsigned i = spte_index(acc->la, sp->role.level);
+		uint64_t spte = __atomic_load_n(&sp->spt[i], __ATOMIC_ACQUIRE);
+		if (!(spte & X86_PTE_P))
+			return false;
+		if (sp->role.level == 1 || (spte & X86_PTE_PS)) {
+			/* The hardware runs with WP=1: writes need R/W. */
+			if ((acc->flags & SMMU_ACCESS_WRITE) &&
+			    !(spte & X86_PTE_RW))
+				return false;
+			/* A user page faults a supervisor access under the
+			 * guest's SMEP or SMAP; the full path decides. */
+			if (!(acc->flags & SMMU_ACCESS_USER) !=
+			    !(spte & X86_PTE_US))
+				return false;
+			return !((acc->flags & SMMU_ACCESS_FETCH) &&
+				 (spte & X86_PTE_XD));
+		}
+		sp = __atomic_load_n(&sp->child[i], __ATOMIC_ACQUIRE);
+		if (!sp)
+			return false;
+	}
+}
+
+/* A fault another vCPU settled meanwhile (it filled the entry): re-enter
+ * without the MMU lock. Only rights every level keeps in the spte are
+ * checked; anything else (keys, SMAP) takes the full path. */
+static bool settled_already(struct smmu_vcpu *vcpu,
+			    const struct smmu_access *acc)
+{
+	struct smmu_vm *vm = vcpu->vm;
+	if (!vm->ops->rcu_read_enter || !vcpu->root || vcpu->root->obsolete ||
+	    (acc->flags & ~(uint32_t)(SMMU_ACCESS_WRITE | SMMU_ACCESS_USER |
+				      SMMU_ACCESS_FETCH)) ||
+	    acc->pkru)
+		return false;
+	vm->ops->rcu_read_enter(vm->host);
+	bool yes = shadow_grants(vcpu, acc);
+	vm->ops->rcu_read_exit(vm->host);
+	if (yes)
+		SHADOW_STAT(vm, faults_spurious);
+	return yes;
+}
+
 static void fault_error(struct smmu_fault *out, const char *reason)
 {
 	*out = (struct smmu_fault){ .action = SMMU_FAULT_ERROR,
@@ -346,6 +398,8 @@ void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu,
 	 * be passed as it is. */
 	a.flags &= ~(uint32_t)(PFERR_P | PFERR_RSVD | PFERR_PK);
 	const struct smmu_access *acc = &a;
+	if (settled_already(vcpu, acc))
+		return;
 
 	switch (gw_walk(&w, &vcpu->mmu, &guest, acc)) {
 	case SMMU_XLATE_OK:

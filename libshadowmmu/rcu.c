@@ -23,5 +23,9 @@ void sp_retire(struct smmu_vm *vm, struct sp *sp)
 	sp->vm = vm;
 	sp->rcu.func = free_after_grace_period;
 	__atomic_add_fetch(&vm->shadow.frees_pending, 1, __ATOMIC_RELAXED);
+	if (bug_planted(vm, SMMU_INJECT_FREE_BEFORE_GRACE)) {
+		free_after_grace_period(&sp->rcu);
+		return;
+	}
 	vm->ops->defer_free(vm->host, &sp->rcu);
 }

@@ -191,7 +191,7 @@ struct shadow_vm {
 		uint64_t flushes[SMMU_FLUSH_VCPU_ALL + 1];
 		uint64_t remote_requests, remote_targets, remote_deferred;
 		uint64_t remote_skipped, kicks, kicked_cpus, assisted;
-		uint64_t assisted_cpus;
+		uint64_t assisted_cpus, faults_spurious;
 	} stats;
 };
 

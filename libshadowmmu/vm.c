@@ -78,6 +78,9 @@ static const char *config_error(const struct smmu_vm_config *config,
 	if (!ops->alloc || !ops->free || !ops->read_gpa || !ops->cmpxchg_gpa)
 		return "smmu_vm_create: host ops alloc, free, read_gpa and "
 		       "cmpxchg_gpa are required";
+	if (!ops->rcu_read_enter != !ops->rcu_read_exit)
+		return "smmu_vm_create: rcu_read_enter and rcu_read_exit come "
+		       "together";
 	int shadow = !!ops->alloc_page + !!ops->free_page + !!ops->write_gpa +
 		     !!ops->gfn_to_hpa + !!ops->lock + !!ops->unlock +
 		     !!ops->flush_all_cpus + !!ops->defer_free;
@@ -220,5 +223,6 @@ enum smmu_status smmu_vm_get_stats(const struct smmu_vm *vm,
 	out->kicked_cpus = read_stat(&sh->stats.kicked_cpus);
 	out->assisted = read_stat(&sh->stats.assisted);
 	out->assisted_cpus = read_stat(&sh->stats.assisted_cpus);
+	out->faults_spurious = read_stat(&sh->stats.faults_spurious);
 	return SMMU_OK;
 }

@@ -50,6 +50,7 @@ uint64_t random_guest_run(const struct random_guest *r)
 		.host_caps = r->host_caps,
 		.policy = r->policy,
 		.no_flush_engine = r->no_flush_engine,
+		.slow_readers = r->slow_readers,
 		.assisted_flush = r->assisted,
 		.report_max = r->report	  ? UINT32_MAX
 			      : r->inject ? 0

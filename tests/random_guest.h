@@ -29,8 +29,10 @@ struct random_guest {
 	uint32_t host_caps;
 	enum smmu_policy_preset policy; /* lib: the flush policy */
 	bool no_flush_engine;		/* lib: flush_all_cpus only */
-	bool assisted;			/* remote flushes by assisted flush */
-	bool careless; /* no invalidation after page-table changes */
+	bool slow_readers; /* lib: lock-free walks yield inside their
+			      RCU section */
+	bool assisted;	   /* remote flushes by assisted flush */
+	bool careless;	   /* no invalidation after page-table changes */
 	bool no_pcid;
 	bool rights;  /* SMEP, SMAP, PKE, CR0.WP and EFER.NXE toggles on */
 	bool toggles; /* those, and CR4.PCIDE and CR0.PG toggles too */

@@ -18,6 +18,9 @@ struct lib_vm {
 	pthread_mutex_t lock;	  /* the library's MMU lock */
 	uint64_t remote_flushes;  /* flush_all_cpus calls */
 	uint64_t kicks;		  /* kick_cpus calls */
+	/* By simulated CPU: odd while it is in an RCU read-side section of
+	 * the library (a lock-free shadow walk). */
+	uint64_t reader[SIM_MAX_CPUS];
 	/* Evicted shadow pages waiting for a grace period (defer_free). */
 	pthread_mutex_t deferred_lock;
 	struct smmu_rcu_head *deferred;
@@ -64,6 +67,9 @@ static const char *status_name(enum smmu_status st)
 
 /* ---- shadow-paging host ops ---- */
 
+/* Set while this thread runs deferred frees after a grace period. */
+static __thread bool after_grace_period;
+
 /* Run every deferred free queued before a grace period that ends now. */
 static bool reclaim_deferred(struct sim *s)
 {
@@ -84,11 +90,13 @@ static bool reclaim_deferred(struct sim *s)
 	if (online)
 		rcu_thread_online();
 	__atomic_add_fetch(&lv->grace_periods, 1, __ATOMIC_RELAXED);
+	after_grace_period = true;
 	while (batch) {
 		struct smmu_rcu_head *next = batch->next;
 		batch->func(batch);
 		batch = next;
 	}
+	after_grace_period = false;
 	return true;
 }
 
@@ -103,10 +111,55 @@ static bool host_alloc_page(void *host, uint64_t *hpa, void **hva)
 	return true;
 }
 
+static struct sim_cpu *own_cpu(struct sim *s);
+
+/* While the machine runs, a shadow page goes back only after a grace
+ * period: a lock-free walker on another CPU may hold it until then. One
+ * freed at once while such a walker is in its section is seed 003's bug
+ * (the walker may read the page recycled). */
 static void host_free_page(void *host, uint64_t hpa, void *hva)
 {
 	(void)hva;
-	sim_pool_free(&sim_of(host)->pool, hpa);
+	struct sim *s = sim_of(host);
+	struct sim_cpu *self = own_cpu(s);
+	if (self && !after_grace_period) {
+		for (unsigned c = 0; c < s->cpus.nr; c++)
+			if (c != self->id &&
+			    (__atomic_load_n(&lvm(s)->reader[c],
+					     __ATOMIC_ACQUIRE) &
+			     1))
+				sim_report_violation(s, NULL,
+						     "shadow page %#llx freed "
+						     "without a grace "
+						     "period while CPU %u "
+						     "walks shadow tables "
+						     "lock-free (seed 003)",
+						     (unsigned long long)hpa,
+						     c);
+	}
+	sim_pool_free(&s->pool, hpa);
+}
+
+static void host_rcu_read_enter(void *host)
+{
+	struct sim *s = sim_of(host);
+	struct sim_cpu *self = own_cpu(s);
+	if (!self)
+		return;
+	__atomic_add_fetch(&lvm(s)->reader[self->id], 1, __ATOMIC_SEQ_CST);
+	/* A walker preempted in its section, as a host's would be by an
+	 * interrupt: the window seed 003's bug needs to show. */
+	if (s->cfg.slow_readers)
+		sched_yield();
+}
+
+static void host_rcu_read_exit(void *host)
+{
+	struct sim *s = sim_of(host);
+	struct sim_cpu *self = own_cpu(s);
+	if (self)
+		__atomic_add_fetch(&lvm(s)->reader[self->id], 1,
+				   __ATOMIC_SEQ_CST);
 }
 
 static int host_gfn_to_hpa(void *host, uint64_t gfn, uint64_t *hpa)
@@ -282,6 +335,8 @@ static int lib_vm_init(struct sim *s)
 	lv->ops.unlock = host_unlock;
 	lv->ops.flush_all_cpus = host_flush_all_cpus;
 	lv->ops.defer_free = host_defer_free;
+	lv->ops.rcu_read_enter = host_rcu_read_enter;
+	lv->ops.rcu_read_exit = host_rcu_read_exit;
 	if (!s->cfg.host_4k_only)
 		lv->ops.backing_is_2m = host_backing_is_2m;
 	if (!s->cfg.no_flush_engine) {
@@ -607,6 +662,7 @@ static void lib_print_stats(struct sim *s, FILE *out)
 		"        flush engine: requests %llu reaching %llu vCPUs, "
 		"%llu deferred to entry, %llu skipped (TLB clock); kicks "
 		"%llu (%llu CPUs), assisted %llu (%llu CPUs)\n"
+		"        faults settled lock-free %llu\n"
 		"        entry flushes: addr %llu, pcid+addr %llu, pcid %llu, "
 		"vcpu %llu, vcpu+global %llu; roots loaded %llu (cached "
 		"%llu, built %llu); NOFLUSH honoured %llu\n",
@@ -640,6 +696,7 @@ static void lib_print_stats(struct sim *s, FILE *out)
 		(unsigned long long)st.kicked_cpus,
 		(unsigned long long)st.assisted,
 		(unsigned long long)st.assisted_cpus,
+		(unsigned long long)st.faults_spurious,
 		(unsigned long long)st.flushes[SMMU_FLUSH_ADDR],
 		(unsigned long long)st.flushes[SMMU_FLUSH_PCID_ADDR],
 		(unsigned long long)st.flushes[SMMU_FLUSH_PCID],
@@ -697,6 +754,9 @@ static const struct sim_knob lib_mmu_knobs[] = {
 	{ "content-ignored", SMMU_INJECT_CONTENT_IGNORED,
 	  "the host's reports of guest tables it wrote leave their shadows "
 	  "(the class of CVE-2026-46113)" },
+	{ "free-before-grace", SMMU_INJECT_FREE_BEFORE_GRACE,
+	  "shadow pages are freed once every CPU is flushed, without waiting "
+	  "for a grace period (seed 003's class)" },
 	{ "role-without-pse", SMMU_INJECT_ROLE_WITHOUT_PSE,
 	  "a 32-bit guest's directory has one shadow whatever CR4.PSE says "
 	  "(a PS=1 entry: a 4 MiB page or a page table)" },

@@ -114,6 +114,9 @@ struct sim_config {
 	 * offer kick_cpus/assisted_flush: every remote flush is
 	 * flush_all_cpus, and the library's flush engine decides nothing. */
 	bool no_flush_engine;
+	/* lib: a lock-free shadow walk yields the CPU inside its RCU
+	 * read-side section, as if an interrupt came (seed 003's window). */
+	bool slow_readers;
 	/* lib: smmu_vm_config.policy, the flush policy's preset */
 	enum smmu_policy_preset policy;
 	struct hw_tlb_config tlb;

@@ -35,7 +35,7 @@ struct options {
 	uint16_t prefetch;    /* 0: the library's default */
 	uint8_t cached_roots; /* 0: the library's default */
 	uint32_t host_caps;   /* sim_config.host_caps */
-	bool no_flush_engine;
+	bool no_flush_engine, slow_readers;
 	enum smmu_policy_preset policy;
 	bool host_4k;
 	unsigned tlb_capacity;
@@ -214,6 +214,8 @@ static void usage(FILE *out)
 		"  --policy P       lib: the flush policy's preset: precise "
 		"(default), kvm,\n"
 		"                   conservative\n"
+		"  --slow-readers   lib: lock-free shadow walks yield inside "
+		"their RCU section\n"
 		"  --no-flush-engine\n"
 		"                   lib: the host keeps where vCPUs run to "
 		"itself: every remote\n"
@@ -358,6 +360,7 @@ enum {
 	OPT_CACHED_ROOTS,
 	OPT_NO_FLUSH_ENGINE,
 	OPT_POLICY,
+	OPT_SLOW_READERS,
 	OPT_HOST_CAPS,
 	OPT_UNSYNC_QUIET,
 	OPT_HOST_4K,
@@ -401,6 +404,7 @@ static const struct option long_options[] = {
 	{ "cached-roots", required_argument, NULL, OPT_CACHED_ROOTS },
 	{ "no-flush-engine", no_argument, NULL, OPT_NO_FLUSH_ENGINE },
 	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "slow-readers", no_argument, NULL, OPT_SLOW_READERS },
 	{ "host-caps", required_argument, NULL, OPT_HOST_CAPS },
 	{ "unsync-quiet", required_argument, NULL, OPT_UNSYNC_QUIET },
 	{ "host-4k", no_argument, NULL, OPT_HOST_4K },
@@ -575,6 +579,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 				ok = false;
 			}
 			break;
+		case OPT_SLOW_READERS:
+			o->slow_readers = true;
+			break;
 		case OPT_NO_FLUSH_ENGINE:
 			o->no_flush_engine = true;
 			break;
@@ -745,6 +752,7 @@ int main(int argc, char **argv)
 		.cached_roots = o.cached_roots,
 		.host_caps = o.host_caps,
 		.no_flush_engine = o.no_flush_engine,
+		.slow_readers = o.slow_readers,
 		.policy = o.policy,
 		.host_4k_only = o.host_4k,
 		.tlb = { .tlb_capacity = o.tlb_capacity,

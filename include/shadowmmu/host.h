@@ -120,6 +120,14 @@ struct smmu_host_ops {
 	 * a host drains its queue (rcu_barrier() with liburcu) before it
 	 * destroys the VM. */
 	void (*defer_free)(void *host, struct smmu_rcu_head *head);
+	/* Optional, both or neither: an RCU read-side section, within which
+	 * the library walks shadow tables without the MMU lock (a #PF exit
+	 * the shadow already answers is settled there). A grace period of
+	 * defer_free must wait for every section that began before it. The
+	 * sections are short and take no lock; without them the library
+	 * takes the MMU lock for every fault. */
+	void (*rcu_read_enter)(void *host);
+	void (*rcu_read_exit)(void *host);
 
 	/* Optional, the flush engine's primitives (include/shadowmmu's
 	 * "Remote flushes"). kick_cpus: interrupt the physical CPUs in

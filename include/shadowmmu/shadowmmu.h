@@ -229,6 +229,10 @@ struct smmu_vm_config {
 /* The host's reports of guest tables it wrote (SMMU_GFN_CONTENT) leave
  * their shadows as they were (the class of CVE-2026-46113). */
 #define SMMU_INJECT_CONTENT_IGNORED (1u << 17)
+/* Shadow pages are freed as soon as every CPU is flushed, without waiting
+ * for a grace period: a lock-free walker may read a recycled page (seed
+ * 003's class). */
+#define SMMU_INJECT_FREE_BEFORE_GRACE (1u << 18)
 
 /* One guest; opaque. */
 struct smmu_vm;
@@ -585,6 +589,9 @@ struct smmu_stats {
 	 * kick_cpus and assisted_flush calls and the CPUs each reached. */
 	uint64_t remote_requests, remote_targets, remote_deferred;
 	uint64_t remote_skipped, kicks, kicked_cpus, assisted, assisted_cpus;
+	/* #PF exits the shadow already answered, settled without the MMU
+	 * lock (another vCPU filled the entry meanwhile). */
+	uint64_t faults_spurious;
 };
 
 /* A snapshot of the VM's counters (they change while vCPUs run);
