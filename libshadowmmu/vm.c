@@ -174,6 +174,9 @@ enum smmu_status smmu_vm_destroy(struct smmu_vm *vm)
 	}
 	rmap_destroy(vm);
 	sp_cache_destroy(vm);
+	if (vm->dirty.bits)
+		vm->ops->free(vm->host, vm->dirty.bits,
+			      (size_t)((vm->dirty.count + 63) / 64 * 8));
 	vm->ops->free(vm->host, vm, sizeof(*vm));
 	return SMMU_OK;
 }
