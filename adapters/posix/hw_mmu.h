@@ -118,4 +118,66 @@ void hw_tlb_flush_all(struct hw_tlb *tlb);
 unsigned hw_tlb_size(const struct hw_tlb *tlb);
 void hw_tlb_get_stats(const struct hw_tlb *tlb, struct hw_tlb_stats *out);
 
+/*
+ * An observer of one TLB, for tools that account for what flushes cost
+ * (smmu-bench): told of every entry cached, every invalidation operation
+ * and every entry that leaves, with why. Callbacks run on the thread that
+ * acts on the TLB, with the TLB's lock held: they must not call back into
+ * it. With no observer set the TLB does none of this.
+ */
+
+/* The invalidation operations above, as an observer sees them. */
+enum hw_flush_op {
+	HW_OP_INVLPG,	  /* hw_tlb_invlpg */
+	HW_OP_INVPCID,	  /* hw_tlb_invpcid, `type` an enum hw_invpcid_type */
+	HW_OP_INVVPID,	  /* hw_tlb_invvpid, `type` an enum hw_invvpid_type */
+	HW_OP_FLUSH_PCID, /* hw_tlb_flush_pcid */
+	HW_OP_FLUSH_ALL,  /* hw_tlb_flush_all */
+};
+
+struct hw_flush_info {
+	enum hw_flush_op op;
+	unsigned type;
+	uint16_t vpid, pcid;
+	uint64_t la;
+};
+
+/* Why an entry left the TLB. */
+enum hw_leave_cause {
+	HW_LEAVE_FLUSH,	  /* an invalidation operation removed it */
+	HW_LEAVE_FAULT,	  /* a #PF removed what would translate its la */
+	HW_LEAVE_EVICT,	  /* the capacity was reached */
+	HW_LEAVE_REPLACE, /* a walk cached a newer entry in its place */
+};
+
+/* One cached entry: a translation, or a paging-structure entry (psc). */
+struct hw_tlb_entry_info {
+	bool psc;
+	uint8_t level; /* translation: 1..3 (4 KiB..1 GiB); psc: 2..5 */
+	uint16_t vpid;
+	uint16_t pcid;	/* tag; a global translation has none */
+	bool global;	/* usable under every PCID of its VPID */
+	uint64_t la;	/* first linear address it covers */
+	uint64_t hpa;	/* frame (translation) or table (psc) */
+	uint8_t rights; /* SMMU_RIGHT_* */
+	bool pooled;	/* psc: its table is a pool page of generation gen */
+	uint32_t gen;
+	/* The observer's own words, set by its fill callback and handed
+	 * back when the entry leaves. */
+	uint64_t tag[2];
+};
+
+struct hw_tlb_observer {
+	/* An entry is cached; may set e->tag. */
+	void (*fill)(void *arg, struct hw_tlb_entry_info *e);
+	/* An invalidation operation starts (before the leaves it causes). */
+	void (*flush)(void *arg, const struct hw_flush_info *f);
+	void (*leave)(void *arg, const struct hw_tlb_entry_info *e,
+		      enum hw_leave_cause cause);
+	void *arg;
+};
+
+/* Set (or with NULL remove) the observer; `obs` must outlive its use. */
+void hw_tlb_set_observer(struct hw_tlb *tlb, const struct hw_tlb_observer *obs);
+
 #endif

@@ -45,9 +45,12 @@ static int32_t *bucket_of(struct hw_cache *c, const struct hw_key *k)
 	return &c->buckets[key_hash(k) & (c->nbuckets - 1)];
 }
 
-static void cache_init(struct hw_cache *c, unsigned capacity)
+static void cache_init(struct hw_cache *c, struct hw_tlb *tlb, bool psc,
+		       unsigned capacity)
 {
 	memset(c, 0, sizeof(*c));
+	c->tlb = tlb;
+	c->psc = psc;
 	c->capacity = capacity;
 	c->alloc = INITIAL_SLOTS;
 	c->ents = xrealloc(NULL, c->alloc * sizeof(*c->ents));
@@ -84,9 +87,52 @@ static int32_t *link_to(struct hw_cache *c, int32_t i)
 	return l;
 }
 
+static void entry_info(const struct hw_cache *c, const struct hw_entry *e,
+		       struct hw_tlb_entry_info *out)
+{
+	bool global = e->key.pcid == HW_PCID_GLOBAL;
+	*out = (struct hw_tlb_entry_info){
+		.psc = c->psc,
+		.level = e->key.level,
+		.vpid = e->key.vpid,
+		.pcid = global ? 0 : e->key.pcid,
+		.global = global,
+		.la = e->key.page << hw_level_shift(e->key.level),
+		.hpa = e->hpa,
+		.rights = e->rights,
+		.pooled = e->pooled,
+		.gen = e->gen,
+		.tag = { e->tag[0], e->tag[1] },
+	};
+}
+
+static void note_leave(struct hw_cache *c, const struct hw_entry *e,
+		       enum hw_leave_cause cause)
+{
+	const struct hw_tlb_observer *obs = c->tlb->obs;
+	if (!obs || !obs->leave)
+		return;
+	struct hw_tlb_entry_info info;
+	entry_info(c, e, &info);
+	obs->leave(obs->arg, &info, cause);
+}
+
+static void note_fill(struct hw_cache *c, struct hw_entry *e)
+{
+	const struct hw_tlb_observer *obs = c->tlb->obs;
+	if (!obs || !obs->fill)
+		return;
+	struct hw_tlb_entry_info info;
+	entry_info(c, e, &info);
+	obs->fill(obs->arg, &info);
+	e->tag[0] = info.tag[0];
+	e->tag[1] = info.tag[1];
+}
+
 /* Remove ents[i], moving the last entry into its slot. */
 static void cache_del_at(struct hw_cache *c, uint32_t i)
 {
+	note_leave(c, &c->ents[i], c->tlb->leaving);
 	uint32_t last = c->n - 1;
 	*link_to(c, (int32_t)i) = c->ents[i].next;
 	if (i != last) {
@@ -126,14 +172,19 @@ void hw_cache_put(struct hw_tlb *tlb, struct hw_cache *c,
 	struct hw_entry *old = hw_cache_find(c, &e->key);
 	if (old) {
 		int32_t next = old->next;
+		note_leave(c, old, HW_LEAVE_REPLACE);
 		*old = *e;
 		old->next = next;
+		note_fill(c, old);
 		return;
 	}
 	/* A random victim, not LRU: no replacement order is architectural,
 	 * and a random one varies which stale entries survive. */
 	if (c->capacity && c->n >= c->capacity) {
+		enum hw_leave_cause was = tlb->leaving;
+		tlb->leaving = HW_LEAVE_EVICT;
 		cache_del_at(c, (uint32_t)(xorshift64(&tlb->rng) % c->n));
+		tlb->leaving = was;
 		tlb->stats.evictions++;
 	}
 	if (c->n == c->alloc) {
@@ -147,6 +198,7 @@ void hw_cache_put(struct hw_tlb *tlb, struct hw_cache *c,
 	int32_t *head = bucket_of(c, &e->key);
 	c->ents[i].next = *head;
 	*head = (int32_t)i;
+	note_fill(c, &c->ents[i]);
 }
 
 /* Which entries a flush covers. Global translations only fall in a scope
@@ -231,12 +283,14 @@ struct hw_entry *hw_tlb_lookup(struct hw_tlb *tlb, uint16_t vpid, uint16_t pcid,
 void hw_tlb_forget_la(struct hw_tlb *tlb, uint16_t vpid, uint16_t pcid,
 		      uint64_t la)
 {
+	tlb->leaving = HW_LEAVE_FAULT;
 	tlb_del_la(tlb, vpid, pcid, la);
 	tlb_del_la(tlb, vpid, HW_PCID_GLOBAL, la);
 	for (unsigned level = 2; level <= 5; level++) {
 		struct hw_key k = key_of(vpid, pcid, level, la);
 		hw_cache_del(&tlb->psc, &k);
 	}
+	tlb->leaving = HW_LEAVE_REPLACE;
 }
 
 struct hw_tlb *hw_tlb_create(const struct hw_tlb_config *config)
@@ -245,8 +299,9 @@ struct hw_tlb *hw_tlb_create(const struct hw_tlb_config *config)
 	if (!tlb)
 		return NULL;
 	pthread_mutex_init(&tlb->lock, NULL);
-	cache_init(&tlb->tlb, config->tlb_capacity);
-	cache_init(&tlb->psc, config->psc_capacity);
+	cache_init(&tlb->tlb, tlb, false, config->tlb_capacity);
+	cache_init(&tlb->psc, tlb, true, config->psc_capacity);
+	tlb->leaving = HW_LEAVE_REPLACE;
 	/* xorshift never leaves 0 */
 	tlb->rng = config->seed ? config->seed : UINT64_C(0x2545f4914f6cdd1d);
 	return tlb;
@@ -262,18 +317,47 @@ void hw_tlb_destroy(struct hw_tlb *tlb)
 	free(tlb);
 }
 
+void hw_tlb_set_observer(struct hw_tlb *tlb, const struct hw_tlb_observer *obs)
+{
+	pthread_mutex_lock(&tlb->lock);
+	tlb->obs = obs;
+	pthread_mutex_unlock(&tlb->lock);
+}
+
+/* An invalidation operation starts: count it, tell the observer, and
+ * date what it removes. Lock held; flush_done ends it. */
+static void flush_begin(struct hw_tlb *tlb, enum hw_flush_op op, unsigned type,
+			uint16_t vpid, uint16_t pcid, uint64_t la)
+{
+	tlb->stats.invalidations++;
+	tlb->leaving = HW_LEAVE_FLUSH;
+	if (tlb->obs && tlb->obs->flush)
+		tlb->obs->flush(tlb->obs->arg,
+				&(struct hw_flush_info){ .op = op,
+							 .type = type,
+							 .vpid = vpid,
+							 .pcid = pcid,
+							 .la = la });
+}
+
+static void flush_done(struct hw_tlb *tlb)
+{
+	tlb->leaving = HW_LEAVE_REPLACE;
+}
+
 void hw_tlb_invlpg(struct hw_tlb *tlb, uint16_t vpid, uint16_t pcid,
 		   uint64_t la)
 {
 	/* SDM 4.10.4.1: la's translations of the current PCID and global
 	 * ones, and every paging-structure entry of the current PCID. */
 	pthread_mutex_lock(&tlb->lock);
-	tlb->stats.invalidations++;
+	flush_begin(tlb, HW_OP_INVLPG, 0, vpid, pcid, la);
 	tlb_del_la(tlb, vpid, pcid, la);
 	tlb_del_la(tlb, vpid, HW_PCID_GLOBAL, la);
 	cache_flush(&tlb->psc, &(struct scope){ .vpids = ONE_VPID,
 						.vpid = vpid,
 						.pcid = pcid });
+	flush_done(tlb);
 	pthread_mutex_unlock(&tlb->lock);
 }
 
@@ -284,7 +368,7 @@ void hw_tlb_invpcid(struct hw_tlb *tlb, uint16_t vpid,
 	 * reaches the current VPID (28.3.3.1). */
 	struct scope s = { .vpids = ONE_VPID, .vpid = vpid, .pcid = pcid };
 	pthread_mutex_lock(&tlb->lock);
-	tlb->stats.invalidations++;
+	flush_begin(tlb, HW_OP_INVPCID, type, vpid, pcid, la);
 	switch (type) {
 	case HW_INVPCID_ADDR:
 		/* la's non-global translations in pcid; all of pcid's
@@ -308,6 +392,7 @@ void hw_tlb_invpcid(struct hw_tlb *tlb, uint16_t vpid,
 	default:
 		abort();
 	}
+	flush_done(tlb);
 	pthread_mutex_unlock(&tlb->lock);
 }
 
@@ -317,7 +402,7 @@ void hw_tlb_invvpid(struct hw_tlb *tlb, enum hw_invvpid_type type,
 	/* SDM vol. 3C 28.3.3.1 and INVVPID: every PCID of the VPID. */
 	struct scope s = { .vpids = ONE_VPID, .vpid = vpid, .all_pcids = true };
 	pthread_mutex_lock(&tlb->lock);
-	tlb->stats.invalidations++;
+	flush_begin(tlb, HW_OP_INVVPID, type, vpid, 0, la);
 	switch (type) {
 	case HW_INVVPID_ADDR:
 		/* What would translate la: translations, global ones too,
@@ -337,6 +422,7 @@ void hw_tlb_invvpid(struct hw_tlb *tlb, enum hw_invvpid_type type,
 		abort();
 	}
 	flush(tlb, &s);
+	flush_done(tlb);
 	pthread_mutex_unlock(&tlb->lock);
 }
 
@@ -345,18 +431,24 @@ void hw_tlb_flush_pcid(struct hw_tlb *tlb, uint16_t vpid, uint16_t pcid)
 	/* SDM 4.10.4.1, MOV to CR3: non-global translations and the
 	 * paging-structure entries of that PCID. */
 	pthread_mutex_lock(&tlb->lock);
-	tlb->stats.invalidations++;
+	flush_begin(tlb, HW_OP_FLUSH_PCID, 0, vpid, pcid, 0);
 	flush(tlb, &(struct scope){ .vpids = ONE_VPID,
 				    .vpid = vpid,
 				    .pcid = pcid,
 				    .keep_global = true });
+	flush_done(tlb);
 	pthread_mutex_unlock(&tlb->lock);
 }
 
 void hw_tlb_flush_all(struct hw_tlb *tlb)
 {
 	pthread_mutex_lock(&tlb->lock);
-	tlb->stats.invalidations++;
+	flush_begin(tlb, HW_OP_FLUSH_ALL, 0, 0, 0, 0);
+	for (uint32_t i = 0; tlb->obs && i < tlb->tlb.n; i++)
+		note_leave(&tlb->tlb, &tlb->tlb.ents[i], HW_LEAVE_FLUSH);
+	for (uint32_t i = 0; tlb->obs && i < tlb->psc.n; i++)
+		note_leave(&tlb->psc, &tlb->psc.ents[i], HW_LEAVE_FLUSH);
+	flush_done(tlb);
 	tlb->tlb.n = 0;
 	tlb->psc.n = 0;
 	memset(tlb->tlb.buckets, 0xff,

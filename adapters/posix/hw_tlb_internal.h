@@ -43,6 +43,7 @@ struct hw_entry {
 	uint8_t pkey;	/* TLB: protection key of the leaf */
 	bool dirty;	/* TLB: D of the leaf */
 	int32_t next;	/* hash chain */
+	uint64_t tag[2]; /* an observer's (hw_tlb_entry_info.tag) */
 };
 
 /* A hash table over a dense array, so that a random victim is one index
@@ -53,6 +54,8 @@ struct hw_cache {
 	int32_t *buckets; /* heads of chains, -1 = empty */
 	uint32_t nbuckets;
 	unsigned capacity; /* 0 = unbounded */
+	struct hw_tlb *tlb; /* the TLB it belongs to (for its observer) */
+	bool psc;	    /* the paging-structure cache, not the TLB */
 };
 
 struct hw_tlb {
@@ -60,6 +63,10 @@ struct hw_tlb {
 	struct hw_cache tlb, psc;
 	uint64_t rng; /* xorshift64 state for eviction */
 	struct hw_tlb_stats stats;
+	const struct hw_tlb_observer *obs; /* NULL: none */
+	/* Why entries removed now leave, for the observer: set by the
+	 * operation that removes them, HW_LEAVE_REPLACE otherwise. */
+	enum hw_leave_cause leaving;
 };
 
 /* All of these expect tlb->lock held. A returned entry pointer is valid

@@ -365,6 +365,14 @@ static int lib_vm_init(struct sim *s)
 				     ? 0
 				     : s->cfg.host_caps,
 	};
+	if (s->cfg.vm_config) {
+		/* A whole set of knobs (a smmu-bench policy); the machine's
+		 * own properties stay the machine's. */
+		cfg = *s->cfg.vm_config;
+		cfg.maxphyaddr = s->cfg.maxphyaddr;
+		cfg.gbpages = s->cfg.gbpages;
+		cfg.inject |= s->cfg.inject;
+	}
 	enum smmu_status st = smmu_vm_create(&cfg, &lv->ops, &s->host, &lv->vm);
 	if (st != SMMU_OK) {
 		fprintf(stderr, "lib: smmu_vm_create: %s\n", status_name(st));

@@ -798,6 +798,56 @@ struct ref_outcome ref_model_expect_now(struct ref_model *m, unsigned v,
 	return out;
 }
 
+void ref_model_fill_info(struct ref_model *m, unsigned v, uint64_t la,
+			 bool translation, struct ref_fill_info *out)
+{
+	pthread_mutex_lock(&m->lock);
+	struct rvcpu *c = &m->vcpu[v];
+	struct ref_root *cur = current_root(c);
+	*out = (struct ref_fill_info){ .epoch = m->epoch,
+				       .pcid = ref_pcid_of(&c->regs) };
+	/* Only a root with CR4.PGE can have a global leaf. */
+	if (translation && cur && cur->pge) {
+		struct smmu_access acc = { .la = la_of_mode(&c->regs, la) };
+		struct ref_outcome none = { .fault = true };
+		struct match x = { .regs = &c->regs,
+				   .acc = &acc,
+				   .got = &none,
+				   .c = c,
+				   .current = true };
+		run_walk(m, &x, cur, true, 0);
+		out->global = x.have_now && !x.now.fault && x.now.global;
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+bool ref_model_invalidated_since(struct ref_model *m, unsigned v,
+				 enum ref_cached_kind kind, uint16_t pcid,
+				 uint64_t la, uint64_t size, uint64_t since)
+{
+	pthread_mutex_lock(&m->lock);
+	struct rvcpu *c = &m->vcpu[v];
+	uint64_t at;
+	pcid &= 0xfff;
+	la = la_of_mode(&c->regs, la);
+	switch (kind) {
+	case REF_CACHED_GLOBAL:
+		at = floor_global(c, la, size);
+		break;
+	case REF_CACHED_PSC:
+		/* INVLPG empties the PCID's paging-structure caches for
+		 * every address (SDM 4.10.4.1). */
+		at = max2(floor_nonglobal(c, pcid, la, X86_PAGE_SIZE),
+			  c->inv_psc[pcid]);
+		break;
+	default:
+		at = floor_nonglobal(c, pcid, la, size);
+		break;
+	}
+	pthread_mutex_unlock(&m->lock);
+	return at > since;
+}
+
 void ref_model_get_stats(struct ref_model *m, struct ref_model_stats *out)
 {
 	pthread_mutex_lock(&m->lock);

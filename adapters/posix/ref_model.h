@@ -111,6 +111,35 @@ uint64_t ref_model_now(struct ref_model *m);
 struct ref_outcome ref_model_expect_now(struct ref_model *m, unsigned v,
 					const struct smmu_access *access);
 
+/*
+ * For tools that account for what hardware flushes drop (smmu-bench's
+ * collateral): what an entry a vCPU caches now would belong to, and
+ * whether the guest has invalidated it since.
+ */
+struct ref_fill_info {
+	uint64_t epoch; /* the model's clock now */
+	uint16_t pcid;	/* vCPU v's current PCID (0 without CR4.PCIDE) */
+	/* The current guest tables translate la with a global leaf (G and
+	 * CR4.PGE); asked for translations only. */
+	bool global;
+};
+void ref_model_fill_info(struct ref_model *m, unsigned v, uint64_t la,
+			 bool translation, struct ref_fill_info *out);
+
+/* What a cached entry is, for ref_model_invalidated_since. */
+enum ref_cached_kind {
+	REF_CACHED_TRANSLATION, /* a non-global translation of a PCID */
+	REF_CACHED_GLOBAL,	/* a global translation */
+	REF_CACHED_PSC,		/* a paging-structure-cache entry of a PCID */
+};
+/* Whether vCPU v executed, or took, an invalidation after epoch `since`
+ * that covers an entry of `kind` for la (of `size`: 4 KiB, 2 MiB, 4 MiB
+ * or 1 GiB) under `pcid`: an invalidation instruction, a MOV to a
+ * control register, a paravirtual flush or a #PF (SDM 4.10.4). */
+bool ref_model_invalidated_since(struct ref_model *m, unsigned v,
+				 enum ref_cached_kind kind, uint16_t pcid,
+				 uint64_t la, uint64_t size, uint64_t since);
+
 struct ref_model_stats {
 	uint64_t checks, stale_allowed, history_slots, history_values;
 	uint64_t candidates; /* cached translations considered */

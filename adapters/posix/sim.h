@@ -119,10 +119,23 @@ struct sim_config {
 	bool slow_readers;
 	/* lib: smmu_vm_config.policy, the flush policy's preset */
 	enum smmu_policy_preset policy;
+	/* lib: the library's knobs as a whole (smmu-bench's policies): they
+	 * replace unsync_after_stores..cached_roots and policy above; NULL:
+	 * built from those. host_caps stays the host's. */
+	const struct smmu_vm_config *vm_config;
 	struct hw_tlb_config tlb;
 	const struct sim_mmu_ops *mmu;
 	uint32_t inject;     /* fault-injection knobs, MMU-defined bits */
 	bool assisted_flush; /* remote flushes by assisted flush */
+	/* The simulated CPUs take turns (sim_cpu.h): every count a run
+	 * produces depends on its inputs alone. */
+	bool lockstep;
+	/* No verdicts: accesses are not checked and guest memory changes in
+	 * place, so that the MMU under test can be timed alone. The model
+	 * still follows registers and invalidations (ref_model_fill_info);
+	 * what the hardware itself finds wrong (a walk into a freed shadow
+	 * page, an MMU error) is still a violation. */
+	bool no_oracle;
 	unsigned report_max; /* violations printed in full (0: none) */
 	FILE *report;	     /* where to print them (NULL: stderr) */
 };

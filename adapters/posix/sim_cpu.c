@@ -30,6 +30,7 @@
  */
 #define _GNU_SOURCE
 #include "sim_cpu.h"
+#include "sim_lockstep.h"
 
 #include <assert.h>
 #include <sched.h>
@@ -45,6 +46,7 @@ struct sim_run {
 	void *arg;
 	unsigned bodies_running;
 	unsigned long ipis_in_flight; /* sent in this run, not yet serviced */
+	struct sim_lockstep *ring;    /* with cpus->lockstep, else NULL */
 };
 
 struct sim_ipi_req;
@@ -182,6 +184,7 @@ static void run_mailbox(struct sim_cpu *cpu, bool delayed)
 		return;
 	bool was_disabled = cpu->irq_disabled;
 	cpu->irq_disabled = true;
+	cpu->in_ipi = true;
 	while (msg) {
 		struct sim_ipi_msg *next = msg->next;
 		msg->req->fn(cpu, msg->req->arg);
@@ -191,12 +194,15 @@ static void run_mailbox(struct sim_cpu *cpu, bool delayed)
 		complete(msg);
 		msg = next;
 	}
+	cpu->in_ipi = false;
 	cpu->irq_disabled = was_disabled;
 }
 
 void sim_cpu_boundary(struct sim_cpu *cpu)
 {
 	assert(cpu == tls_self);
+	if (tls_run && tls_run->ring)
+		sim_lockstep_pass(tls_run->ring, cpu);
 	if (!cpu->irq_disabled)
 		run_mailbox(cpu, false);
 	stat_inc_own(&cpu->stats.boundaries);
@@ -262,6 +268,7 @@ void sim_ipi(struct sim_cpu *self, uint64_t targets, sim_cpu_fn fn, void *arg,
 		__atomic_fetch_add(&req->run->ipis_in_flight, req->pending,
 				   __ATOMIC_RELAXED);
 
+	stat_inc(&self->stats.ipi_requests);
 	/* Posting to the last target is the sender's last access to a heap
 	 * request: that target may run it and free it at once. */
 	for (uint64_t t = targets; t; t &= t - 1) {
@@ -285,6 +292,8 @@ void sim_assisted(struct sim_cpu *self, uint64_t targets, sim_cpu_fn fn,
 	struct sim_cpus *cpus = cpus_of(self);
 	targets = valid_targets(self, targets);
 	uint64_t seq[SIM_MAX_CPUS];
+	if (targets)
+		stat_inc(&self->stats.assisted_requests);
 	for (uint64_t t = targets; t; t &= t - 1) {
 		struct sim_cpu *target = &cpus->cpu[__builtin_ctzll(t)];
 		fn(target, arg);
@@ -340,9 +349,13 @@ static void *cpu_main(void *p)
 	tls_self = cpu;
 	tls_run = run;
 
+	if (run->ring)
+		sim_lockstep_join(run->ring, cpu);
 	run->body(cpu, run->arg);
 	if (cpu->irq_disabled)
 		sim_cpu_irq_enable(cpu);
+	if (run->ring)
+		sim_lockstep_leave(run->ring, cpu);
 	__atomic_fetch_sub(&run->bodies_running, 1, __ATOMIC_RELEASE);
 
 	/* Idle: take IPIs from CPUs still running, offline in between. */
@@ -375,6 +388,13 @@ void sim_cpus_run(struct sim_cpus *cpus, sim_cpu_fn body, void *arg)
 	};
 	struct cpu_start start[SIM_MAX_CPUS];
 	pthread_t thread[SIM_MAX_CPUS];
+	struct sim_lockstep ring;
+
+	/* One CPU takes its turns alone: nothing to hand over. */
+	if (cpus->lockstep && cpus->nr > 1) {
+		sim_lockstep_init(&ring, cpus->nr);
+		run.ring = &ring;
+	}
 
 	for (unsigned i = 0; i < cpus->nr; i++) {
 		start[i] = (struct cpu_start){ &run, &cpus->cpu[i] };
@@ -386,4 +406,6 @@ void sim_cpus_run(struct sim_cpus *cpus, sim_cpu_fn body, void *arg)
 	}
 	for (unsigned i = 0; i < cpus->nr; i++)
 		pthread_join(thread[i], NULL);
+	if (run.ring)
+		sim_lockstep_fini(run.ring);
 }

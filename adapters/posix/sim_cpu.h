@@ -38,6 +38,10 @@ struct sim_cpu_stats {
 	uint64_t ipis_delayed; /* delivered late: interrupts were off */
 	uint64_t assisted_sent, assisted_received;
 	uint64_t boundaries; /* instruction boundaries passed */
+	/* sim_ipi and sim_assisted calls that reached at least one target
+	 * (the counts above are per target) */
+	uint64_t ipi_requests, assisted_requests;
+	uint64_t turn_wait_ns; /* lockstep: time spent waiting for a turn */
 };
 
 struct sim_cpu {
@@ -46,6 +50,7 @@ struct sim_cpu {
 	pthread_mutex_t lock;	     /* protects the mailbox */
 	struct sim_ipi_msg *mailbox; /* pending IPIs, oldest first */
 	bool irq_disabled;	     /* written only by the CPU's thread */
+	bool in_ipi; /* running an IPI handler (written by its thread) */
 	/* Odd while a guest access is between its translation and its
 	 * memory operation (sim_cpu_access_begin/end). */
 	uint64_t access_seq;
@@ -56,6 +61,8 @@ struct sim_cpu {
 struct sim_cpus {
 	unsigned nr;
 	struct sim_cpu cpu[SIM_MAX_CPUS];
+	/* Run the CPUs in lockstep (sim_cpus_run); set before the run. */
+	bool lockstep;
 };
 
 /* `nr` CPUs (1..SIM_MAX_CPUS), each with a TLB made from `tlb`. */
@@ -64,7 +71,17 @@ int sim_cpus_init(struct sim_cpus *cpus, unsigned nr,
 void sim_cpus_fini(struct sim_cpus *cpus);
 
 /* Run body(cpu, arg) on one thread per CPU, each registered with RCU;
- * returns when all bodies have returned and their IPIs are drained. */
+ * returns when all bodies have returned and their IPIs are drained.
+ *
+ * With cpus->lockstep the CPUs take turns: one runs at a time and hands
+ * over at each of its instruction boundaries to the next CPU in id
+ * order whose body has not returned (sim_lockstep.c). What happens
+ * between two boundaries is then a function of the inputs alone, and so
+ * is a whole run: its every count is reproducible. Waiting for a turn
+ * is an extended quiescent state, so a CPU that waits for a grace
+ * period keeps its turn and gets it. Whatever a body waits for must be
+ * waited for at boundaries (as sim_ipi does); an IPI sent to a CPU whose
+ * body has returned is taken outside the turns. */
 void sim_cpus_run(struct sim_cpus *cpus, sim_cpu_fn body, void *arg);
 
 /* The CPU the calling thread simulates; NULL outside sim_cpus_run. */
