@@ -28,7 +28,7 @@ static const char *const variants[] = { "nopcid", "pcid", "noflush", "kpti",
 enum { P_VARIANT, P_PROCS, P_ROUNDS, P_TOUCH, P_PAGES };
 
 static const struct bench_param params[] = {
-	[P_VARIANT] = { "variant", "how the guest switches (see above)",
+	[P_VARIANT] = { "variant", "how the guest switches (bench/README.md)",
 			NOFLUSH, 0, 3, variants, false },
 	[P_PROCS] = { "procs", "processes switched round robin", 4, 2, 16, NULL,
 		      false },

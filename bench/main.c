@@ -62,6 +62,27 @@ struct options {
 	unsigned nr_specs;
 };
 
+/* Text from column `indent` on, broken at spaces before column 79. */
+static void wrap(FILE *out, unsigned indent, const char *text)
+{
+	unsigned col = indent;
+	while (*text) {
+		size_t word = strcspn(text, " ");
+		if (col > indent && col + 1 + word > 79) {
+			fprintf(out, "\n%*s", indent, "");
+			col = indent;
+		} else if (col > indent) {
+			fputc(' ', out);
+			col++;
+		}
+		fprintf(out, "%.*s", (int)word, text);
+		col += (unsigned)word;
+		text += word;
+		text += strspn(text, " ");
+	}
+	fputc('\n', out);
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -86,7 +107,8 @@ static void usage(FILE *out)
 		     "e.g. ctxsw:kpti:procs=8):\n");
 	for (unsigned i = 0; bench_workloads[i]; i++) {
 		const struct bench_workload *w = bench_workloads[i];
-		fprintf(out, "  %-10s %s\n", w->name, w->summary);
+		fprintf(out, "  %-10s ", w->name);
+		wrap(out, 13, w->summary);
 		for (const struct bench_param *p = w->params; p->name; p++) {
 			if (p->choices) {
 				fprintf(out, "    %-9s %s:", p->name, p->help);
@@ -106,11 +128,13 @@ static void usage(FILE *out)
 	}
 	fprintf(out, "  replay:FILE a recorded guest trace (bench/TRACE.md)\n"
 		     "\npolicies (--policy):\n");
-	for (const struct bench_policy *p = bench_policies; p->name; p++)
-		fprintf(out, "  %-10s %s\n", p->name, p->summary);
+	for (const struct bench_policy *p = bench_policies; p->name; p++) {
+		fprintf(out, "  %-10s ", p->name);
+		wrap(out, 13, p->summary);
+	}
 	fprintf(out,
 		"\noptions:\n"
-		"  --policy P[,P...] policies to compare, or all (default "
+		"  --policy P[,P...] policies to compare, or all (default: "
 		"%s)\n"
 		"  --remote M[,M...] how the host flushes other CPUs: ipi, "
 		"assisted, or both\n"
@@ -570,28 +594,33 @@ static int run_spec(const struct options *o, const struct bench_spec *spec,
 
 static int cmd_run(struct options *o)
 {
-	static struct bench_spec specs[MAX_SPECS];
 	char err[512];
 	if (!o->nr_specs)
 		for (unsigned i = 0; default_specs[i]; i++)
 			add_spec(o, default_specs[i]);
-	for (unsigned i = 0; i < o->nr_specs; i++) {
-		if (bench_spec_parse(o->spec_text[i], o->scale, &specs[i], err,
-				     sizeof(err))) {
-			fprintf(stderr, "smmu-bench: %s\n", err);
-			return EXIT_USAGE;
-		}
-	}
 	if (o->trace_out && o->nr_specs != 1) {
 		fprintf(stderr, "smmu-bench: --trace-out wants exactly one "
 				"workload\n");
 		return EXIT_USAGE;
 	}
+	struct bench_spec *specs = calloc(o->nr_specs, sizeof(*specs));
+	if (!specs)
+		return EXIT_FAILED;
+	for (unsigned i = 0; i < o->nr_specs; i++) {
+		if (bench_spec_parse(o->spec_text[i], o->scale, &specs[i], err,
+				     sizeof(err))) {
+			fprintf(stderr, "smmu-bench: %s\n", err);
+			free(specs);
+			return EXIT_USAGE;
+		}
+	}
 	unsigned series = o->nr_policies * o->nr_remotes;
 	unsigned total = o->nr_specs * series;
 	struct bench_result *res = calloc(total, sizeof(*res));
-	if (!res)
+	if (!res) {
+		free(specs);
 		return EXIT_FAILED;
+	}
 	if (!o->quiet)
 		printf("smmu-bench: %u runs (%u workloads x %u policies x %u "
 		       "remote), oracle %s, seed %" PRIu64 ", %s CPUs\n\n",
@@ -607,6 +636,7 @@ static int cmd_run(struct options *o)
 	for (unsigned i = 0; i < o->nr_specs && !st; i++)
 		st = run_spec(o, &specs[i], &prog, res, &n);
 	bench_progress_stop(&prog);
+	free(specs);
 	if (st) {
 		free(res);
 		return st;
@@ -635,15 +665,32 @@ static int cmd_run(struct options *o)
 	return bad ? EXIT_VIOLATIONS : st;
 }
 
+/* The subcommand is the first word that is not an option, wherever it
+ * stands. */
+static const char *take_command(struct options *o)
+{
+	static const char *const cmds[] = { "probe", "record", "replay",
+					    "costs" };
+	if (!o->nr_specs)
+		return "";
+	for (unsigned i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(o->spec_text[0], cmds[i]))
+			continue;
+		memmove(&o->spec_text[0], &o->spec_text[1],
+			--o->nr_specs * sizeof(o->spec_text[0]));
+		return cmds[i];
+	}
+	return "";
+}
+
 int main(int argc, char **argv)
 {
-	const char *cmd = argc > 1 ? argv[1] : "";
-	bool sub = !strcmp(cmd, "probe") || !strcmp(cmd, "record") ||
-		   !strcmp(cmd, "replay") || !strcmp(cmd, "costs");
 	struct options o;
-	int st = parse_args(sub ? argc - 1 : argc, sub ? argv + 1 : argv, &o);
+	char replay[4200];
+	int st = parse_args(argc, argv, &o);
 	if (st >= 0)
 		return st;
+	const char *cmd = take_command(&o);
 	if (!strcmp(cmd, "probe"))
 		return cmd_probe(&o);
 	if (!strcmp(cmd, "costs"))
@@ -651,13 +698,12 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "record"))
 		return cmd_record(&o);
 	if (!strcmp(cmd, "replay")) {
-		static char spec[4200];
 		if (o.nr_specs != 1) {
 			fprintf(stderr, "smmu-bench: replay wants one FILE\n");
 			return EXIT_USAGE;
 		}
-		snprintf(spec, sizeof(spec), "replay:%s", o.spec_text[0]);
-		o.spec_text[0] = spec;
+		snprintf(replay, sizeof(replay), "replay:%s", o.spec_text[0]);
+		o.spec_text[0] = replay;
 	}
 	return cmd_run(&o);
 }

@@ -57,8 +57,9 @@ static void hypervisor_leaves(struct bench_cpu_facts *f)
 		}
 		f->assisted = tri(rec);
 		snprintf(f->assisted_how, sizeof(f->assisted_how), "%s",
-			 rec ? "HvFlushVirtualAddressSpace/List (remote flush "
-			       "by hypercall recommended)"
+			 rec ? "HvFlushVirtualAddressSpace/List (Hyper-V\n"
+			       "                    recommends it for remote "
+			       "flushes)"
 			     : "Hyper-V does not recommend its flush "
 			       "hypercall here");
 	} else if (!strncmp(sig, "KVMKVMKVM", 9)) {
@@ -71,14 +72,16 @@ static void hypervisor_leaves(struct bench_cpu_facts *f)
 		 * running ones are still interrupted. */
 		f->assisted = BENCH_NO;
 		snprintf(f->assisted_how, sizeof(f->assisted_how), "%s",
-			 pv ? "KVM's PV TLB flush only (flushes of preempted "
-			      "vCPUs deferred; running ones still take IPIs)"
+			 pv ? "KVM's PV TLB flush only defers flushes of\n"
+			      "                    preempted vCPUs; running "
+			      "ones still take IPIs"
 			    : "KVM offers no flush hypercall here");
 	} else if (!strcmp(sig, "XenVMMXenVMM")) {
 		f->assisted = BENCH_UNKNOWN;
 		snprintf(f->assisted_how, sizeof(f->assisted_how),
-			 "Xen: HVMOP_flush_tlbs, or L0-assisted flush in shim "
-			 "mode; likely, not visible in CPUID");
+			 "likely: Xen's HVMOP_flush_tlbs, or its L0-assisted\n"
+			 "                    flush in shim mode (not shown in "
+			 "CPUID)");
 	}
 }
 
@@ -129,8 +132,15 @@ static void read_facts(struct bench_cpu_facts *f, struct cpu_raw_data_t *raw)
 		[HYPERVISOR_VMWARE] = "VMware",
 		[HYPERVISOR_XEN] = "Xen",
 	};
-	hypervisor_vendor_t hv = cpuid_get_hypervisor(raw, &id);
-	if (hv >= 0 && hv < NUM_HYPERVISOR_VENDORS)
+	/* libcpuid asks the running CPU which hypervisor it is: not a
+	 * question for a dump. */
+	hypervisor_vendor_t hv = f->from_dump ? HYPERVISOR_UNKNOWN
+					      : cpuid_get_hypervisor(raw, &id);
+	if (f->from_dump && f->hypervisor == BENCH_YES)
+		snprintf(f->hv_name, sizeof(f->hv_name),
+			 "which one is not in "
+			 "a dump");
+	else if (hv >= 0 && hv < NUM_HYPERVISOR_VENDORS)
 		snprintf(f->hv_name, sizeof(f->hv_name), "%s", hv_names[hv]);
 	else if (f->hypervisor == BENCH_YES)
 		snprintf(f->hv_name, sizeof(f->hv_name), "not recognised");

@@ -27,7 +27,7 @@ struct bench_cpu_facts {
 	char hv_name[32];	   /* which one, or "" */
 	/* The hypervisor offers a remote-TLB-flush hypercall, and how. */
 	enum bench_tri assisted;
-	char assisted_how[128];
+	char assisted_how[160];
 };
 
 /* Read the facts of this CPU, or (raw_dump) of a libcpuid raw dump such

@@ -72,10 +72,15 @@ static const char *value_of(const char *field, const char *key)
 							      : NULL;
 }
 
+/* `want` fields in all; what names the line is its first field, or the
+ * second for an event (the first is its vCPU). */
 static int expect_fields(struct parser *p, unsigned want, const char *usage)
 {
+	const char *what = p->nf > 1 && p->f[0][0] >= '0' && p->f[0][0] <= '9'
+				   ? p->f[1]
+				   : p->f[0];
 	if (p->nf != want)
-		return fail(p, "'%s' wants: %s", p->f[0], usage);
+		return fail(p, "'%s' wants: %s", what, usage);
 	return 0;
 }
 
