@@ -5,8 +5,9 @@
 # the exhaustive walker check runs against the SDM specification, and the
 # oracle runs a random multi-vCPU guest on simulated hardware, first on
 # the oracle's own naive shadow MMU, then on the library's shadow core;
-# last, refvmx boots in Bochs' VMX emulation and runs its page-table
-# torture guest on the library's shadow paging.
+# then refvmx boots in Bochs' VMX emulation and runs its page-table
+# torture guest on the library's shadow paging; last, smmu-bench compares
+# what the flush policies cost, the oracle judging every flush.
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/setup.sh
@@ -39,3 +40,7 @@ if command -v bochs >/dev/null 2>&1; then
 else
 	echo "== refvmx: Bochs is not installed, so the reference hypervisor is not booted =="
 fi
+
+echo
+echo "== smmu-bench: what each flush policy costs per guest operation (bench/README.md) =="
+./build/bench/smmu-bench --no-progress --remote both --plot build/smmu-bench.svg --csv build/smmu-bench.csv
