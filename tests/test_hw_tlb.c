@@ -533,3 +533,102 @@ Test(hwtlb, concurrent_translate_and_remote_invalidation_converge)
 	for (unsigned i = 0; i < STRESS_PAGES; i++)
 		cr_expect_eq(ok(i * 0x1000, 0), *stress_pte[i] & ADDR);
 }
+
+/* --- the observer (smmu-bench's accounting) ------------------------------ */
+
+struct watch {
+	unsigned fills, psc_fills, flushes, tagged_back;
+	unsigned left[HW_LEAVE_REPLACE + 1];
+	struct hw_flush_info last;
+};
+
+static void watch_fill(void *arg, struct hw_tlb_entry_info *e)
+{
+	struct watch *w = arg;
+	w->fills++;
+	w->psc_fills += e->psc;
+	e->tag[0] = e->la | 1;
+	e->tag[1] = e->level;
+}
+
+static void watch_flush(void *arg, const struct hw_flush_info *f)
+{
+	struct watch *w = arg;
+	w->flushes++;
+	w->last = *f;
+}
+
+static void watch_leave(void *arg, const struct hw_tlb_entry_info *e,
+			enum hw_leave_cause cause)
+{
+	struct watch *w = arg;
+	w->left[cause]++;
+	w->tagged_back += e->tag[0] == (e->la | 1) && e->tag[1] == e->level;
+}
+
+Test(hwtlb, observer_is_told_of_fills_flushes_and_why_entries_leave)
+{
+	struct watch w = { 0 };
+	const struct hw_tlb_observer obs = { watch_fill, watch_flush,
+					     watch_leave, &w };
+	map(0x1000, 0x5000, RWU);
+	map(0x2000, 0x6000, X86_PTE_P | X86_PTE_US); /* read-only */
+	hw_tlb_set_observer(tlb, &obs);
+
+	/* A walk caches the translation and PML4E, PDPTE and PDE. */
+	ok(0x1000, 0);
+	cr_expect_eq(w.fills, 4);
+	cr_expect_eq(w.psc_fills, 3);
+
+	/* INVLPG: one operation, its translation and every PSC entry of
+	 * the PCID leave, each with the tags its fill gave it. */
+	hw_tlb_invlpg(tlb, 1, 0, 0x1000);
+	cr_expect_eq(w.flushes, 1);
+	cr_expect_eq(w.last.op, HW_OP_INVLPG);
+	cr_expect_eq(w.last.la, 0x1000);
+	cr_expect_eq(w.left[HW_LEAVE_FLUSH], 4);
+	cr_expect_eq(w.tagged_back, 4);
+
+	/* A #PF drops what would translate its la: not a flush. */
+	ok(0x2000, 0);
+	pf(0x2000, SMMU_ACCESS_WRITE);
+	cr_expect_eq(w.flushes, 1);
+	cr_expect_gt(w.left[HW_LEAVE_FAULT], 0);
+	cr_expect_eq(w.left[HW_LEAVE_FLUSH], 4);
+
+	/* Everything, every tag. */
+	ok(0x1000, 0);
+	unsigned cached = hw_tlb_size(tlb);
+	hw_tlb_invvpid(tlb, HW_INVVPID_ALL, 0, 0);
+	cr_expect_eq(w.flushes, 2);
+	cr_expect_eq(w.last.op, HW_OP_INVVPID);
+	cr_expect_eq(w.last.type, HW_INVVPID_ALL);
+	cr_expect_eq(w.left[HW_LEAVE_FLUSH], 4 + cached);
+
+	/* Removed, it hears nothing more. */
+	hw_tlb_set_observer(tlb, NULL);
+	ok(0x1000, 0);
+	hw_tlb_flush_all(tlb);
+	cr_expect_eq(w.flushes, 2);
+}
+
+Test(hwtlb, observer_hears_of_evictions_and_replacements)
+{
+	struct watch w = { 0 };
+	const struct hw_tlb_observer obs = { watch_fill, watch_flush,
+					     watch_leave, &w };
+	make_tlb(1, 0);
+	hw_tlb_set_observer(tlb, &obs);
+	map(0x1000, 0x5000, RWU);
+	map(0x3000, 0x7000, RWU);
+	ok(0x1000, 0);
+	ok(0x3000, 0); /* one translation only: the first is evicted */
+	cr_expect_eq(w.left[HW_LEAVE_EVICT], 1);
+	/* A write through a translation cached clean walks again and
+	 * caches the dirty one in its place. */
+	ok(0x3000, SMMU_ACCESS_WRITE);
+	cr_expect_gt(w.left[HW_LEAVE_REPLACE], 0);
+	cr_expect_eq(w.flushes, 0);
+	cr_expect_eq(w.left[HW_LEAVE_FLUSH], 0);
+	hw_tlb_set_observer(tlb, NULL);
+}

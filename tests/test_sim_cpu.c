@@ -635,3 +635,43 @@ Test(sim_cpu, seed003_rcu_deferred_free_after_assisted_flush_is_safe)
 	cr_assert_eq(s.poisoned_rounds, 0);
 	cr_assert_eq(s.rcu_frees, SEED_ROUNDS);
 }
+
+/* --- Lockstep (smmu-bench's reproducible runs) --- */
+
+struct turns {
+	unsigned log[64];
+	unsigned n;
+};
+
+/* Each CPU notes its turn, then passes a boundary; CPU 0 also waits
+ * for a grace period once, which it must get while the others wait for
+ * their turns. */
+static void take_turns(struct sim_cpu *cpu, void *arg)
+{
+	struct turns *t = arg;
+	for (unsigned i = 0; i < 8; i++) {
+		unsigned k = __atomic_fetch_add(&t->n, 1, __ATOMIC_ACQ_REL);
+		t->log[k] = cpu->id;
+		if (cpu->id == 0 && i == 3) {
+			rcu_thread_offline();
+			synchronize_rcu();
+			rcu_thread_online();
+		}
+		sim_cpu_boundary(cpu);
+	}
+}
+
+Test(sim_cpu, lockstep_cpus_take_turns_at_each_boundary_in_id_order)
+{
+	struct turns t = { .n = 0 };
+	cr_assert_eq(sim_cpus_init(&cpus, 3, NULL), 0);
+	cpus.lockstep = true;
+	failures = 0;
+	sim_cpus_run(&cpus, take_turns, &t);
+	cr_assert_eq(t.n, 24);
+	for (unsigned i = 0; i < 24; i++)
+		cr_expect_eq(t.log[i], i % 3, "turn %u went to CPU %u", i,
+			     t.log[i]);
+	/* Turns waited for are accounted, the first CPU's first one aside. */
+	cr_expect_gt(cpus.cpu[1].stats.turn_wait_ns, 0);
+}
