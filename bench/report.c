@@ -77,8 +77,8 @@ void bench_report_table(FILE *out, const struct bench_result *r, unsigned n)
 		"and not invalidated by\nthe guest; cycles = modelled cost "
 		"(bench/COSTS.md), native = the guest's own\nflushes on bare "
 		"metal; ns = time inside the library (with --no-oracle "
-		"only);\nviol = oracle violations (must be 0). README.md, "
-		"section smmu-bench, has more.\n");
+		"only);\nviol = oracle violations (must be 0). bench/README.md "
+		"explains each column.\n");
 }
 
 void bench_report_details(FILE *out, const struct bench_result *r)

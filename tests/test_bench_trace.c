@@ -221,6 +221,49 @@ static void workload_trace(const char *spec_text, struct bench_trace *t)
 		     err);
 }
 
+static void expect_same_trace(const struct bench_trace *a,
+			      const struct bench_trace *b)
+{
+	cr_assert_eq(a->nr_vcpus, b->nr_vcpus);
+	cr_expect_eq(a->ram_size, b->ram_size);
+	cr_expect_eq(a->maxphyaddr, b->maxphyaddr);
+	cr_expect_eq(a->gbpages, b->gbpages);
+	cr_expect_eq(a->pool_pages, b->pool_pages);
+	cr_expect_eq(a->mem.count, b->mem.count);
+	for (uint64_t i = 0; i < a->mem.cap; i++) {
+		if (!a->mem.used[i])
+			continue;
+		const uint64_t *v = u64map_get(&b->mem, a->mem.keys[i]);
+		cr_expect(v && *v == a->mem.vals[i], "mem %#llx",
+			  (unsigned long long)a->mem.keys[i]);
+	}
+	for (unsigned v = 0; v < a->nr_vcpus; v++) {
+		const struct bench_vcpu_prog *p = &a->vcpu[v], *q = &b->vcpu[v];
+		cr_expect_eq(memcmp(&p->regs, &q->regs, sizeof(p->regs)), 0);
+		cr_assert_eq(p->nr, q->nr, "vCPU %u", v);
+		for (unsigned i = 0; i < p->nr; i++)
+			cr_expect(!memcmp(&p->ev[i].op, &q->ev[i].op,
+					  sizeof(p->ev[i].op)) &&
+					  p->ev[i].pt == q->ev[i].pt,
+				  "vCPU %u event %u differs", v, i);
+	}
+}
+
+Test(bench_trace, what_is_read_is_written_back_whole)
+{
+	struct bench_trace t, back;
+	char err[256];
+	bench_trace_init(&t);
+	bench_trace_init(&back);
+	cr_assert_eq(parse_text(good, &t, err, sizeof(err)), 0, "%s", err);
+	char *text = write_text(&t);
+	cr_assert_eq(parse_text(text, &back, err, sizeof(err)), 0, "%s", err);
+	expect_same_trace(&t, &back);
+	free(text);
+	bench_trace_fini(&t);
+	bench_trace_fini(&back);
+}
+
 Test(bench_trace, what_is_written_reads_back_the_same)
 {
 	static const char *const specs[] = {
