@@ -16,31 +16,30 @@ static unsigned index_at(uint64_t la, unsigned level)
 	return (unsigned)((la >> (12 + 9 * (level - 1))) & 511);
 }
 
-static void used_up(const char *what)
+/* The next page of a region; a workload sized beyond its guest is a bug
+ * in the workload. */
+static uint64_t next_page(uint64_t *next, uint64_t end, const char *what)
 {
-	fprintf(stderr,
-		"smmu-bench: the workload needs more %s than its guest has; "
-		"ask for fewer pages or rounds\n",
-		what);
-	abort();
+	if (*next >= end) {
+		fprintf(stderr,
+			"smmu-bench: the workload needs more %s than its guest "
+			"has; ask for fewer pages or rounds\n",
+			what);
+		abort();
+	}
+	uint64_t gpa = *next;
+	*next += X86_PAGE_SIZE;
+	return gpa;
 }
 
 uint64_t bench_guest_table(struct bench_guest *g)
 {
-	if (g->next_table >= BG_DATA)
-		used_up("page tables");
-	uint64_t gpa = g->next_table;
-	g->next_table += X86_PAGE_SIZE;
-	return gpa;
+	return next_page(&g->next_table, BG_DATA, "page tables");
 }
 
 uint64_t bench_guest_frame(struct bench_guest *g)
 {
-	if (g->next_data >= BG_RAM)
-		used_up("data pages");
-	uint64_t gpa = g->next_data;
-	g->next_data += X86_PAGE_SIZE;
-	return gpa;
+	return next_page(&g->next_data, BG_RAM, "data pages");
 }
 
 uint64_t bench_guest_kdata_la(unsigned i)

@@ -765,6 +765,23 @@ int ref_model_cmpxchg(struct ref_model *m, unsigned v, uint64_t gpa,
 	return done ? SMMU_GPA_OK : SMMU_GPA_CHANGED;
 }
 
+/* Walk vCPU c's current tables for acc (x->now is the result); false
+ * with paging off. Lock held. */
+static bool walk_now(struct ref_model *m, struct rvcpu *c,
+		     const struct smmu_access *acc, struct match *x)
+{
+	static const struct ref_outcome none = { .fault = true };
+	struct ref_root *cur = current_root(c);
+	*x = (struct match){ .regs = &c->regs,
+			     .acc = acc,
+			     .got = &none,
+			     .c = c,
+			     .current = true };
+	if (cur)
+		run_walk(m, x, cur, true, 0);
+	return cur != NULL;
+}
+
 struct ref_outcome ref_model_expect_now(struct ref_model *m, unsigned v,
 					const struct smmu_access *access)
 {
@@ -772,16 +789,9 @@ struct ref_outcome ref_model_expect_now(struct ref_model *m, unsigned v,
 	struct rvcpu *c = &m->vcpu[v];
 	struct smmu_access acc = *access;
 	acc.la = la_of_mode(&c->regs, acc.la);
-	struct ref_outcome none = { .fault = true };
-	struct match x = { .regs = &c->regs,
-			   .acc = &acc,
-			   .got = &none,
-			   .c = c,
-			   .current = true };
+	struct match x;
 	struct ref_outcome out = { .gpa = acc.la };
-	struct ref_root *cur = current_root(c);
-	if (cur) {
-		run_walk(m, &x, cur, true, 0);
+	if (walk_now(m, c, &acc, &x)) {
 		if (!x.have_now) {
 			out.fault = true;
 		} else if (x.now.fault) {
@@ -809,13 +819,8 @@ void ref_model_fill_info(struct ref_model *m, unsigned v, uint64_t la,
 	/* Only a root with CR4.PGE can have a global leaf. */
 	if (translation && cur && cur->pge) {
 		struct smmu_access acc = { .la = la_of_mode(&c->regs, la) };
-		struct ref_outcome none = { .fault = true };
-		struct match x = { .regs = &c->regs,
-				   .acc = &acc,
-				   .got = &none,
-				   .c = c,
-				   .current = true };
-		run_walk(m, &x, cur, true, 0);
+		struct match x;
+		walk_now(m, c, &acc, &x);
 		out->global = x.have_now && !x.now.fault && x.now.global;
 	}
 	pthread_mutex_unlock(&m->lock);
