@@ -29,8 +29,8 @@ extern const char *const bench_remote_names[BENCH_NR_REMOTE];
 struct bench_policy {
 	const char *name;
 	const char *summary;
-	/* The library's knobs. maxphyaddr, gbpages and inject are the
-	 * machine's and the run's: ignored here. */
+	/* The library's knobs. maxphyaddr, gbpages, cpu_features and
+	 * inject belong to the machine and the run: ignored here. */
 	struct smmu_vm_config vm;
 	/* Host side. remote: -1 follows --remote, else the enum
 	 * bench_remote the policy insists on. */

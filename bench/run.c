@@ -183,7 +183,7 @@ static void wrap_invlpg(struct sim_vcpu *v, uint64_t la)
 	acct_of(v)->required[BENCH_SCOPE_ADDR]++;
 }
 
-static void wrap_invpcid(struct sim_vcpu *v, unsigned type, uint16_t pcid,
+static bool wrap_invpcid(struct sim_vcpu *v, unsigned type, uint16_t pcid,
 			 uint64_t la)
 {
 	static const enum bench_scope scope[] = {
@@ -194,11 +194,13 @@ static void wrap_invpcid(struct sim_vcpu *v, unsigned type, uint16_t pcid,
 	};
 	struct stopwatch w;
 	enter_library(v, BENCH_IN_HANDLER, &w);
-	lib_mmu_ops.invpcid(v, type, pcid, la);
+	bool done = lib_mmu_ops.invpcid(v, type, pcid, la);
 	leave_library(v, &w);
 	acct_of(v)->exits[BENCH_EXIT_INVPCID]++;
-	if (type < 4)
+	/* One that faults invalidates nothing, natively either. */
+	if (done && type < 4)
 		acct_of(v)->required[scope[type]]++;
+	return done;
 }
 
 static void wrap_pv_flush(struct sim_vcpu *v)

@@ -366,12 +366,14 @@ static int lib_vm_init(struct sim *s)
 				     : s->cfg.host_caps,
 	};
 	if (s->cfg.vm_config) {
-		/* A whole set of knobs (a smmu-bench policy); the machine's
+		/* A whole set of knobs (a smmu-bench policy); the guest CPU's
 		 * own properties stay the machine's. */
+		struct smmu_vm_config machine = cfg;
 		cfg = *s->cfg.vm_config;
-		cfg.maxphyaddr = s->cfg.maxphyaddr;
-		cfg.gbpages = s->cfg.gbpages;
-		cfg.inject |= s->cfg.inject;
+		cfg.maxphyaddr = machine.maxphyaddr;
+		cfg.gbpages = machine.gbpages;
+		cfg.cpu_features = machine.cpu_features;
+		cfg.inject |= machine.inject;
 	}
 	enum smmu_status st = smmu_vm_create(&cfg, &lv->ops, &s->host, &lv->vm);
 	if (st != SMMU_OK) {
