@@ -31,6 +31,8 @@ static uint64_t ops_done(struct sim *s)
 static void show(struct bench_progress *p, uint64_t now)
 {
 	unsigned pct = 0;
+	if (!p->run)
+		return; /* no run has started */
 	if (p->sim && p->total)
 		pct = (unsigned)(100 * ops_done(p->sim) / p->total);
 	if (pct > 100)
