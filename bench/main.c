@@ -30,6 +30,7 @@
 #define EXIT_FAILED	3
 #define MAX_SPECS	64
 #define MAX_POLICIES	16
+#define MAX_REPEAT	99
 
 /* The default comparison: today's baseline set. */
 static const char *const default_specs[] = {
@@ -56,7 +57,7 @@ struct options {
 	double scale;
 	bool oracle, free_running, progress, verbose, quiet;
 	uint32_t pool_pages, inject;
-	unsigned tlb_capacity, report;
+	unsigned tlb_capacity, report, repeat;
 	const char *csv, *json, *plot, *trace_out, *out, *raw;
 	const char *spec_text[MAX_SPECS];
 	unsigned nr_specs;
@@ -146,6 +147,10 @@ static void usage(FILE *out)
 		"(default 1)\n"
 		"  --no-oracle       do not check accesses; time the library "
 		"(the ns column)\n"
+		"  --repeat N        run each combination N times: ns is the "
+		"median, and every\n"
+		"                    repetition must count the same (default "
+		"1)\n"
 		"  --free-running    simulated CPUs as free threads: faster, "
 		"counts not reproducible\n"
 		"                    (default: lockstep, see bench/README.md)\n"
@@ -255,6 +260,7 @@ enum {
 	OPT_SEED,
 	OPT_SCALE,
 	OPT_NO_ORACLE,
+	OPT_REPEAT,
 	OPT_FREE,
 	OPT_POOL,
 	OPT_TLB,
@@ -277,6 +283,7 @@ static const struct option long_options[] = {
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "scale", required_argument, NULL, OPT_SCALE },
 	{ "no-oracle", no_argument, NULL, OPT_NO_ORACLE },
+	{ "repeat", required_argument, NULL, OPT_REPEAT },
 	{ "free-running", no_argument, NULL, OPT_FREE },
 	{ "pool-pages", required_argument, NULL, OPT_POOL },
 	{ "tlb-capacity", required_argument, NULL, OPT_TLB },
@@ -335,6 +342,13 @@ static int parse_option(struct options *o, int c)
 	}
 	case OPT_NO_ORACLE:
 		o->oracle = false;
+		break;
+	case OPT_REPEAT:
+		ok = parse_u64("--repeat", optarg, MAX_REPEAT, &u) && u >= 1;
+		if (!ok)
+			fprintf(stderr, "smmu-bench: --repeat wants 1..%d\n",
+				MAX_REPEAT);
+		o->repeat = (unsigned)u;
 		break;
 	case OPT_FREE:
 		o->free_running = true;
@@ -407,6 +421,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	o->oracle = true;
 	o->progress = true;
 	o->report = 5;
+	o->repeat = 1;
 	while ((c = getopt_long(argc, argv, "o:", long_options, NULL)) != -1) {
 		int st = parse_option(o, c);
 		if (st >= 0)
@@ -540,6 +555,46 @@ static int outputs(const struct options *o, const struct bench_result *r,
 	return st;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* One combination, --repeat times: the library time is the median, and
+ * in lockstep every repetition must count the same (the tool's own
+ * promise, checked each time it can be). */
+static int run_repeated(const struct options *o, const struct bench_trace *t,
+			const struct bench_run_config *c, const char *label,
+			struct bench_progress *prog, struct bench_result *r)
+{
+	uint64_t ns[MAX_REPEAT];
+	char err[512], rep[300];
+	for (unsigned i = 0; i < o->repeat; i++) {
+		struct bench_result x;
+		if (o->repeat > 1)
+			snprintf(rep, sizeof(rep), "%s (%u/%u)", label, i + 1,
+				 o->repeat);
+		bench_progress_next(prog, o->repeat > 1 ? rep : label);
+		if (bench_run(t, c, i ? &x : r, err, sizeof(err))) {
+			fprintf(stderr, "smmu-bench: %s: %s\n", label, err);
+			return EXIT_FAILED;
+		}
+		if (i && !o->free_running && !bench_same_counts(r, &x)) {
+			fprintf(stderr,
+				"smmu-bench: %s: repetition %u counted "
+				"differently from the first (a bug in the "
+				"tool's lockstep)\n",
+				label, i + 1);
+			return EXIT_FAILED;
+		}
+		ns[i] = i ? x.lib_ns : r->lib_ns;
+	}
+	qsort(ns, o->repeat, sizeof(ns[0]), cmp_u64);
+	r->lib_ns = ns[o->repeat / 2];
+	return 0;
+}
+
 /* One workload under every policy and remote method. */
 static int run_spec(const struct options *o, const struct bench_spec *spec,
 		    struct bench_progress *prog, struct bench_result *res,
@@ -576,13 +631,11 @@ static int run_spec(const struct options *o, const struct bench_spec *spec,
 			snprintf(label, sizeof(label), "%s %s/%s", spec->label,
 				 o->policy[p]->name,
 				 bench_remote_names[o->remote[m]]);
-			bench_progress_next(prog, label);
 			struct bench_result *r = &res[(*nr)++];
-			if (bench_run(&t, &c, r, err, sizeof(err))) {
-				fprintf(stderr, "smmu-bench: %s: %s\n",
-					spec->label, err);
+			int st = run_repeated(o, &t, &c, label, prog, r);
+			if (st) {
 				bench_trace_fini(&t);
-				return EXIT_FAILED;
+				return st;
 			}
 			snprintf(r->workload, sizeof(r->workload), "%s",
 				 spec->label);
@@ -616,6 +669,7 @@ static int cmd_run(struct options *o)
 	}
 	unsigned series = o->nr_policies * o->nr_remotes;
 	unsigned total = o->nr_specs * series;
+	unsigned nr_runs = total * o->repeat;
 	struct bench_result *res = calloc(total, sizeof(*res));
 	if (!res) {
 		free(specs);
@@ -623,14 +677,15 @@ static int cmd_run(struct options *o)
 	}
 	if (!o->quiet)
 		printf("smmu-bench: %u runs (%u workloads x %u policies x %u "
-		       "remote), oracle %s, seed %" PRIu64 ", %s CPUs\n\n",
-		       total, o->nr_specs, o->nr_policies, o->nr_remotes,
+		       "remote%s), oracle %s, seed %" PRIu64 ", %s CPUs\n\n",
+		       nr_runs, o->nr_specs, o->nr_policies, o->nr_remotes,
+		       o->repeat > 1 ? " x repetitions" : "",
 		       o->oracle ? "on" : "off (timed)", o->seed,
 		       o->free_running ? "free-running" : "lockstep");
 	fflush(stdout);
 
 	struct bench_progress prog;
-	bench_progress_start(&prog, o->progress, stderr, total);
+	bench_progress_start(&prog, o->progress, stderr, nr_runs);
 	unsigned n = 0;
 	int st = 0;
 	for (unsigned i = 0; i < o->nr_specs && !st; i++)

@@ -39,4 +39,8 @@ struct bench_run_config {
 int bench_run(const struct bench_trace *t, const struct bench_run_config *c,
 	      struct bench_result *out, char *err, size_t err_len);
 
+/* Whether two runs counted the same: everything but the host's time. */
+bool bench_same_counts(const struct bench_result *a,
+		       const struct bench_result *b);
+
 #endif
