@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "lib_mmu.h"
 #include "plot.h"
 #include "workload.h"
@@ -163,18 +164,7 @@ static void usage(FILE *out)
 static bool parse_u64(const char *opt, const char *s, uint64_t max,
 		      uint64_t *out)
 {
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (errno || end == s || *end || s[0] == '-' || v > max) {
-		fprintf(stderr,
-			"smmu-bench: %s wants a number up to %" PRIu64
-			", not '%s'\n",
-			opt, max, s);
-		return false;
-	}
-	*out = v;
-	return true;
+	return cli_parse_u64("smmu-bench", opt, s, max, out);
 }
 
 static bool parse_remote(const char *s, struct bench_options *o)
