@@ -16,13 +16,18 @@ const char *const bench_remote_names[BENCH_NR_REMOTE] = {
 const struct bench_policy bench_policies[] = {
 	{
 		.name = "default",
-		.summary = "the library with its defaults: every "
-			   "smmu_vm_config knob 0 (out of sync after 2 "
+		.summary = "the library with its defaults (every "
+			   "smmu_vm_config knob 0: out of sync after 2 "
 			   "stores, back in sync after 16 quiet syncs, "
-			   "prefetch 8), 2 MiB backing offered, remote "
-			   "flushes as --remote says",
+			   "prefetch 8, cached roots 8) on a host that does "
+			   "every flush the library names (SMMU_HOST_ALL: "
+			   "hardware PCIDs, flushes of one PCID and of one "
+			   "address), 2 MiB backing offered, remote flushes "
+			   "as --remote says",
 		.vm = { 0 },
 		.remote = -1,
+		.host_caps = 0,
+		.needs = BENCH_NEEDS_PCID | BENCH_NEEDS_INVPCID,
 	},
 	{ .name = NULL },
 };

@@ -29,14 +29,18 @@ extern const char *const bench_remote_names[BENCH_NR_REMOTE];
 struct bench_policy {
 	const char *name;
 	const char *summary;
-	/* The library's knobs. maxphyaddr, gbpages, cpu_features and
-	 * inject belong to the machine and the run: ignored here. */
+	/* The library's knobs. maxphyaddr, gbpages, cpu_features,
+	 * host_caps and inject belong to the machine, the host side below
+	 * and the run: ignored here. */
 	struct smmu_vm_config vm;
 	/* Host side. remote: -1 follows --remote, else the enum
-	 * bench_remote the policy insists on. */
+	 * bench_remote the policy insists on. host_caps: the flushes the
+	 * host's hardware does (SMMU_HOST_*), as sim_config.host_caps
+	 * takes them: 0 every one, SIM_HOST_NO_CAPS none. */
 	int remote;
+	uint32_t host_caps;
 	bool host_4k_only; /* no 2 MiB backing offered to the library */
-	unsigned needs;	   /* BENCH_NEEDS_* */
+	unsigned needs;	   /* BENCH_NEEDS_*: what host_caps assume */
 };
 
 /* Every policy, most preferred first, ending with a NULL name. */

@@ -247,12 +247,21 @@ static void meaning(FILE *out, const struct bench_cpu_facts *f)
 		: f->gbpages == BENCH_NO ? "do not offer them to guests"
 					 : "unknown");
 	const struct bench_policy *p = bench_probe_recommend(f);
-	fprintf(out, "  recommended:      --policy %s --remote %s\n",
-		p ? p->name : bench_policies[0].name,
-		f->assisted == BENCH_YES ? "assisted" : "ipi");
-	fprintf(out, "                    (the first policy in smmu-bench's "
-		     "table this CPU can run;\n                    compare "
-		     "them all with: smmu-bench --policy all)\n");
+	const char *remote = f->assisted == BENCH_YES ? "assisted" : "ipi";
+	if (p)
+		fprintf(out,
+			"  recommended:      --policy %s --remote %s\n"
+			"                    (the first policy in smmu-bench's "
+			"table this CPU can run;\n                    compare "
+			"them all with: smmu-bench --policy all)\n",
+			p->name, remote);
+	else
+		fprintf(out,
+			"  recommended:      none of smmu-bench's policies: "
+			"each needs what this CPU\n                    lacks "
+			"or does not show (PCID, INVPCID); the nearest is\n"
+			"                    --policy %s --remote %s\n",
+			bench_policies[0].name, remote);
 }
 
 void bench_probe_report(FILE *out, const struct bench_cpu_facts *f)

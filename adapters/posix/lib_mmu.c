@@ -367,12 +367,13 @@ static int lib_vm_init(struct sim *s)
 	};
 	if (s->cfg.vm_config) {
 		/* A whole set of knobs (a smmu-bench policy); the guest CPU's
-		 * own properties stay the machine's. */
+		 * properties and the host's flushes stay the machine's. */
 		struct smmu_vm_config machine = cfg;
 		cfg = *s->cfg.vm_config;
 		cfg.maxphyaddr = machine.maxphyaddr;
 		cfg.gbpages = machine.gbpages;
 		cfg.cpu_features = machine.cpu_features;
+		cfg.host_caps = machine.host_caps;
 		cfg.inject |= machine.inject;
 	}
 	enum smmu_status st = smmu_vm_create(&cfg, &lv->ops, &s->host, &lv->vm);
