@@ -76,6 +76,12 @@ struct bench_result {
 	/* The library (smmu_stats and the roots it returned). */
 	uint64_t sp_built, sp_zapped, sp_synced, sp_evicted;
 	uint64_t emulated_writes, root_switches, roots_rebuilt;
+	/* Its flush engine: remote requests, the vCPUs they reached, of
+	 * which deferred to their next entry and skipped (TLB clock); the
+	 * kick_cpus and assisted_flush calls it made, and their CPUs. */
+	uint64_t remote_requests, remote_targets, remote_deferred;
+	uint64_t remote_skipped, kicks, kicked_cpus;
+	uint64_t engine_assisted, engine_assisted_cpus;
 
 	/* The hardware TLBs: entries hardware flushes dropped, split by
 	 * whether the guest had invalidated them (invalidated), whether the

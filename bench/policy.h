@@ -40,7 +40,11 @@ struct bench_policy {
 	int remote;
 	uint32_t host_caps;
 	bool host_4k_only; /* no 2 MiB backing offered to the library */
-	unsigned needs;	   /* BENCH_NEEDS_*: what host_caps assume */
+	/* The host tells the library nothing of where vCPUs run and offers
+	 * no kick_cpus/assisted_flush: every remote flush is
+	 * flush_all_cpus, IPIs or assisted flushes to every other CPU. */
+	bool no_flush_engine;
+	unsigned needs; /* BENCH_NEEDS_*: what host_caps assume */
 };
 
 /* Every policy, most preferred first, ending with a NULL name. */

@@ -6,6 +6,7 @@
 #include "report.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "costs.h"
@@ -114,6 +115,10 @@ void bench_report_details(FILE *out, const struct bench_result *r)
 		", synced %" PRIu64 ", evicted %" PRIu64
 		"; emulated writes %" PRIu64 "; root switches %" PRIu64
 		", roots rebuilt %" PRIu64 "\n"
+		"  flush engine: %" PRIu64 " remote requests to %" PRIu64
+		" vCPUs, %" PRIu64 " deferred to entry, %" PRIu64
+		" skipped; kicks %" PRIu64 " (%" PRIu64
+		" CPUs), assisted %" PRIu64 " (%" PRIu64 " CPUs)\n"
 		"  TLB entries dropped by flushes %" PRIu64
 		": invalidated by the guest %" PRIu64 ", stale %" PRIu64
 		", collateral %" PRIu64 " (%" PRIu64 " translations, %" PRIu64
@@ -121,11 +126,13 @@ void bench_report_details(FILE *out, const struct bench_result *r)
 		"  modelled cycles %.0f, native %.0f; violations %" PRIu64,
 		r->cr3_flush, r->cr3_noflush, r->sp_built, r->sp_zapped,
 		r->sp_synced, r->sp_evicted, r->emulated_writes,
-		r->root_switches, r->roots_rebuilt, r->dropped,
-		r->dropped_invalidated, r->dropped_stale, bench_collateral(r),
-		r->collateral_tlb, r->collateral_psc, r->tlb_walks,
-		bench_modelled_cycles(r), bench_native_cycles(r),
-		r->violations);
+		r->root_switches, r->roots_rebuilt, r->remote_requests,
+		r->remote_targets, r->remote_deferred, r->remote_skipped,
+		r->kicks, r->kicked_cpus, r->engine_assisted,
+		r->engine_assisted_cpus, r->dropped, r->dropped_invalidated,
+		r->dropped_stale, bench_collateral(r), r->collateral_tlb,
+		r->collateral_psc, r->tlb_walks, bench_modelled_cycles(r),
+		bench_native_cycles(r), r->violations);
 	if (!r->oracle)
 		fprintf(out, "; library %" PRIu64 " ns", r->lib_ns);
 	fputc('\n', out);
@@ -143,7 +150,7 @@ struct value {
 	double real;
 };
 
-#define MAX_VALUES 96
+#define MAX_VALUES 128
 
 struct values {
 	struct value v[MAX_VALUES];
@@ -152,6 +159,8 @@ struct values {
 
 static struct value *add(struct values *vs, const char *name, enum kind kind)
 {
+	if (vs->n == MAX_VALUES)
+		abort(); /* a field added past the table: raise MAX_VALUES */
 	struct value *v = &vs->v[vs->n++];
 	memset(v, 0, sizeof(*v));
 	snprintf(v->name, sizeof(v->name), "%s", name);
@@ -225,6 +234,14 @@ static void collect(const struct bench_result *r, struct values *vs)
 	count(vs, "emulated_writes", r->emulated_writes);
 	count(vs, "root_switches", r->root_switches);
 	count(vs, "roots_rebuilt", r->roots_rebuilt);
+	count(vs, "remote_requests", r->remote_requests);
+	count(vs, "remote_targets", r->remote_targets);
+	count(vs, "remote_deferred", r->remote_deferred);
+	count(vs, "remote_skipped", r->remote_skipped);
+	count(vs, "kicks", r->kicks);
+	count(vs, "kicked_cpus", r->kicked_cpus);
+	count(vs, "engine_assisted", r->engine_assisted);
+	count(vs, "engine_assisted_cpus", r->engine_assisted_cpus);
 	count(vs, "dropped", r->dropped);
 	count(vs, "dropped_invalidated", r->dropped_invalidated);
 	count(vs, "dropped_stale", r->dropped_stale);

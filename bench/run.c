@@ -284,6 +284,14 @@ static void collect(struct bench_machine *m, const struct bench_trace *t,
 	r->sp_synced = st.sp_synced;
 	r->sp_evicted = st.sp_evicted;
 	r->emulated_writes = st.emulated_writes;
+	r->remote_requests = st.remote_requests;
+	r->remote_targets = st.remote_targets;
+	r->remote_deferred = st.remote_deferred;
+	r->remote_skipped = st.remote_skipped;
+	r->kicks = st.kicks;
+	r->kicked_cpus = st.kicked_cpus;
+	r->engine_assisted = st.assisted;
+	r->engine_assisted_cpus = st.assisted_cpus;
 }
 
 static struct bench_machine *machine_create(const struct bench_trace *t,
@@ -326,6 +334,7 @@ static struct bench_machine *machine_create(const struct bench_trace *t,
 		.pool_pages = pool,
 		.host_4k_only = c->policy->host_4k_only,
 		.host_caps = c->policy->host_caps,
+		.no_flush_engine = c->policy->no_flush_engine,
 		.vm_config = vm,
 		.tlb = { .tlb_capacity = c->tlb_capacity,
 			 .psc_capacity = c->tlb_capacity,

@@ -166,8 +166,8 @@ Test(bench_metrics, invlpg_flushes_its_address_and_spares_the_neighbour)
 	bench_trace_fini(&t);
 }
 
-/* Two vCPUs in a pool too small for their working set: every eviction
- * flushes every CPU, here by IPI or by assisted flush. */
+/* Two vCPUs in a pool too small for their working set: the library
+ * evicts all the time, and every eviction makes every vCPU flush. */
 static void evicting_pair(struct bench_trace *t)
 {
 	struct bench_spec spec;
@@ -181,21 +181,31 @@ static void evicting_pair(struct bench_trace *t)
 		     err);
 }
 
-Test(bench_metrics, remote_flushes_by_ipi_are_counted_on_both_cpus)
+/* A host that offers the flush engine nothing (no smmu_vcpu_load, no
+ * kick_cpus or assisted_flush): every remote request is flush_all_cpus,
+ * which flushes the caller's CPU and sends the other CPU an IPI or an
+ * assisted flush. */
+static const struct bench_policy no_engine = { .name = "no-engine",
+					       .remote = -1,
+					       .no_flush_engine = true };
+
+Test(bench_metrics, flushes_of_every_cpu_by_ipi_are_counted_on_both_cpus)
 {
 	struct bench_trace t;
 	struct bench_result r;
 	struct bench_run_config c = config();
+	c.policy = &no_engine;
 	evicting_pair(&t);
 	run(&t, &c, &r);
 	cr_assert_eq(r.violations, 0);
 	cr_assert_gt(r.sp_evicted, 0);
-	cr_assert_gt(r.ipi_requests, 0);
-	/* Each flush of every CPU: the caller's own TLB in its exit
-	 * handler, one IPI to the other CPU, which flushes there and is
-	 * taken out of the guest. */
+	cr_assert_gt(r.remote_requests, 0);
+	/* Each request: the caller's own TLB in its exit handler, one IPI
+	 * to the other CPU, which flushes there and leaves the guest. */
+	cr_expect_eq(r.ipi_requests, r.remote_requests);
 	cr_expect_eq(r.ipis, r.ipi_requests);
-	cr_expect_eq(r.flushes[BENCH_SCOPE_ALL][BENCH_IN_EXIT], r.ipi_requests);
+	cr_expect_eq(r.flushes[BENCH_SCOPE_ALL][BENCH_IN_EXIT],
+		     r.remote_requests);
 	cr_expect_eq(r.flushes[BENCH_SCOPE_ALL][BENCH_BY_IPI], r.ipis);
 	cr_expect_eq(r.exits[BENCH_EXIT_INTERRUPT], r.ipis);
 	cr_expect_eq(bench_flushes(&r, -1, BENCH_BY_ASSISTED), 0);
@@ -203,7 +213,54 @@ Test(bench_metrics, remote_flushes_by_ipi_are_counted_on_both_cpus)
 	bench_trace_fini(&t);
 }
 
-Test(bench_metrics, remote_flushes_by_assisted_flush_interrupt_nobody)
+Test(bench_metrics, flushes_of_every_cpu_by_assisted_flush_interrupt_nobody)
+{
+	struct bench_trace t;
+	struct bench_result r;
+	struct bench_run_config c = config();
+	c.policy = &no_engine;
+	c.remote = BENCH_REMOTE_ASSISTED;
+	evicting_pair(&t);
+	run(&t, &c, &r);
+	cr_assert_eq(r.violations, 0);
+	cr_assert_gt(r.remote_requests, 0);
+	cr_expect_eq(r.assisted_requests, r.remote_requests);
+	cr_expect_eq(r.assisted, r.assisted_requests);
+	cr_expect_eq(r.flushes[BENCH_SCOPE_ALL][BENCH_IN_EXIT],
+		     r.remote_requests);
+	cr_expect_eq(r.flushes[BENCH_SCOPE_ALL][BENCH_BY_ASSISTED], r.assisted);
+	cr_expect_eq(r.ipis + r.ipi_requests, 0);
+	cr_expect_eq(r.exits[BENCH_EXIT_INTERRUPT], 0);
+	cr_expect_eq(bench_flushes(&r, -1, BENCH_BY_IPI), 0);
+	bench_trace_fini(&t);
+}
+
+/* With the flush engine (the default policy's host): a vCPU in guest
+ * mode is kicked and flushes at its next entry, one that is not is left
+ * the flush for its entry; the host's IPIs are the library's kicks. */
+Test(bench_metrics, the_flush_engine_kicks_and_the_kicked_flush_at_entry)
+{
+	struct bench_trace t;
+	struct bench_result r;
+	struct bench_run_config c = config();
+	evicting_pair(&t);
+	run(&t, &c, &r);
+	cr_assert_eq(r.violations, 0);
+	cr_assert_gt(r.kicks, 0);
+	cr_expect_eq(r.ipi_requests, r.kicks);
+	cr_expect_eq(r.ipis, r.kicked_cpus);
+	cr_expect_eq(r.exits[BENCH_EXIT_INTERRUPT], r.ipis);
+	/* A kick flushes nothing where it lands, nor does the requester:
+	 * every flush runs at a VM entry. */
+	cr_expect_eq(bench_flushes(&r, -1, BENCH_BY_IPI), 0);
+	cr_expect_eq(bench_flushes(&r, -1, BENCH_IN_EXIT), 0);
+	cr_expect_eq(bench_flushes(&r, -1, BENCH_AT_ENTRY),
+		     bench_flushes(&r, -1, -1));
+	cr_expect_gt(r.remote_deferred, 0);
+	bench_trace_fini(&t);
+}
+
+Test(bench_metrics, the_flush_engine_flushes_running_vcpus_in_place_if_assisted)
 {
 	struct bench_trace t;
 	struct bench_result r;
@@ -212,13 +269,12 @@ Test(bench_metrics, remote_flushes_by_assisted_flush_interrupt_nobody)
 	evicting_pair(&t);
 	run(&t, &c, &r);
 	cr_assert_eq(r.violations, 0);
-	cr_assert_gt(r.assisted_requests, 0);
-	cr_expect_eq(r.assisted, r.assisted_requests);
-	cr_expect_eq(r.flushes[BENCH_SCOPE_ALL][BENCH_IN_EXIT],
-		     r.assisted_requests);
+	cr_assert_gt(r.engine_assisted, 0);
+	cr_expect_eq(r.assisted_requests, r.engine_assisted);
+	cr_expect_eq(r.assisted, r.engine_assisted_cpus);
 	cr_expect_eq(r.flushes[BENCH_SCOPE_ALL][BENCH_BY_ASSISTED], r.assisted);
-	cr_expect_eq(r.ipis + r.ipi_requests, 0);
-	cr_expect_eq(r.exits[BENCH_EXIT_INTERRUPT], 0);
+	/* Requests that change a vCPU's state still kick it. */
+	cr_expect_eq(r.ipis, r.kicked_cpus);
 	cr_expect_eq(bench_flushes(&r, -1, BENCH_BY_IPI), 0);
 	bench_trace_fini(&t);
 }
