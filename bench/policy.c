@@ -17,13 +17,14 @@ const struct bench_policy bench_policies[] = {
 	{
 		.name = "default",
 		.summary = "the library with its defaults (every "
-			   "smmu_vm_config knob 0: out of sync after 2 "
-			   "stores, back in sync after 16 quiet syncs, "
-			   "prefetch 8, cached roots 8) on a host that does "
-			   "every flush the library names (SMMU_HOST_ALL: "
-			   "hardware PCIDs, flushes of one PCID and of one "
-			   "address), 2 MiB backing offered, remote flushes "
-			   "as --remote says",
+			   "smmu_vm_config knob 0: the flush preset "
+			   "SMMU_POLICY_PRECISE, out of sync after 2 stores, "
+			   "prefetch 8) on a host that does every flush the "
+			   "library names (SMMU_HOST_ALL: hardware PCIDs, "
+			   "flushes of one PCID and of one address) and gives "
+			   "its flush engine where vCPUs run, kicks and "
+			   "assisted flushes; 2 MiB backing offered; remote "
+			   "flushes as --remote says",
 		.vm = { 0 },
 		.remote = -1,
 		.host_caps = 0,
