@@ -30,13 +30,13 @@ static void per_op(FILE *out, int width, const struct bench_result *r,
 void bench_report_table(FILE *out, const struct bench_result *r, unsigned n)
 {
 	fprintf(out,
-		"%-26s %-16s %7s %7s %7s %7s %7s %7s %6s %8s %8s %8s %6s "
+		"%-26s %-21s %7s %7s %7s %7s %7s %7s %6s %8s %8s %8s %6s "
 		"%4s\n",
 		"workload", "policy/remote", "ops", "exits", "flushes", "entry",
 		"remote", "req", "hw/req", "collat", "cycles", "native", "ns",
 		"viol");
 	fprintf(out,
-		"%-26s %-16s %7s %7s %7s %7s %7s %7s %6s %8s %8s %8s %6s\n", "",
+		"%-26s %-21s %7s %7s %7s %7s %7s %7s %6s %8s %8s %8s %6s\n", "",
 		"", "", "/op", "/op", "/op", "/op", "/op", "", "/op", "/op",
 		"/op", "/op");
 	for (unsigned i = 0; i < n; i++) {
@@ -54,7 +54,7 @@ void bench_report_table(FILE *out, const struct bench_result *r, unsigned n)
 		else
 			snprintf(ns, sizeof(ns), "%.0f",
 				 bench_per_op(x, x->lib_ns));
-		fprintf(out, "%-26s %-16s %7" PRIu64, x->workload, pol, x->ops);
+		fprintf(out, "%-26s %-21s %7" PRIu64, x->workload, pol, x->ops);
 		per_op(out, 7, x, bench_exits(x));
 		per_op(out, 7, x, bench_flushes(x, -1, -1));
 		per_op(out, 7, x, bench_flushes(x, -1, BENCH_AT_ENTRY));
