@@ -166,6 +166,55 @@ Test(bench_metrics, invlpg_flushes_its_address_and_spares_the_neighbour)
 	bench_trace_fini(&t);
 }
 
+/* One cached root besides the current one: a third address space takes
+ * over the first one's slot, and the hardware PCID that slot runs under
+ * still holds the first space's translations. */
+static const struct bench_policy one_cached_root = {
+	.name = "one-cached-root", .vm = { .cached_roots = 1 }, .remote = -1
+};
+
+Test(bench_metrics, a_pcid_taken_over_drops_valid_entries_as_collateral)
+{
+	struct bench_trace t;
+	struct bench_result r;
+	struct bench_run_config c = config();
+	struct bench_guest g;
+	uint64_t space[3];
+	c.policy = &one_cached_root;
+	bench_trace_init(&t);
+	bench_guest_init(&g, &t, 1, true);
+	for (unsigned i = 0; i < 3; i++) {
+		space[i] = bench_guest_space(&g, BG_SPACE_FULL);
+		bench_guest_map(&g, space[i], BG_USER, bench_guest_frame(&g),
+				BG_USER_RW);
+	}
+	bench_guest_start(&g, 0, space[0] | 1, true, true);
+	bench_guest_go(&g, 0);
+	bench_guest_read(&g, 0, BG_USER, SMMU_ACCESS_USER);
+	for (unsigned i = 1; i < 3; i++) {
+		bench_guest_cr3(&g, 0, space[i] | (i + 1));
+		bench_guest_read(&g, 0, BG_USER, SMMU_ACCESS_USER);
+	}
+	bench_guest_fini(&g);
+	run(&t, &c, &r);
+	cr_assert_eq(r.violations, 0);
+	/* The reset's flush; B's first load flushes its PCID (empty); C's
+	 * first load takes over A's slot, whose PCID holds A's translation
+	 * and three paging-structure entries: one flush of it, for C's
+	 * sake and because A's root left them there. */
+	cr_expect_eq(r.flushes[BENCH_SCOPE_VCPU][BENCH_AT_ENTRY], 1);
+	cr_expect_eq(r.flushes[BENCH_SCOPE_PCID][BENCH_AT_ENTRY], 2);
+	cr_expect_eq(r.required[BENCH_SCOPE_PCID], 2);
+	/* A's entries were valid (its root is still in the cache, and its
+	 * shadows give them) and A's PCID was never flushed by the guest:
+	 * a native CPU, with PCIDs to spare, would have kept them. */
+	cr_expect_eq(r.dropped, 4);
+	cr_expect_eq(r.collateral_tlb, 1);
+	cr_expect_eq(r.collateral_psc, 3);
+	cr_expect_eq(r.dropped_invalidated, 0);
+	bench_trace_fini(&t);
+}
+
 /* Two vCPUs in a pool too small for their working set: the library
  * evicts all the time, and every eviction makes every vCPU flush. */
 static void evicting_pair(struct bench_trace *t)
