@@ -221,6 +221,15 @@ static void wrap_emulated_write(struct sim_vcpu *v, uint64_t gpa, uint64_t val)
 	leave_library(v, &w);
 }
 
+static void wrap_host_changed(struct sim_vcpu *v, uint64_t gfn, uint64_t count,
+			      unsigned how)
+{
+	struct stopwatch w;
+	enter_library(v, BENCH_IN_HANDLER, &w);
+	lib_mmu_ops.host_changed(v, gfn, count, how);
+	leave_library(v, &w);
+}
+
 static void load_trace(struct bench_machine *m, const struct bench_trace *t)
 {
 	const struct u64map *mem = &t->mem;
@@ -323,6 +332,8 @@ static struct bench_machine *machine_create(const struct bench_trace *t,
 	m->ops.invpcid = wrap_invpcid;
 	m->ops.pv_flush = wrap_pv_flush;
 	m->ops.emulated_write = wrap_emulated_write;
+	if (lib_mmu_ops.host_changed)
+		m->ops.host_changed = wrap_host_changed;
 	for (unsigned v = 0; v < SIM_MAX_CPUS; v++)
 		u64map_init(&m->vcpu[v].roots);
 

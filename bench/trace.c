@@ -138,6 +138,15 @@ static void write_event(FILE *out, unsigned v, const struct bench_event *e)
 			fprintf(out, "shootdown %#" PRIx64 " %#" PRIx64,
 				op->targets, op->la);
 		break;
+	case GOP_DMA_STORE:
+		fprintf(out, "dma %#" PRIx64 " %#" PRIx64, op->la, op->val);
+		break;
+	case GOP_HOST_UNMAP:
+	case GOP_HOST_REMAP:
+		fprintf(out, "%s %#" PRIx64 " %#" PRIx64,
+			op->kind == GOP_HOST_UNMAP ? "unmap" : "remap", op->la,
+			op->val);
+		break;
 	}
 	fputc('\n', out);
 }

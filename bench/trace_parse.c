@@ -312,6 +312,26 @@ static int parse_access(struct parser *p, const char *what, struct gop *op,
 	return access_flags(p, first, op);
 }
 
+/* A guest-physical address `s` aligned to `align` with `len` bytes from
+ * it inside the machine's RAM. */
+static int guest_range(struct parser *p, const char *s, uint64_t len,
+		       uint64_t align, uint64_t *gpa)
+{
+	if (number(p, s, "gpa", UINT64_MAX, gpa))
+		return -1;
+	if (*gpa & (align - 1))
+		return fail(p, "gpa %#llx is not %llu-byte aligned",
+			    (unsigned long long)*gpa,
+			    (unsigned long long)align);
+	if (*gpa >= p->t.ram_size || len > p->t.ram_size - *gpa)
+		return fail(p,
+			    "gpa %#llx + %#llx is beyond the machine's RAM "
+			    "(%#llx)",
+			    (unsigned long long)*gpa, (unsigned long long)len,
+			    (unsigned long long)p->t.ram_size);
+	return 0;
+}
+
 static int parse_targets(struct parser *p, const char *s, uint64_t *out)
 {
 	uint64_t all = p->t.nr_vcpus == 64 ? UINT64_MAX
@@ -377,6 +397,22 @@ static int parse_event(struct parser *p)
 		if (expect_fields(p, 2, "VCPU pvflush"))
 			return -1;
 		op.kind = GOP_PV_FLUSH;
+	} else if (!strcmp(what, "dma")) {
+		if (expect_fields(p, 4, "VCPU dma GPA VALUE") ||
+		    guest_range(p, p->f[2], 8, 8, &op.la) ||
+		    number(p, p->f[3], "value", UINT64_MAX, &op.val))
+			return -1;
+		op.kind = GOP_DMA_STORE;
+	} else if (!strcmp(what, "unmap") || !strcmp(what, "remap")) {
+		if (expect_fields(p, 4, "VCPU unmap|remap GPA BYTES") ||
+		    number(p, p->f[3], "bytes", UINT64_MAX, &op.val))
+			return -1;
+		if (!op.val)
+			return fail(p, "%s of 0 bytes", what);
+		if (guest_range(p, p->f[2], op.val, X86_PAGE_SIZE, &op.la))
+			return -1;
+		op.kind = !strcmp(what, "unmap") ? GOP_HOST_UNMAP
+						 : GOP_HOST_REMAP;
 	} else if (!strcmp(what, "shootdown")) {
 		if (expect_fields(p, 4, "VCPU shootdown TARGETS LA|all") ||
 		    parse_targets(p, p->f[2], &op.targets))
@@ -391,7 +427,7 @@ static int parse_event(struct parser *p)
 		return fail(p,
 			    "unknown event '%s' (read, fetch, write, ptwrite, "
 			    "cr0, cr3, cr4, efer, invlpg, invpcid, pvflush, "
-			    "shootdown)",
+			    "shootdown, dma, unmap, remap)",
 			    what);
 	}
 add:

@@ -296,6 +296,8 @@ Test(bench_metrics, the_flush_engine_kicks_and_the_kicked_flush_at_entry)
 	run(&t, &c, &r);
 	cr_assert_eq(r.violations, 0);
 	cr_assert_gt(r.kicks, 0);
+	/* The requester is in an exit (its fault), never among the CPUs
+	 * kicked: the host sends an IPI to each of them. */
 	cr_expect_eq(r.ipi_requests, r.kicks);
 	cr_expect_eq(r.ipis, r.kicked_cpus);
 	cr_expect_eq(r.exits[BENCH_EXIT_INTERRUPT], r.ipis);
@@ -319,6 +321,7 @@ Test(bench_metrics, the_flush_engine_flushes_running_vcpus_in_place_if_assisted)
 	run(&t, &c, &r);
 	cr_assert_eq(r.violations, 0);
 	cr_assert_gt(r.engine_assisted, 0);
+	/* As above, the requester's own CPU is never among them. */
 	cr_expect_eq(r.assisted_requests, r.engine_assisted);
 	cr_expect_eq(r.assisted, r.engine_assisted_cpus);
 	cr_expect_eq(r.flushes[BENCH_SCOPE_ALL][BENCH_BY_ASSISTED], r.assisted);

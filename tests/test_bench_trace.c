@@ -58,7 +58,10 @@ static const char good[] =
 	"0 invpcid 1 0x5 0x0\n"
 	"1 pvflush\n"
 	"0 shootdown 0x2 0x400000\n"
-	"0 shootdown 0x2 all\n";
+	"0 shootdown 0x2 all\n"
+	"1 dma 0x3008 0x5\n"
+	"1 remap 0x10000 0x2000\n"
+	"1 unmap 0x12000 0x1000\n";
 
 Test(bench_trace, a_good_file_is_read_whole)
 {
@@ -75,7 +78,7 @@ Test(bench_trace, a_good_file_is_read_whole)
 	cr_expect_eq(t.vcpu[1].regs.cr4, 0x20020);
 	cr_expect_eq(t.vcpu[0].regs.efer, 0xd00);
 	cr_assert_eq(t.vcpu[0].nr, 11);
-	cr_assert_eq(t.vcpu[1].nr, 3);
+	cr_assert_eq(t.vcpu[1].nr, 6);
 
 	const struct bench_event *e = t.vcpu[0].ev;
 	cr_expect_eq(e[0].op.kind, GOP_ACCESS);
@@ -106,6 +109,13 @@ Test(bench_trace, a_good_file_is_read_whole)
 	cr_expect(f[0].pt);
 	cr_expect_eq(f[1].op.flags, SMMU_ACCESS_IMPLICIT);
 	cr_expect_eq(f[2].op.kind, GOP_PV_FLUSH);
+	cr_expect_eq(f[3].op.kind, GOP_DMA_STORE);
+	cr_expect_eq(f[3].op.la, 0x3008);
+	cr_expect_eq(f[3].op.val, 5);
+	cr_expect_eq(f[4].op.kind, GOP_HOST_REMAP);
+	cr_expect_eq(f[4].op.val, 0x2000);
+	cr_expect_eq(f[5].op.kind, GOP_HOST_UNMAP);
+	cr_expect_eq(f[5].op.la, 0x12000);
 	bench_trace_fini(&t);
 }
 
@@ -160,6 +170,15 @@ static const struct {
 	{ "smmu-trace 1\nmachine vcpus=1 ram=0x2000\nfrobnicate\n", 3,
 	  "unknown line 'frobnicate'" },
 	{ "smmu-trace 1\nmachine vcpus=1 ram=0x2000\n"
+	  "regs 0 cr0=0 cr3=0 cr4=0 efer=0\n0 unmap 0x1000 0x2000\n",
+	  4, "beyond the machine's RAM" },
+	{ "smmu-trace 1\nmachine vcpus=1 ram=0x2000\n"
+	  "regs 0 cr0=0 cr3=0 cr4=0 efer=0\n0 remap 0x800 0x1000\n",
+	  4, "not 4096-byte aligned" },
+	{ "smmu-trace 1\nmachine vcpus=1 ram=0x2000\n"
+	  "regs 0 cr0=0 cr3=0 cr4=0 efer=0\n0 dma 0x4 1\n",
+	  4, "not 8-byte aligned" },
+	{ "smmu-trace 1\nmachine vcpus=1 ram=0x2000\n"
 	  "regs 0 cr0=0 cr3=0 cr4=0 efer=0\n0 read -1\n",
 	  4, "'-1' is not a number" },
 };
@@ -182,7 +201,7 @@ Test(bench_trace, a_bad_line_is_named_and_nothing_is_applied)
 			  "case %u: '%s' does not say '%s'", i, err,
 			  bad[i].says);
 		cr_expect_eq(t.nr_vcpus, 2, "case %u changed the trace", i);
-		cr_expect_eq(bench_trace_events(&t), 14, "case %u", i);
+		cr_expect_eq(bench_trace_events(&t), 17, "case %u", i);
 		cr_expect_eq(*u64map_get(&t.mem, 0x1000), 0x2003, "case %u", i);
 		bench_trace_fini(&t);
 	}
