@@ -123,6 +123,10 @@ static void usage(FILE *out)
 		"  --free-running    simulated CPUs as free threads: faster, "
 		"counts not reproducible\n"
 		"                    (default: lockstep, see bench/README.md)\n"
+		"  --cached-roots N  roots each vCPU keeps besides its current "
+		"one, 1..32,\n"
+		"                    for every policy (default: each "
+		"policy's own)\n"
 		"  --pool-pages N    shadow pages of the VM (default: the "
 		"workload's, else 4096)\n"
 		"  --tlb-capacity N  entries each TLB and paging-structure "
@@ -221,6 +225,7 @@ enum {
 	OPT_REPEAT,
 	OPT_FREE,
 	OPT_POOL,
+	OPT_CACHED_ROOTS,
 	OPT_TLB,
 	OPT_CSV,
 	OPT_JSON,
@@ -244,6 +249,7 @@ static const struct option long_options[] = {
 	{ "repeat", required_argument, NULL, OPT_REPEAT },
 	{ "free-running", no_argument, NULL, OPT_FREE },
 	{ "pool-pages", required_argument, NULL, OPT_POOL },
+	{ "cached-roots", required_argument, NULL, OPT_CACHED_ROOTS },
 	{ "tlb-capacity", required_argument, NULL, OPT_TLB },
 	{ "csv", required_argument, NULL, OPT_CSV },
 	{ "json", required_argument, NULL, OPT_JSON },
@@ -314,6 +320,12 @@ static int parse_option(struct bench_options *o, int c)
 	case OPT_POOL:
 		ok = parse_u64("--pool-pages", optarg, UINT32_MAX, &u);
 		o->pool_pages = (uint32_t)u;
+		break;
+	case OPT_CACHED_ROOTS:
+		ok = parse_u64("--cached-roots", optarg, SMMU_CACHED_ROOTS_MAX,
+			       &u) &&
+		     u >= 1;
+		o->cached_roots = (unsigned)u;
 		break;
 	case OPT_TLB:
 		ok = parse_u64("--tlb-capacity", optarg, UINT32_MAX, &u);

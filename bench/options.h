@@ -28,6 +28,7 @@ struct bench_options {
 	double scale;
 	bool oracle, free_running, progress, verbose, quiet;
 	uint32_t pool_pages, inject;
+	unsigned cached_roots; /* 0: each policy's own */
 	unsigned tlb_capacity, report, repeat;
 	const char *csv, *json, *plot, *trace_out, *out, *raw;
 	const char *spec_text[MAX_SPECS];

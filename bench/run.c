@@ -388,6 +388,8 @@ int bench_run(const struct bench_trace *t, const struct bench_run_config *c,
 	/* The library's knobs, the policy's (the machine's own are set by
 	 * lib_mmu from the sim config). */
 	struct smmu_vm_config vm = p->vm;
+	if (c->cached_roots)
+		vm.cached_roots = c->cached_roots;
 
 	memset(out, 0, sizeof(*out));
 	out->policy = p->name;

@@ -26,6 +26,7 @@ struct bench_run_config {
 	bool oracle;		  /* check every access (else: time only) */
 	bool free_running; /* CPUs as free threads: faster, not reproducible */
 	uint32_t pool_pages;   /* 0: the trace's, else 4096 */
+	uint8_t cached_roots;  /* 0: the policy's */
 	unsigned tlb_capacity; /* entries per TLB and per PSC; 0: unbounded */
 	uint64_t seed;	       /* the TLBs' eviction choices */
 	uint32_t inject;       /* the library's SMMU_INJECT_* (testing) */

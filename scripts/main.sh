@@ -43,4 +43,4 @@ fi
 
 echo
 echo "== smmu-bench: what each flush policy costs per guest operation (bench/README.md) =="
-./build/bench/smmu-bench --no-progress --remote both --plot build/smmu-bench.svg --csv build/smmu-bench.csv
+./build/bench/smmu-bench --no-progress --policy all --remote both --plot build/smmu-bench.svg --csv build/smmu-bench.csv

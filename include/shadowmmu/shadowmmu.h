@@ -156,7 +156,10 @@ struct smmu_vm_config {
 	uint32_t inject;
 };
 
-#define SMMU_CACHED_ROOTS_DEFAULT 8
+/* Linux keeps 6 address spaces' PCIDs per CPU, 12 with page-table
+ * isolation: 11 cached roots and the current one hold all of them
+ * (smmu-bench ctxsw:kpti, bench/README.md). */
+#define SMMU_CACHED_ROOTS_DEFAULT 11
 #define SMMU_CACHED_ROOTS_MAX	  32
 
 /* The host runs IA-32e guests with hardware CR4.PCIDE=1 and the PCID in
