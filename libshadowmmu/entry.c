@@ -49,7 +49,7 @@ enum smmu_status smmu_vcpu_enter(struct smmu_vcpu *vcpu, struct smmu_entry *out)
 	if (cpu >= 0)
 		vcpu->place.last_cpu = cpu;
 	if (r->noflush_switch && clean)
-		SHADOW_STAT(vm, noflush_honoured);
+		VCPU_STAT(vcpu, noflush_honoured);
 	r->noflush_switch = false;
 
 	bool ia32e = r->cur >= 0;

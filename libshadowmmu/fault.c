@@ -203,7 +203,7 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 	if (walk_is_stale(vcpu, w)) {
 		for (int level = vcpu->root->role.level; level > 1; level--)
 			sp_zap_spte(vm, path[level], path_index[level]);
-		SHADOW_STAT(vm, walk_races);
+		VCPU_STAT(vcpu, walk_races);
 		return SMMU_FAULT_FIXED; /* the access faults again */
 	}
 	if (large.level)
@@ -276,7 +276,7 @@ static void inject_page_fault(struct smmu_vcpu *vcpu, uint64_t la,
 			      uint32_t pf_error, struct smmu_fault *out)
 {
 	struct smmu_vm *vm = vcpu->vm;
-	SHADOW_STAT(vm, faults_injected);
+	VCPU_STAT(vcpu, faults_injected);
 	out->action = SMMU_FAULT_INJECT;
 	out->pf_error = pf_error;
 	if (!bug_planted(vm, SMMU_INJECT_NO_SYNC_ON_INVALIDATE)) {
@@ -353,7 +353,7 @@ static bool settled_already(struct smmu_vcpu *vcpu,
 	bool yes = shadow_grants(vcpu, acc);
 	vm->ops->rcu_read_exit(vm->host);
 	if (yes)
-		SHADOW_STAT(vm, faults_spurious);
+		VCPU_STAT(vcpu, faults_spurious);
 	return yes;
 }
 
@@ -441,7 +441,7 @@ void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu,
 		/* Not RAM; or a supervisor write only the guest's CR0.WP=0
 		 * allows, which the hardware (WP=1, so that clean leaves
 		 * trap) would refuse again and again. */
-		SHADOW_STAT(vm, faults_emulated);
+		VCPU_STAT(vcpu, faults_emulated);
 		out->action = SMMU_FAULT_EMULATE;
 		out->gpa = w.xlate.gpa;
 		return;
@@ -455,14 +455,14 @@ void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu,
 		roots_release(vcpu);
 	} else if (walk_is_stale(vcpu, &w) ||
 		   backing != vm->shadow.backing_changes) {
-		SHADOW_STAT(vm, walk_races);
+		VCPU_STAT(vcpu, walk_races);
 	} else {
 		out->action = install(vcpu, &w, acc, hpa, &out->reason);
 		if (out->action == SMMU_FAULT_EMULATE) {
-			SHADOW_STAT(vm, faults_emulated);
+			VCPU_STAT(vcpu, faults_emulated);
 			out->gpa = w.xlate.gpa;
 		} else if (out->action == SMMU_FAULT_FIXED) {
-			SHADOW_STAT(vm, faults_fixed);
+			VCPU_STAT(vcpu, faults_fixed);
 		}
 	}
 	vm->ops->unlock(vm->host);

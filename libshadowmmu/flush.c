@@ -96,7 +96,7 @@ bool flush_queued_covers_pcid(const struct smmu_vcpu *vcpu, uint16_t pcid)
 static void take_one(struct smmu_vcpu *vcpu, struct smmu_entry *e,
 		     struct smmu_flush f)
 {
-	SHADOW_STAT(vcpu->vm, flushes[f.scope]);
+	VCPU_STAT(vcpu, flushes[f.scope]);
 	e->flush[e->nr_flushes++] = f;
 }
 

@@ -239,13 +239,13 @@ static struct sp *load_slot_root(struct smmu_vcpu *vcpu)
 	struct root_slot *s = &vcpu->roots.slot[vcpu->roots.cur];
 	struct sp *root = vcpu->root;
 	if (!root) {
-		SHADOW_STAT(vm, root_loads);
+		VCPU_STAT(vcpu, root_loads);
 		root = sp_find(vm, s->gfn, s->role);
 		if (root && root->gen == s->gen) {
-			SHADOW_STAT(vm, root_cache_hits);
+			VCPU_STAT(vcpu, root_cache_hits);
 		} else {
 			if (!root)
-				SHADOW_STAT(vm, roots_built);
+				VCPU_STAT(vcpu, roots_built);
 			root = sp_get(vm, s->gfn, s->role);
 			if (!root)
 				return 0;

@@ -21,14 +21,15 @@
  * then a hardware flush.
  *
  * Locking: everything here is under the VM's MMU lock (host_ops.lock),
- * except the statistics (atomic) and frees_pending (atomic: the deferred
- * callbacks run without the lock).
+ * except frees_pending (atomic: the deferred callbacks run without the
+ * lock).
  */
 #ifndef SMMU_SP_H
 #define SMMU_SP_H
 
 #include "gwalk.h"
 #include "spte.h"
+#include "stats.h"
 
 struct smmu_vm;
 struct smmu_vcpu;
@@ -179,26 +180,9 @@ struct shadow_vm {
 	/* smmu_vm_invalidate_gfn_range(UNMAP) calls: a fault that asked
 	 * gfn_to_hpa before one retries. Written under the MMU lock. */
 	uint64_t backing_changes;
-	struct {
-		uint64_t sp_created, sp_lookups, sp_hits, sp_chain_steps;
-		uint64_t write_protects, faults_fixed, faults_injected;
-		uint64_t faults_emulated, emulated_writes, sptes_zapped;
-		uint64_t walk_races, evictions, unshadowed;
-		uint64_t sp_zapped, sp_unsynced, sp_synced, sp_unsync_checks;
-		uint64_t prefetched, large_sptes;
-		uint64_t root_loads, root_cache_hits, roots_built;
-		uint64_t noflush_honoured;
-		uint64_t flushes[SMMU_FLUSH_VCPU_ALL + 1];
-		uint64_t remote_requests, remote_targets, remote_deferred;
-		uint64_t remote_skipped, kicks, kicked_cpus, assisted;
-		uint64_t assisted_cpus, faults_spurious;
-	} stats;
+	/* Counters bumped with the MMU lock held (stats.h). */
+	struct shadow_stats stats;
 };
-
-/* Statistics are bumped with and without the MMU lock held. */
-#define SHADOW_STAT_ADD(vm, field, n)                                          \
-	__atomic_fetch_add(&(vm)->shadow.stats.field, (n), __ATOMIC_RELAXED)
-#define SHADOW_STAT(vm, field) SHADOW_STAT_ADD(vm, field, 1)
 
 /* sp.c: one page's memory. */
 /* A new page's struct and bookkeeping arrays for `role` (no table page

@@ -34,8 +34,14 @@ enum smmu_status smmu_vcpu_create(struct smmu_vm *vm, uint32_t id,
 	/* Reset state (SDM 10.1, table 10-1): CR0 = 60000010H; paging off. */
 	vcpu->regs.cr0 = X86_CR0_CD | X86_CR0_NW | 0x10;
 	vcpu_regs_changed(vcpu);
+	/* Under the lock: remote flushes and smmu_vm_get_stats walk the
+	 * list from other CPUs. */
+	if (vm->shadow_ops)
+		vm->ops->lock(vm->host);
 	vcpu->next = vm->vcpus;
 	vm->vcpus = vcpu;
+	if (vm->shadow_ops)
+		vm->ops->unlock(vm->host);
 	*vcpu_out = vcpu;
 	return SMMU_OK;
 }
@@ -45,12 +51,18 @@ void smmu_vcpu_destroy(struct smmu_vcpu *vcpu)
 	if (!vcpu)
 		return;
 	struct smmu_vm *vm = vcpu->vm;
+	if (vm->shadow_ops)
+		vm->ops->lock(vm->host);
 	for (struct smmu_vcpu **p = &vm->vcpus; *p; p = &(*p)->next) {
 		if (*p == vcpu) {
 			*p = vcpu->next;
 			break;
 		}
 	}
+	/* Its counters stay in the VM's totals. */
+	stats_accumulate(&vm->shadow.stats, &vcpu->stats);
+	if (vm->shadow_ops)
+		vm->ops->unlock(vm->host);
 	if (vm->shadow_ops)
 		roots_destroy(vcpu);
 	vm->ops->free(vm->host, vcpu, sizeof(*vcpu));

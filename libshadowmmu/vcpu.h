@@ -24,6 +24,8 @@ struct smmu_vcpu {
 	 * vCPU runs, whether it is in guest mode, and what it owes at its
 	 * next entry. Atomic. */
 	struct vcpu_placement place;
+	/* Counters of this vCPU's calls (stats.h). */
+	struct shadow_stats stats;
 };
 
 /* Recompute everything derived from the paging registers. */

@@ -181,51 +181,60 @@ enum smmu_status smmu_vm_destroy(struct smmu_vm *vm)
 	return SMMU_OK;
 }
 
-static uint64_t read_stat(const uint64_t *counter)
-{
-	return __atomic_load_n(counter, __ATOMIC_RELAXED);
-}
-
 enum smmu_status smmu_vm_get_stats(const struct smmu_vm *vm,
 				   struct smmu_stats *out)
 {
 	if (!vm || !out)
 		return SMMU_EINVAL;
-	const struct shadow_vm *sh = &vm->shadow;
-	out->sp_created = read_stat(&sh->stats.sp_created);
-	out->sp_evicted = read_stat(&sh->stats.evictions);
-	out->sp_lookups = read_stat(&sh->stats.sp_lookups);
-	out->sp_hits = read_stat(&sh->stats.sp_hits);
-	out->sp_chain_steps = read_stat(&sh->stats.sp_chain_steps);
-	out->write_protects = read_stat(&sh->stats.write_protects);
-	out->faults_fixed = read_stat(&sh->stats.faults_fixed);
-	out->faults_injected = read_stat(&sh->stats.faults_injected);
-	out->faults_emulated = read_stat(&sh->stats.faults_emulated);
-	out->emulated_writes = read_stat(&sh->stats.emulated_writes);
-	out->sptes_zapped = read_stat(&sh->stats.sptes_zapped);
-	out->walk_races = read_stat(&sh->stats.walk_races);
-	out->unshadowed = read_stat(&sh->stats.unshadowed);
-	out->sp_zapped = read_stat(&sh->stats.sp_zapped);
-	out->sp_unsynced = read_stat(&sh->stats.sp_unsynced);
-	out->sp_synced = read_stat(&sh->stats.sp_synced);
-	out->sp_unsync_checks = read_stat(&sh->stats.sp_unsync_checks);
-	out->prefetched = read_stat(&sh->stats.prefetched);
-	out->large_sptes = read_stat(&sh->stats.large_sptes);
-	out->root_loads = read_stat(&sh->stats.root_loads);
-	out->root_cache_hits = read_stat(&sh->stats.root_cache_hits);
-	out->roots_built = read_stat(&sh->stats.roots_built);
-	out->noflush_honoured = read_stat(&sh->stats.noflush_honoured);
+	struct shadow_stats sum = { 0 };
+	/* The lock keeps the vCPU list still (smmu_vcpu_create, _destroy)
+	 * and the VM's counters' writer out; the vCPUs' own counters are
+	 * read as they run. */
+	struct smmu_vm *locked = (struct smmu_vm *)vm;
+	if (vm->shadow_ops)
+		vm->ops->lock(vm->host);
+	stats_accumulate(&sum, &vm->shadow.stats);
+	for (const struct smmu_vcpu *v = vm->vcpus; v; v = v->next)
+		stats_accumulate(&sum, &v->stats);
+	if (vm->shadow_ops)
+		locked->ops->unlock(locked->host);
+	*out = (struct smmu_stats){
+		.sp_created = sum.sp_created,
+		.sp_evicted = sum.evictions,
+		.sp_lookups = sum.sp_lookups,
+		.sp_hits = sum.sp_hits,
+		.sp_chain_steps = sum.sp_chain_steps,
+		.write_protects = sum.write_protects,
+		.faults_fixed = sum.faults_fixed,
+		.faults_injected = sum.faults_injected,
+		.faults_emulated = sum.faults_emulated,
+		.emulated_writes = sum.emulated_writes,
+		.sptes_zapped = sum.sptes_zapped,
+		.walk_races = sum.walk_races,
+		.unshadowed = sum.unshadowed,
+		.sp_zapped = sum.sp_zapped,
+		.sp_unsynced = sum.sp_unsynced,
+		.sp_synced = sum.sp_synced,
+		.sp_unsync_checks = sum.sp_unsync_checks,
+		.prefetched = sum.prefetched,
+		.large_sptes = sum.large_sptes,
+		.root_loads = sum.root_loads,
+		.root_cache_hits = sum.root_cache_hits,
+		.roots_built = sum.roots_built,
+		.noflush_honoured = sum.noflush_honoured,
+		.remote_flushes = __atomic_load_n(&vm->shadow.remote_flushes,
+						  __ATOMIC_RELAXED),
+		.remote_requests = sum.remote_requests,
+		.remote_targets = sum.remote_targets,
+		.remote_deferred = sum.remote_deferred,
+		.remote_skipped = sum.remote_skipped,
+		.kicks = sum.kicks,
+		.kicked_cpus = sum.kicked_cpus,
+		.assisted = sum.assisted,
+		.assisted_cpus = sum.assisted_cpus,
+		.faults_spurious = sum.faults_spurious,
+	};
 	for (unsigned i = 0; i <= SMMU_FLUSH_VCPU_ALL; i++)
-		out->flushes[i] = read_stat(&sh->stats.flushes[i]);
-	out->remote_flushes = read_stat(&sh->remote_flushes);
-	out->remote_requests = read_stat(&sh->stats.remote_requests);
-	out->remote_targets = read_stat(&sh->stats.remote_targets);
-	out->remote_deferred = read_stat(&sh->stats.remote_deferred);
-	out->remote_skipped = read_stat(&sh->stats.remote_skipped);
-	out->kicks = read_stat(&sh->stats.kicks);
-	out->kicked_cpus = read_stat(&sh->stats.kicked_cpus);
-	out->assisted = read_stat(&sh->stats.assisted);
-	out->assisted_cpus = read_stat(&sh->stats.assisted_cpus);
-	out->faults_spurious = read_stat(&sh->stats.faults_spurious);
+		out->flushes[i] = sum.flushes[i];
 	return SMMU_OK;
 }

@@ -597,8 +597,10 @@ struct smmu_stats {
 	uint64_t faults_spurious;
 };
 
-/* A snapshot of the VM's counters (they change while vCPUs run);
- * SMMU_EINVAL for NULL arguments. */
+/* A snapshot of the VM's counters (they change while vCPUs run), the
+ * VM's and each vCPU's added up; takes the MMU lock, so not from a host
+ * callback the library calls with it held. SMMU_EINVAL for NULL
+ * arguments. */
 enum smmu_status smmu_vm_get_stats(const struct smmu_vm *vm,
 				   struct smmu_stats *out);
 
