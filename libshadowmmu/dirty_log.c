@@ -58,14 +58,9 @@ static size_t bitmap_bytes(uint64_t count)
 bool dirty_log_protect(struct smmu_vm *vm, uint64_t first, uint64_t count)
 {
 	bool writable = vm->shadow.writable_dropped;
-	for (uint64_t gfn = first; gfn < first + count; gfn++) {
-		writable |= rmap_write_protect(vm, gfn);
-		/* A 2 MiB leaf goes: it is refilled 4 KiB at a time. */
-		if (!(gfn & 511))
-			writable |= rmap_zap_large(vm, gfn);
-	}
-	if (first & 511)
-		writable |= rmap_zap_large(vm, first & ~511ull);
+	writable |= rmap_write_protect(vm, first, count);
+	/* A 2 MiB leaf goes: it is refilled 4 KiB at a time. */
+	writable |= rmap_zap_large(vm, first, count);
 	return writable;
 }
 

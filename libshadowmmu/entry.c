@@ -37,9 +37,9 @@ enum smmu_status smmu_vcpu_enter(struct smmu_vcpu *vcpu, struct smmu_entry *out)
 		if (!root || (r->cur >= 0 && r->slot[r->cur].need_sync)) {
 			/* Under the lock: a root links to shared shadow
 			 * pages. */
-			vm->ops->lock(vm->host);
+			vcpu_lock(vcpu);
 			root = roots_load(vcpu);
-			vm->ops->unlock(vm->host);
+			vcpu_unlock(vcpu);
 			if (!root)
 				return SMMU_ENOSPC;
 		}

@@ -77,11 +77,10 @@ static enum smmu_fault_action install_2m(struct smmu_vm *vm, struct sp *sp,
 				  (uint8_t)role.pkey, role.global) |
 			X86_PTE_PS;
 	sp_zap_spte(vm, sp, index);
-	if (!rmap_add(vm, gfn | RMAP_LARGE, sp, index)) {
+	if (!rmap_add(vm, sp, index, gfn)) {
 		*reason = "out of memory for the reverse map";
 		return SMMU_FAULT_ERROR;
 	}
-	sp->leaf_gfn[index] = gfn;
 	__atomic_store_n(&sp->spt[index], spte, __ATOMIC_RELEASE);
 	SHADOW_STAT(vm, large_sptes);
 	return SMMU_FAULT_FIXED;
@@ -234,11 +233,10 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 
 	unsigned index = spte_index(acc->la, 1);
 	sp_zap_spte(vm, sp, index);
-	if (!rmap_add(vm, gfn, sp, index)) {
+	if (!rmap_add(vm, sp, index, gfn)) {
 		*reason = "out of memory for the reverse map";
 		return SMMU_FAULT_ERROR;
 	}
-	sp->leaf_gfn[index] = gfn;
 	if (sp->gpte)
 		sp->gpte[index] = w->pte[1]; /* what a sync compares */
 	sp_set_leaf(sp, index, spte);
@@ -447,7 +445,7 @@ void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu,
 		return;
 	}
 
-	vm->ops->lock(vm->host);
+	vcpu_lock(vcpu);
 	if (vcpu->root->obsolete &&
 	    !bug_planted(vm, SMMU_INJECT_STATE_AS_TLB_FLUSH)) {
 		/* The host took its frame away: enter again, on a new root
@@ -465,5 +463,5 @@ void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu,
 			VCPU_STAT(vcpu, faults_fixed);
 		}
 	}
-	vm->ops->unlock(vm->host);
+	vcpu_unlock(vcpu);
 }

@@ -25,16 +25,6 @@
 #include "sync.h"
 #include "vcpu.h"
 
-/* Drop every leaf spte mapping gfn, 2 MiB leaves over it included. */
-static void zap_mappings(struct smmu_vm *vm, uint64_t gfn)
-{
-	struct sp *sp;
-	unsigned index;
-	while (rmap_first(vm, gfn, &sp, &index))
-		sp_zap_spte(vm, sp, index);
-	rmap_zap_large(vm, gfn & ~511ull);
-}
-
 /* Take every shadow of a guest table in gfn out of the tree: onto
  * *retire, or obsolete if a vCPU runs on it (true then). */
 static bool unshadow_frame(struct smmu_vm *vm, uint64_t gfn, struct sp **retire)
@@ -76,10 +66,10 @@ static void unmap(struct smmu_vm *vm, uint64_t first, uint64_t count)
 	struct sp *retire = 0;
 	__atomic_add_fetch(&vm->shadow.backing_changes, 1, __ATOMIC_RELEASE);
 	bool state = false;
-	for (uint64_t gfn = first; gfn < first + count; gfn++) {
-		zap_mappings(vm, gfn);
+	/* Every leaf spte mapping the frames, 2 MiB leaves over them too. */
+	rmap_zap_range(vm, first, count);
+	for (uint64_t gfn = first; gfn < first + count; gfn++)
 		state |= unshadow_frame(vm, gfn, &retire);
-	}
 	unsigned flags = REMOTE_FREES;
 	if (state && !bug_planted(vm, SMMU_INJECT_STATE_AS_TLB_FLUSH))
 		flags |= REMOTE_STATE;

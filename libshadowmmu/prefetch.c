@@ -28,9 +28,8 @@ static bool fill(struct smmu_vm *vm, struct sp *sp, unsigned index,
 	bool writable = dirty && sp_gfn_state(vm, gfn) != GFN_SYNC &&
 			dirty_log_may_write(vm, gfn);
 	uint64_t spte = leaf_spte(hpa, rights, writable, pkey, global);
-	if (!rmap_add(vm, gfn, sp, index))
+	if (!rmap_add(vm, sp, index, gfn))
 		return false;
-	sp->leaf_gfn[index] = gfn;
 	sp_set_leaf(sp, index, spte);
 	SHADOW_STAT(vm, prefetched);
 	return true;
@@ -55,7 +54,8 @@ static void prefetch_from_guest(struct smmu_vcpu *vcpu, struct sp *sp,
 	uint8_t rights = sp->role.access & gw_entry_rights(mmu, pte);
 	uint8_t pkey = gw_leaf_pkey(mmu, pte);
 	if (fill(vm, sp, index, addr >> X86_PAGE_SHIFT, rights, pte & X86_PTE_D,
-		 pkey, pte & X86_PTE_G))
+		 pkey, pte & X86_PTE_G) &&
+	    sp->gpte)
 		sp->gpte[index] = pte; /* what a sync compares */
 }
 

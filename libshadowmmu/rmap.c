@@ -2,124 +2,265 @@
 /*
  * The reverse map: guest frame -> the leaf sptes that map it, so that a
  * frame that starts to hold a shadowed table can be write-protected
- * everywhere it is mapped.
+ * everywhere it is mapped, and a frame the host takes away unmapped.
+ *
+ * It is kept in two parts, so that it costs a few bytes per mapped page
+ * instead of an allocation each:
+ *
+ *   - each shadow page records the frame each of its leaf sptes maps: 5
+ *     bytes per spte in a level-1 page of a guest table (struct
+ *     leaf_frames), nothing in a direct page (the frame follows from the
+ *     index), an array in a level-2 page with 2 MiB leaves;
+ *   - a hash of links (region, shadow page) says which pages may map
+ *     frames of each 2 MiB region of guest-physical memory.
+ *
+ * A lookup visits the pages linked to the frame's region and looks at
+ * their present leaf sptes. A guest page table usually maps frames of a
+ * few regions, so a page has a link or two. Links are a superset: one is
+ * not removed when the last spte mapping its region goes, but when the
+ * page leaves the tree (rmap_forget), or when a page has gathered enough
+ * of them to make a recount worth it (collect_links).
  */
 #include "vm.h"
 
-static unsigned bucket_of(uint64_t gfn)
+static unsigned bucket_of(uint64_t region)
 {
-	return (unsigned)((gfn * 0x9e3779b97f4a7c15ull) >> 52) &
+	return (unsigned)((region * 0x9e3779b97f4a7c15ull) >> 52) &
 	       (RMAP_HASH_BUCKETS - 1);
 }
 
-static struct rmap_head *head_of(struct smmu_vm *vm, uint64_t gfn)
+/* The link of sp to region, if there is one; moved to the front of sp's
+ * list, where the next lookup for a neighbouring spte finds it first. */
+static struct rmap_link *find_link(struct sp *sp, uint64_t region)
 {
-	for (struct rmap_head *h = vm->shadow.rmap_hash[bucket_of(gfn)]; h;
-	     h = h->next)
-		if (h->gfn == gfn)
-			return h;
+	for (struct rmap_link **p = &sp->links; *p; p = &(*p)->sp_next) {
+		struct rmap_link *l = *p;
+		if (l->region != region)
+			continue;
+		*p = l->sp_next;
+		l->sp_next = sp->links;
+		sp->links = l;
+		return l;
+	}
 	return 0;
 }
 
-bool rmap_add(struct smmu_vm *vm, uint64_t gfn, struct sp *sp, unsigned index)
+static void unhash_link(struct smmu_vm *vm, struct rmap_link *link)
 {
-	const struct smmu_host_ops *ops = vm->ops;
-	struct rmap_head *h = head_of(vm, gfn);
-	if (!h) {
-		h = ops->alloc(vm->host, sizeof(*h));
-		if (!h)
+	for (struct rmap_link **p =
+		     &vm->shadow.rmap_hash[bucket_of(link->region)];
+	     *p; p = &(*p)->next) {
+		if (*p == link) {
+			*p = link->next;
+			break;
+		}
+	}
+	vm->shadow.nr_links--;
+	obj_free(vm, OBJ_LINK, link);
+}
+
+/* Does leaf spte i of sp map something? */
+static bool leaf_present(const struct sp *sp, unsigned i)
+{
+	uint64_t spte = __atomic_load_n(&sp->spt[i], __ATOMIC_ACQUIRE);
+	if (!(spte & X86_PTE_P))
+		return false;
+	return sp->role.level == 1 || (spte & X86_PTE_PS);
+}
+
+/* Drop the links of sp to regions none of its leaf sptes maps now. */
+static void collect_links(struct smmu_vm *vm, struct sp *sp)
+{
+	/* Mark the links in use with the region's top bit (regions are
+	 * 31 bits wide: 40-bit frames). */
+	const uint64_t in_use = 1ull << 63;
+	for (unsigned i = 0; i < 512; i++) {
+		if (!leaf_present(sp, i))
+			continue;
+		struct rmap_link *l =
+			find_link(sp, sp_leaf_gfn(sp, i) >> RMAP_REGION_SHIFT);
+		if (l)
+			l->region |= in_use;
+	}
+	for (struct rmap_link **p = &sp->links; *p;) {
+		struct rmap_link *l = *p;
+		if (l->region & in_use) {
+			l->region &= ~in_use;
+			p = &l->sp_next;
+			continue;
+		}
+		*p = l->sp_next;
+		sp->nr_links--;
+		unhash_link(vm, l);
+	}
+	/* The next recount once the page has twice as many again. */
+	sp->links_gc_at = (uint16_t)(sp->nr_links < 4 ? 8 : 2 * sp->nr_links);
+}
+
+static bool link_region(struct smmu_vm *vm, struct sp *sp, uint64_t region)
+{
+	if (find_link(sp, region))
+		return true;
+	if (sp->nr_links >= sp->links_gc_at) {
+		collect_links(vm, sp);
+		if (find_link(sp, region))
+			return true;
+	}
+	struct rmap_link *l = obj_alloc(vm, OBJ_LINK);
+	if (!l)
+		return false;
+	l->sp = sp;
+	l->region = region;
+	l->sp_next = sp->links;
+	sp->links = l;
+	sp->nr_links++;
+	unsigned b = bucket_of(region);
+	l->next = vm->shadow.rmap_hash[b];
+	vm->shadow.rmap_hash[b] = l;
+	vm->shadow.nr_links++;
+	return true;
+}
+
+bool rmap_add(struct smmu_vm *vm, struct sp *sp, unsigned index, uint64_t gfn)
+{
+	if (!sp->role.direct && sp->role.level == 2 && !sp->large_gfn) {
+		sp->large_gfn = obj_alloc(vm, OBJ_POINTERS);
+		if (!sp->large_gfn)
 			return false;
-		h->gfn = gfn;
-		unsigned b = bucket_of(gfn);
-		h->next = vm->shadow.rmap_hash[b];
-		vm->shadow.rmap_hash[b] = h;
 	}
-	struct rmap_entry *e = ops->alloc(vm->host, sizeof(*e));
-	if (!e)
+	if (!link_region(vm, sp, gfn >> RMAP_REGION_SHIFT))
 		return false;
-	e->sp = sp;
-	e->index = index;
-	e->next = h->entries;
-	h->entries = e;
+	if (sp->role.direct)
+		return true; /* sp_leaf_gfn derives it */
+	if (sp->role.level == 1) {
+		sp->frames->lo[index] = (uint32_t)gfn;
+		sp->frames->hi[index] = (uint8_t)(gfn >> 32);
+	} else {
+		sp->large_gfn[index] = gfn;
+	}
 	return true;
 }
 
-void rmap_remove(struct smmu_vm *vm, uint64_t gfn, struct sp *sp,
-		 unsigned index)
+void rmap_forget(struct smmu_vm *vm, struct sp *sp)
 {
-	struct rmap_head *h = head_of(vm, gfn);
-	for (struct rmap_entry **p = h ? &h->entries : 0; p && *p;
-	     p = &(*p)->next) {
-		if ((*p)->sp == sp && (*p)->index == index) {
-			struct rmap_entry *e = *p;
-			*p = e->next;
-			vm->ops->free(vm->host, e, sizeof(*e));
-			return;
-		}
+	while (sp->links) {
+		struct rmap_link *l = sp->links;
+		sp->links = l->sp_next;
+		unhash_link(vm, l);
 	}
+	sp->nr_links = 0;
 }
 
-bool rmap_write_protect(struct smmu_vm *vm, uint64_t gfn)
+/* ---- lookups ---- */
+
+enum rmap_action {
+	RMAP_WRITE_PROTECT, /* 4 KiB leaves lose R/W */
+	RMAP_ZAP_LARGE,	    /* 2 MiB leaves go */
+	RMAP_ZAP,	    /* every leaf goes */
+};
+
+/* Do `what` to the leaf sptes of sp mapping frames of [first, end); true
+ * if one of them was writable. */
+static bool act_on_page(struct smmu_vm *vm, struct sp *sp, uint64_t first,
+			uint64_t end, enum rmap_action what)
 {
 	bool was_writable = false;
-	struct rmap_head *h = head_of(vm, gfn);
-	for (struct rmap_entry *e = h ? h->entries : 0; e; e = e->next) {
-		uint64_t *sptep = &e->sp->spt[e->index];
-		uint64_t spte = __atomic_load_n(sptep, __ATOMIC_ACQUIRE);
-		if (spte & X86_PTE_RW) {
-			/* Atomic: the hardware sets A/D in sptes as it walks.
-			 */
-			__atomic_fetch_and(sptep, ~X86_PTE_RW,
-					   __ATOMIC_ACQ_REL);
-			was_writable = true;
+	if (sp->role.level == 1) {
+		if (what == RMAP_ZAP_LARGE)
+			return false;
+		for (unsigned w = 0; w < 512 / 64; w++) {
+			uint64_t bits = sp->present[w];
+			while (bits) {
+				unsigned i = w * 64 +
+					     (unsigned)__builtin_ctzll(bits);
+				bits &= bits - 1;
+				uint64_t gfn = sp_leaf_gfn(sp, i);
+				if (gfn < first || gfn >= end)
+					continue;
+				if (what == RMAP_ZAP) {
+					was_writable |=
+						sp_clear_leaf(vm, sp, i);
+					continue;
+				}
+				uint64_t *sptep = &sp->spt[i];
+				/* Atomic: the hardware sets A/D in sptes as
+				 * it walks. */
+				if (__atomic_fetch_and(sptep, ~X86_PTE_RW,
+						       __ATOMIC_ACQ_REL) &
+				    X86_PTE_RW)
+					was_writable = true;
+			}
 		}
+		return was_writable;
+	}
+	if (what == RMAP_WRITE_PROTECT)
+		return false;
+	for (unsigned i = 0; i < 512; i++) {
+		if (!leaf_present(sp, i))
+			continue;
+		uint64_t gfn = sp_leaf_gfn(sp, i);
+		if (gfn + 512 > first && gfn < end)
+			was_writable |= sp_clear_leaf(vm, sp, i);
 	}
 	return was_writable;
 }
 
-bool rmap_zap_large(struct smmu_vm *vm, uint64_t gfn)
+static bool act_on_range(struct smmu_vm *vm, uint64_t first, uint64_t count,
+			 enum rmap_action what)
 {
 	bool was_writable = false;
-	struct rmap_head *h = head_of(vm, (gfn & ~511ull) | RMAP_LARGE);
-	while (h && h->entries) {
-		struct rmap_entry *e = h->entries;
-		uint64_t old = __atomic_exchange_n(&e->sp->spt[e->index], 0,
-						   __ATOMIC_ACQ_REL);
-		was_writable |= (old & X86_PTE_RW) != 0;
-		SHADOW_STAT(vm, sptes_zapped);
-		h->entries = e->next;
-		vm->ops->free(vm->host, e, sizeof(*e));
+	if (!count)
+		return false;
+	uint64_t end = first + count;
+	uint64_t lo = first >> RMAP_REGION_SHIFT;
+	uint64_t hi = (end - 1) >> RMAP_REGION_SHIFT;
+	if (hi - lo >= RMAP_HASH_BUCKETS) {
+		/* More regions than buckets: every link once. */
+		for (unsigned b = 0; b < RMAP_HASH_BUCKETS; b++)
+			for (struct rmap_link *l = vm->shadow.rmap_hash[b]; l;
+			     l = l->next)
+				if (l->region >= lo && l->region <= hi)
+					was_writable |= act_on_page(
+						vm, l->sp, first, end, what);
+		return was_writable;
 	}
+	for (uint64_t region = lo; region <= hi; region++)
+		for (struct rmap_link *l =
+			     vm->shadow.rmap_hash[bucket_of(region)];
+		     l; l = l->next)
+			if (l->region == region)
+				was_writable |= act_on_page(vm, l->sp, first,
+							    end, what);
 	return was_writable;
 }
 
-bool rmap_first(struct smmu_vm *vm, uint64_t gfn, struct sp **sp,
-		unsigned *index)
+bool rmap_write_protect(struct smmu_vm *vm, uint64_t first, uint64_t count)
 {
-	struct rmap_head *h = head_of(vm, gfn);
-	if (!h || !h->entries)
-		return false;
-	*sp = h->entries->sp;
-	*index = h->entries->index;
-	return true;
+	return act_on_range(vm, first, count, RMAP_WRITE_PROTECT);
+}
+
+bool rmap_zap_large(struct smmu_vm *vm, uint64_t first, uint64_t count)
+{
+	return act_on_range(vm, first, count, RMAP_ZAP_LARGE);
+}
+
+void rmap_zap_range(struct smmu_vm *vm, uint64_t first, uint64_t count)
+{
+	act_on_range(vm, first, count, RMAP_ZAP);
 }
 
 void rmap_destroy(struct smmu_vm *vm)
 {
-	const struct smmu_host_ops *ops = vm->ops;
 	for (unsigned b = 0; b < RMAP_HASH_BUCKETS; b++) {
-		struct rmap_head *h = vm->shadow.rmap_hash[b];
-		while (h) {
-			struct rmap_head *next = h->next;
-			struct rmap_entry *e = h->entries;
-			while (e) {
-				struct rmap_entry *en = e->next;
-				ops->free(vm->host, e, sizeof(*e));
-				e = en;
-			}
-			ops->free(vm->host, h, sizeof(*h));
-			h = next;
+		struct rmap_link *l = vm->shadow.rmap_hash[b];
+		while (l) {
+			struct rmap_link *next = l->next;
+			l->sp->links = 0;
+			l->sp->nr_links = 0;
+			obj_free(vm, OBJ_LINK, l);
+			l = next;
 		}
 		vm->shadow.rmap_hash[b] = 0;
 	}
+	vm->shadow.nr_links = 0;
 }

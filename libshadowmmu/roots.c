@@ -56,7 +56,7 @@ static struct sp *pae_root(struct smmu_vcpu *vcpu)
 	struct smmu_vm *vm = vcpu->vm;
 	struct sp *sp = &vcpu->roots.pae_root;
 	if (!sp->child) {
-		sp->child = vm->ops->alloc(vm->host, 512 * sizeof(struct sp *));
+		sp->child = obj_alloc(vm, OBJ_POINTERS);
 		if (!sp->child)
 			return 0;
 	}
@@ -282,7 +282,7 @@ void roots_destroy(struct smmu_vcpu *vcpu)
 	roots_release(vcpu);
 	drop_pae_links(vm, sp);
 	if (sp->child)
-		vm->ops->free(vm->host, sp->child, 512 * sizeof(struct sp *));
+		obj_free(vm, OBJ_POINTERS, sp->child);
 	if (sp->spt)
 		vm->ops->free_page(vm->host, sp->hpa, sp->spt);
 	vm->ops->unlock(vm->host);

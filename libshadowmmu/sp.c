@@ -2,32 +2,25 @@
 /*
  * One shadow page's memory: the struct, the bookkeeping arrays its level
  * needs, and the table page the hardware walks (which the pool hands out,
- * sp_pool.c). The lowest shadow layer: it calls the host only.
+ * sp_pool.c); and clearing one of its leaf entries. The lowest shadow
+ * layer: it calls the host and the object cache only.
  */
 #include "vm.h"
 
 struct sp *sp_alloc(struct smmu_vm *vm, union sp_role role)
 {
-	const struct smmu_host_ops *ops = vm->ops;
-	struct sp *sp = ops->alloc(vm->host, sizeof(*sp));
+	struct sp *sp = obj_alloc(vm, OBJ_SP);
 	if (!sp)
 		return 0;
-	bool ok;
+	bool ok = true;
 	if (role.level == 1) {
-		sp->leaf_gfn = ops->alloc(vm->host, 512 * sizeof(uint64_t));
-		ok = sp->leaf_gfn != 0;
-		if (ok && !role.direct) {
-			sp->gpte = ops->alloc(vm->host, 512 * sizeof(uint64_t));
-			ok = sp->gpte != 0;
+		if (!role.direct) {
+			sp->frames = obj_alloc(vm, OBJ_LEAF_FRAMES);
+			ok = sp->frames != 0;
 		}
 	} else {
-		sp->child = ops->alloc(vm->host, 512 * sizeof(struct sp *));
+		sp->child = obj_alloc(vm, OBJ_POINTERS);
 		ok = sp->child != 0;
-		if (ok && role.level == 2) { /* may hold 2 MiB leaves */
-			sp->leaf_gfn =
-				ops->alloc(vm->host, 512 * sizeof(uint64_t));
-			ok = sp->leaf_gfn != 0;
-		}
 	}
 	if (!ok) {
 		sp_free_struct(vm, sp);
@@ -35,29 +28,46 @@ struct sp *sp_alloc(struct smmu_vm *vm, union sp_role role)
 	}
 	sp->role = role;
 	sp->vm = vm;
+	sp->links_gc_at = 8;
 	return sp;
 }
 
 void sp_free_struct(struct smmu_vm *vm, struct sp *sp)
 {
-	const struct smmu_host_ops *ops = vm->ops;
-	if (sp->leaf_gfn)
-		ops->free(vm->host, sp->leaf_gfn, 512 * sizeof(uint64_t));
+	if (sp->frames)
+		obj_free(vm, OBJ_LEAF_FRAMES, sp->frames);
+	if (sp->large_gfn)
+		obj_free(vm, OBJ_POINTERS, sp->large_gfn);
 	if (sp->gpte)
-		ops->free(vm->host, sp->gpte, 512 * sizeof(uint64_t));
+		obj_free(vm, OBJ_POINTERS, sp->gpte);
 	if (sp->child)
-		ops->free(vm->host, sp->child, 512 * sizeof(struct sp *));
-	ops->free(vm->host, sp, sizeof(*sp));
+		obj_free(vm, OBJ_POINTERS, sp->child);
+	obj_free(vm, OBJ_SP, sp);
 }
 
 void sp_free_now(struct smmu_vm *vm, struct sp *sp)
 {
-	const struct smmu_host_ops *ops = vm->ops;
 	while (sp->parents) {
 		struct sp_parent *p = sp->parents;
 		sp->parents = p->next;
-		ops->free(vm->host, p, sizeof(*p));
+		obj_free(vm, OBJ_LINK, p);
 	}
-	ops->free_page(vm->host, sp->hpa, sp->spt);
+	vm->ops->free_page(vm->host, sp->hpa, sp->spt);
 	sp_free_struct(vm, sp);
+}
+
+bool sp_clear_leaf(struct smmu_vm *vm, struct sp *sp, unsigned index)
+{
+	uint64_t old =
+		__atomic_exchange_n(&sp->spt[index], 0, __ATOMIC_ACQ_REL);
+	if (!(old & X86_PTE_P))
+		return false;
+	if (sp->role.level == 1)
+		sp->present[index / 64] &= ~(1ull << (index % 64));
+	SHADOW_STAT(vm, sptes_zapped);
+	if (!(old & X86_PTE_RW))
+		return false;
+	/* Whoever flushes every CPU next clears it (flush.c). */
+	vm->shadow.writable_dropped = true;
+	return true;
 }

@@ -82,11 +82,18 @@ struct sp {
 	/* Unique in the VM, never reused: a cached root is the same root
 	 * exactly when its sp has the generation it had (roots.c). */
 	uint64_t gen;
-	uint64_t hpa;		   /* what the hardware walks */
-	uint64_t *spt;		   /* 512 sptes */
-	uint64_t *leaf_gfn;	   /* levels 1 and 2: the first frame each leaf
-				      spte maps, for the rmap (an hpa does not say
-				      its gfn) */
+	uint64_t hpa;  /* what the hardware walks */
+	uint64_t *spt; /* 512 sptes */
+	/* The frame each leaf spte maps, for the rmap (an hpa does not say
+	 * its gfn). Direct pages derive it (sp_leaf_gfn); a level-1 page of
+	 * a guest table keeps 5 bytes per spte; a level-2 one gets an array
+	 * with its first 2 MiB leaf. */
+	struct leaf_frames *frames; /* level 1, not direct */
+	uint64_t *large_gfn;	    /* level 2, not direct */
+	/* The rmap regions this page maps frames of (a superset). */
+	struct rmap_link *links;
+	uint16_t nr_links;
+	uint16_t links_gc_at;	   /* nr_links that triggers a clean-up */
 	struct sp **child;	   /* level >= 2: the page each spte links to */
 	struct sp_parent *parents; /* sptes that link to this page */
 	struct sp *next;	   /* hash chain */
@@ -106,12 +113,13 @@ struct sp {
 	uint8_t write_flood; /* emulated stores since a fault last used it */
 	uint8_t stores;	     /* emulated stores, saturating */
 	/* Out of sync (level 1 only): the guest may have changed its table
-	 * since the sptes were built; gpte holds what each was built from. */
+	 * since the sptes were built; gpte holds what each present one was
+	 * built from, allocated only while out of sync. */
 	bool unsync;
 	bool sync_queued;    /* on a sync queue (unsync.c) */
 	uint8_t quiet_syncs; /* syncs in a row that found nothing changed */
 	struct sp *sync_next;
-	uint64_t *gpte; /* level 1, not direct: guest entry per spte */
+	uint64_t *gpte; /* while out of sync: guest entry per spte */
 	union {
 		/* Level >= 2: the sptes whose subtree may hold an
 		 * out-of-sync page. A superset: bits are cleared lazily, by
@@ -142,17 +150,23 @@ static inline unsigned sp_bucket_of(uint64_t gfn)
 	       (SP_HASH_BUCKETS - 1);
 }
 
-/* Reverse-map entry: one leaf spte (index of sp) mapping a guest frame. */
-struct rmap_entry {
-	struct sp *sp;
-	unsigned index;
-	struct rmap_entry *next;
+/* 40-bit frame numbers (MAXPHYADDR is at most 52) of a level-1 page's
+ * leaf sptes. */
+struct leaf_frames {
+	uint32_t lo[512];
+	uint8_t hi[512];
 };
 
-struct rmap_head {
-	uint64_t gfn;
-	struct rmap_entry *entries;
-	struct rmap_head *next;
+/* The reverse map is kept by region, 2 MiB of guest-physical memory (what
+ * one 2 MiB leaf maps): a link says that a shadow page may have leaf
+ * sptes mapping frames of the region, and the page's own frame record
+ * says which (rmap.c). */
+#define RMAP_REGION_SHIFT 9
+struct rmap_link {
+	struct sp *sp;
+	uint64_t region;	   /* gfn >> RMAP_REGION_SHIFT */
+	struct rmap_link *next;	   /* in the hash bucket */
+	struct rmap_link *sp_next; /* sp's links */
 };
 
 #define RMAP_HASH_BUCKETS 4096u
@@ -161,7 +175,11 @@ struct rmap_head {
 struct shadow_vm {
 	struct sp *sp_hash[SP_HASH_BUCKETS];
 	struct sp *lru_head, *lru_tail; /* pages in the cache, oldest first */
-	struct rmap_head *rmap_hash[RMAP_HASH_BUCKETS];
+	struct rmap_link *rmap_hash[RMAP_HASH_BUCKETS];
+	uint64_t nr_links;
+	/* The object cache of the vCPU that holds the MMU lock, if one does
+	 * (objcache.c). */
+	struct obj_cache *cache;
 	uint64_t next_gen; /* sp.gen of the next page built */
 	/* A writable leaf spte was dropped without flushing every CPU: the
 	 * CPUs may still hold the writable translation it made, which no
@@ -184,6 +202,34 @@ struct shadow_vm {
 	struct shadow_stats stats;
 };
 
+/* objcache.c: memory for shadow-page bookkeeping. A fault must not wait
+ * for the host's allocator under the MMU lock, so each vCPU keeps a
+ * cache of zeroed objects of every kind, topped up before it takes the
+ * lock; while it holds the lock, shadow_vm.cache points to it and the
+ * layers below take from it. Elsewhere (or should a cache run dry) they
+ * ask the host. */
+enum obj_kind {
+	OBJ_SP,		 /* struct sp */
+	OBJ_POINTERS,	 /* 512 pointers or 64-bit values: child, large_gfn,
+			    gpte */
+	OBJ_LEAF_FRAMES, /* struct leaf_frames */
+	OBJ_LINK,	 /* struct sp_parent or struct rmap_link */
+	OBJ_KINDS
+};
+#define OBJ_CACHE_MAX 16
+struct obj_cache {
+	unsigned n[OBJ_KINDS];
+	void *obj[OBJ_KINDS][OBJ_CACHE_MAX];
+};
+/* Fill the cache up to what the largest single fault uses (no lock
+ * needed: the cache is the caller's). A host allocation failing leaves it
+ * short: the fault then asks the host under the lock. */
+void obj_cache_topup(struct smmu_vm *vm, struct obj_cache *c);
+void obj_cache_drain(struct smmu_vm *vm, struct obj_cache *c);
+/* A zeroed object; NULL when the host is out of memory. */
+void *obj_alloc(struct smmu_vm *vm, enum obj_kind kind);
+void obj_free(struct smmu_vm *vm, enum obj_kind kind, void *obj);
+
 /* sp.c: one page's memory. */
 /* A new page's struct and bookkeeping arrays for `role` (no table page
  * yet); NULL when the host's alloc fails. */
@@ -194,23 +240,39 @@ void sp_free_struct(struct smmu_vm *vm, struct sp *sp);
 /* Free a page nothing can reference any more: its parent links, table
  * page, arrays and struct. */
 void sp_free_now(struct smmu_vm *vm, struct sp *sp);
+/* Clear leaf spte `index` (4 KiB, or 2 MiB at level 2); true if it was
+ * writable. Its rmap record may stay (rmap.c). MMU lock held. */
+bool sp_clear_leaf(struct smmu_vm *vm, struct sp *sp, unsigned index);
 
 /* rcu.c: free a page after a grace period (defer_free). */
 void sp_retire(struct smmu_vm *vm, struct sp *sp);
 
-/* rmap.c; MMU lock held. A 2 MiB leaf is kept under its first frame
- * tagged RMAP_LARGE. */
-#define RMAP_LARGE (1ull << 63)
-bool rmap_add(struct smmu_vm *vm, uint64_t gfn, struct sp *sp, unsigned index);
-void rmap_remove(struct smmu_vm *vm, uint64_t gfn, struct sp *sp,
-		 unsigned index);
-/* The first leaf spte mapping gfn (a key as above), if any. */
-bool rmap_first(struct smmu_vm *vm, uint64_t gfn, struct sp **sp,
-		unsigned *index);
-/* Clear R/W in every leaf spte mapping gfn; true if any was writable. */
-bool rmap_write_protect(struct smmu_vm *vm, uint64_t gfn);
-/* Zap every 2 MiB leaf spte over gfn; true if one was writable. */
-bool rmap_zap_large(struct smmu_vm *vm, uint64_t gfn);
+/* The frame leaf spte `index` of sp maps (or last mapped). */
+static inline uint64_t sp_leaf_gfn(const struct sp *sp, unsigned index)
+{
+	if (sp->role.direct)
+		return sp->gfn +
+		       ((uint64_t)index << (9 * (sp->role.level - 1)));
+	if (sp->role.level == 1)
+		return sp->frames->lo[index] | (uint64_t)sp->frames->hi[index]
+						       << 32;
+	return sp->large_gfn[index];
+}
+
+/* rmap.c; MMU lock held. */
+/* Leaf spte `index` of sp is about to map gfn (the first frame of a 2 MiB
+ * leaf): record it. false when out of memory. */
+bool rmap_add(struct smmu_vm *vm, struct sp *sp, unsigned index, uint64_t gfn);
+/* sp leaves the tree: forget its links. */
+void rmap_forget(struct smmu_vm *vm, struct sp *sp);
+/* Clear R/W in every 4 KiB leaf spte mapping a frame of [first, first +
+ * count); true if one was writable. */
+bool rmap_write_protect(struct smmu_vm *vm, uint64_t first, uint64_t count);
+/* Zap every 2 MiB leaf spte over a frame of the range; true if one was
+ * writable. */
+bool rmap_zap_large(struct smmu_vm *vm, uint64_t first, uint64_t count);
+/* Zap every leaf spte, 4 KiB or 2 MiB, mapping a frame of the range. */
+void rmap_zap_range(struct smmu_vm *vm, uint64_t first, uint64_t count);
 void rmap_destroy(struct smmu_vm *vm);
 
 /* sp_tree.c: entries and links; MMU lock held. */

@@ -58,6 +58,7 @@ void sp_unhook(struct smmu_vm *vm, struct sp *sp)
 	}
 	for (unsigned i = 0; i < 512; i++)
 		sp_zap_spte(vm, sp, i);
+	rmap_forget(vm, sp);
 	sp_cache_remove(vm, sp);
 	lru_remove(vm, sp);
 }
@@ -96,6 +97,7 @@ void sp_zap_root(struct smmu_vm *vm, struct sp *sp)
 	if (!bug_planted(vm, SMMU_INJECT_STATE_AS_TLB_FLUSH))
 		for (unsigned i = 0; i < 512; i++)
 			sp_zap_spte(vm, sp, i);
+	rmap_forget(vm, sp);
 	sp_cache_remove(vm, sp);
 	lru_remove(vm, sp);
 	sp->obsolete = true;

@@ -10,22 +10,15 @@
 
 void sp_zap_spte(struct smmu_vm *vm, struct sp *sp, unsigned index)
 {
-	uint64_t old =
-		__atomic_exchange_n(&sp->spt[index], 0, __ATOMIC_ACQ_REL);
-	if (!(old & X86_PTE_P))
+	uint64_t spte = __atomic_load_n(&sp->spt[index], __ATOMIC_ACQUIRE);
+	if (!(spte & X86_PTE_P))
 		return;
-	if (sp->role.level == 1)
-		sp->present[index / 64] &= ~(1ull << (index % 64));
-	if (sp->role.level == 1 || (old & X86_PTE_PS)) {
-		uint64_t key = sp->leaf_gfn[index];
-		if (sp->role.level > 1)
-			key |= RMAP_LARGE;
-		rmap_remove(vm, key, sp, index);
-		if (old & X86_PTE_RW)
-			vm->shadow.writable_dropped = true;
-	} else {
-		sp_unlink(vm, sp, index);
+	if (sp->role.level == 1 || (spte & X86_PTE_PS)) {
+		sp_clear_leaf(vm, sp, index);
+		return;
 	}
+	__atomic_store_n(&sp->spt[index], 0, __ATOMIC_RELEASE);
+	sp_unlink(vm, sp, index);
 	SHADOW_STAT(vm, sptes_zapped);
 }
 
@@ -61,6 +54,7 @@ static void sp_retire_if_obsolete(struct smmu_vm *vm, struct sp *sp)
 		return;
 	for (unsigned i = 0; i < 512; i++)
 		sp_zap_spte(vm, sp, i);
+	rmap_forget(vm, sp);
 	sp_retire(vm, sp);
 }
 
@@ -81,7 +75,7 @@ void sp_unpin(struct smmu_vm *vm, struct sp *sp)
 bool sp_link(struct smmu_vm *vm, struct sp *parent, unsigned index,
 	     struct sp *child)
 {
-	struct sp_parent *p = vm->ops->alloc(vm->host, sizeof(*p));
+	struct sp_parent *p = obj_alloc(vm, OBJ_LINK);
 	if (!p)
 		return false;
 	p->sp = parent;
@@ -112,7 +106,7 @@ void sp_unlink(struct smmu_vm *vm, struct sp *parent, unsigned index)
 		if ((*p)->sp == parent && (*p)->index == index) {
 			struct sp_parent *gone = *p;
 			*p = gone->next;
-			vm->ops->free(vm->host, gone, sizeof(*gone));
+			obj_free(vm, OBJ_LINK, gone);
 			return;
 		}
 	}

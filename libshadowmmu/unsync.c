@@ -65,6 +65,56 @@ void sp_count_store(struct smmu_vm *vm, uint64_t gfn)
 			sp->stores++;
 }
 
+/* The copies go once the frame is back in sync. */
+static void drop_guest_entries(struct smmu_vm *vm, struct sp *bucket,
+			       uint64_t gfn)
+{
+	for (struct sp *sp = bucket; sp; sp = sp->next) {
+		if (sp->gfn != gfn || !sp->gpte)
+			continue;
+		obj_free(vm, OBJ_POINTERS, sp->gpte);
+		sp->gpte = 0;
+	}
+}
+
+/* Give each shadow of gfn in the chain from `bucket` a copy of the guest
+ * entries it mirrors, taken from guest memory: the frame is still
+ * write-protected, so its present sptes were built from exactly these
+ * (but for A and D bits the walker may have set since, which a sync then
+ * sees as unchanged: the spte is at most less permissive than the entry,
+ * and the next fault rebuilds it). false when out of memory. */
+static bool copy_guest_entries(struct smmu_vm *vm, struct sp *bucket,
+			       uint64_t gfn)
+{
+	for (struct sp *sp = bucket; sp; sp = sp->next) {
+		if (sp->gfn != gfn || sp->role.direct)
+			continue;
+		sp->gpte = obj_alloc(vm, OBJ_POINTERS);
+		if (!sp->gpte) {
+			drop_guest_entries(vm, bucket, gfn);
+			return false;
+		}
+		uint64_t table = gfn << X86_PAGE_SHIFT;
+		if (sp->role.guest_levels != 2) {
+			vm->ops->read_gpa(vm->host, table, sp->gpte,
+					  X86_PAGE_SIZE);
+			continue;
+		}
+		/* 4-byte entries, this page's half of them, read into the
+		 * upper half and widened in place from the bottom up (entry
+		 * i's copy ends before entry i + 1 starts, but for the last
+		 * entry, read before it is overwritten). */
+		uint32_t *narrow = (uint32_t *)(sp->gpte + 256);
+		vm->ops->read_gpa(vm->host, table + 2048u * sp->role.quadrant,
+				  narrow, X86_PAGE_SIZE / 2);
+		for (unsigned i = 0; i < 512; i++) {
+			uint32_t e = narrow[i];
+			sp->gpte[i] = e;
+		}
+	}
+	return true;
+}
+
 bool sp_try_unsync(struct smmu_vm *vm, uint64_t gfn)
 {
 	uint8_t after = vm->unsync_after_stores;
@@ -79,7 +129,7 @@ bool sp_try_unsync(struct smmu_vm *vm, uint64_t gfn)
 			return false; /* also an upper table: stays protected */
 		written_enough |= sp->stores >= after;
 	}
-	if (!written_enough)
+	if (!written_enough || !copy_guest_entries(vm, bucket, gfn))
 		return false;
 	for (struct sp *sp = bucket; sp; sp = sp->next) {
 		if (sp->gfn != gfn || sp->role.direct)
@@ -208,6 +258,8 @@ static void sync_queue(struct smmu_vm *vm, struct sync_queue *q,
 		}
 		if (!sp->unsync) {
 			sp->quiet_syncs = 0;
+			obj_free(vm, OBJ_POINTERS, sp->gpte);
+			sp->gpte = 0;
 			SHADOW_STAT(vm, sp_synced);
 			continue;
 		}

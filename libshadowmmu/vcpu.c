@@ -65,6 +65,7 @@ void smmu_vcpu_destroy(struct smmu_vcpu *vcpu)
 		vm->ops->unlock(vm->host);
 	if (vm->shadow_ops)
 		roots_destroy(vcpu);
+	obj_cache_drain(vm, &vcpu->cache);
 	vm->ops->free(vm->host, vcpu, sizeof(*vcpu));
 }
 

@@ -26,7 +26,27 @@ struct smmu_vcpu {
 	struct vcpu_placement place;
 	/* Counters of this vCPU's calls (stats.h). */
 	struct shadow_stats stats;
+	/* Objects for the shadow pages its faults and entries build. */
+	struct obj_cache cache;
 };
+
+/* Take the MMU lock for a call that may build shadow pages: the vCPU's
+ * object cache is filled first, and the layers below take from it while
+ * the lock is held. */
+static inline void vcpu_lock(struct smmu_vcpu *vcpu)
+{
+	struct smmu_vm *vm = vcpu->vm;
+	obj_cache_topup(vm, &vcpu->cache);
+	vm->ops->lock(vm->host);
+	vm->shadow.cache = &vcpu->cache;
+}
+
+static inline void vcpu_unlock(struct smmu_vcpu *vcpu)
+{
+	struct smmu_vm *vm = vcpu->vm;
+	vm->shadow.cache = 0;
+	vm->ops->unlock(vm->host);
+}
 
 /* Recompute everything derived from the paging registers. */
 void vcpu_regs_changed(struct smmu_vcpu *vcpu);

@@ -15,9 +15,9 @@ bool sp_protect_frame(struct smmu_vm *vm, uint64_t gfn)
 	 * in 4 KiB pieces, this frame read-only. */
 	bool large_was_writable = false;
 	if (!bug_planted(vm, SMMU_INJECT_LARGE_OVER_TABLES))
-		large_was_writable = rmap_zap_large(vm, gfn);
+		large_was_writable = rmap_zap_large(vm, gfn, 1);
 	/* A writable spte dropped without a flush may live on in a TLB,
 	 * where no rmap walk finds it (shadow_vm.writable_dropped). */
-	return rmap_write_protect(vm, gfn) || large_was_writable ||
+	return rmap_write_protect(vm, gfn, 1) || large_was_writable ||
 	       vm->shadow.writable_dropped;
 }
