@@ -135,6 +135,12 @@ bool rmap_add(struct smmu_vm *vm, struct sp *sp, unsigned index, uint64_t gfn)
 	if (sp->role.level == 1) {
 		sp->frames->lo[index] = (uint32_t)gfn;
 		sp->frames->hi[index] = (uint8_t)(gfn >> 32);
+		if (sp->frames_order == FRAMES_NONE) {
+			sp->frames_order = FRAMES_LINEAR;
+			sp->frames_base = gfn - index;
+		} else if (gfn - index != sp->frames_base) {
+			sp->frames_order = FRAMES_SCATTERED;
+		}
 	} else {
 		sp->large_gfn[index] = gfn;
 	}
@@ -157,17 +163,62 @@ enum rmap_action {
 	RMAP_WRITE_PROTECT, /* 4 KiB leaves lose R/W */
 	RMAP_ZAP_LARGE,	    /* 2 MiB leaves go */
 	RMAP_ZAP,	    /* every leaf goes */
+	RMAP_TEST_DIRTY,    /* is D set in a 4 KiB leaf? */
+	RMAP_CLEAR_DIRTY,   /* clear D in 4 KiB leaves */
 };
 
+/* Do `what` to 4 KiB leaf spte i of sp; true if it was writable (dirty,
+ * for the D actions). */
+static bool act_on_leaf(struct smmu_vm *vm, struct sp *sp, unsigned i,
+			enum rmap_action what)
+{
+	uint64_t *sptep = &sp->spt[i];
+	switch (what) {
+	case RMAP_ZAP:
+		return sp_clear_leaf(vm, sp, i);
+	case RMAP_WRITE_PROTECT:
+		/* Atomic: the hardware sets A/D in sptes as it walks. */
+		return __atomic_fetch_and(sptep, ~X86_PTE_RW,
+					  __ATOMIC_ACQ_REL) &
+		       X86_PTE_RW;
+	case RMAP_TEST_DIRTY:
+		return __atomic_load_n(sptep, __ATOMIC_ACQUIRE) & X86_PTE_D;
+	case RMAP_CLEAR_DIRTY:
+		return __atomic_fetch_and(sptep, ~X86_PTE_D, __ATOMIC_ACQ_REL) &
+		       X86_PTE_D;
+	case RMAP_ZAP_LARGE:
+		break;
+	}
+	return false;
+}
+
 /* Do `what` to the leaf sptes of sp mapping frames of [first, end); true
- * if one of them was writable. */
+ * if one of them was writable (dirty). A test stops at the first. */
 static bool act_on_page(struct smmu_vm *vm, struct sp *sp, uint64_t first,
 			uint64_t end, enum rmap_action what)
 {
-	bool was_writable = false;
+	bool yes = false;
 	if (sp->role.level == 1) {
 		if (what == RMAP_ZAP_LARGE)
 			return false;
+		if (sp->role.direct || sp->frames_order == FRAMES_LINEAR) {
+			/* Frames follow the index: only the sptes that can
+			 * map the range. */
+			uint64_t base =
+				sp->role.direct ? sp->gfn : sp->frames_base;
+			uint64_t from = first > base ? first - base : 0;
+			uint64_t to = end - base < 512 ? end - base : 512;
+			if (end <= base)
+				return false;
+			for (uint64_t i = from; i < to; i++) {
+				if (!(sp->present[i / 64] & (1ull << (i % 64))))
+					continue;
+				yes |= act_on_leaf(vm, sp, (unsigned)i, what);
+				if (yes && what == RMAP_TEST_DIRTY)
+					return true;
+			}
+			return yes;
+		}
 		for (unsigned w = 0; w < 512 / 64; w++) {
 			uint64_t bits = sp->present[w];
 			while (bits) {
@@ -177,32 +228,23 @@ static bool act_on_page(struct smmu_vm *vm, struct sp *sp, uint64_t first,
 				uint64_t gfn = sp_leaf_gfn(sp, i);
 				if (gfn < first || gfn >= end)
 					continue;
-				if (what == RMAP_ZAP) {
-					was_writable |=
-						sp_clear_leaf(vm, sp, i);
-					continue;
-				}
-				uint64_t *sptep = &sp->spt[i];
-				/* Atomic: the hardware sets A/D in sptes as
-				 * it walks. */
-				if (__atomic_fetch_and(sptep, ~X86_PTE_RW,
-						       __ATOMIC_ACQ_REL) &
-				    X86_PTE_RW)
-					was_writable = true;
+				yes |= act_on_leaf(vm, sp, i, what);
+				if (yes && what == RMAP_TEST_DIRTY)
+					return true;
 			}
 		}
-		return was_writable;
+		return yes;
 	}
-	if (what == RMAP_WRITE_PROTECT)
+	if (what != RMAP_ZAP_LARGE && what != RMAP_ZAP)
 		return false;
 	for (unsigned i = 0; i < 512; i++) {
 		if (!leaf_present(sp, i))
 			continue;
 		uint64_t gfn = sp_leaf_gfn(sp, i);
 		if (gfn + 512 > first && gfn < end)
-			was_writable |= sp_clear_leaf(vm, sp, i);
+			yes |= sp_clear_leaf(vm, sp, i);
 	}
-	return was_writable;
+	return yes;
 }
 
 static bool act_on_range(struct smmu_vm *vm, uint64_t first, uint64_t count,
@@ -247,6 +289,12 @@ bool rmap_zap_large(struct smmu_vm *vm, uint64_t first, uint64_t count)
 void rmap_zap_range(struct smmu_vm *vm, uint64_t first, uint64_t count)
 {
 	act_on_range(vm, first, count, RMAP_ZAP);
+}
+
+bool rmap_frame_dirty(struct smmu_vm *vm, uint64_t gfn, bool clear)
+{
+	return act_on_range(vm, gfn, 1,
+			    clear ? RMAP_CLEAR_DIRTY : RMAP_TEST_DIRTY);
 }
 
 void rmap_destroy(struct smmu_vm *vm)

@@ -56,14 +56,28 @@ void sp_free_now(struct smmu_vm *vm, struct sp *sp)
 	sp_free_struct(vm, sp);
 }
 
+/* A dirty spte mapping gfn goes, and with it the only record that the
+ * frame was written: a write watch on it (unsync.c) must not trust the
+ * clear D bits that are left. */
+static void watch_lost(struct smmu_vm *vm, uint64_t gfn)
+{
+	for (struct sp *sp = vm->shadow.sp_hash[sp_bucket_of(gfn)]; sp;
+	     sp = sp->next)
+		if (sp->gfn == gfn)
+			sp->write_watch = false;
+}
+
 bool sp_clear_leaf(struct smmu_vm *vm, struct sp *sp, unsigned index)
 {
 	uint64_t old =
 		__atomic_exchange_n(&sp->spt[index], 0, __ATOMIC_ACQ_REL);
 	if (!(old & X86_PTE_P))
 		return false;
-	if (sp->role.level == 1)
+	if (sp->role.level == 1) {
 		sp->present[index / 64] &= ~(1ull << (index % 64));
+		if ((old & X86_PTE_D) && vm->shadow.watching)
+			watch_lost(vm, sp_leaf_gfn(sp, index));
+	}
 	SHADOW_STAT(vm, sptes_zapped);
 	if (!(old & X86_PTE_RW))
 		return false;

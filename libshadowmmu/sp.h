@@ -93,7 +93,13 @@ struct sp {
 	/* The rmap regions this page maps frames of (a superset). */
 	struct rmap_link *links;
 	uint16_t nr_links;
-	uint16_t links_gc_at;	   /* nr_links that triggers a clean-up */
+	uint16_t links_gc_at; /* nr_links that triggers a clean-up */
+	/* frames: FRAMES_LINEAR while every spte recorded maps
+	 * frames_base + its index (a guest table mapping consecutive frames,
+	 * the usual case): a lookup by frame then goes straight to its
+	 * spte. */
+	uint8_t frames_order;
+	uint64_t frames_base;
 	struct sp **child;	   /* level >= 2: the page each spte links to */
 	struct sp_parent *parents; /* sptes that link to this page */
 	struct sp *next;	   /* hash chain */
@@ -118,6 +124,11 @@ struct sp {
 	bool unsync;
 	bool sync_queued;    /* on a sync queue (unsync.c) */
 	uint8_t quiet_syncs; /* syncs in a row that found nothing changed */
+	/* Out of sync and watched (unsync.c): D was cleared in every spte
+	 * mapping the frame and every CPU flushed since, so D still clear
+	 * everywhere means the guest has not written the table. Fresh:
+	 * armed by the sync under way. */
+	bool write_watch, watch_fresh;
 	struct sp *sync_next;
 	uint64_t *gpte; /* while out of sync: guest entry per spte */
 	union {
@@ -149,6 +160,8 @@ static inline unsigned sp_bucket_of(uint64_t gfn)
 	return (unsigned)((gfn * 0x9e3779b97f4a7c15ull) >> 54) &
 	       (SP_HASH_BUCKETS - 1);
 }
+
+enum { FRAMES_NONE, FRAMES_LINEAR, FRAMES_SCATTERED };
 
 /* 40-bit frame numbers (MAXPHYADDR is at most 52) of a level-1 page's
  * leaf sptes. */
@@ -187,6 +200,9 @@ struct shadow_vm {
 	 * must not rely on write protection until they have been flushed
 	 * (tests/test_lib_mmu.c, frame_written_through_a_stale_tlb_entry). */
 	bool writable_dropped;
+	/* A write watch was armed once (unsync.c): a dirty spte that goes
+	 * disarms the watch on its frame. */
+	bool watching;
 	/* Pages handed to the host's defer_free whose callback has not run:
 	 * it frees through this VM, which must outlive it. Atomic: the
 	 * callbacks run without the MMU lock. */
@@ -273,6 +289,11 @@ bool rmap_write_protect(struct smmu_vm *vm, uint64_t first, uint64_t count);
 bool rmap_zap_large(struct smmu_vm *vm, uint64_t first, uint64_t count);
 /* Zap every leaf spte, 4 KiB or 2 MiB, mapping a frame of the range. */
 void rmap_zap_range(struct smmu_vm *vm, uint64_t first, uint64_t count);
+/* Has a CPU written frame gfn through a leaf spte since its D bit was
+ * last cleared? With `clear`, clear them all (every CPU must then be
+ * flushed before a clear D means anything: a TLB entry cached with D=1
+ * writes without setting it, SDM 4.8). */
+bool rmap_frame_dirty(struct smmu_vm *vm, uint64_t gfn, bool clear);
 void rmap_destroy(struct smmu_vm *vm);
 
 /* sp_tree.c: entries and links; MMU lock held. */

@@ -208,54 +208,137 @@ static bool sync_spte(struct smmu_vm *vm, struct sp *sp, unsigned index)
 	return true;
 }
 
+/* Compare every present spte of sp with its guest entry, 64 entries per
+ * read of guest memory; zap those that changed. true if one did. */
+static bool compare_page(struct smmu_vm *vm, struct sp *sp)
+{
+	bool changed = false;
+	for (unsigned w = 0; w < 512 / 64; w++) {
+		uint64_t bits = sp->present[w];
+		if (!bits)
+			continue;
+		unsigned size;
+		uint64_t gpa = sp_gpte_gpa(sp, w * 64, &size);
+		union {
+			uint64_t q[64];
+			uint32_t d[64];
+		} now;
+		if (vm->ops->read_gpa(vm->host, gpa, &now, 64 * size) !=
+		    SMMU_GPA_OK) {
+			/* Not RAM any more: every entry is stale. */
+			while (bits) {
+				unsigned i = (unsigned)__builtin_ctzll(bits);
+				bits &= bits - 1;
+				sp_zap_spte(vm, sp, w * 64 + i);
+			}
+			changed = true;
+			continue;
+		}
+		while (bits) {
+			unsigned i = (unsigned)__builtin_ctzll(bits);
+			bits &= bits - 1;
+			uint64_t e = size == 4 ? now.d[i] : now.q[i];
+			if (e != sp->gpte[w * 64 + i]) {
+				sp_zap_spte(vm, sp, w * 64 + i);
+				changed = true;
+			}
+		}
+	}
+	return changed;
+}
+
+/* The queue's frames one by one: each frame's shadows are next to each
+ * other (queue_frame). The first shadow after run's. */
+static struct sp *run_end(struct sp *run)
+{
+	struct sp *end = run;
+	while (end && end->gfn == run->gfn)
+		end = end->sync_next;
+	return end;
+}
+
 /* Decide, frame by frame, which queued pages go back in sync: all of
  * them (protect_all), or those of frames every shadow of which found
  * nothing changed in its last unsync_quiet_syncs syncs. Those are marked in
  * sync (rule 3 follows: nothing is read before the flush) and their
- * frames write-protected; true if the CPUs must be flushed. queue_frame
- * keeps a frame's shadows next to each other in the queue. */
+ * frames write-protected; true if the CPUs must be flushed. */
 static bool protect_quiet_frames(struct smmu_vm *vm, struct sync_queue *q,
 				 bool protect_all)
 {
 	bool flush = false;
-	struct sp *run = q->head;
-	while (run) {
-		struct sp *end = run;
+	for (struct sp *run = q->head, *end; run; run = end) {
+		end = run_end(run);
 		bool quiet = true;
-		for (; end && end->gfn == run->gfn; end = end->sync_next)
-			quiet &= end->quiet_syncs >= vm->unsync_quiet_syncs;
-		if (protect_all || quiet) {
-			for (struct sp *sp = run; sp != end; sp = sp->sync_next)
-				sp->unsync = false;
-			flush |= sp_protect_frame(vm, run->gfn);
+		for (struct sp *sp = run; sp != end; sp = sp->sync_next)
+			quiet &= sp->quiet_syncs >= vm->unsync_quiet_syncs;
+		if (!protect_all && !quiet)
+			continue;
+		for (struct sp *sp = run; sp != end; sp = sp->sync_next) {
+			sp->unsync = false;
+			sp->write_watch = sp->watch_fresh = false;
 		}
-		run = end;
+		flush |= sp_protect_frame(vm, run->gfn);
 	}
 	return flush;
 }
 
-static void sync_queue(struct smmu_vm *vm, struct sync_queue *q,
-		       bool protect_all)
+/*
+ * The write watch: how a sync knows that the guest has not written an
+ * out-of-sync table since the last one, without comparing its entries.
+ * The frame is mapped writable, and the CPU sets D in the spte it writes
+ * through (SDM 4.8) — unless its TLB holds the translation with D=1
+ * already. So a frame's watch is armed by clearing D in every spte that
+ * maps it and then flushing every CPU; from then on a write sets D again.
+ * A frame the last syncs found unchanged gets armed (a table written all
+ * the time would pay a flush each time and gain nothing); one found with
+ * D set is compared, and disarmed until it is quiet again. A dirty spte
+ * mapping the frame that goes (zapped, rebuilt) takes its D bit with it,
+ * so it disarms the watch too (sp_clear_leaf). Arming
+ * flushes before the comparison it comes with, so that a store made
+ * before the flush is seen by the comparison (as rule 3).
+ */
+/* Syncs in a row that found a frame unchanged before its watch is armed:
+ * a table the guest writes between most invalidations would pay the
+ * arming flush again and again. */
+#define WATCH_AFTER_QUIET_SYNCS 2
+
+static bool arm_write_watches(struct smmu_vm *vm, struct sync_queue *q)
 {
-	if (!q->head)
-		return;
-	if (protect_quiet_frames(vm, q, protect_all))
-		flush_remote(vm, 0);
-	while (q->head) {
-		struct sp *sp = q->head;
-		q->head = sp->sync_next;
+	bool flush = false;
+	for (struct sp *run = q->head, *end; run; run = end) {
+		end = run_end(run);
+		if (!run->unsync || run->write_watch)
+			continue;
+		bool quiet = true;
+		for (struct sp *sp = run; sp != end; sp = sp->sync_next)
+			quiet &= sp->quiet_syncs >= WATCH_AFTER_QUIET_SYNCS;
+		if (!quiet)
+			continue;
+		rmap_frame_dirty(vm, run->gfn, true);
+		vm->shadow.watching = true;
+		for (struct sp *sp = run; sp != end; sp = sp->sync_next)
+			sp->write_watch = sp->watch_fresh = true;
+		flush = true;
+	}
+	return flush && !bug_planted(vm, SMMU_INJECT_WATCH_UNFLUSHED);
+}
+
+/* Sync the shadows of one frame, from run to end. */
+static void sync_frame(struct smmu_vm *vm, struct sp *run, struct sp *end)
+{
+	/* Watched since an earlier sync and not written: nothing to
+	 * compare. */
+	bool unwritten = run->unsync && run->write_watch && !run->watch_fresh &&
+			 !rmap_frame_dirty(vm, run->gfn, false);
+	for (struct sp *sp = run, *next; sp != end; sp = next) {
+		next = sp->sync_next;
 		sp->sync_queued = false;
 		sp->sync_next = 0;
 		bool changed = false;
-		for (unsigned w = 0; w < 512 / 64; w++) {
-			uint64_t bits = sp->present[w];
-			while (bits) {
-				unsigned i = w * 64 +
-					     (unsigned)__builtin_ctzll(bits);
-				bits &= bits - 1;
-				changed |= sync_spte(vm, sp, i);
-			}
-		}
+		if (unwritten)
+			SHADOW_STAT(vm, sync_skipped);
+		else
+			changed = compare_page(vm, sp);
 		if (!sp->unsync) {
 			sp->quiet_syncs = 0;
 			obj_free(vm, OBJ_POINTERS, sp->gpte);
@@ -263,6 +346,10 @@ static void sync_queue(struct smmu_vm *vm, struct sync_queue *q,
 			SHADOW_STAT(vm, sp_synced);
 			continue;
 		}
+		/* D was set: the watch needs arming again. */
+		if (sp->write_watch && !sp->watch_fresh && !unwritten)
+			sp->write_watch = false;
+		sp->watch_fresh = false;
 		/* Still written to, most likely: it stays out of sync and
 		 * writable, so its ancestors must go on leading to it. */
 		if (changed)
@@ -272,6 +359,22 @@ static void sync_queue(struct smmu_vm *vm, struct sync_queue *q,
 		for (struct sp_parent *p = sp->parents; p; p = p->next)
 			sp_mark_unsync_child(p->sp, p->index);
 		SHADOW_STAT(vm, sp_unsync_checks);
+	}
+}
+
+static void sync_queue(struct smmu_vm *vm, struct sync_queue *q,
+		       bool protect_all)
+{
+	if (!q->head)
+		return;
+	bool flush = protect_quiet_frames(vm, q, protect_all);
+	flush |= arm_write_watches(vm, q);
+	if (flush)
+		flush_remote(vm, 0);
+	while (q->head) {
+		struct sp *end = run_end(q->head);
+		sync_frame(vm, q->head, end);
+		q->head = end;
 	}
 }
 

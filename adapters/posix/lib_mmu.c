@@ -667,8 +667,9 @@ static void lib_print_stats(struct sim *s, FILE *out)
 		"emulated writes %llu; tables write-protected %llu; sptes "
 		"zapped %llu; walk races %llu; tables unshadowed %llu\n"
 		"        shadow pages zapped %llu, made out of sync %llu, "
-		"back in sync %llu, checked and left out of sync %llu; "
-		"sptes prefetched %llu, 2 MiB sptes %llu\n"
+		"back in sync %llu, checked and left out of sync %llu "
+		"(found unwritten by the write watch %llu); sptes prefetched "
+		"%llu, 2 MiB sptes %llu\n"
 		"        remote flushes %llu (%s), grace periods waited %llu\n"
 		"        flush engine: requests %llu reaching %llu vCPUs, "
 		"%llu deferred to entry, %llu skipped (TLB clock); kicks "
@@ -694,6 +695,7 @@ static void lib_print_stats(struct sim *s, FILE *out)
 		(unsigned long long)st.sp_unsynced,
 		(unsigned long long)st.sp_synced,
 		(unsigned long long)st.sp_unsync_checks,
+		(unsigned long long)st.sync_skipped,
 		(unsigned long long)st.prefetched,
 		(unsigned long long)st.large_sptes,
 		(unsigned long long)lvm(s)->remote_flushes,
@@ -771,6 +773,10 @@ static const struct sim_knob lib_mmu_knobs[] = {
 	{ "role-without-pse", SMMU_INJECT_ROLE_WITHOUT_PSE,
 	  "a 32-bit guest's directory has one shadow whatever CR4.PSE says "
 	  "(a PS=1 entry: a 4 MiB page or a page table)" },
+	{ "watch-unflushed", SMMU_INJECT_WATCH_UNFLUSHED,
+	  "an out-of-sync table's write watch is armed (D cleared in the "
+	  "sptes mapping it) without flushing the CPUs, whose TLBs may write "
+	  "through D=1 entries unseen" },
 	{ NULL, 0, NULL },
 };
 

@@ -92,8 +92,9 @@ static void print_stats(struct smmu_vm *vm)
 	smmu_vm_get_stats(vm, &st);
 	kprintf("libshadowmmu: shadow pages built %llu, evicted %llu, zapped "
 		"%llu; faults fixed %llu, injected %llu, emulated %llu; "
-		"emulated writes %llu; out of sync %llu, back in sync %llu; "
-		"prefetched %llu; 2 MiB leaves %llu\n",
+		"emulated writes %llu; out of sync %llu, back in sync %llu, "
+		"compared %llu, found unwritten %llu; prefetched %llu; 2 MiB "
+		"leaves %llu\n",
 		(unsigned long long)st.sp_created,
 		(unsigned long long)st.sp_evicted,
 		(unsigned long long)st.sp_zapped,
@@ -103,6 +104,8 @@ static void print_stats(struct smmu_vm *vm)
 		(unsigned long long)st.emulated_writes,
 		(unsigned long long)st.sp_unsynced,
 		(unsigned long long)st.sp_synced,
+		(unsigned long long)st.sp_unsync_checks,
+		(unsigned long long)st.sync_skipped,
 		(unsigned long long)st.prefetched,
 		(unsigned long long)st.large_sptes);
 }

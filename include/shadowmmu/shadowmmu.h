@@ -237,6 +237,11 @@ struct smmu_vm_config {
  * 003's class). */
 #define SMMU_INJECT_FREE_BEFORE_GRACE (1u << 18)
 
+/* An out-of-sync table's write watch (clear D in every spte mapping its
+ * frame, then trust a clear D) is armed without flushing every CPU: a
+ * TLB entry cached with D=1 writes the table unseen. */
+#define SMMU_INJECT_WATCH_UNFLUSHED (1u << 19)
+
 /* One guest; opaque. */
 struct smmu_vm;
 /* One virtual CPU of a guest; opaque. */
@@ -595,6 +600,9 @@ struct smmu_stats {
 	/* #PF exits the shadow already answered, settled without the MMU
 	 * lock (another vCPU filled the entry meanwhile). */
 	uint64_t faults_spurious;
+	/* Out-of-sync pages a sync found unwritten by their write watch
+	 * (the D bits of the sptes mapping the table), not compared. */
+	uint64_t sync_skipped;
 };
 
 /* A snapshot of the VM's counters (they change while vCPUs run), the
