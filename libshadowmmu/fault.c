@@ -32,6 +32,11 @@ static bool walk_is_stale(const struct smmu_vcpu *vcpu, const struct gw_walk *w)
 static struct sp *link_child(struct smmu_vm *vm, struct sp *sp, unsigned index,
 			     uint64_t gfn, union sp_role role)
 {
+	/* Linked already, as most faults find every level but the leaf. */
+	struct sp *linked = sp->child[index];
+	if (linked && linked->gfn == gfn && linked->role.word == role.word &&
+	    (__atomic_load_n(&sp->spt[index], __ATOMIC_ACQUIRE) & X86_PTE_P))
+		return linked;
 	struct sp *child = sp_get(vm, gfn, role);
 	if (!child)
 		return 0;
@@ -95,11 +100,12 @@ struct pins {
 	unsigned n;
 };
 
-static void pin(struct smmu_vm *vm, struct pins *p, struct sp *sp)
+static void pin(struct pins *p, struct sp *sp)
 {
 	sp->pinned++;
-	sp->write_flood = 0; /* still in use as a table */
-	sp_lru_touch(vm, sp);
+	if (sp->write_flood) /* still in use as a table */
+		sp->write_flood = 0;
+	sp_lru_touch(sp);
 	p->sp[p->n++] = sp;
 }
 
@@ -127,7 +133,7 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 	union sp_role large = { .word = 0 }; /* level 0: no 2 MiB leaf */
 	uint64_t large_hpa = 0;
 
-	pin(vm, pins, sp);
+	pin(pins, sp);
 
 	for (int level = sp->role.level; level > 1; level--) {
 		union sp_role role = { .level = (uint32_t)(level - 1),
@@ -192,7 +198,7 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 				  "a root or on a path being built";
 			return SMMU_FAULT_ERROR;
 		}
-		pin(vm, pins, sp);
+		pin(pins, sp);
 	}
 
 	/* Linking may have started to write-protect a guest table, and a

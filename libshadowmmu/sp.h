@@ -117,6 +117,7 @@ struct sp {
 	 * the pages they link are pinned like roots (sp_link). */
 	bool pae_root;
 	uint8_t write_flood; /* emulated stores since a fault last used it */
+	uint8_t referenced;  /* used since eviction last looked (sp_pool.c) */
 	uint8_t stores;	     /* emulated stores, saturating */
 	/* Out of sync (level 1 only): the guest may have changed its table
 	 * since the sptes were built; gpte holds what each present one was
@@ -332,7 +333,9 @@ bool sp_protect_frame(struct smmu_vm *vm, uint64_t gfn);
 
 /* sp_pool.c; MMU lock held. */
 void sp_lru_add(struct smmu_vm *vm, struct sp *sp);
-void sp_lru_touch(struct smmu_vm *vm, struct sp *sp);
+/* sp was used: it is not evicted before the pages that were not since. No
+ * lock needed. */
+void sp_lru_touch(struct sp *sp);
 /* A page for a shadow table. While the budget is spent it evicts the
  * least recently used pages no root or fault holds, a batch at a time:
  * unlinked, every CPU flushed once, freed after a grace period. false

@@ -2,11 +2,14 @@
 /*
  * The bounded shadow-page pool: when the host's budget is spent, the least
  * recently used shadow pages that no vCPU runs on as its root and no fault
- * is linking through are evicted, a batch at a time. Eviction unlinks each
- * from every spte that points to it and drops its own entries; then every
- * CPU is flushed once (their TLBs and paging-structure caches may hold the
- * pages), and the pages are freed only after an RCU grace period, so that
- * no walker, hardware or software, can ever read a recycled page (DESIGN
+ * is linking through are evicted, a batch at a time. Recency is the clock
+ * algorithm's: a fault marks the pages it uses referenced (one bit, set
+ * only when clear), and eviction gives a referenced page a second chance
+ * at the tail of the list instead of every fault reordering it. Eviction
+ * unlinks each from every spte that points to it and drops its own entries;
+ * then every CPU is flushed once (their TLBs and paging-structure caches may
+ * hold the pages), and the pages are freed only after an RCU grace period, so
+ * that no walker, hardware or software, can ever read a recycled page (DESIGN
  * 4.6, shared/seeds 003). Roots a vCPU keeps cached but does not run on
  * are evicted like any page; the vCPU finds them gone (roots.c).
  */
@@ -39,12 +42,12 @@ void sp_lru_add(struct smmu_vm *vm, struct sp *sp)
 	sh->lru_tail = sp;
 }
 
-void sp_lru_touch(struct smmu_vm *vm, struct sp *sp)
+void sp_lru_touch(struct sp *sp)
 {
-	if (!sp->in_cache || vm->shadow.lru_tail == sp)
-		return;
-	lru_remove(vm, sp);
-	sp_lru_add(vm, sp);
+	/* Written only when it changes: pages every fault goes through stay
+	 * in the CPUs' caches unshared. */
+	if (!__atomic_load_n(&sp->referenced, __ATOMIC_RELAXED))
+		__atomic_store_n(&sp->referenced, 1, __ATOMIC_RELAXED);
 }
 
 /* Take a page out of the shadow tree: nothing links to it, it maps
@@ -107,12 +110,30 @@ void sp_zap_root(struct smmu_vm *vm, struct sp *sp)
  * one grace period pay for all of them, instead of one each. */
 #define EVICT_BATCH 8
 
+/* The oldest page no root or fault holds that was not used since it was
+ * last looked at here; a used one gets a second chance at the tail. Pages
+ * moved to the tail are met again, unreferenced, before the end. */
 static struct sp *lru_victim(struct smmu_vm *vm)
 {
 	struct sp *sp = vm->shadow.lru_head;
-	while (sp && (sp->root_count || sp->pinned))
-		sp = sp->lru_next;
-	return sp;
+	while (sp) {
+		struct sp *next = sp->lru_next;
+		if (sp->root_count || sp->pinned) {
+			sp = next;
+			continue;
+		}
+		if (!__atomic_load_n(&sp->referenced, __ATOMIC_RELAXED))
+			return sp;
+		__atomic_store_n(&sp->referenced, 0, __ATOMIC_RELAXED);
+		if (next) {
+			lru_remove(vm, sp);
+			sp_lru_add(vm, sp);
+		} else {
+			return sp; /* the only one left */
+		}
+		sp = next;
+	}
+	return 0;
 }
 
 static bool evict_batch(struct smmu_vm *vm)
