@@ -79,9 +79,11 @@ enum smmu_status smmu_vm_dirty_log_start(struct smmu_vm *vm, uint64_t first_gfn,
 	if (!bits)
 		return SMMU_ENOMEM;
 	vm->ops->lock(vm->host);
-	vm->dirty = (struct dirty_log){ .first = first_gfn,
-					.count = count,
-					.bits = bits };
+	vm->dirty.first = first_gfn;
+	vm->dirty.count = count;
+	/* Before the scan: fills without the lock see it or are seen
+	 * (fill_lockfree.c). */
+	__atomic_store_n(&vm->dirty.bits, bits, __ATOMIC_SEQ_CST);
 	if (dirty_log_protect(vm, first_gfn, count))
 		flush_remote(vm, 0);
 	vm->ops->unlock(vm->host);
@@ -128,7 +130,8 @@ enum smmu_status smmu_vm_dirty_log_stop(struct smmu_vm *vm)
 	vm->ops->lock(vm->host);
 	uint64_t *bits = vm->dirty.bits;
 	uint64_t count = vm->dirty.count;
-	vm->dirty = (struct dirty_log){ 0 };
+	__atomic_store_n(&vm->dirty.bits, (uint64_t *)0, __ATOMIC_SEQ_CST);
+	vm->dirty.first = vm->dirty.count = 0;
 	vm->ops->unlock(vm->host);
 	vm->ops->free(vm->host, bits, bitmap_bytes(count));
 	return SMMU_OK;

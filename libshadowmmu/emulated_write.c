@@ -65,15 +65,19 @@ int smmu_vm_emulated_write(struct smmu_vm *vm, uint64_t gpa, const void *data,
 
 	vm->ops->lock(vm->host);
 	SHADOW_STAT(vm, emulated_writes);
-	/* Zap first, then store: a CPU that walks the shadow meanwhile
-	 * faults and waits for the lock, and the fault then sees the new
-	 * guest value. The hardware may keep what it cached until the
-	 * guest invalidates: that is architecturally allowed. */
+	/* Store first, then zap: a fill without the lock that read the
+	 * slot before the zap and the guest entry before the store finds
+	 * the slot changed and gives up (sp_slot.h); one that reads the
+	 * slot after the zap reads the new entry. A CPU that walks the
+	 * shadow between the two uses the old translation, as if it had
+	 * walked before the store, which the vCPU has not retired yet;
+	 * the hardware may keep what it cached until the guest
+	 * invalidates: that is architecturally allowed. */
 	sp_note_write(vm, gfn);
 	sp_count_store(vm, gfn);
+	int r = vm->ops->write_gpa(vm->host, gpa, data, len);
 	if (!bug_planted(vm, SMMU_INJECT_NO_ZAP_ON_WRITE))
 		zap_entries(vm, gfn, (unsigned)(gpa & 0xfff), len);
-	int r = vm->ops->write_gpa(vm->host, gpa, data, len);
 	if (r == SMMU_GPA_OK)
 		dirty_log_mark(vm, gfn);
 	vm->ops->unlock(vm->host);

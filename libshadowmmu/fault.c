@@ -238,8 +238,9 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 				  guest_levels && (leaf & X86_PTE_G));
 
 	unsigned index = spte_index(acc->la, 1);
-	sp_zap_spte(vm, sp, index);
+	sp_take_slot(vm, sp, index);
 	if (!rmap_add(vm, sp, index, gfn)) {
+		sp_release_slot(sp, index);
 		*reason = "out of memory for the reverse map";
 		return SMMU_FAULT_ERROR;
 	}

@@ -45,7 +45,7 @@ static bool unshadow_frame(struct smmu_vm *vm, uint64_t gfn, struct sp **retire)
 		} else {
 			SHADOW_STAT(vm, sp_zapped);
 			sp_unhook(vm, victim);
-			victim->next = *retire;
+			victim->retire_next = *retire;
 			*retire = victim;
 		}
 	}
@@ -64,7 +64,9 @@ static void zap_shadows_of(struct smmu_vm *vm, uint64_t gfn)
 static void unmap(struct smmu_vm *vm, uint64_t first, uint64_t count)
 {
 	struct sp *retire = 0;
-	__atomic_add_fetch(&vm->shadow.backing_changes, 1, __ATOMIC_RELEASE);
+	/* Before the zaps: a fill without the lock that the zaps do not
+	 * see sees this (fill_lockfree.c). */
+	__atomic_add_fetch(&vm->shadow.backing_changes, 1, __ATOMIC_SEQ_CST);
 	bool state = false;
 	/* Every leaf spte mapping the frames, 2 MiB leaves over them too. */
 	rmap_zap_range(vm, first, count);
@@ -75,7 +77,7 @@ static void unmap(struct smmu_vm *vm, uint64_t first, uint64_t count)
 		flags |= REMOTE_STATE;
 	flush_remote(vm, flags);
 	while (retire) {
-		struct sp *next = retire->next;
+		struct sp *next = retire->retire_next;
 		sp_retire(vm, retire);
 		retire = next;
 	}

@@ -28,8 +28,11 @@ static bool fill(struct smmu_vm *vm, struct sp *sp, unsigned index,
 	bool writable = dirty && sp_gfn_state(vm, gfn) != GFN_SYNC &&
 			dirty_log_may_write(vm, gfn);
 	uint64_t spte = leaf_spte(hpa, rights, writable, pkey, global);
-	if (!rmap_add(vm, sp, index, gfn))
+	sp_take_slot(vm, sp, index);
+	if (!rmap_add(vm, sp, index, gfn)) {
+		sp_release_slot(sp, index);
 		return false;
+	}
 	sp_set_leaf(sp, index, spte);
 	SHADOW_STAT(vm, prefetched);
 	return true;

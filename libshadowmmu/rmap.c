@@ -59,23 +59,49 @@ static void unhash_link(struct smmu_vm *vm, struct rmap_link *link)
 	obj_free(vm, OBJ_LINK, link);
 }
 
-/* Does leaf spte i of sp map something? */
-static bool leaf_present(const struct sp *sp, unsigned i)
+/* Does leaf spte i of sp map something? Waits for a fill under way. */
+static bool leaf_present(struct sp *sp, unsigned i)
 {
-	uint64_t spte = __atomic_load_n(&sp->spt[i], __ATOMIC_ACQUIRE);
+	uint64_t spte = sp->role.level == 1 ? slot_settled(&sp->spt[i])
+					    : __atomic_load_n(&sp->spt[i],
+							      __ATOMIC_ACQUIRE);
 	if (!(spte & X86_PTE_P))
 		return false;
 	return sp->role.level == 1 || (spte & X86_PTE_PS);
 }
 
-/* Drop the links of sp to regions none of its leaf sptes maps now. */
-static void collect_links(struct smmu_vm *vm, struct sp *sp)
+/* The links lock-free fills may rely on (fill_lockfree.c): the first two,
+ * published after the link exists and withdrawn before it goes. */
+static void publish_hints(struct sp *sp)
+{
+	const struct rmap_link *l = sp->links;
+	for (unsigned h = 0; h < 2; h++) {
+		uint64_t region = l ? l->region : LINK_HINT_NONE;
+		__atomic_store_n(&sp->link_hint[h], region, __ATOMIC_RELEASE);
+		l = l ? l->sp_next : 0;
+	}
+}
+
+static void withdraw_hints(struct sp *sp)
+{
+	for (unsigned h = 0; h < 2; h++)
+		__atomic_store_n(&sp->link_hint[h], LINK_HINT_NONE,
+				 __ATOMIC_SEQ_CST);
+	/* Now a fill under way either sees no hint, or was far enough to be
+	 * seen (and waited for) by the scan that follows (sp_slot.h). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/* Drop the links of sp to regions none of its leaf sptes maps now; slot
+ * `mine` is the caller's, frozen (512: none). */
+static void collect_links(struct smmu_vm *vm, struct sp *sp, unsigned mine)
 {
 	/* Mark the links in use with the region's top bit (regions are
 	 * 31 bits wide: 40-bit frames). */
 	const uint64_t in_use = 1ull << 63;
+	withdraw_hints(sp);
 	for (unsigned i = 0; i < 512; i++) {
-		if (!leaf_present(sp, i))
+		if (i == mine || !leaf_present(sp, i))
 			continue;
 		struct rmap_link *l =
 			find_link(sp, sp_leaf_gfn(sp, i) >> RMAP_REGION_SHIFT);
@@ -95,16 +121,22 @@ static void collect_links(struct smmu_vm *vm, struct sp *sp)
 	}
 	/* The next recount once the page has twice as many again. */
 	sp->links_gc_at = (uint16_t)(sp->nr_links < 4 ? 8 : 2 * sp->nr_links);
+	publish_hints(sp);
 }
 
-static bool link_region(struct smmu_vm *vm, struct sp *sp, uint64_t region)
+static bool link_region(struct smmu_vm *vm, struct sp *sp, unsigned index,
+			uint64_t region)
 {
-	if (find_link(sp, region))
+	if (find_link(sp, region)) {
+		publish_hints(sp); /* it may have moved to the front */
 		return true;
+	}
 	if (sp->nr_links >= sp->links_gc_at) {
-		collect_links(vm, sp);
-		if (find_link(sp, region))
+		collect_links(vm, sp, index);
+		if (find_link(sp, region)) {
+			publish_hints(sp);
 			return true;
+		}
 	}
 	struct rmap_link *l = obj_alloc(vm, OBJ_LINK);
 	if (!l)
@@ -118,6 +150,32 @@ static bool link_region(struct smmu_vm *vm, struct sp *sp, uint64_t region)
 	l->next = vm->shadow.rmap_hash[b];
 	vm->shadow.rmap_hash[b] = l;
 	vm->shadow.nr_links++;
+	publish_hints(sp);
+	return true;
+}
+
+/* sp's leaves stop mapping consecutive frames: give it a frame record,
+ * written for every present spte but the caller's (slot `mine`, frozen).
+ * Fills see FRAMES_SCATTERING and give up meanwhile; one that took a slot
+ * before that is waited for (it filled base + index, which the record
+ * then says). */
+static bool go_scattered(struct smmu_vm *vm, struct sp *sp, unsigned mine)
+{
+	struct leaf_frames *f = obj_alloc(vm, OBJ_LEAF_FRAMES);
+	if (!f)
+		return false;
+	__atomic_store_n(&sp->frames_order, FRAMES_SCATTERING,
+			 __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (unsigned i = 0; i < 512; i++) {
+		if (i == mine || !leaf_present(sp, i))
+			continue;
+		uint64_t gfn = sp->frames_base + i;
+		f->lo[i] = (uint32_t)gfn;
+		f->hi[i] = (uint8_t)(gfn >> 32);
+	}
+	__atomic_store_n(&sp->frames, f, __ATOMIC_RELEASE);
+	__atomic_store_n(&sp->frames_order, FRAMES_SCATTERED, __ATOMIC_RELEASE);
 	return true;
 }
 
@@ -128,27 +186,36 @@ bool rmap_add(struct smmu_vm *vm, struct sp *sp, unsigned index, uint64_t gfn)
 		if (!sp->large_gfn)
 			return false;
 	}
-	if (!link_region(vm, sp, gfn >> RMAP_REGION_SHIFT))
+	if (!link_region(vm, sp, index, gfn >> RMAP_REGION_SHIFT))
 		return false;
 	if (sp->role.direct)
 		return true; /* sp_leaf_gfn derives it */
-	if (sp->role.level == 1) {
-		sp->frames->lo[index] = (uint32_t)gfn;
-		sp->frames->hi[index] = (uint8_t)(gfn >> 32);
-		if (sp->frames_order == FRAMES_NONE) {
-			sp->frames_order = FRAMES_LINEAR;
-			sp->frames_base = gfn - index;
-		} else if (gfn - index != sp->frames_base) {
-			sp->frames_order = FRAMES_SCATTERED;
-		}
-	} else {
+	if (sp->role.level > 1) {
 		sp->large_gfn[index] = gfn;
+		return true;
 	}
+	if (sp->frames_order == FRAMES_NONE) {
+		sp->frames_base = gfn - index;
+		__atomic_store_n(&sp->frames_order, FRAMES_LINEAR,
+				 __ATOMIC_RELEASE);
+		return true;
+	}
+	if (sp->frames_order == FRAMES_LINEAR) {
+		if (gfn - index == sp->frames_base)
+			return true;
+		if (!go_scattered(vm, sp, index))
+			return false;
+	}
+	__atomic_store_n(&sp->frames->lo[index], (uint32_t)gfn,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&sp->frames->hi[index], (uint8_t)(gfn >> 32),
+			 __ATOMIC_RELAXED);
 	return true;
 }
 
 void rmap_forget(struct smmu_vm *vm, struct sp *sp)
 {
+	withdraw_hints(sp);
 	while (sp->links) {
 		struct rmap_link *l = sp->links;
 		sp->links = l->sp_next;
@@ -201,30 +268,26 @@ static bool act_on_page(struct smmu_vm *vm, struct sp *sp, uint64_t first,
 	if (sp->role.level == 1) {
 		if (what == RMAP_ZAP_LARGE)
 			return false;
-		if (sp->role.direct || sp->frames_order == FRAMES_LINEAR) {
+		uint64_t from = 0, to = 512;
+		if (sp->role.direct || sp->frames_order != FRAMES_SCATTERED) {
 			/* Frames follow the index: only the sptes that can
 			 * map the range. */
 			uint64_t base =
 				sp->role.direct ? sp->gfn : sp->frames_base;
-			uint64_t from = first > base ? first - base : 0;
-			uint64_t to = end - base < 512 ? end - base : 512;
-			if (end <= base)
+			if (end <= base || first >= base + 512)
 				return false;
-			for (uint64_t i = from; i < to; i++) {
-				if (!(sp->present[i / 64] & (1ull << (i % 64))))
-					continue;
-				yes |= act_on_leaf(vm, sp, (unsigned)i, what);
-				if (yes && what == RMAP_TEST_DIRTY)
-					return true;
-			}
-			return yes;
+			from = first > base ? first - base : 0;
+			to = end - base < 512 ? end - base : 512;
 		}
-		for (unsigned w = 0; w < 512 / 64; w++) {
-			uint64_t bits = sp->present[w];
+		for (unsigned w = (unsigned)from / 64; w < (to + 63) / 64;
+		     w++) {
+			uint64_t bits = present_word(sp->present, w);
 			while (bits) {
 				unsigned i = w * 64 +
 					     (unsigned)__builtin_ctzll(bits);
 				bits &= bits - 1;
+				if (i < from || i >= to || !leaf_present(sp, i))
+					continue;
 				uint64_t gfn = sp_leaf_gfn(sp, i);
 				if (gfn < first || gfn >= end)
 					continue;
@@ -253,6 +316,10 @@ static bool act_on_range(struct smmu_vm *vm, uint64_t first, uint64_t count,
 	bool was_writable = false;
 	if (!count)
 		return false;
+	/* Whatever the caller changed that fills check (a frame now a
+	 * table, logged, or unmapped) is visible to every fill that this
+	 * scan does not see (fill_lockfree.c). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	uint64_t end = first + count;
 	uint64_t lo = first >> RMAP_REGION_SHIFT;
 	uint64_t hi = (end - 1) >> RMAP_REGION_SHIFT;

@@ -12,23 +12,17 @@ struct sp *sp_alloc(struct smmu_vm *vm, union sp_role role)
 	struct sp *sp = obj_alloc(vm, OBJ_SP);
 	if (!sp)
 		return 0;
-	bool ok = true;
-	if (role.level == 1) {
-		if (!role.direct) {
-			sp->frames = obj_alloc(vm, OBJ_LEAF_FRAMES);
-			ok = sp->frames != 0;
-		}
-	} else {
+	if (role.level > 1) {
 		sp->child = obj_alloc(vm, OBJ_POINTERS);
-		ok = sp->child != 0;
-	}
-	if (!ok) {
-		sp_free_struct(vm, sp);
-		return 0;
+		if (!sp->child) {
+			sp_free_struct(vm, sp);
+			return 0;
+		}
 	}
 	sp->role = role;
 	sp->vm = vm;
 	sp->links_gc_at = 8;
+	sp->link_hint[0] = sp->link_hint[1] = LINK_HINT_NONE;
 	return sp;
 }
 
@@ -67,21 +61,61 @@ static void watch_lost(struct smmu_vm *vm, uint64_t gfn)
 			sp->write_watch = false;
 }
 
+/* Empty level-1 slot `index`: a fresh tombstone in place of whatever it
+ * held once no fill owns it. Its present bit goes first: no fill starts
+ * on a present slot, so none can have set it again meanwhile. The value
+ * it held. */
+static uint64_t empty_leaf_slot(struct sp *sp, unsigned index)
+{
+	uint64_t *slot = &sp->spt[index];
+	uint64_t tomb = sp_tombstone(sp);
+	for (;;) {
+		uint64_t v = slot_settled(slot);
+		if (v & X86_PTE_P)
+			present_unmark(sp->present, index);
+		/* The hardware may set A or D meanwhile: then again. */
+		if (__atomic_compare_exchange_n(slot, &v, tomb, false,
+						__ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED))
+			return v;
+	}
+}
+
 bool sp_clear_leaf(struct smmu_vm *vm, struct sp *sp, unsigned index)
 {
-	uint64_t old =
-		__atomic_exchange_n(&sp->spt[index], 0, __ATOMIC_ACQ_REL);
+	uint64_t old;
+	if (sp->role.level == 1) {
+		old = empty_leaf_slot(sp, index);
+		if ((old & X86_PTE_P) && (old & X86_PTE_D) &&
+		    vm->shadow.watching)
+			watch_lost(vm, sp_leaf_gfn(sp, index));
+	} else {
+		/* 2 MiB leaves are the lock's holder's alone. */
+		old = __atomic_exchange_n(&sp->spt[index], 0, __ATOMIC_ACQ_REL);
+	}
 	if (!(old & X86_PTE_P))
 		return false;
-	if (sp->role.level == 1) {
-		sp->present[index / 64] &= ~(1ull << (index % 64));
-		if ((old & X86_PTE_D) && vm->shadow.watching)
-			watch_lost(vm, sp_leaf_gfn(sp, index));
-	}
 	SHADOW_STAT(vm, sptes_zapped);
 	if (!(old & X86_PTE_RW))
 		return false;
 	/* Whoever flushes every CPU next clears it (flush.c). */
 	vm->shadow.writable_dropped = true;
 	return true;
+}
+
+void sp_take_slot(struct smmu_vm *vm, struct sp *sp, unsigned index)
+{
+	uint64_t *slot = &sp->spt[index];
+	for (;;) {
+		uint64_t v = slot_settled(slot);
+		if (v & X86_PTE_P)
+			sp_clear_leaf(vm, sp, index);
+		else if (slot_freeze(slot, v))
+			return;
+	}
+}
+
+void sp_release_slot(struct sp *sp, unsigned index)
+{
+	slot_thaw(&sp->spt[index], sp_tombstone(sp));
 }

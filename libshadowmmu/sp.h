@@ -85,24 +85,31 @@ struct sp {
 	uint64_t hpa;  /* what the hardware walks */
 	uint64_t *spt; /* 512 sptes */
 	/* The frame each leaf spte maps, for the rmap (an hpa does not say
-	 * its gfn). Direct pages derive it (sp_leaf_gfn); a level-1 page of
-	 * a guest table keeps 5 bytes per spte; a level-2 one gets an array
-	 * with its first 2 MiB leaf. */
-	struct leaf_frames *frames; /* level 1, not direct */
+	 * its gfn): sp_leaf_gfn. A direct page derives it from its index, so
+	 * does a level-1 page of a guest table while its leaves map
+	 * consecutive frames (FRAMES_LINEAR: frames_base + index, the usual
+	 * case); once they do not (FRAMES_SCATTERED) it keeps 5 bytes per
+	 * spte in `frames`. A level-2 page gets an array with its first 2
+	 * MiB leaf. frames_order and frames are read without the lock by
+	 * lock-free fills (fill_lockfree.c). */
+	uint8_t frames_order;	    /* FRAMES_*; level 1, not direct */
+	uint64_t frames_base;	    /* FRAMES_LINEAR */
+	struct leaf_frames *frames; /* FRAMES_SCATTERED */
 	uint64_t *large_gfn;	    /* level 2, not direct */
-	/* The rmap regions this page maps frames of (a superset). */
+	/* The rmap regions this page maps frames of (a superset), and the
+	 * first two of them again where lock-free fills can read them
+	 * (LINK_HINT_NONE: none). */
 	struct rmap_link *links;
+	uint64_t link_hint[2];
 	uint16_t nr_links;
 	uint16_t links_gc_at; /* nr_links that triggers a clean-up */
-	/* frames: FRAMES_LINEAR while every spte recorded maps
-	 * frames_base + its index (a guest table mapping consecutive frames,
-	 * the usual case): a lookup by frame then goes straight to its
-	 * spte. */
-	uint8_t frames_order;
-	uint64_t frames_base;
+	/* Non-present values written into level-1 slots so far (sp_slot.h):
+	 * MMU lock held. */
+	uint64_t tombstones;
 	struct sp **child;	   /* level >= 2: the page each spte links to */
 	struct sp_parent *parents; /* sptes that link to this page */
-	struct sp *next;	   /* hash chain */
+	struct sp *next;	   /* hash chain, read without the lock */
+	struct sp *retire_next;	   /* a batch of pages to retire */
 	struct sp *lru_prev, *lru_next; /* eviction order, oldest first */
 	/* vCPUs running on it as their root, and PAE roots linking it
 	 * (whose entries the CPU holds in registers until the next entry). */
@@ -137,9 +144,10 @@ struct sp {
 		 * out-of-sync page. A superset: bits are cleared lazily, by
 		 * a sync. */
 		uint64_t unsync_children[512 / 64];
-		/* Level 1: the sptes that are present, so that a sync
-		 * compares those only. Exact: only the MMU lock's holder
-		 * sets or clears P in a leaf. */
+		/* Level 1: the sptes that may be present — a superset: a
+		 * lock-free fill sets its bit before it takes the slot and
+		 * may give up (sp_slot.h). Atomic: fills set bits without
+		 * the lock. */
 		uint64_t present[512 / 64];
 	};
 	struct smmu_vm *vm; /* for the deferred free */
@@ -162,7 +170,8 @@ static inline unsigned sp_bucket_of(uint64_t gfn)
 	       (SP_HASH_BUCKETS - 1);
 }
 
-enum { FRAMES_NONE, FRAMES_LINEAR, FRAMES_SCATTERED };
+enum { FRAMES_NONE, FRAMES_LINEAR, FRAMES_SCATTERING, FRAMES_SCATTERED };
+#define LINK_HINT_NONE UINT64_MAX
 
 /* 40-bit frame numbers (MAXPHYADDR is at most 52) of a level-1 page's
  * leaf sptes. */
@@ -219,6 +228,15 @@ struct shadow_vm {
 	struct shadow_stats stats;
 };
 
+#include "sp_slot.h"
+
+/* A fresh tombstone for a level-1 slot of sp (sp_slot.h); MMU lock
+ * held. */
+static inline uint64_t sp_tombstone(struct sp *sp)
+{
+	return ++sp->tombstones << 2;
+}
+
 /* objcache.c: memory for shadow-page bookkeeping. A fault must not wait
  * for the host's allocator under the MMU lock, so each vCPU keeps a
  * cache of zeroed objects of every kind, topped up before it takes the
@@ -258,22 +276,32 @@ void sp_free_struct(struct smmu_vm *vm, struct sp *sp);
  * page, arrays and struct. */
 void sp_free_now(struct smmu_vm *vm, struct sp *sp);
 /* Clear leaf spte `index` (4 KiB, or 2 MiB at level 2); true if it was
- * writable. Its rmap record may stay (rmap.c). MMU lock held. */
+ * writable. A level-1 slot gets a fresh tombstone even if it was empty
+ * (sp_slot.h). Its rmap record may stay (rmap.c). MMU lock held. */
 bool sp_clear_leaf(struct smmu_vm *vm, struct sp *sp, unsigned index);
+/* Take level-1 slot `index` to fill it (emptied first if present): the
+ * lock's holder freezes it like a fill. Then sp_set_leaf, or
+ * sp_release_slot to give it back empty. MMU lock held. */
+void sp_take_slot(struct smmu_vm *vm, struct sp *sp, unsigned index);
+void sp_release_slot(struct sp *sp, unsigned index);
 
 /* rcu.c: free a page after a grace period (defer_free). */
 void sp_retire(struct smmu_vm *vm, struct sp *sp);
 
-/* The frame leaf spte `index` of sp maps (or last mapped). */
+/* The frame present leaf spte `index` of sp maps. MMU lock held. */
 static inline uint64_t sp_leaf_gfn(const struct sp *sp, unsigned index)
 {
 	if (sp->role.direct)
 		return sp->gfn +
 		       ((uint64_t)index << (9 * (sp->role.level - 1)));
-	if (sp->role.level == 1)
-		return sp->frames->lo[index] | (uint64_t)sp->frames->hi[index]
-						       << 32;
-	return sp->large_gfn[index];
+	if (sp->role.level > 1)
+		return sp->large_gfn[index];
+	if (sp->frames_order < FRAMES_SCATTERED)
+		return sp->frames_base + index;
+	return __atomic_load_n(&sp->frames->lo[index], __ATOMIC_RELAXED) |
+	       (uint64_t)__atomic_load_n(&sp->frames->hi[index],
+					 __ATOMIC_RELAXED)
+		       << 32;
 }
 
 /* rmap.c; MMU lock held. */
@@ -299,7 +327,8 @@ void rmap_destroy(struct smmu_vm *vm);
 
 /* sp_tree.c: entries and links; MMU lock held. */
 void sp_zap_spte(struct smmu_vm *vm, struct sp *sp, unsigned index);
-/* Store leaf spte `index` of level-1 page sp (P set). */
+/* Store leaf spte `index` (P set) of level-1 page sp into the slot taken
+ * with sp_take_slot. */
 void sp_set_leaf(struct sp *sp, unsigned index, uint64_t spte);
 /* Record that spte (parent, index) links child / forget that link (the
  * spte itself is the caller's). */

@@ -35,16 +35,20 @@ void sp_cache_insert(struct smmu_vm *vm, struct sp *sp)
 {
 	unsigned b = sp_bucket_of(sp->gfn);
 	sp->next = vm->shadow.sp_hash[b];
-	vm->shadow.sp_hash[b] = sp;
+	/* Published whole to lock-free readers (sp_gfn_state_rcu), in the
+	 * order that protecting its frame relies on (wrprot.c). */
+	__atomic_store_n(&vm->shadow.sp_hash[b], sp, __ATOMIC_SEQ_CST);
 	sp->in_cache = true;
 }
 
 void sp_cache_remove(struct smmu_vm *vm, struct sp *sp)
 {
+	/* A lock-free reader on sp goes on along sp->next, which stays:
+	 * sp is freed after a grace period. */
 	for (struct sp **p = &vm->shadow.sp_hash[sp_bucket_of(sp->gfn)]; *p;
 	     p = &(*p)->next) {
 		if (*p == sp) {
-			*p = sp->next;
+			__atomic_store_n(p, sp->next, __ATOMIC_RELEASE);
 			break;
 		}
 	}

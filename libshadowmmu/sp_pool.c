@@ -138,7 +138,7 @@ static struct sp *lru_victim(struct smmu_vm *vm)
 
 static bool evict_batch(struct smmu_vm *vm)
 {
-	struct sp *batch = 0; /* chained through the unused hash link */
+	struct sp *batch = 0;
 	for (unsigned n = 0; n < EVICT_BATCH; n++) {
 		struct sp *victim = lru_victim(vm);
 		if (!victim)
@@ -146,14 +146,14 @@ static bool evict_batch(struct smmu_vm *vm)
 		SHADOW_STAT(vm, evictions);
 		SHADOW_STAT(vm, sp_zapped);
 		sp_unhook(vm, victim);
-		victim->next = batch;
+		victim->retire_next = batch;
 		batch = victim;
 	}
 	if (!batch)
 		return false;
 	flush_for_eviction(vm);
 	while (batch) {
-		struct sp *next = batch->next;
+		struct sp *next = batch->retire_next;
 		sp_retire(vm, batch);
 		batch = next;
 	}

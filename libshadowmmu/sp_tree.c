@@ -10,10 +10,14 @@
 
 void sp_zap_spte(struct smmu_vm *vm, struct sp *sp, unsigned index)
 {
+	if (sp->role.level == 1) {
+		sp_clear_leaf(vm, sp, index);
+		return;
+	}
 	uint64_t spte = __atomic_load_n(&sp->spt[index], __ATOMIC_ACQUIRE);
 	if (!(spte & X86_PTE_P))
 		return;
-	if (sp->role.level == 1 || (spte & X86_PTE_PS)) {
+	if (spte & X86_PTE_PS) {
 		sp_clear_leaf(vm, sp, index);
 		return;
 	}
@@ -24,8 +28,8 @@ void sp_zap_spte(struct smmu_vm *vm, struct sp *sp, unsigned index)
 
 void sp_set_leaf(struct sp *sp, unsigned index, uint64_t spte)
 {
-	sp->present[index / 64] |= 1ull << (index % 64);
-	__atomic_store_n(&sp->spt[index], spte, __ATOMIC_RELEASE);
+	present_mark(sp->present, index);
+	slot_thaw(&sp->spt[index], spte);
 }
 
 bool sp_has_unsync_child(const struct sp *sp)

@@ -197,7 +197,7 @@ uint64_t sp_gpte_gpa(const struct sp *sp, unsigned index, unsigned *size)
  * it did. */
 static bool sync_spte(struct smmu_vm *vm, struct sp *sp, unsigned index)
 {
-	if (!(sp->present[index / 64] & (1ull << (index % 64))))
+	if (!(slot_settled(&sp->spt[index]) & X86_PTE_P))
 		return false;
 	unsigned size;
 	uint64_t gpa = sp_gpte_gpa(sp, index, &size), now = 0;
@@ -214,7 +214,7 @@ static bool compare_page(struct smmu_vm *vm, struct sp *sp)
 {
 	bool changed = false;
 	for (unsigned w = 0; w < 512 / 64; w++) {
-		uint64_t bits = sp->present[w];
+		uint64_t bits = present_word(sp->present, w);
 		if (!bits)
 			continue;
 		unsigned size;
@@ -237,6 +237,9 @@ static bool compare_page(struct smmu_vm *vm, struct sp *sp)
 		while (bits) {
 			unsigned i = (unsigned)__builtin_ctzll(bits);
 			bits &= bits - 1;
+			/* The bits are a superset (sp_slot.h). */
+			if (!(slot_settled(&sp->spt[w * 64 + i]) & X86_PTE_P))
+				continue;
 			uint64_t e = size == 4 ? now.d[i] : now.q[i];
 			if (e != sp->gpte[w * 64 + i]) {
 				sp_zap_spte(vm, sp, w * 64 + i);
