@@ -103,8 +103,7 @@ struct pins {
 static void pin(struct pins *p, struct sp *sp)
 {
 	sp->pinned++;
-	if (sp->write_flood) /* still in use as a table */
-		sp->write_flood = 0;
+	sp_in_use(sp);
 	sp_lru_touch(sp);
 	p->sp[p->n++] = sp;
 }
@@ -449,6 +448,11 @@ void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu,
 		VCPU_STAT(vcpu, faults_emulated);
 		out->action = SMMU_FAULT_EMULATE;
 		out->gpa = w.xlate.gpa;
+		return;
+	}
+
+	if (fill_lockfree(vcpu, acc->la, acc->flags & SMMU_ACCESS_WRITE)) {
+		VCPU_STAT(vcpu, faults_fixed);
 		return;
 	}
 

@@ -230,6 +230,14 @@ struct shadow_vm {
 
 #include "sp_slot.h"
 
+/* A fault went through sp: it is in use as a table (unshadow.c). Lock or
+ * not: written only when it changes. */
+static inline void sp_in_use(struct sp *sp)
+{
+	if (__atomic_load_n(&sp->write_flood, __ATOMIC_RELAXED))
+		__atomic_store_n(&sp->write_flood, 0, __ATOMIC_RELAXED);
+}
+
 /* A fresh tombstone for a level-1 slot of sp (sp_slot.h); MMU lock
  * held. */
 static inline uint64_t sp_tombstone(struct sp *sp)

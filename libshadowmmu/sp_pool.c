@@ -103,7 +103,7 @@ void sp_zap_root(struct smmu_vm *vm, struct sp *sp)
 	rmap_forget(vm, sp);
 	sp_cache_remove(vm, sp);
 	lru_remove(vm, sp);
-	sp->obsolete = true;
+	__atomic_store_n(&sp->obsolete, true, __ATOMIC_RELEASE);
 }
 
 /* Pages evicted in one go when the budget is spent: one remote flush and

@@ -27,7 +27,7 @@ struct shadow_stats {
 	uint64_t flushes[SMMU_FLUSH_VCPU_ALL + 1];
 	uint64_t remote_requests, remote_targets, remote_deferred;
 	uint64_t remote_skipped, kicks, kicked_cpus, assisted;
-	uint64_t assisted_cpus, faults_spurious, sync_skipped;
+	uint64_t assisted_cpus, faults_spurious, sync_skipped, faults_lockfree;
 };
 
 static inline void stat_add(uint64_t *counter, uint64_t n)

@@ -13,6 +13,9 @@
 /* unsync.c */
 enum gfn_state { GFN_UNSHADOWED, GFN_SYNC, GFN_UNSYNC };
 enum gfn_state sp_gfn_state(struct smmu_vm *vm, uint64_t gfn);
+/* The same without the lock, inside an RCU read-side section: pages are
+ * hashed and unsynced with full barriers (sp_cache.c, wrprot.c). */
+enum gfn_state sp_gfn_state_rcu(struct smmu_vm *vm, uint64_t gfn);
 /* Count an emulated store to guest table gfn. */
 void sp_count_store(struct smmu_vm *vm, uint64_t gfn);
 /* A write fault on the frame of in-sync guest table gfn: make its
@@ -48,5 +51,11 @@ void sp_note_write(struct smmu_vm *vm, uint64_t gfn);
 /* prefetch.c. Spte `index` of level-1 page sp was just filled by a fault
  * of vcpu: fill its neighbours that the guest allows. */
 void sp_prefetch(struct smmu_vcpu *vcpu, struct sp *sp, unsigned index);
+
+/* fill_lockfree.c, without the MMU lock. A fault at la (a store if
+ * `write`) whose guest walk succeeded: fill its leaf spte and neighbours
+ * under the shadow tables that exist; false if it could not (the locked
+ * path then decides). */
+bool fill_lockfree(struct smmu_vcpu *vcpu, uint64_t la, bool write);
 
 #endif

@@ -35,8 +35,9 @@ static bool unshadow(struct smmu_vm *vm, uint64_t gfn, bool flooded_only)
 		bool busy = false;
 		for (struct sp *sp = *bucket; sp && !victim; sp = sp->next) {
 			if (sp->gfn != gfn || sp->role.direct ||
-			    (flooded_only &&
-			     sp->write_flood < WRITE_FLOOD_STORES))
+			    (flooded_only && __atomic_load_n(&sp->write_flood,
+							     __ATOMIC_RELAXED) <
+						     WRITE_FLOOD_STORES))
 				continue;
 			if (sp->root_count || sp->pinned)
 				busy = true;
@@ -57,9 +58,11 @@ void sp_note_write(struct smmu_vm *vm, uint64_t gfn)
 	     sp = sp->next) {
 		if (sp->gfn != gfn || sp->role.direct)
 			continue;
-		if (sp->write_flood < WRITE_FLOOD_STORES)
-			sp->write_flood++;
-		flooded |= sp->write_flood >= WRITE_FLOOD_STORES;
+		uint8_t n = __atomic_load_n(&sp->write_flood, __ATOMIC_RELAXED);
+		if (n < WRITE_FLOOD_STORES)
+			__atomic_store_n(&sp->write_flood, ++n,
+					 __ATOMIC_RELAXED);
+		flooded |= n >= WRITE_FLOOD_STORES;
 	}
 	if (flooded)
 		unshadow(vm, gfn, true);

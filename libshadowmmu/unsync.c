@@ -57,6 +57,18 @@ enum gfn_state sp_gfn_state(struct smmu_vm *vm, uint64_t gfn)
 	return GFN_UNSHADOWED;
 }
 
+enum gfn_state sp_gfn_state_rcu(struct smmu_vm *vm, uint64_t gfn)
+{
+	for (struct sp *sp = __atomic_load_n(
+		     &vm->shadow.sp_hash[sp_bucket_of(gfn)], __ATOMIC_SEQ_CST);
+	     sp; sp = __atomic_load_n(&sp->next, __ATOMIC_ACQUIRE))
+		if (sp->gfn == gfn && !sp->role.direct)
+			return __atomic_load_n(&sp->unsync, __ATOMIC_SEQ_CST)
+				       ? GFN_UNSYNC
+				       : GFN_SYNC;
+	return GFN_UNSHADOWED;
+}
+
 void sp_count_store(struct smmu_vm *vm, uint64_t gfn)
 {
 	for (struct sp *sp = vm->shadow.sp_hash[sp_bucket_of(gfn)]; sp;
@@ -134,7 +146,7 @@ bool sp_try_unsync(struct smmu_vm *vm, uint64_t gfn)
 	for (struct sp *sp = bucket; sp; sp = sp->next) {
 		if (sp->gfn != gfn || sp->role.direct)
 			continue;
-		sp->unsync = true;
+		__atomic_store_n(&sp->unsync, true, __ATOMIC_SEQ_CST);
 		for (struct sp_parent *p = sp->parents; p; p = p->next)
 			sp_mark_unsync_child(p->sp, p->index);
 		SHADOW_STAT(vm, sp_unsynced);
@@ -277,7 +289,7 @@ static bool protect_quiet_frames(struct smmu_vm *vm, struct sync_queue *q,
 		if (!protect_all && !quiet)
 			continue;
 		for (struct sp *sp = run; sp != end; sp = sp->sync_next) {
-			sp->unsync = false;
+			__atomic_store_n(&sp->unsync, false, __ATOMIC_SEQ_CST);
 			sp->write_watch = sp->watch_fresh = false;
 		}
 		flush |= sp_protect_frame(vm, run->gfn);

@@ -234,6 +234,7 @@ enum smmu_status smmu_vm_get_stats(const struct smmu_vm *vm,
 		.assisted_cpus = sum.assisted_cpus,
 		.faults_spurious = sum.faults_spurious,
 		.sync_skipped = sum.sync_skipped,
+		.faults_lockfree = sum.faults_lockfree,
 	};
 	for (unsigned i = 0; i <= SMMU_FLUSH_VCPU_ALL; i++)
 		out->flushes[i] = sum.flushes[i];

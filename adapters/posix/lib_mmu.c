@@ -674,7 +674,7 @@ static void lib_print_stats(struct sim *s, FILE *out)
 		"        flush engine: requests %llu reaching %llu vCPUs, "
 		"%llu deferred to entry, %llu skipped (TLB clock); kicks "
 		"%llu (%llu CPUs), assisted %llu (%llu CPUs)\n"
-		"        faults settled lock-free %llu\n"
+		"        faults settled lock-free %llu, filled lock-free %llu\n"
 		"        entry flushes: addr %llu, pcid+addr %llu, pcid %llu, "
 		"vcpu %llu, vcpu+global %llu; roots loaded %llu (cached "
 		"%llu, built %llu); NOFLUSH honoured %llu\n",
@@ -710,6 +710,7 @@ static void lib_print_stats(struct sim *s, FILE *out)
 		(unsigned long long)st.assisted,
 		(unsigned long long)st.assisted_cpus,
 		(unsigned long long)st.faults_spurious,
+		(unsigned long long)st.faults_lockfree,
 		(unsigned long long)st.flushes[SMMU_FLUSH_ADDR],
 		(unsigned long long)st.flushes[SMMU_FLUSH_PCID_ADDR],
 		(unsigned long long)st.flushes[SMMU_FLUSH_PCID],
@@ -777,6 +778,9 @@ static const struct sim_knob lib_mmu_knobs[] = {
 	  "an out-of-sync table's write watch is armed (D cleared in the "
 	  "sptes mapping it) without flushing the CPUs, whose TLBs may write "
 	  "through D=1 entries unseen" },
+	{ "lockfree-unchecked", SMMU_INJECT_LOCKFREE_UNCHECKED,
+	  "a fill without the MMU lock maps a frame writable even if it holds "
+	  "a guest table in sync" },
 	{ NULL, 0, NULL },
 };
 

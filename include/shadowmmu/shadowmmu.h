@@ -242,6 +242,10 @@ struct smmu_vm_config {
  * TLB entry cached with D=1 writes the table unseen. */
 #define SMMU_INJECT_WATCH_UNFLUSHED (1u << 19)
 
+/* A fill without the MMU lock maps a frame writable without asking
+ * whether it holds a guest table in sync (fill_lockfree.c, step 4). */
+#define SMMU_INJECT_LOCKFREE_UNCHECKED (1u << 20)
+
 /* One guest; opaque. */
 struct smmu_vm;
 /* One virtual CPU of a guest; opaque. */
@@ -603,6 +607,10 @@ struct smmu_stats {
 	/* Out-of-sync pages a sync found unwritten by their write watch
 	 * (the D bits of the sptes mapping the table), not compared. */
 	uint64_t sync_skipped;
+	/* #PF exits fixed without the MMU lock (a leaf under shadow tables
+	 * that exist; needs the host's rcu_read_enter/exit). Counted in
+	 * faults_fixed too. */
+	uint64_t faults_lockfree;
 };
 
 /* A snapshot of the VM's counters (they change while vCPUs run), the
