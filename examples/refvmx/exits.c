@@ -284,6 +284,10 @@ void vcpu_handle_exit(struct vcpu *v, uint32_t reason)
 	case VMX_REASON_INTERRUPT_WINDOW:
 		vapic_window_open(v);
 		break;
+	case VMX_REASON_PREEMPTION_TIMER:
+		/* The guest ran with IF=0 (vcpu.c, arm_preemption_timer):
+		 * the next entry serves what other CPUs asked. */
+		break;
 	case VMX_REASON_TRIPLE_FAULT:
 		vcpu_fail(v, "the guest triple-faulted");
 		break;

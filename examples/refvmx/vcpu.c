@@ -316,6 +316,42 @@ static void load_paging_state(struct vcpu *v, const struct smmu_entry *e)
 		   vmx_entry_controls_for_guest(v->ctl.entry, efer));
 }
 
+/*
+ * A guest that runs with RFLAGS.IF=0 must still exit for the IPIs of
+ * remote flushes: with external-interrupt exiting, "the value of
+ * RFLAGS.IF does not affect interrupt blocking" (SDM vol. 3C, the
+ * pin-based VM-execution controls). Bochs does not do that for a guest
+ * entered with IF=0: it decides whether interrupts are masked when VM
+ * entry loads RFLAGS, before it counts the CPU as in VMX non-root
+ * operation, and decides again only when IF changes
+ * (handleInterruptMaskChange, called from setEFlags and at VM exit;
+ * vmx.cc sets in_vmx_guest after loading the guest state). Such a
+ * guest, spinning with interrupts off for a vCPU whose CPU waits with
+ * the MMU lock held for this one's flush, would not exit until it did
+ * for some other reason (the guest's own time-out). So an entry with
+ * IF=0 arms the VMX-preemption timer: the vCPU exits within
+ * IF0_EXIT_TSC TSC cycles at the latest and serves what it was sent
+ * (cpu_serve_requests before the next entry). On hardware it only costs
+ * an exit per period while a guest keeps interrupts off.
+ */
+#define RFLAGS_IF    (1ull << 9)
+#define IF0_EXIT_TSC (1ull << 18)
+
+static void arm_preemption_timer(struct vcpu *v)
+{
+	uint32_t pin = v->ctl.pin;
+	if (!(vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
+	    vmx_control_allowed1(caps.ctls[VMX_CONTROLS_PIN],
+				 VMX_PIN_PREEMPTION_TIMER)) {
+		/* It counts down once every 2^rate TSC cycles
+		 * (IA32_VMX_MISC[4:0]). */
+		pin |= VMX_PIN_PREEMPTION_TIMER;
+		vmcs_write(VMCS_PREEMPTION_TIMER_VALUE,
+			   IF0_EXIT_TSC >> (caps.misc & 0x1f));
+	}
+	vmcs_write(VMCS_PIN_BASED_CONTROLS, pin);
+}
+
 static uint64_t diag_vmread(uint32_t field, void *ctx)
 {
 	(void)ctx;
@@ -366,6 +402,7 @@ static void vcpu_run(struct vcpu *v)
 				panic("INVVPID failed");
 		}
 		vapic_before_entry(v);
+		arm_preemption_timer(v);
 		host_ops_run_deferred();
 		load_paging_state(v, &e);
 		if (vmx_run(&v->regs, v->launched)) {
