@@ -8,6 +8,7 @@
  * recorded too. Guest large pages over logged frames are mapped 4 KiB at
  * a time (never one 2 MiB leaf), so each frame is seen.
  */
+#include "lock_check.h"
 #include "flush.h"
 #include "sync.h"
 #include "vm.h"
@@ -57,6 +58,7 @@ static size_t bitmap_bytes(uint64_t count)
  * one was writable (the CPUs must be flushed). MMU lock held. */
 bool dirty_log_protect(struct smmu_vm *vm, uint64_t first, uint64_t count)
 {
+	MMU_LOCK_HELD(vm);
 	bool writable = vm->shadow.writable_dropped;
 	writable |= rmap_write_protect(vm, first, count);
 	/* A 2 MiB leaf goes: it is refilled 4 KiB at a time. */
@@ -67,6 +69,8 @@ bool dirty_log_protect(struct smmu_vm *vm, uint64_t first, uint64_t count)
 enum smmu_status smmu_vm_dirty_log_start(struct smmu_vm *vm, uint64_t first_gfn,
 					 uint64_t count)
 {
+	if (vm)
+		MMU_LOCK_NOT_HELD(vm);
 	if (!vm || !vm->shadow_ops || !count ||
 	    count > SMMU_DIRTY_LOG_MAX_PAGES || first_gfn + count < first_gfn)
 		return SMMU_EINVAL;
@@ -78,7 +82,7 @@ enum smmu_status smmu_vm_dirty_log_start(struct smmu_vm *vm, uint64_t first_gfn,
 	uint64_t *bits = vm->ops->alloc(vm->host, bitmap_bytes(count));
 	if (!bits)
 		return SMMU_ENOMEM;
-	vm->ops->lock(vm->host);
+	vm_lock(vm);
 	vm->dirty.first = first_gfn;
 	vm->dirty.count = count;
 	/* Before the scan: fills without the lock see it or are seen
@@ -86,20 +90,22 @@ enum smmu_status smmu_vm_dirty_log_start(struct smmu_vm *vm, uint64_t first_gfn,
 	__atomic_store_n(&vm->dirty.bits, bits, __ATOMIC_SEQ_CST);
 	if (dirty_log_protect(vm, first_gfn, count))
 		flush_remote(vm, 0);
-	vm->ops->unlock(vm->host);
+	vm_unlock(vm);
 	return SMMU_OK;
 }
 
 enum smmu_status smmu_vm_dirty_log_get_and_clear(struct smmu_vm *vm,
 						 uint64_t *bitmap)
 {
+	if (vm)
+		MMU_LOCK_NOT_HELD(vm);
 	if (!vm || !bitmap)
 		return SMMU_EINVAL;
 	struct dirty_log *d = &vm->dirty;
 	if (!d->bits)
 		return SMMU_EINVAL;
 	bool writable = false;
-	vm->ops->lock(vm->host);
+	vm_lock(vm);
 	/* Take the record, then protect what it names, then flush, before
 	 * the host copies anything: a write the guest makes through a stale
 	 * translation before the flush is to a frame this round reports;
@@ -119,20 +125,22 @@ enum smmu_status smmu_vm_dirty_log_get_and_clear(struct smmu_vm *vm,
 	}
 	if (writable)
 		flush_remote(vm, 0);
-	vm->ops->unlock(vm->host);
+	vm_unlock(vm);
 	return SMMU_OK;
 }
 
 enum smmu_status smmu_vm_dirty_log_stop(struct smmu_vm *vm)
 {
+	if (vm)
+		MMU_LOCK_NOT_HELD(vm);
 	if (!vm || !vm->dirty.bits)
 		return SMMU_EINVAL;
-	vm->ops->lock(vm->host);
+	vm_lock(vm);
 	uint64_t *bits = vm->dirty.bits;
 	uint64_t count = vm->dirty.count;
 	__atomic_store_n(&vm->dirty.bits, (uint64_t *)0, __ATOMIC_SEQ_CST);
 	vm->dirty.first = vm->dirty.count = 0;
-	vm->ops->unlock(vm->host);
+	vm_unlock(vm);
 	vm->ops->free(vm->host, bits, bitmap_bytes(count));
 	return SMMU_OK;
 }

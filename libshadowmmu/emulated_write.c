@@ -5,6 +5,7 @@
  * memory itself and zaps the shadow entries that mirror what changed, in
  * one step under the MMU lock.
  */
+#include "lock_check.h"
 #include "sync.h"
 #include "vm.h"
 
@@ -63,7 +64,7 @@ int smmu_vm_emulated_write(struct smmu_vm *vm, uint64_t gpa, const void *data,
 	}
 	uint64_t gfn = gpa >> X86_PAGE_SHIFT;
 
-	vm->ops->lock(vm->host);
+	vm_lock(vm);
 	SHADOW_STAT(vm, emulated_writes);
 	/* Store first, then zap: a fill without the lock that read the
 	 * slot before the zap and the guest entry before the store finds
@@ -80,6 +81,6 @@ int smmu_vm_emulated_write(struct smmu_vm *vm, uint64_t gpa, const void *data,
 		zap_entries(vm, gfn, (unsigned)(gpa & 0xfff), len);
 	if (r == SMMU_GPA_OK)
 		dirty_log_mark(vm, gfn);
-	vm->ops->unlock(vm->host);
+	vm_unlock(vm);
 	return r;
 }

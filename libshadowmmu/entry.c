@@ -5,6 +5,7 @@
  * and the local flushes its entry needs (roots.h, flush.h). The vCPU is
  * in guest mode from here until smmu_vcpu_exit.
  */
+#include "lock_check.h"
 #include "vcpu.h"
 
 enum smmu_status smmu_vcpu_enter(struct smmu_vcpu *vcpu, struct smmu_entry *out)
@@ -27,9 +28,9 @@ enum smmu_status smmu_vcpu_enter(struct smmu_vcpu *vcpu, struct smmu_entry *out)
 		/* What remote requests left for this entry (flush.c). */
 		uint32_t owed = flush_take_pending(vcpu);
 		if ((owed & PENDING_RELOAD) && vcpu->root) {
-			vm->ops->lock(vm->host);
+			vm_lock(vm);
 			roots_release(vcpu);
-			vm->ops->unlock(vm->host);
+			vm_unlock(vm);
 		}
 		if (owed & PENDING_FLUSH)
 			pcid_flush_vcpu(vcpu, true);

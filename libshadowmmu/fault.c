@@ -4,6 +4,7 @@
  * its #PF, or ask the host to emulate the access, or link shadow pages
  * from the vCPU's root down to a leaf spte for it.
  */
+#include "lock_check.h"
 #include "sync.h"
 #include "vcpu.h"
 
@@ -284,9 +285,9 @@ static void inject_page_fault(struct smmu_vcpu *vcpu, uint64_t la,
 	out->action = SMMU_FAULT_INJECT;
 	out->pf_error = pf_error;
 	if (!bug_planted(vm, SMMU_INJECT_NO_SYNC_ON_INVALIDATE)) {
-		vm->ops->lock(vm->host);
+		vm_lock(vm);
 		sp_sync_address(vm, vcpu->root, la);
-		vm->ops->unlock(vm->host);
+		vm_unlock(vm);
 	}
 }
 

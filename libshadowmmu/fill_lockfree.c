@@ -38,6 +38,7 @@
  * (emulated_write.c, host_invalidate.c, unsync.c), so 3 fails — or 1 came
  * after the tombstone, and read the new entry.
  */
+#include "lock_check.h"
 #include "sync.h"
 #include "vcpu.h"
 
@@ -180,6 +181,7 @@ static enum fill_result fill_slot(struct smmu_vcpu *vcpu, struct sp *sp,
 
 bool fill_lockfree(struct smmu_vcpu *vcpu, uint64_t la, bool write)
 {
+	MMU_LOCK_NOT_HELD(vcpu->vm);
 	struct smmu_vm *vm = vcpu->vm;
 	if (!vm->ops->rcu_read_enter || !vcpu->root ||
 	    __atomic_load_n(&vcpu->root->obsolete, __ATOMIC_ACQUIRE))

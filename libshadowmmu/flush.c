@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include "lock_check.h"
 #include "flush.h"
 
 #include "vcpu.h"
@@ -138,6 +139,7 @@ static void cpu_set_add(struct smmu_cpu_set *s, unsigned cpu)
 
 void flush_remote(struct smmu_vm *vm, unsigned flags)
 {
+	MMU_LOCK_HELD(vm);
 	const struct smmu_policy *pol = &vm->policy;
 	vm->shadow.writable_dropped = false;
 	SHADOW_STAT(vm, remote_requests);

@@ -21,6 +21,7 @@
  *                  spte's rmap entry where it belongs (the class of
  *                  CVE-2026-46113).
  */
+#include "lock_check.h"
 #include "flush.h"
 #include "sync.h"
 #include "vcpu.h"
@@ -97,7 +98,7 @@ enum smmu_status smmu_vm_invalidate_gfn_range(struct smmu_vm *vm,
 			 "a range that wraps, or an unknown change");
 		return SMMU_EINVAL;
 	}
-	vm->ops->lock(vm->host);
+	vm_lock(vm);
 	switch (how) {
 	case SMMU_GFN_UNMAP:
 		unmap(vm, first_gfn, count);
@@ -113,6 +114,6 @@ enum smmu_status smmu_vm_invalidate_gfn_range(struct smmu_vm *vm,
 			zap_shadows_of(vm, gfn);
 		break;
 	}
-	vm->ops->unlock(vm->host);
+	vm_unlock(vm);
 	return SMMU_OK;
 }

@@ -24,6 +24,7 @@
  * flush waits for that entry (shared/seeds 004). Outside IA-32e mode the
  * vCPU's private root is synced at once.
  */
+#include "lock_check.h"
 #include "sync.h"
 #include "vcpu.h"
 
@@ -43,9 +44,9 @@ static void invalidate_all(struct smmu_vcpu *vcpu, bool global)
 		/* The private root stays: sync what it links. */
 		if (vcpu->root &&
 		    !bug_planted(vm, SMMU_INJECT_NO_SYNC_ON_INVALIDATE)) {
-			vm->ops->lock(vm->host);
+			vm_lock(vm);
 			sp_sync_tree(vm, vcpu->root);
-			vm->ops->unlock(vm->host);
+			vm_unlock(vm);
 		}
 	} else if (bug_planted(vm, SMMU_INJECT_SYNC_CURRENT_ROOT_ONLY)) {
 		r->slot[r->cur].need_sync = true;
@@ -86,9 +87,11 @@ static void invalidate_address(struct smmu_vcpu *vcpu, bool all, uint16_t pcid,
 	struct smmu_vm *vm = vcpu->vm;
 	if (!vm->shadow_ops)
 		return;
-	vm->ops->lock(vm->host);
-	roots_sync_address(vcpu, all, pcid, la);
-	vm->ops->unlock(vm->host);
+	if (!roots_address_in_sync(vcpu, all, pcid, la)) {
+		vm_lock(vm);
+		roots_sync_address(vcpu, all, pcid, la);
+		vm_unlock(vm);
+	}
 	if (all && !flushes_planted_away(vcpu))
 		flush_local(vcpu, SMMU_FLUSH_ADDR, 0, la);
 }

@@ -13,6 +13,7 @@
  * on the fault path. A neighbour inside a guest large page (a direct
  * page) has the large page's rights, and its A and D, already.
  */
+#include "lock_check.h"
 #include "sync.h"
 #include "vcpu.h"
 
@@ -64,6 +65,7 @@ static void prefetch_from_guest(struct smmu_vcpu *vcpu, struct sp *sp,
 
 void sp_prefetch(struct smmu_vcpu *vcpu, struct sp *sp, unsigned index)
 {
+	MMU_LOCK_HELD(vcpu->vm);
 	struct smmu_vm *vm = vcpu->vm;
 	unsigned window = vm->prefetch_window;
 	unsigned first = index & ~(window - 1);

@@ -21,6 +21,7 @@
  * page leaves the tree (rmap_forget), or when a page has gathered enough
  * of them to make a recount worth it (collect_links).
  */
+#include "lock_check.h"
 #include "vm.h"
 
 static unsigned bucket_of(uint64_t region)
@@ -181,6 +182,7 @@ static bool go_scattered(struct smmu_vm *vm, struct sp *sp, unsigned mine)
 
 bool rmap_add(struct smmu_vm *vm, struct sp *sp, unsigned index, uint64_t gfn)
 {
+	MMU_LOCK_HELD(vm);
 	if (!sp->role.direct && sp->role.level == 2 && !sp->large_gfn) {
 		sp->large_gfn = obj_alloc(vm, OBJ_POINTERS);
 		if (!sp->large_gfn)
@@ -215,6 +217,7 @@ bool rmap_add(struct smmu_vm *vm, struct sp *sp, unsigned index, uint64_t gfn)
 
 void rmap_forget(struct smmu_vm *vm, struct sp *sp)
 {
+	MMU_LOCK_HELD(vm);
 	withdraw_hints(sp);
 	while (sp->links) {
 		struct rmap_link *l = sp->links;
@@ -313,6 +316,7 @@ static bool act_on_page(struct smmu_vm *vm, struct sp *sp, uint64_t first,
 static bool act_on_range(struct smmu_vm *vm, uint64_t first, uint64_t count,
 			 enum rmap_action what)
 {
+	MMU_LOCK_HELD(vm);
 	bool was_writable = false;
 	if (!count)
 		return false;

@@ -4,6 +4,7 @@
  * (guest root frame, guest PCID, role), the current root's loading at VM
  * entry, and the private PAE root outside IA-32e mode (roots.h).
  */
+#include "lock_check.h"
 #include "sync.h"
 #include "vcpu.h"
 
@@ -89,6 +90,7 @@ static struct sp *pae_root(struct smmu_vcpu *vcpu)
 
 void roots_release(struct smmu_vcpu *vcpu)
 {
+	MMU_LOCK_HELD(vcpu->vm);
 	struct sp *root = vcpu->root;
 	vcpu->root = 0;
 	if (!root)
@@ -105,7 +107,7 @@ void roots_release(struct smmu_vcpu *vcpu)
  * the guest invalidated before it cached the root. What its hardware
  * PCID still holds is another root's, which pcid.c sees by generation. */
 static int slot_for(struct vcpu_roots *r, uint64_t gfn, uint16_t pcid,
-		    union sp_role role, bool *fresh)
+		    union sp_role role, bool *fresh, struct sp **unpin)
 {
 	int victim = -1;
 	*fresh = false;
@@ -122,6 +124,9 @@ static int slot_for(struct vcpu_roots *r, uint64_t gfn, uint16_t pcid,
 		    s->last_used < r->slot[victim].last_used)
 			victim = (int)i;
 	}
+	/* The root it kept goes (its pin, under the lock). */
+	*unpin = __atomic_exchange_n(&r->slot[victim].held, (struct sp *)0,
+				     __ATOMIC_ACQ_REL);
 	r->slot[victim] = (struct root_slot){ .used = true,
 					      .gfn = gfn,
 					      .pcid = pcid,
@@ -131,11 +136,64 @@ static int slot_for(struct vcpu_roots *r, uint64_t gfn, uint16_t pcid,
 	return victim;
 }
 
+/* Unpin whatever slot i holds. MMU lock held. */
+static void unpin_slot(struct smmu_vm *vm, struct root_slot *s)
+{
+	struct sp *sp =
+		__atomic_exchange_n(&s->held, (struct sp *)0, __ATOMIC_ACQ_REL);
+	if (sp)
+		sp_root_put(vm, sp);
+}
+
+bool roots_unpin_cached(struct smmu_vm *vm)
+{
+	MMU_LOCK_HELD(vm);
+	bool any = false;
+	for (struct smmu_vcpu *v = vm->vcpus; v; v = v->next) {
+		for (unsigned i = 0; i < v->roots.nr_slots; i++) {
+			struct root_slot *s = &v->roots.slot[i];
+			any |= __atomic_load_n(&s->held, __ATOMIC_ACQUIRE) != 0;
+			unpin_slot(vm, s);
+		}
+	}
+	return any;
+}
+
+/* Switch from the current slot to slot `to` without the MMU lock: the
+ * current root's pin moves into its slot, the one `to` holds becomes the
+ * current root's. false if a pin would have to go (an obsolete root) or
+ * `to` holds none: the caller does it under the lock. */
+static bool switch_pinned(struct smmu_vcpu *vcpu, int to)
+{
+	struct vcpu_roots *r = &vcpu->roots;
+	struct sp *old = vcpu->root;
+	if (r->cur < 0 || !old ||
+	    __atomic_load_n(&old->obsolete, __ATOMIC_ACQUIRE))
+		return false;
+	struct sp *next = __atomic_exchange_n(&r->slot[to].held, (struct sp *)0,
+					      __ATOMIC_ACQ_REL);
+	if (!next)
+		return false;
+	if (__atomic_load_n(&next->obsolete, __ATOMIC_ACQUIRE)) {
+		/* The host took its frame while it was cached. */
+		struct smmu_vm *vm = vcpu->vm;
+		vm_lock(vm);
+		sp_root_put(vm, next);
+		vm_unlock(vm);
+		return false;
+	}
+	__atomic_store_n(&r->slot[r->cur].held, old, __ATOMIC_RELEASE);
+	vcpu->root = next;
+	return true;
+}
+
 void roots_follow_regs(struct smmu_vcpu *vcpu)
 {
 	struct vcpu_roots *r = &vcpu->roots;
+	struct smmu_vm *vm = vcpu->vm;
 	int cur = -1;
 	bool fresh = false;
+	struct sp *unpin = 0;
 	if (vcpu_ia32e(vcpu)) {
 		const struct gw_mmu *mmu = &vcpu->mmu;
 		uint16_t pcid =
@@ -143,8 +201,12 @@ void roots_follow_regs(struct smmu_vcpu *vcpu)
 				? (uint16_t)(vcpu->regs.cr3 & X86_CR3_PCID_MASK)
 				: 0;
 		cur = slot_for(r, mmu->root >> X86_PAGE_SHIFT, pcid,
-			       root_role(mmu), &fresh);
+			       root_role(mmu), &fresh, &unpin);
 		r->slot[cur].last_used = ++r->clock;
+		if (cur != r->cur && !fresh && switch_pinned(vcpu, cur)) {
+			r->cur = cur;
+			return;
+		}
 	}
 	/* Outside IA-32e mode the PAE root mirrors registers that may have
 	 * changed, the PDPTEs a MOV CR3 reloads even for the same CR3:
@@ -155,12 +217,27 @@ void roots_follow_regs(struct smmu_vcpu *vcpu)
 		vcpu->regs.cr3 == r->pae_root_cr3;
 	r->pae_root_cr3 = vcpu->regs.cr3;
 	if ((cur != r->cur || cur < 0 || fresh) && !keep_pae) {
-		struct smmu_vm *vm = vcpu->vm;
-		if (vcpu->root) {
-			vm->ops->lock(vm->host);
-			roots_release(vcpu);
-			vm->ops->unlock(vm->host);
+		/* The current root goes into its slot, pinned, unless it
+		 * is obsolete; a slot taken over lets its old root go. */
+		struct sp *old = vcpu->root;
+		bool keep = old && r->cur >= 0 && cur != r->cur &&
+			    !__atomic_load_n(&old->obsolete, __ATOMIC_ACQUIRE);
+		if (keep) {
+			__atomic_store_n(&r->slot[r->cur].held, old,
+					 __ATOMIC_RELEASE);
+			vcpu->root = 0;
 		}
+		if (vcpu->root || unpin) {
+			vm_lock(vm);
+			roots_release(vcpu);
+			if (unpin)
+				sp_root_put(vm, unpin);
+			vm_unlock(vm);
+		}
+	} else if (unpin) {
+		vm_lock(vm);
+		sp_root_put(vm, unpin);
+		vm_unlock(vm);
 	}
 	r->cur = cur;
 }
@@ -169,13 +246,13 @@ void roots_drop_all(struct smmu_vcpu *vcpu)
 {
 	struct smmu_vm *vm = vcpu->vm;
 	struct vcpu_roots *r = &vcpu->roots;
-	if (vcpu->root) {
-		vm->ops->lock(vm->host);
-		roots_release(vcpu);
-		vm->ops->unlock(vm->host);
-	}
-	for (unsigned i = 0; i < r->nr_slots; i++)
+	vm_lock(vm);
+	roots_release(vcpu);
+	for (unsigned i = 0; i < r->nr_slots; i++) {
+		unpin_slot(vm, &r->slot[i]);
 		r->slot[i].used = false;
+	}
+	vm_unlock(vm);
 	r->cur = -1;
 	roots_follow_regs(vcpu);
 }
@@ -200,6 +277,9 @@ static struct sp *cached_root(struct smmu_vcpu *vcpu, unsigned i)
 	const struct root_slot *s = &vcpu->roots.slot[i];
 	if ((int)i == vcpu->roots.cur && vcpu->root)
 		return vcpu->root;
+	struct sp *held = __atomic_load_n(&s->held, __ATOMIC_ACQUIRE);
+	if (held)
+		return held; /* the pool unpins only under the lock */
 	struct sp *sp = sp_find(vcpu->vm, s->gfn, s->role);
 	return sp && sp->gen == s->gen ? sp : 0;
 }
@@ -207,6 +287,7 @@ static struct sp *cached_root(struct smmu_vcpu *vcpu, unsigned i)
 void roots_sync_address(struct smmu_vcpu *vcpu, bool all, uint16_t pcid,
 			uint64_t la)
 {
+	MMU_LOCK_HELD(vcpu->vm);
 	struct smmu_vm *vm = vcpu->vm;
 	struct vcpu_roots *r = &vcpu->roots;
 	if (r->cur < 0) {
@@ -229,6 +310,56 @@ void roots_sync_address(struct smmu_vcpu *vcpu, bool all, uint16_t pcid,
 			flush_local(vcpu, SMMU_FLUSH_PCID_ADDR,
 				    pcid_of_slot(vcpu, (int)i), la);
 	}
+}
+
+/* Does la's leaf under root sit in an out-of-sync page? Without the lock,
+ * inside an RCU read-side section. */
+static bool unsync_at(const struct sp *sp, uint64_t la)
+{
+	while (sp && sp->role.level > 1) {
+		unsigned i = spte_index(la, sp->role.level);
+		if (!(__atomic_load_n(&sp->spt[i], __ATOMIC_ACQUIRE) &
+		      X86_PTE_P))
+			return false;
+		sp = __atomic_load_n(&sp->child[i], __ATOMIC_ACQUIRE);
+	}
+	return sp && __atomic_load_n(&sp->unsync, __ATOMIC_SEQ_CST);
+}
+
+bool roots_address_in_sync(struct smmu_vcpu *vcpu, bool all, uint16_t pcid,
+			   uint64_t la)
+{
+	MMU_LOCK_NOT_HELD(vcpu->vm);
+	struct smmu_vm *vm = vcpu->vm;
+	struct vcpu_roots *r = &vcpu->roots;
+	/* A planted bug changes what the locked path syncs. */
+	if (!vm->ops->rcu_read_enter || vm->inject)
+		return false;
+	bool in_sync = true;
+	vm->ops->rcu_read_enter(vm->host);
+	if (r->cur < 0) {
+		in_sync = !vcpu->root || !unsync_at(vcpu->root, la);
+	} else {
+		for (unsigned i = 0; i < r->nr_slots && in_sync; i++) {
+			struct root_slot *s = &r->slot[i];
+			if (!s->used || (!all && s->pcid != pcid))
+				continue;
+			const struct sp *root =
+				(int)i == r->cur
+					? vcpu->root
+					: __atomic_load_n(&s->held,
+							  __ATOMIC_ACQUIRE);
+			/* A root not pinned is found under the lock. */
+			in_sync = root && !unsync_at(root, la);
+		}
+	}
+	vm->ops->rcu_read_exit(vm->host);
+	if (in_sync && !all)
+		for (unsigned i = 0; i < r->nr_slots; i++)
+			if (r->slot[i].used && r->slot[i].pcid == pcid)
+				flush_local(vcpu, SMMU_FLUSH_PCID_ADDR,
+					    pcid_of_slot(vcpu, (int)i), la);
+	return in_sync;
 }
 
 /* Load the current slot's root: the cached one if the pool kept it,
@@ -267,6 +398,7 @@ static struct sp *load_slot_root(struct smmu_vcpu *vcpu)
 
 struct sp *roots_load(struct smmu_vcpu *vcpu)
 {
+	MMU_LOCK_HELD(vcpu->vm);
 	if (vcpu->roots.cur >= 0)
 		return load_slot_root(vcpu);
 	if (!vcpu->root)
@@ -278,12 +410,14 @@ void roots_destroy(struct smmu_vcpu *vcpu)
 {
 	struct smmu_vm *vm = vcpu->vm;
 	struct sp *sp = &vcpu->roots.pae_root;
-	vm->ops->lock(vm->host);
+	vm_lock(vm);
 	roots_release(vcpu);
+	for (unsigned i = 0; i < vcpu->roots.nr_slots; i++)
+		unpin_slot(vm, &vcpu->roots.slot[i]);
 	drop_pae_links(vm, sp);
 	if (sp->child)
 		obj_free(vm, OBJ_POINTERS, sp->child);
 	if (sp->spt)
 		vm->ops->free_page(vm->host, sp->hpa, sp->spt);
-	vm->ops->unlock(vm->host);
+	vm_unlock(vm);
 }

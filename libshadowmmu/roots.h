@@ -5,11 +5,14 @@
  *
  * In IA-32e mode a vCPU keeps its current root and up to cached_roots
  * previous ones (prev_roots) in slots keyed by (guest root frame, guest
- * PCID, role). Only the current root is pinned (sp.root_count); a cached
- * one the pool evicts is found gone when the vCPU switches back, and
- * rebuilt. Each slot runs under a hardware PCID of its own (with
- * SMMU_HOST_PCID), so a switch between cached roots keeps their
- * translations in the hardware TLB as a native CPU keeps them per PCID.
+ * PCID, role). Every root a slot keeps is pinned (sp.root_count), so a
+ * switch back to it is bookkeeping of the vCPU's own, without the MMU
+ * lock; when the pool has nothing else left to evict it unpins cached
+ * roots (root_slot.held) and may evict them: the vCPU then finds its
+ * root gone when it switches back, and rebuilds it. Each slot runs under a
+ * hardware PCID of its own (with SMMU_HOST_PCID), so a switch between cached
+ * roots keeps their translations in the hardware TLB as a native CPU keeps them
+ * per PCID.
  *
  * Two facts per slot carry the guest's invalidations while the slot is
  * not current: need_sync (the guest invalidated what this root
@@ -43,6 +46,13 @@ struct root_slot {
 	uint64_t last_used; /* LRU among the slots */
 	bool need_sync;
 	bool flush_pending;
+	/* The root while the slot is not current, pinned (root_count) so
+	 * that switching back takes no lock: ownership of the pin moves
+	 * between here and smmu_vcpu.root. The pool may take it (under the
+	 * MMU lock) when nothing else is left to evict: exchanged, so that
+	 * exactly one of the two owns the pin. NULL: not pinned, found again
+	 * by (gfn, role, gen) under the lock. */
+	struct sp *held;
 };
 
 struct vcpu_roots {
@@ -71,6 +81,9 @@ void roots_follow_regs(struct smmu_vcpu *vcpu);
 struct sp *roots_load(struct smmu_vcpu *vcpu);
 /* Stop running on the current root (MMU lock held). */
 void roots_release(struct smmu_vcpu *vcpu);
+/* The pool's last resort: unpin every vCPU's cached roots; true if one
+ * was. MMU lock held. */
+bool roots_unpin_cached(struct smmu_vm *vm);
 /* Forget every cached root and stop running on the current one: the
  * next entry builds (or finds) and syncs it afresh (a policy's reload). */
 void roots_drop_all(struct smmu_vcpu *vcpu);
@@ -82,6 +95,12 @@ void roots_invalidate(struct smmu_vcpu *vcpu, bool all, uint16_t pcid);
  * flushes every PCID). MMU lock held. */
 void roots_sync_address(struct smmu_vcpu *vcpu, bool all, uint16_t pcid,
 			uint64_t la);
+/* The same without the lock when nothing needs syncing: true if no root
+ * it covers has la's leaf in an out-of-sync page (then the flushes are
+ * queued as roots_sync_address would); false: take the lock and call
+ * roots_sync_address. */
+bool roots_address_in_sync(struct smmu_vcpu *vcpu, bool all, uint16_t pcid,
+			   uint64_t la);
 void roots_destroy(struct smmu_vcpu *vcpu);
 
 /* pcid.c */

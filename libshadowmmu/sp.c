@@ -5,6 +5,7 @@
  * sp_pool.c); and clearing one of its leaf entries. The lowest shadow
  * layer: it calls the host and the object cache only.
  */
+#include "lock_check.h"
 #include "vm.h"
 
 struct sp *sp_alloc(struct smmu_vm *vm, union sp_role role)
@@ -83,6 +84,7 @@ static uint64_t empty_leaf_slot(struct sp *sp, unsigned index)
 
 bool sp_clear_leaf(struct smmu_vm *vm, struct sp *sp, unsigned index)
 {
+	MMU_LOCK_HELD(vm);
 	uint64_t old;
 	if (sp->role.level == 1) {
 		old = empty_leaf_slot(sp, index);
@@ -105,6 +107,7 @@ bool sp_clear_leaf(struct smmu_vm *vm, struct sp *sp, unsigned index)
 
 void sp_take_slot(struct smmu_vm *vm, struct sp *sp, unsigned index)
 {
+	MMU_LOCK_HELD(vm);
 	uint64_t *slot = &sp->spt[index];
 	for (;;) {
 		uint64_t v = slot_settled(slot);

@@ -200,6 +200,9 @@ struct shadow_vm {
 	struct sp *lru_head, *lru_tail; /* pages in the cache, oldest first */
 	struct rmap_link *rmap_hash[RMAP_HASH_BUCKETS];
 	uint64_t nr_links;
+	/* roots_unpin_cached, which the pool calls up to when nothing is
+	 * left to evict (set by smmu_vm_create). */
+	bool (*unpin_cached_roots)(struct smmu_vm *vm);
 	/* The object cache of the vCPU that holds the MMU lock, if one does
 	 * (objcache.c). */
 	struct obj_cache *cache;

@@ -14,10 +14,12 @@
  * steps, and smmu-sim measures 1.4 steps per lookup on its random
  * guests (every role of a frame shares the frame's chain).
  */
+#include "lock_check.h"
 #include "vm.h"
 
 struct sp *sp_find(struct smmu_vm *vm, uint64_t gfn, union sp_role role)
 {
+	MMU_LOCK_HELD(vm);
 	struct shadow_vm *sh = &vm->shadow;
 	SHADOW_STAT(vm, sp_lookups);
 	for (struct sp *sp = sh->sp_hash[sp_bucket_of(gfn)]; sp;
@@ -33,6 +35,7 @@ struct sp *sp_find(struct smmu_vm *vm, uint64_t gfn, union sp_role role)
 
 void sp_cache_insert(struct smmu_vm *vm, struct sp *sp)
 {
+	MMU_LOCK_HELD(vm);
 	unsigned b = sp_bucket_of(sp->gfn);
 	sp->next = vm->shadow.sp_hash[b];
 	/* Published whole to lock-free readers (sp_gfn_state_rcu), in the
@@ -43,6 +46,7 @@ void sp_cache_insert(struct smmu_vm *vm, struct sp *sp)
 
 void sp_cache_remove(struct smmu_vm *vm, struct sp *sp)
 {
+	MMU_LOCK_HELD(vm);
 	/* A lock-free reader on sp goes on along sp->next, which stays:
 	 * sp is freed after a grace period. */
 	for (struct sp **p = &vm->shadow.sp_hash[sp_bucket_of(sp->gfn)]; *p;

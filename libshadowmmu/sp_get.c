@@ -5,12 +5,14 @@
  * it in the cache, and — for the first shadow of a guest table —
  * write-protects the frame everywhere before anyone relies on it.
  */
+#include "lock_check.h"
 #include "flush.h"
 #include "sync.h"
 #include "vm.h"
 
 struct sp *sp_get(struct smmu_vm *vm, uint64_t gfn, union sp_role role)
 {
+	MMU_LOCK_HELD(vm);
 	struct sp *sp = sp_find(vm, gfn, role);
 	if (sp)
 		return sp;

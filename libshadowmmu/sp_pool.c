@@ -13,6 +13,7 @@
  * 4.6, shared/seeds 003). Roots a vCPU keeps cached but does not run on
  * are evicted like any page; the vCPU finds them gone (roots.c).
  */
+#include "lock_check.h"
 #include "flush.h"
 #include "vm.h"
 
@@ -54,6 +55,7 @@ void sp_lru_touch(struct sp *sp)
  * nothing, and no lookup finds it. CPUs may still cache it. */
 void sp_unhook(struct smmu_vm *vm, struct sp *sp)
 {
+	MMU_LOCK_HELD(vm);
 	while (sp->parents) {
 		struct sp_parent *p = sp->parents;
 		__atomic_store_n(&p->sp->spt[p->index], 0, __ATOMIC_RELEASE);
@@ -74,6 +76,7 @@ static void flush_for_eviction(struct smmu_vm *vm)
 
 void sp_zap_page(struct smmu_vm *vm, struct sp *sp)
 {
+	MMU_LOCK_HELD(vm);
 	SHADOW_STAT(vm, sp_zapped);
 	sp_unhook(vm, sp);
 	flush_for_eviction(vm);
@@ -82,6 +85,7 @@ void sp_zap_page(struct smmu_vm *vm, struct sp *sp)
 
 void sp_zap_root(struct smmu_vm *vm, struct sp *sp)
 {
+	MMU_LOCK_HELD(vm);
 	SHADOW_STAT(vm, sp_zapped);
 	/* A PAE root's link stays: the CPU holds it in a register until
 	 * the vCPU enters again, which rebuilds its root (roots.c). */
@@ -162,8 +166,16 @@ static bool evict_batch(struct smmu_vm *vm)
 
 bool sp_alloc_page(struct smmu_vm *vm, uint64_t *hpa, void **hva)
 {
-	while (!vm->ops->alloc_page(vm->host, hpa, hva))
-		if (!evict_batch(vm))
+	MMU_LOCK_HELD(vm);
+	while (!vm->ops->alloc_page(vm->host, hpa, hva)) {
+		if (evict_batch(vm))
+			continue;
+		/* Roots the vCPUs keep cached are pinned so that switching
+		 * back takes no lock (roots.h): unpinned as a last resort,
+		 * through the layer that owns them. */
+		if (!vm->shadow.unpin_cached_roots ||
+		    !vm->shadow.unpin_cached_roots(vm))
 			return false;
+	}
 	return true;
 }

@@ -6,10 +6,12 @@
  * and the unsync_children bits that lead invalidations down to
  * out-of-sync pages (unsync.c). MMU lock held throughout.
  */
+#include "lock_check.h"
 #include "vm.h"
 
 void sp_zap_spte(struct smmu_vm *vm, struct sp *sp, unsigned index)
 {
+	MMU_LOCK_HELD(vm);
 	if (sp->role.level == 1) {
 		sp_clear_leaf(vm, sp, index);
 		return;
@@ -79,6 +81,7 @@ void sp_unpin(struct smmu_vm *vm, struct sp *sp)
 bool sp_link(struct smmu_vm *vm, struct sp *parent, unsigned index,
 	     struct sp *child)
 {
+	MMU_LOCK_HELD(vm);
 	struct sp_parent *p = obj_alloc(vm, OBJ_LINK);
 	if (!p)
 		return false;
@@ -99,6 +102,7 @@ bool sp_link(struct smmu_vm *vm, struct sp *parent, unsigned index,
 
 void sp_unlink(struct smmu_vm *vm, struct sp *parent, unsigned index)
 {
+	MMU_LOCK_HELD(vm);
 	struct sp *child = parent->child[index];
 	parent->child[index] = 0;
 	if (child && parent->pae_root &&

@@ -15,6 +15,7 @@
  * CPU's own pushes while delivering an event onto a frame that is still
  * shadowed.
  */
+#include "lock_check.h"
 #include "sync.h"
 #include "vm.h"
 
@@ -72,8 +73,8 @@ enum smmu_status smmu_vm_unprotect_gfn(struct smmu_vm *vm, uint64_t gfn)
 {
 	if (!vm || !vm->shadow_ops)
 		return SMMU_EINVAL;
-	vm->ops->lock(vm->host);
+	vm_lock(vm);
 	bool done = unshadow(vm, gfn, false);
-	vm->ops->unlock(vm->host);
+	vm_unlock(vm);
 	return done ? SMMU_OK : SMMU_EBUSY;
 }

@@ -44,6 +44,7 @@
  * protected together and cost one flush. A new shadow of the frame
  * always brings it back in sync (rule 1).
  */
+#include "lock_check.h"
 #include "flush.h"
 #include "sync.h"
 #include "vm.h"
@@ -129,6 +130,7 @@ static bool copy_guest_entries(struct smmu_vm *vm, struct sp *bucket,
 
 bool sp_try_unsync(struct smmu_vm *vm, uint64_t gfn)
 {
+	MMU_LOCK_HELD(vm);
 	uint8_t after = vm->unsync_after_stores;
 	if (after == SMMU_UNSYNC_NEVER)
 		return false;
@@ -395,6 +397,7 @@ static void sync_queue(struct smmu_vm *vm, struct sync_queue *q,
 
 void sp_sync_tree(struct smmu_vm *vm, struct sp *sp)
 {
+	MMU_LOCK_HELD(vm);
 	struct sync_queue q = { 0 };
 	if (sp->unsync || (sp->role.level > 1 && sp_has_unsync_child(sp))) {
 		collect(vm, &q, sp);
@@ -404,6 +407,7 @@ void sp_sync_tree(struct smmu_vm *vm, struct sp *sp)
 
 void sp_sync_gfn(struct smmu_vm *vm, uint64_t gfn)
 {
+	MMU_LOCK_HELD(vm);
 	struct sync_queue q = { 0 };
 	queue_frame(vm, &q, gfn);
 	sync_queue(vm, &q, true);
@@ -411,6 +415,7 @@ void sp_sync_gfn(struct smmu_vm *vm, uint64_t gfn)
 
 void sp_sync_address(struct smmu_vm *vm, struct sp *root, uint64_t la)
 {
+	MMU_LOCK_HELD(vm);
 	struct sp *sp = root;
 	while (sp && sp->role.level > 1)
 		sp = sp->child[(la >> (12 + 9 * (sp->role.level - 1))) & 511];

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include "lock_check.h"
 #include "sync.h"
 #include "vcpu.h"
 
@@ -37,11 +38,11 @@ enum smmu_status smmu_vcpu_create(struct smmu_vm *vm, uint32_t id,
 	/* Under the lock: remote flushes and smmu_vm_get_stats walk the
 	 * list from other CPUs. */
 	if (vm->shadow_ops)
-		vm->ops->lock(vm->host);
+		vm_lock(vm);
 	vcpu->next = vm->vcpus;
 	vm->vcpus = vcpu;
 	if (vm->shadow_ops)
-		vm->ops->unlock(vm->host);
+		vm_unlock(vm);
 	*vcpu_out = vcpu;
 	return SMMU_OK;
 }
@@ -52,7 +53,7 @@ void smmu_vcpu_destroy(struct smmu_vcpu *vcpu)
 		return;
 	struct smmu_vm *vm = vcpu->vm;
 	if (vm->shadow_ops)
-		vm->ops->lock(vm->host);
+		vm_lock(vm);
 	for (struct smmu_vcpu **p = &vm->vcpus; *p; p = &(*p)->next) {
 		if (*p == vcpu) {
 			*p = vcpu->next;
@@ -62,7 +63,7 @@ void smmu_vcpu_destroy(struct smmu_vcpu *vcpu)
 	/* Its counters stay in the VM's totals. */
 	stats_accumulate(&vm->shadow.stats, &vcpu->stats);
 	if (vm->shadow_ops)
-		vm->ops->unlock(vm->host);
+		vm_unlock(vm);
 	if (vm->shadow_ops)
 		roots_destroy(vcpu);
 	obj_cache_drain(vm, &vcpu->cache);

@@ -3,6 +3,7 @@
 #ifndef SMMU_VCPU_H
 #define SMMU_VCPU_H
 
+#include "lock_check.h"
 #include "flush.h"
 #include "gwalk.h"
 #include "roots.h"
@@ -37,7 +38,7 @@ static inline void vcpu_lock(struct smmu_vcpu *vcpu)
 {
 	struct smmu_vm *vm = vcpu->vm;
 	obj_cache_topup(vm, &vcpu->cache);
-	vm->ops->lock(vm->host);
+	vm_lock(vm);
 	vm->shadow.cache = &vcpu->cache;
 }
 
@@ -45,7 +46,7 @@ static inline void vcpu_unlock(struct smmu_vcpu *vcpu)
 {
 	struct smmu_vm *vm = vcpu->vm;
 	vm->shadow.cache = 0;
-	vm->ops->unlock(vm->host);
+	vm_unlock(vm);
 }
 
 /* Recompute everything derived from the paging registers. */

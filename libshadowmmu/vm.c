@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include "lock_check.h"
 #include "vm.h"
 
 #include "vcpu.h"
@@ -131,6 +132,7 @@ enum smmu_status smmu_vm_create(const struct smmu_vm_config *config,
 	vm->ops = ops;
 	vm->host = host;
 	vm->shadow_ops = ops->alloc_page != 0;
+	vm->shadow.unpin_cached_roots = roots_unpin_cached;
 	vm->inject = config->inject;
 	if (config->policy_knobs)
 		vm->policy = *config->policy_knobs;
@@ -192,12 +194,12 @@ enum smmu_status smmu_vm_get_stats(const struct smmu_vm *vm,
 	 * read as they run. */
 	struct smmu_vm *locked = (struct smmu_vm *)vm;
 	if (vm->shadow_ops)
-		vm->ops->lock(vm->host);
+		vm_lock(locked);
 	stats_accumulate(&sum, &vm->shadow.stats);
 	for (const struct smmu_vcpu *v = vm->vcpus; v; v = v->next)
 		stats_accumulate(&sum, &v->stats);
 	if (vm->shadow_ops)
-		locked->ops->unlock(locked->host);
+		vm_unlock(locked);
 	*out = (struct smmu_stats){
 		.sp_created = sum.sp_created,
 		.sp_evicted = sum.evictions,

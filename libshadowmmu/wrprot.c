@@ -4,10 +4,12 @@
  * shadows in sync loses write access in every leaf spte that maps it, so
  * the guest's stores to it fault and come back as emulated writes.
  */
+#include "lock_check.h"
 #include "vm.h"
 
 bool sp_protect_frame(struct smmu_vm *vm, uint64_t gfn)
 {
+	MMU_LOCK_HELD(vm);
 	if (bug_planted(vm, SMMU_INJECT_NO_WRITE_PROTECT))
 		return false;
 	SHADOW_STAT(vm, write_protects);

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 sh scripts/setup.sh
 
 rm -rf build-test
-meson setup build-test -Dwerror=true -Dfreestanding=true -Dtests=true >/dev/null
+meson setup build-test -Dwerror=true -Dfreestanding=true -Dtests=true -Dlock_checks=true >/dev/null
 ninja -C build-test
 
 status=0

@@ -64,9 +64,25 @@ uint64_t shadow_host_hpa_of_gpa(uint64_t gpa)
 	return GUEST_HPA + gpa;
 }
 
-static void no_lock(void *host)
+/* One thread: the lock is a depth, checked as the library's lock checks
+ * would want it (never taken twice, never dropped unheld). */
+static void take_lock(void *host)
 {
-	(void)host; /* one thread */
+	struct shadow_host *h = host;
+	cr_assert_eq(h->lock_depth, 0, "the MMU lock taken twice");
+	h->lock_depth++;
+}
+
+static void drop_lock(void *host)
+{
+	struct shadow_host *h = host;
+	cr_assert_eq(h->lock_depth, 1, "the MMU lock dropped while not held");
+	h->lock_depth--;
+}
+
+static bool lock_held(void *host)
+{
+	return ((struct shadow_host *)host)->lock_depth != 0;
 }
 
 static void flush_all_cpus(void *host)
@@ -108,8 +124,9 @@ void shadow_host_init(struct shadow_host *h, uint64_t ram_size,
 	h->ops.free_page = free_page;
 	h->ops.write_gpa = smmu_posix_write_gpa;
 	h->ops.gfn_to_hpa = gfn_to_hpa;
-	h->ops.lock = no_lock;
-	h->ops.unlock = no_lock;
+	h->ops.lock = take_lock;
+	h->ops.unlock = drop_lock;
+	h->ops.lock_held = lock_held;
 	h->ops.flush_all_cpus = flush_all_cpus;
 	h->ops.defer_free = defer_free;
 	struct smmu_vm_config cfg = { .maxphyaddr = 46,

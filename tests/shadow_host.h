@@ -27,6 +27,7 @@ struct shadow_host {
 	struct smmu_rcu_head *deferred; /* defer_free's queue */
 	unsigned nr_deferred;
 	unsigned long flushes;	 /* flush_all_cpus calls */
+	unsigned lock_depth;	 /* the MMU lock: 0 or 1 */
 	uint64_t next_table;	 /* guest table pages, for guest_pt */
 	struct smmu_entry entry; /* from the last shadow_host_enter */
 };

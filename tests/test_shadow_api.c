@@ -7,6 +7,7 @@
  * across a change of paging mode, and INVPCID's #GP conditions.
  */
 #include <criterion/criterion.h>
+#include <signal.h>
 
 #include "guest_pt.h"
 #include "shadow_host.h"
@@ -315,3 +316,19 @@ Test(shadow_api, unprotected_table_frame_is_mapped_writable)
 	cr_expect_eq(smmu_vm_unprotect_gfn(h.vm, pt.root >> 12), SMMU_EBUSY);
 	cr_expect_eq(smmu_vm_unprotect_gfn(NULL, 0), SMMU_EINVAL);
 }
+
+/* ---- the lock checks (libshadowmmu/LOCKING.md) ---- */
+
+/* A host that calls the library with the MMU lock held (from a callback,
+ * say) would deadlock on a spinlock: a build with lock checks stops it at
+ * the entry point, with a trap, before it takes the lock again. */
+#ifdef SMMU_LOCK_CHECKS
+Test(shadow_api, an_entry_point_called_with_the_lock_held_traps,
+     .signal = SIGILL)
+{
+	shadow_host_init(&h, RAM, 64, 0);
+	uint64_t v = 0;
+	h.ops.lock(&h);
+	smmu_vm_emulated_write(h.vm, DATA, &v, sizeof(v));
+}
+#endif

@@ -16,6 +16,7 @@ struct lib_vm {
 	struct smmu_vm *vm;
 	struct smmu_host_ops ops; /* the posix host's, plus shadow paging */
 	pthread_mutex_t lock;	  /* the library's MMU lock */
+	unsigned long lock_owner; /* pthread_self() of its holder, or 0 */
 	uint64_t remote_flushes;  /* flush_all_cpus calls */
 	uint64_t kicks;		  /* kick_cpus calls */
 	/* By simulated CPU: odd while it is in an RCU read-side section of
@@ -197,22 +198,41 @@ static struct sim_cpu *own_cpu(struct sim *s)
  * its holder may be waiting in flush_all_cpus for this very CPU to take
  * a flush IPI, so a CPU waits for it at instruction boundaries rather
  * than asleep in the mutex. */
+/* The thread holding the MMU lock, for lock_held (the library's lock
+ * checks): set once it is taken, cleared before it is dropped. */
+static void note_owner(struct sim *s, bool owned)
+{
+	__atomic_store_n(&lvm(s)->lock_owner,
+			 owned ? (unsigned long)pthread_self() : 0ul,
+			 __ATOMIC_RELAXED);
+}
+
 static void host_lock(void *host)
 {
 	struct sim *s = sim_of(host);
 	struct sim_cpu *self = own_cpu(s);
 	if (!self) {
 		pthread_mutex_lock(&lvm(s)->lock);
+		note_owner(s, true);
 		return;
 	}
 	while (pthread_mutex_trylock(&lvm(s)->lock)) {
 		sim_cpu_boundary(self);
 		sched_yield();
 	}
+	note_owner(s, true);
+}
+
+static bool host_lock_held(void *host)
+{
+	return __atomic_load_n(&lvm(sim_of(host))->lock_owner,
+			       __ATOMIC_RELAXED) ==
+	       (unsigned long)pthread_self();
 }
 
 static void host_unlock(void *host)
 {
+	note_owner(sim_of(host), false);
 	pthread_mutex_unlock(&lvm(sim_of(host))->lock);
 }
 
@@ -332,6 +352,7 @@ static int lib_vm_init(struct sim *s)
 	lv->ops.write_gpa = smmu_posix_write_gpa;
 	lv->ops.gfn_to_hpa = host_gfn_to_hpa;
 	lv->ops.lock = host_lock;
+	lv->ops.lock_held = host_lock_held;
 	lv->ops.unlock = host_unlock;
 	lv->ops.flush_all_cpus = host_flush_all_cpus;
 	lv->ops.defer_free = host_defer_free;

@@ -99,7 +99,10 @@ struct smmu_host_ops {
 	 * SMMU_GPA_NOT_RAM for MMIO and holes (accesses there are
 	 * emulated). */
 	int (*gfn_to_hpa)(void *host, uint64_t gfn, uint64_t *hpa);
-	/* The VM's MMU lock, held while shared shadow state changes. */
+	/* The VM's MMU lock, held while shared shadow state changes
+	 * (libshadowmmu/LOCKING.md: what it guards, and the order of
+	 * everything the library waits for). Not recursive: the library
+	 * never takes it twice. */
 	void (*lock)(void *host);
 	void (*unlock)(void *host);
 	/* Make every physical CPU drop the translations of every vCPU of
@@ -145,6 +148,13 @@ struct smmu_host_ops {
 	 * roots they had: the library uses it only for requests that need
 	 * no vCPU to change state. */
 	void (*assisted_flush)(void *host, const struct smmu_cpu_set *cpus);
+
+	/* Optional: does the calling CPU (thread) hold the MMU lock? A
+	 * library built with lock checks (meson -Dlock_checks=true, as the
+	 * test suite builds it) asserts with it, at every function that
+	 * needs the lock held or not held (libshadowmmu/LOCKING.md), and
+	 * stops at the first breach: a log line, then a trap. */
+	bool (*lock_held)(void *host);
 
 	/* Optional, with the shadow-paging ops (NULL: every shadow leaf maps
 	 * 4 KiB): whether the 2 MiB of guest-physical memory from gfn (2 MiB
