@@ -79,6 +79,7 @@ int smmu_vm_emulated_write(struct smmu_vm *vm, uint64_t gpa, const void *data,
 	int r = vm->ops->write_gpa(vm->host, gpa, data, len);
 	if (!bug_planted(vm, SMMU_INJECT_NO_ZAP_ON_WRITE))
 		zap_entries(vm, gfn, (unsigned)(gpa & 0xfff), len);
+	sp_tables_changed(&vm->shadow);
 	if (r == SMMU_GPA_OK)
 		dirty_log_mark(vm, gfn);
 	vm_unlock(vm);

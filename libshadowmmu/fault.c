@@ -10,9 +10,18 @@
 
 /* Did the guest change an entry the walk used since it read it? Checked
  * under the MMU lock: an emulated store after this point zaps what we
- * install, one before it is seen here. */
-static bool walk_is_stale(const struct smmu_vcpu *vcpu, const struct gw_walk *w)
+ * install, one before it is seen here. Only if a guest table became
+ * protected, or a protected one changed, since the walk began
+ * (shadow_vm.table_changes, `since`): otherwise every table on the path
+ * was protected and unchanged throughout, or is protected now by this
+ * fault, which bumps it. (An out-of-sync table may change unseen, but
+ * its next sync compares what the spte was built from.) */
+static bool walk_is_stale(const struct smmu_vcpu *vcpu, const struct gw_walk *w,
+			  uint64_t since)
 {
+	if (__atomic_load_n(&vcpu->vm->shadow.table_changes,
+			    __ATOMIC_ACQUIRE) == since)
+		return false;
 	const struct gw_mode_desc *d = vcpu->mmu.desc;
 	if (d->levels == 0)
 		return false; /* paging off: no guest entries */
@@ -109,11 +118,10 @@ static void pin(struct pins *p, struct sp *sp)
 	p->sp[p->n++] = sp;
 }
 
-static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
-					   const struct gw_walk *w,
-					   const struct smmu_access *acc,
-					   uint64_t hpa, const char **reason,
-					   struct pins *pins)
+static enum smmu_fault_action
+install_path(struct smmu_vcpu *vcpu, const struct gw_walk *w, uint64_t walked,
+	     const struct smmu_access *acc, uint64_t hpa, const char **reason,
+	     struct pins *pins)
 {
 	struct smmu_vm *vm = vcpu->vm;
 	const struct gw_mmu *mmu = &vcpu->mmu;
@@ -205,7 +213,7 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 	 * store another CPU made before its flush completed was not
 	 * emulated: look at the guest entries again now that every table
 	 * on the path is protected, and undo this path if they moved. */
-	if (walk_is_stale(vcpu, w)) {
+	if (walk_is_stale(vcpu, w, walked)) {
 		for (int level = vcpu->root->role.level; level > 1; level--)
 			sp_zap_spte(vm, path[level], path_index[level]);
 		VCPU_STAT(vcpu, walk_races);
@@ -252,13 +260,13 @@ static enum smmu_fault_action install_path(struct smmu_vcpu *vcpu,
 }
 
 static enum smmu_fault_action install(struct smmu_vcpu *vcpu,
-				      const struct gw_walk *w,
+				      const struct gw_walk *w, uint64_t walked,
 				      const struct smmu_access *acc,
 				      uint64_t hpa, const char **reason)
 {
 	struct pins pins = { .n = 0 };
 	enum smmu_fault_action a =
-		install_path(vcpu, w, acc, hpa, reason, &pins);
+		install_path(vcpu, w, walked, acc, hpa, reason, &pins);
 	while (pins.n)
 		sp_unpin(vcpu->vm, pins.sp[--pins.n]);
 	return a;
@@ -406,6 +414,8 @@ void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu,
 	if (settled_already(vcpu, acc))
 		return;
 
+	uint64_t walked =
+		__atomic_load_n(&vm->shadow.table_changes, __ATOMIC_ACQUIRE);
 	switch (gw_walk(&w, &vcpu->mmu, &guest, acc)) {
 	case SMMU_XLATE_OK:
 		break;
@@ -463,11 +473,11 @@ void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu,
 		/* The host took its frame away: enter again, on a new root
 		 * (a request to do so is on its way, flush.c). */
 		roots_release(vcpu);
-	} else if (walk_is_stale(vcpu, &w) ||
+	} else if (walk_is_stale(vcpu, &w, walked) ||
 		   backing != vm->shadow.backing_changes) {
 		VCPU_STAT(vcpu, walk_races);
 	} else {
-		out->action = install(vcpu, &w, acc, hpa, &out->reason);
+		out->action = install(vcpu, &w, walked, acc, hpa, &out->reason);
 		if (out->action == SMMU_FAULT_EMULATE) {
 			VCPU_STAT(vcpu, faults_emulated);
 			out->gpa = w.xlate.gpa;

@@ -112,6 +112,7 @@ enum smmu_status smmu_vm_invalidate_gfn_range(struct smmu_vm *vm,
 			break;
 		for (uint64_t gfn = first_gfn; gfn < first_gfn + count; gfn++)
 			zap_shadows_of(vm, gfn);
+		sp_tables_changed(&vm->shadow);
 		break;
 	}
 	vm_unlock(vm);

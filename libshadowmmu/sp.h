@@ -227,6 +227,12 @@ struct shadow_vm {
 	/* smmu_vm_invalidate_gfn_range(UNMAP) calls: a fault that asked
 	 * gfn_to_hpa before one retries. Written under the MMU lock. */
 	uint64_t backing_changes;
+	/* Bumped whenever a guest table becomes write-protected or one the
+	 * library protects changes (emulated stores, the host's writes): a
+	 * fault whose walk began after the last bump read entries that
+	 * cannot have changed unseen, and need not read them again under
+	 * the lock (fault.c). Written under the MMU lock. */
+	uint64_t table_changes;
 	/* Counters bumped with the MMU lock held (stats.h). */
 	struct shadow_stats stats;
 };
@@ -354,6 +360,13 @@ bool sp_has_unsync_child(const struct sp *sp);
  * links through it. */
 void sp_root_put(struct smmu_vm *vm, struct sp *sp);
 void sp_unpin(struct smmu_vm *vm, struct sp *sp);
+
+/* A guest table became protected, or a protected one changed. MMU lock
+ * held. */
+static inline void sp_tables_changed(struct shadow_vm *sh)
+{
+	__atomic_add_fetch(&sh->table_changes, 1, __ATOMIC_RELEASE);
+}
 
 /* sp_cache.c: the (gfn, role) hash; MMU lock held. */
 struct sp *sp_find(struct smmu_vm *vm, uint64_t gfn, union sp_role role);

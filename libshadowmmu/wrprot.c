@@ -13,6 +13,7 @@ bool sp_protect_frame(struct smmu_vm *vm, uint64_t gfn)
 	if (bug_planted(vm, SMMU_INJECT_NO_WRITE_PROTECT))
 		return false;
 	SHADOW_STAT(vm, write_protects);
+	sp_tables_changed(&vm->shadow);
 	/* A 2 MiB leaf over the frame goes: the next fault maps the 2 MiB
 	 * in 4 KiB pieces, this frame read-only. */
 	bool large_was_writable = false;
