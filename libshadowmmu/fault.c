@@ -357,7 +357,8 @@ static bool settled_already(struct smmu_vcpu *vcpu,
 			    const struct smmu_access *acc)
 {
 	struct smmu_vm *vm = vcpu->vm;
-	if (!vm->ops->rcu_read_enter || !vcpu->root || vcpu->root->obsolete ||
+	if (!vm->ops->rcu_read_enter || !vcpu->root ||
+	    __atomic_load_n(&vcpu->root->obsolete, __ATOMIC_ACQUIRE) ||
 	    (acc->flags & ~(uint32_t)(SMMU_ACCESS_WRITE | SMMU_ACCESS_USER |
 				      SMMU_ACCESS_FETCH)) ||
 	    acc->pkru)

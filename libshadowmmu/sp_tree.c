@@ -89,7 +89,9 @@ bool sp_link(struct smmu_vm *vm, struct sp *parent, unsigned index,
 	p->index = index;
 	p->next = child->parents;
 	child->parents = p;
-	parent->child[index] = child;
+	/* Published to lock-free walkers (fill_lockfree.c, roots.c): the
+	 * child complete before the pointer. */
+	__atomic_store_n(&parent->child[index], child, __ATOMIC_RELEASE);
 	/* The CPU holds a PAE root's entries in registers until the owner
 	 * next enters: what they link must not be evicted before it stops
 	 * being linked. */
@@ -104,7 +106,8 @@ void sp_unlink(struct smmu_vm *vm, struct sp *parent, unsigned index)
 {
 	MMU_LOCK_HELD(vm);
 	struct sp *child = parent->child[index];
-	parent->child[index] = 0;
+	__atomic_store_n(&parent->child[index], (struct sp *)0,
+			 __ATOMIC_RELAXED);
 	if (child && parent->pae_root &&
 	    !bug_planted(vm, SMMU_INJECT_PAE_UNPINNED))
 		sp_root_put(vm, child);

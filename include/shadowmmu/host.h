@@ -63,7 +63,11 @@ struct smmu_host_ops {
 	 * (the range never crosses a 4 KiB page). SMMU_GPA_OK or
 	 * SMMU_GPA_NOT_RAM; must not fault on any gpa. A naturally aligned
 	 * read of 4 or 8 bytes (a paging entry) must be single-copy atomic:
-	 * other vCPUs may be storing to it. */
+	 * other vCPUs may be storing to it. Longer reads (a table 64
+	 * entries or a page at a time, when the library compares or copies
+	 * one) should copy each aligned 8-byte entry whole too; one that
+	 * tears an entry only makes the library zap an spte it could have
+	 * kept. */
 	int (*read_gpa)(void *host, uint64_t gpa, void *buf, size_t len);
 	/* Atomically replace the naturally aligned `size`-byte (4 or 8) value
 	 * at `gpa` with `new_val` if it equals `old_val`. SMMU_GPA_OK,
