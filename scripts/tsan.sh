@@ -48,8 +48,9 @@ sh scripts/setup.sh
 
 build="build-tsan"
 rm -rf "$build"
-CC=gcc meson setup "$build" -Db_sanitize=thread -Dfreestanding=false \
-	-Dtests=false >/dev/null
+# With the core's lock checks (LOCKING.md), as in the test suite's build.
+CC=gcc meson setup "$build" -Db_sanitize=thread -Dlock_checks=true \
+	-Dfreestanding=false -Dtests=false >/dev/null
 ninja -C "$build" --quiet adapters/posix/smmu-sim
 sim=$build/adapters/posix/smmu-sim
 logs=$build/tsan-logs
