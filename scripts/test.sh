@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The whole test suite from a clean state: set up, build with warnings as
 # errors (the hosted library, the freestanding archive, the tests), run
-# every test with Criterion's own output, and close with one summary line.
+# every test with Criterion's own output, then the ThreadSanitizer runs
+# (scripts/tsan.sh, a few minutes), and close with one summary line.
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/setup.sh
@@ -14,6 +15,7 @@ ninja -C build-test
 status=0
 meson test -C build-test --verbose --print-errorlogs --num-processes 1 || status=$?
 sh scripts/check-install.sh build-test || status=1
+sh scripts/tsan.sh || status=1
 
 # Criterion prints one "Synthesis" line per test binary; add them up.
 log=build-test/meson-logs/testlog.txt

@@ -18,25 +18,69 @@ static void posix_free(void *host, void *ptr, size_t size)
 	free(ptr);
 }
 
+/*
+ * Guest memory is shared with the vCPUs running meanwhile: they store to
+ * it, and their walks set accessed and dirty flags in its paging entries
+ * with compare-exchanges, also while the library reads a whole guest
+ * table (copy_guest_entries). So it is read and written in atomic pieces,
+ * each naturally aligned 8- or 4-byte piece (a paging entry) whole, as a
+ * CPU reads and writes it: a torn entry is no entry the guest wrote, and
+ * a plain memcpy would race with those stores in the C memory model.
+ * Guest RAM is page aligned, so the alignment of `guest` is the gpa's.
+ */
+static void read_guest(void *buf, const void *guest, size_t len)
+{
+	char *d = buf;
+	const char *s = guest;
+	while (len) {
+		if (len >= 8 && !((uintptr_t)s & 7)) {
+			uint64_t v = __atomic_load_n((const uint64_t *)s,
+						     __ATOMIC_ACQUIRE);
+			memcpy(d, &v, 8);
+			d += 8, s += 8, len -= 8;
+		} else if (len >= 4 && !((uintptr_t)s & 3)) {
+			uint32_t v = __atomic_load_n((const uint32_t *)s,
+						     __ATOMIC_ACQUIRE);
+			memcpy(d, &v, 4);
+			d += 4, s += 4, len -= 4;
+		} else {
+			*d++ = (char)__atomic_load_n((const unsigned char *)s++,
+						     __ATOMIC_ACQUIRE);
+			len--;
+		}
+	}
+}
+
+static void write_guest(void *guest, const void *buf, size_t len)
+{
+	char *d = guest;
+	const char *s = buf;
+	while (len) {
+		if (len >= 8 && !((uintptr_t)d & 7)) {
+			uint64_t v;
+			memcpy(&v, s, 8);
+			__atomic_store_n((uint64_t *)d, v, __ATOMIC_RELEASE);
+			d += 8, s += 8, len -= 8;
+		} else if (len >= 4 && !((uintptr_t)d & 3)) {
+			uint32_t v;
+			memcpy(&v, s, 4);
+			__atomic_store_n((uint32_t *)d, v, __ATOMIC_RELEASE);
+			d += 4, s += 4, len -= 4;
+		} else {
+			__atomic_store_n((unsigned char *)d++,
+					 (unsigned char)*s++, __ATOMIC_RELEASE);
+			len--;
+		}
+	}
+}
+
 static int posix_read_gpa(void *host, uint64_t gpa, void *buf, size_t len)
 {
 	struct smmu_posix_host *h = host;
 	const void *src = smmu_posix_ram_ptr(&h->ram, gpa, len);
 	if (!src)
 		return SMMU_GPA_NOT_RAM;
-	/* Paging entries are read whole: other vCPUs may store to them at
-	 * the same time, and a torn entry is no entry the guest wrote. */
-	if (len == 8 && !(gpa & 7)) {
-		uint64_t v = __atomic_load_n((const uint64_t *)src,
-					     __ATOMIC_ACQUIRE);
-		memcpy(buf, &v, 8);
-	} else if (len == 4 && !(gpa & 3)) {
-		uint32_t v = __atomic_load_n((const uint32_t *)src,
-					     __ATOMIC_ACQUIRE);
-		memcpy(buf, &v, 4);
-	} else {
-		memcpy(buf, src, len);
-	}
+	read_guest(buf, src, len);
 	return SMMU_GPA_OK;
 }
 
@@ -64,18 +108,7 @@ int smmu_posix_write_gpa(void *host, uint64_t gpa, const void *buf, size_t len)
 	void *dst = smmu_posix_ram_ptr(&h->ram, gpa, len);
 	if (!dst)
 		return SMMU_GPA_NOT_RAM;
-	/* A paging entry is stored whole: others may be walking it. */
-	if (len == 8 && !(gpa & 7)) {
-		uint64_t v;
-		memcpy(&v, buf, 8);
-		__atomic_store_n((uint64_t *)dst, v, __ATOMIC_RELEASE);
-	} else if (len == 4 && !(gpa & 3)) {
-		uint32_t v;
-		memcpy(&v, buf, 4);
-		__atomic_store_n((uint32_t *)dst, v, __ATOMIC_RELEASE);
-	} else {
-		memcpy(dst, buf, len);
-	}
+	write_guest(dst, buf, len);
 	return SMMU_GPA_OK;
 }
 

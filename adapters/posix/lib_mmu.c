@@ -10,7 +10,7 @@
 #include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <urcu-qsbr.h>
+#include "sim_rcu.h"
 
 struct lib_vm {
 	struct smmu_vm *vm;
@@ -86,10 +86,10 @@ static bool reclaim_deferred(struct sim *s)
 	 * they spin (host_lock). */
 	bool online = sim_cpu_self() != NULL;
 	if (online)
-		rcu_thread_offline();
-	synchronize_rcu();
+		sim_rcu_thread_offline();
+	sim_synchronize_rcu();
 	if (online)
-		rcu_thread_online();
+		sim_rcu_thread_online();
 	__atomic_add_fetch(&lv->grace_periods, 1, __ATOMIC_RELAXED);
 	after_grace_period = true;
 	while (batch) {

@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <urcu-qsbr.h>
+#include "sim_rcu.h"
 
 #include "naive_internal.h"
 
@@ -72,9 +72,9 @@ static void reclaim(struct naive_vm *vm)
 	struct page_list *batch = vm->deferred;
 	vm->deferred = NULL;
 	pthread_mutex_unlock(&vm->lock);
-	rcu_thread_offline();
-	synchronize_rcu();
-	rcu_thread_online();
+	sim_rcu_thread_offline();
+	sim_synchronize_rcu();
+	sim_rcu_thread_online();
 	pthread_mutex_lock(&vm->lock);
 	vm->stats.grace_periods++;
 	while (batch) {

@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <urcu-qsbr.h>
+#include "sim_rcu.h"
 
 #define PAGE	   4096u
 #define SPTE_TABLE (X86_PTE_P | X86_PTE_RW | X86_PTE_US)

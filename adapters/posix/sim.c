@@ -11,7 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <urcu-qsbr.h>
+#include "sim_rcu.h"
 
 /* Bound on hardware faults for one access. A correct MMU usually fixes a
  * fault in one or two exits, but under pool pressure vCPUs may steal each

@@ -19,7 +19,8 @@
  * sim_ipi (it passes boundaries): a caller must not hold an RCU-protected
  * pointer across either. Idle CPUs are RCU-offline, so they do not hold up
  * grace periods. liburcu is used through its library calls, not its
- * _LGPL_SOURCE inline versions.
+ * _LGPL_SOURCE inline versions, and through sim_rcu.h, which shows its
+ * grace periods to ThreadSanitizer.
  *
  * Conventions the header leaves open: IPI handlers run with interrupts
  * disabled; target bits of CPUs that do not exist are ignored, so
@@ -38,7 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <urcu-qsbr.h>
+#include "sim_rcu.h"
 
 /* One sim_cpus_run: what idle CPUs watch to know when they may leave. */
 struct sim_run {
@@ -64,6 +65,10 @@ struct sim_ipi_req {
 	struct sim_run *run; /* the sender's run, NULL outside one */
 	struct sim_ipi_msg msg[SIM_MAX_CPUS]; /* msg[i] goes to CPU i */
 };
+
+#ifdef SIM_RCU_TSAN
+char sim_rcu_tsan_gp;
+#endif
 
 static _Thread_local struct sim_cpu *tls_self;
 static _Thread_local struct sim_run *tls_run;
@@ -206,7 +211,7 @@ void sim_cpu_boundary(struct sim_cpu *cpu)
 	if (!cpu->irq_disabled)
 		run_mailbox(cpu, false);
 	stat_inc_own(&cpu->stats.boundaries);
-	rcu_quiescent_state();
+	sim_rcu_quiescent_state();
 }
 
 void sim_cpu_irq_disable(struct sim_cpu *cpu)
@@ -359,22 +364,22 @@ static void *cpu_main(void *p)
 	__atomic_fetch_sub(&run->bodies_running, 1, __ATOMIC_RELEASE);
 
 	/* Idle: take IPIs from CPUs still running, offline in between. */
-	rcu_thread_offline();
+	sim_rcu_thread_offline();
 	while (!run_is_over(run)) {
 		if (__atomic_load_n(&cpu->mailbox, __ATOMIC_ACQUIRE)) {
-			rcu_thread_online();
+			sim_rcu_thread_online();
 			sim_cpu_boundary(cpu);
-			rcu_thread_offline();
+			sim_rcu_thread_offline();
 		}
 		sched_yield();
 	}
 	/* IPIs posted from outside the run are not counted in flight. */
-	rcu_thread_online();
+	sim_rcu_thread_online();
 	sim_cpu_boundary(cpu);
 
 	tls_self = NULL;
 	tls_run = NULL;
-	rcu_thread_offline();
+	sim_rcu_thread_offline();
 	rcu_unregister_thread();
 	return NULL;
 }

@@ -8,7 +8,7 @@
 #include "sim_lockstep.h"
 
 #include <time.h>
-#include <urcu-qsbr.h>
+#include "sim_rcu.h"
 
 static uint64_t bit(unsigned id)
 {
@@ -41,12 +41,12 @@ static void hand_to(struct sim_lockstep *ls, unsigned next)
 static void wait_turn(struct sim_lockstep *ls, struct sim_cpu *cpu)
 {
 	uint64_t start = now_ns();
-	rcu_thread_offline();
+	sim_rcu_thread_offline();
 	pthread_mutex_lock(&ls->lock);
 	while (ls->turn != cpu->id)
 		pthread_cond_wait(&ls->cond[cpu->id], &ls->lock);
 	pthread_mutex_unlock(&ls->lock);
-	rcu_thread_online();
+	sim_rcu_thread_online();
 	/* Only the CPU's own thread writes it; others may read it. */
 	__atomic_store_n(&cpu->stats.turn_wait_ns,
 			 cpu->stats.turn_wait_ns + (now_ns() - start),
