@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Before/after figures of the library core in one run.
 #
-# usage: bench/core/compare.sh BASE_REV [smmu-corebench options]
+# usage: bench/core/compare.sh BASE_REV [--rounds R] [smmu-corebench options]
 #
 # Builds smmu-corebench twice, with the same compiler and the same meson
 # options (release, -O2): "before" links the library at BASE_REV (checked
@@ -10,13 +10,15 @@
 # "after" the library of this tree as it is (uncommitted changes
 # included). Then it runs the two binaries interleaved, one figure at a
 # time (--only FIGURE: before, after, before, after...), and prints each
-# row of both with the ratio after/before. Options after BASE_REV go to
-# both binaries (--repeat N, --quick); --only LIST picks the figures.
+# row of both with the ratio after/before. --rounds R runs each figure's
+# pair R times in a row and takes each side's median (default 1: on a
+# busy machine, 3 or more). Options after BASE_REV go to both binaries
+# (--repeat N, --quick); --only LIST picks the figures.
 # COREBENCH_KEEP=DIR keeps both sides' CSV and tables there.
 set -eu
 
 usage() {
-	echo "usage: $0 BASE_REV [--only FIG[,FIG...]] [--repeat N] [--quick]" >&2
+	echo "usage: $0 BASE_REV [--rounds R] [--only FIG[,FIG...]] [--repeat N] [--quick]" >&2
 	exit 2
 }
 [ $# -ge 1 ] || usage
@@ -30,8 +32,14 @@ base_sha=$(git -C "$repo" rev-parse --verify --quiet "$base_rev^{commit}") ||
 
 figures="walk fill1 fill8 lock enter switch emul invlpg sync scale memory"
 args=""
+rounds=1
 while [ $# -gt 0 ]; do
 	case $1 in
+	--rounds)
+		[ $# -ge 2 ] || usage
+		rounds=$2
+		case $rounds in '' | *[!0-9]* | 0) usage ;; esac
+		shift 2 ;;
 	--only)
 		[ $# -ge 2 ] || usage
 		figures=$(echo "$2" | tr ',' ' ')
@@ -92,14 +100,18 @@ after=$tmp/build-after/bench/core/smmu-corebench
 echo "compare: $(cc --version | head -n 1); meson $(meson_opts "$repo")" >&2
 
 for f in $figures; do
-	for side in before after; do
-		echo "compare: $f, $side" >&2
-		bin=$before
-		[ $side = after ] && bin=$after
-		# shellcheck disable=SC2086
-		"$bin" --only "$f" --csv "$tmp/$side.$f.csv" $args \
-			>"$tmp/$side.$f.txt" ||
-			{ cat "$tmp/$side.$f.txt" >&2; echo "compare: $side failed on $f" >&2; exit 1; }
+	r=1
+	while [ "$r" -le "$rounds" ]; do
+		for side in before after; do
+			echo "compare: $f, $side, round $r of $rounds" >&2
+			bin=$before
+			[ $side = after ] && bin=$after
+			out=$tmp/$side.$f.$r
+			# shellcheck disable=SC2086
+			"$bin" --only "$f" --csv "$out.csv" $args >"$out.txt" ||
+				{ cat "$out.txt" >&2; echo "compare: $side failed on $f" >&2; exit 1; }
+		done
+		r=$((r + 1))
 	done
 done
 
@@ -108,48 +120,64 @@ if [ -n "${COREBENCH_KEEP:-}" ]; then
 	cp "$tmp"/before.* "$tmp"/after.* "$COREBENCH_KEEP"/
 fi
 
-# Rows of each figure from its own pair of runs (each run also measures
-# walk, the reference; walk's row comes from walk's runs). The first
-# five CSV fields never hold commas.
+# Rows of each figure from its own runs (each run also measures walk,
+# the reference; walk's row comes from walk's runs), each side's median
+# over the rounds. The first five CSV fields never hold commas.
 for f in $figures; do
 	for side in before after; do
-		awk -F, -v fig="$f" -v side="$side" 'NR > 1 &&
-			($1 == fig || index($1, fig ".") == 1) {
-			print side "," $1 "," $2 "," $3 "," $4 "," $5 }' \
-			"$tmp/$side.$f.csv"
+		for csv in "$tmp/$side.$f".*.csv; do
+			awk -F, -v fig="$f" -v side="$side" 'NR > 1 &&
+				($1 == fig || index($1, fig ".") == 1) {
+				print side "," $1 "," $2 "," $3 "," $4 "," $5 }' "$csv"
+		done
 	done
 done | awk -F, '
+	function median(key, n,    i, j, t, v) {
+		n = cnt[key]
+		for (i = 1; i <= n; i++) v[i] = vals[key, i] + 0
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && v[j - 1] > v[j]; j--) {
+				t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
+			}
+		return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+	}
+	function add(key, x) { vals[key, ++cnt[key]] = x }
 	{
 		if (!($2 in seen)) { seen[$2] = 1; order[n++] = $2 }
 		unit[$2] = $4
-		val[$1, $2] = $3
-		if ($5 != "") rat[$1, $2] = sprintf("%.2fx", $5)
+		add("v" SUBSEP $1 SUBSEP $2, $3)
+		if ($5 != "") add("r" SUBSEP $1 SUBSEP $2, $5)
 		to[$2] = $6
 	}
 	function show(v) {
-		if (v == "") return "-"
-		v += 0
 		if (v >= 1000 || v <= -1000) return sprintf("%.0f", v)
 		if (v >= 10 || v <= -10) return sprintf("%.1f", v)
 		return sprintf("%.3f", v)
 	}
+	function rat(side, r,    k) {
+		k = "r" SUBSEP side SUBSEP r
+		return (k in cnt) ? sprintf("%.2fx", median(k)) : "-"
+	}
 	END {
 		printf "%-26s %-13s %10s %10s %8s  %s\n", "figure", "unit",
-			"before", "after", "after/", "ratio before -> after"
+			"before", "after", "after/", "ratio to the reference, before -> after"
 		printf "%-26s %-13s %10s %10s %8s\n", "", "", "", "", "before"
 		for (i = 0; i < n; i++) {
 			r = order[i]
-			b = val["before", r]; a = val["after", r]
+			kb = "v" SUBSEP "before" SUBSEP r
+			ka = "v" SUBSEP "after" SUBSEP r
+			b = (kb in cnt) ? median(kb) : ""
+			a = (ka in cnt) ? median(ka) : ""
 			if (b == "" || a == "") q = "-"
-			else if (b + 0 == 0) q = (a + 0 == 0) ? "=" : "new"
+			else if (b == 0) q = (a == 0) ? "=" : "new"
 			else q = sprintf("%.2f", a / b)
 			rr = ""
-			if (("before", r) in rat || ("after", r) in rat)
-				rr = sprintf("%s -> %s (to %s)",
-					("before", r) in rat ? rat["before", r] : "-",
-					("after", r) in rat ? rat["after", r] : "-", to[r])
-			line = sprintf("%-26s %-13s %10s %10s %8s  %s", r,
-				unit[r], show(b), show(a), q, rr)
+			if (("r" SUBSEP "before" SUBSEP r) in cnt ||
+			    ("r" SUBSEP "after" SUBSEP r) in cnt)
+				rr = sprintf("%s -> %s (to %s)", rat("before", r),
+					rat("after", r), to[r])
+			line = sprintf("%-26s %-13s %10s %10s %8s  %s", r, unit[r],
+				b == "" ? "-" : show(b), a == "" ? "-" : show(a), q, rr)
 			sub(/ +$/, "", line)
 			print line
 		}
