@@ -73,4 +73,18 @@ static inline bool cb_root_stats(const struct smmu_stats *s, uint64_t *loads,
 #endif
 }
 
+/* Out-of-sync tables a sync skipped, unwritten since the last (the
+ * write watch); false on a revision without the count. */
+static inline bool cb_sync_skipped(const struct smmu_stats *s, uint64_t *n)
+{
+#if CB_HAVE_SYNC_SKIPPED
+	*n = s->sync_skipped;
+	return true;
+#else
+	(void)s;
+	*n = 0;
+	return false;
+#endif
+}
+
 #endif
