@@ -97,14 +97,14 @@ static void run(struct cb_ctx *c, bool toggle)
 		ns[r] = total / n;
 	}
 	double v = cb_median(ns, c->repeat);
-	cb_report(toggle ? "emul.toggle" : "emul.same", v, "ns/store",
-		  cb_vs_walk(c, v), "walk",
-		  "%s; sptes zapped %.2f/store, remote flushes %.3f/store, "
-		  "tables unshadowed %.0f/pass",
-		  toggle ? "bit 9 toggled" : "same value",
-		  (double)zapped / (double)writes,
-		  (double)remote / (double)writes,
-		  (double)unshadowed / ((double)passes * c->repeat));
+	cb_report_time(
+		toggle ? "emul.toggle" : "emul.same", v, "ns/store",
+		"%s; sptes zapped %.2f/store, remote flushes %.3f/store, "
+		"tables unshadowed %.0f/pass",
+		toggle ? "bit 9 toggled" : "same value",
+		(double)zapped / (double)writes,
+		(double)remote / (double)writes,
+		(double)unshadowed / ((double)passes * c->repeat));
 	free(ns);
 }
 

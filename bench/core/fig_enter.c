@@ -43,8 +43,8 @@ void cb_fig_enter(struct cb_ctx *c)
 	cb_verify(&m, 0, 0, CB_PAGES, true, "after the entries");
 	cb_vm_destroy(&m);
 	double v = cb_median(ns, c->repeat);
-	cb_report("enter", v, "ns/entry", cb_vs_walk(c, v), "walk",
-		  "smmu_vcpu_enter, nothing changed");
+	cb_report_time("enter", v, "ns/entry",
+		       "smmu_vcpu_enter, nothing changed");
 	cb_report_flushes("enter.flushes", scopes, (double)n * c->repeat);
 	free(ns);
 }

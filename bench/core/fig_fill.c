@@ -56,8 +56,8 @@ void cb_fig_fill1(struct cb_ctx *c)
 		ns[r] = (double)total / (double)faults;
 	}
 	double v = cb_median(ns, c->repeat);
-	cb_report("fill1", v, "ns/fault", cb_vs_walk(c, v), "walk",
-		  "prefetch 1, every page faults once, fresh VM");
+	cb_report_time("fill1", v, "ns/fault",
+		       "prefetch 1, every page faults once, fresh VM");
 	free(ns);
 }
 
@@ -93,14 +93,15 @@ void cb_fig_fill8(struct cb_ctx *c)
 	}
 	double f = cb_median(fault, c->repeat), p = cb_median(page, c->repeat);
 	double w = cb_median(hw, c->repeat);
-	cb_report("fill8.per_fault", f, "ns/fault", cb_vs_walk(c, f), "walk",
-		  "prefetch 8, fresh VM; the loop's hardware walks included");
-	cb_report("fill8.per_page", p, "ns/page", cb_vs_walk(c, p), "walk",
-		  "per page mapped; includes one hardware walk per page");
+	cb_report_time(
+		"fill8.per_fault", f, "ns/fault",
+		"prefetch 8, fresh VM; the loop's hardware walks included");
+	cb_report_time("fill8.per_page", p, "ns/page",
+		       "per page mapped; includes one hardware walk per page");
 	cb_report("fill8.faults", faults_per_page, "faults/page", -1, 0,
 		  "%.0f faults for 16,384 pages", faults_per_page * CB_PAGES);
-	cb_report("fill8.hwwalk", w, "ns/page", cb_vs_walk(c, w), "walk",
-		  "the software hardware walk alone (part of per_page)");
+	cb_report_time("fill8.hwwalk", w, "ns/page",
+		       "the software hardware walk alone (part of per_page)");
 	free(fault);
 	free(page);
 	free(hw);

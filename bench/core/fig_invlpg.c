@@ -52,10 +52,10 @@ static void run(struct cb_ctx *c, bool pcid)
 		ns[r] = (double)(t1 - t0) / n;
 	}
 	double v = cb_median(ns, c->repeat);
-	cb_report(pcid ? "invlpg.pcid" : "invlpg.nopcid", v, "ns/op",
-		  cb_vs_walk(c, v), "walk", "INVLPG + the next entry%s",
-		  pcid ? "; PCIDE=1, host does every flush scope"
-		       : "; host flushes the whole vCPU");
+	cb_report_time(pcid ? "invlpg.pcid" : "invlpg.nopcid", v, "ns/op",
+		       "INVLPG + the next entry%s",
+		       pcid ? "; PCIDE=1, host does every flush scope"
+			    : "; host flushes the whole vCPU");
 	cb_report_flushes(pcid ? "invlpg.pcid.flushes"
 			       : "invlpg.nopcid.flushes",
 			  scopes, (double)n * c->repeat);

@@ -94,7 +94,7 @@ static void run(struct cb_ctx *c, bool pcid, unsigned k_max)
 			 have_roots ? "no root loads" : "");
 	double v = cb_median(ns, c->repeat);
 	snprintf(name, sizeof(name), "switch.%s.k%u", variant, k_max);
-	cb_report(name, v, "ns/switch", cb_vs_walk(c, v), "walk", "%s", note);
+	cb_report_time(name, v, "ns/switch", "%s", note);
 	snprintf(name, sizeof(name), "switch.%s.k%u.flushes", variant, k_max);
 	cb_report_flushes(name, scopes, (double)n * c->repeat);
 	free(ns);

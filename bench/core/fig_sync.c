@@ -302,12 +302,13 @@ static void run(struct cb_ctx *c, unsigned n, bool change)
 	bool have_skipped = cb_sync_skipped(&(struct smmu_stats){ 0 }, &unused);
 	double v = cb_median(ns, c->repeat);
 	snprintf(name, sizeof(name), "sync.%sn%u", variant, n);
-	cb_report(name, v, "ns/reload", cb_vs_walk(c, v), "walk",
-		  "%.2f of %u tables synced/reload, %.2f of them skipped as "
-		  "unwritten%s%s",
-		  last.checks, n, last.skipped,
-		  last.resyncs > 0 ? "; some went back in sync" : "",
-		  again ? "; tables had to be unsynced again" : "");
+	cb_report_time(
+		name, v, "ns/reload",
+		"%.2f of %u tables synced/reload, %.2f of them skipped as "
+		"unwritten%s%s",
+		last.checks, n, last.skipped,
+		last.resyncs > 0 ? "; some went back in sync" : "",
+		again ? "; tables had to be unsynced again" : "");
 	if (n) {
 		snprintf(name, sizeof(name), "sync.%sn%u.checks", variant, n);
 		cb_report(name, last.checks, "tables/reload", -1, 0,

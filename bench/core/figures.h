@@ -16,7 +16,6 @@
 struct cb_ctx {
 	unsigned repeat; /* repetitions; each figure is their median */
 	bool quick;	 /* a few operations: the smoke test */
-	double walk_ns;	 /* the reference: `walk`, per page */
 };
 
 /* How many: the full count, or the smoke test's. */
@@ -26,18 +25,17 @@ static inline unsigned cb_n(const struct cb_ctx *c, unsigned full,
 	return c->quick ? quick : full;
 }
 
-/* A time as a multiple of the raw guest walk (-1 without one). */
-static inline double cb_vs_walk(const struct cb_ctx *c, double ns)
-{
-	return c->walk_ns > 0 ? ns / c->walk_ns : -1;
-}
-
 /* Rows `name` (flushes per operation, by scope in the note) for the
  * flushes smmu_vcpu_enter asked for over `ops` operations. */
 void cb_report_flushes(const char *name, const uint64_t by_scope[CB_NR_SCOPES],
 		       double ops);
 
-void cb_fig_walk(struct cb_ctx *c);
+/* walk, the reference: its repetitions now, and room for later_samples
+ * more, one after each other figure (cb_walk_sample); cb_walk_done
+ * frees its VM. */
+void cb_fig_walk(struct cb_ctx *c, unsigned later_samples);
+void cb_walk_sample(void);
+void cb_walk_done(void);
 void cb_fig_fill1(struct cb_ctx *c);
 void cb_fig_fill8(struct cb_ctx *c);
 void cb_fig_lock(struct cb_ctx *c);

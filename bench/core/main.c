@@ -2,7 +2,8 @@
 /*
  * smmu-corebench: the library core's micro-benchmark (bench/README.md,
  * "Core micro-benchmark"). Each figure is one file (fig_*.c); `walk`,
- * the reference every ratio is given against, always runs first.
+ * the reference every ratio is given against, always runs first, and
+ * once more after each figure.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,7 @@ static const struct figure {
 	void (*run)(struct cb_ctx *c);
 	const char *what;
 } figures[] = {
-	{ "walk", cb_fig_walk, "smmu_vcpu_translate, warm, per page" },
+	{ "walk", 0, "smmu_vcpu_translate, warm, per page" },
 	{ "fill1", cb_fig_fill1, "shadow fault fill, prefetch 1, per fault" },
 	{ "fill8", cb_fig_fill8,
 	  "prefetch 8: per fault, per page mapped; the hardware walk alone" },
@@ -125,9 +126,15 @@ int main(int argc, char **argv)
 	       c.quick ? ", quick (few operations)" : "",
 	       cb_cpu_clock_overhead_ns());
 	fflush(stdout);
-	for (unsigned i = 0; i < NR_FIGURES; i++)
-		if (on[i])
-			figures[i].run(&c);
+	/* walk first: the reference, sampled again after each figure. */
+	cb_fig_walk(&c, NR_FIGURES);
+	for (unsigned i = 1; i < NR_FIGURES; i++) {
+		if (!on[i])
+			continue;
+		figures[i].run(&c);
+		cb_walk_sample();
+	}
+	cb_walk_done();
 	cb_report_print(stdout);
 	if (csv && !cb_report_csv(csv))
 		return 1;
