@@ -91,7 +91,7 @@ static void run(struct cb_ctx *c, bool pcid, unsigned k_max)
 			 (double)loads / ((double)n * c->repeat));
 	else
 		snprintf(note, sizeof(note), "%s",
-			 have_roots ? "no root loads" : "");
+			 have_roots ? "smmu_stats counted no root loads" : "");
 	double v = cb_median(ns, c->repeat);
 	snprintf(name, sizeof(name), "switch.%s.k%u", variant, k_max);
 	cb_report_time(name, v, "ns/switch", "%s", note);
