@@ -38,22 +38,32 @@ static bool in_ram(const struct cb_host *h, uint64_t gpa, size_t len)
 	return gpa < h->ram_size && len <= h->ram_size - gpa;
 }
 
+/* Aligned entries are read whole, each one single-copy atomic, however
+ * many at a time (the library reads a table 64 entries at once when it
+ * compares one); other vCPUs may be storing to them. */
 static int read_gpa(void *host, uint64_t gpa, void *buf, size_t len)
 {
 	struct cb_host *h = host_of(host);
 	if (!in_ram(h, gpa, len))
 		return SMMU_GPA_NOT_RAM;
 	const uint8_t *p = h->ram + gpa;
-	if (len == 8 && !(gpa & 7)) {
-		uint64_t v = __atomic_load_n((const uint64_t *)(const void *)p,
-					     __ATOMIC_RELAXED);
-		memcpy(buf, &v, 8);
-	} else if (len == 4 && !(gpa & 3)) {
-		uint32_t v = __atomic_load_n((const uint32_t *)(const void *)p,
-					     __ATOMIC_RELAXED);
-		memcpy(buf, &v, 4);
+	uint8_t *out = buf;
+	if (!(gpa & 7) && !(len & 7)) {
+		for (size_t i = 0; i < len; i += 8) {
+			uint64_t v = __atomic_load_n(
+				(const uint64_t *)(const void *)(p + i),
+				__ATOMIC_RELAXED);
+			memcpy(out + i, &v, 8);
+		}
+	} else if (!(gpa & 3) && !(len & 3)) {
+		for (size_t i = 0; i < len; i += 4) {
+			uint32_t v = __atomic_load_n(
+				(const uint32_t *)(const void *)(p + i),
+				__ATOMIC_RELAXED);
+			memcpy(out + i, &v, 4);
+		}
 	} else {
-		memcpy(buf, p, len);
+		memcpy(out, p, len);
 	}
 	return SMMU_GPA_OK;
 }
