@@ -27,7 +27,7 @@ static void h_free(void *host, void *ptr, size_t size)
 /* The host address of [gpa, gpa + len) in guest RAM, or NULL. */
 static void *guest_ptr(uint64_t gpa, size_t len)
 {
-	if (gpa >= GUEST_RAM_SIZE || len > GUEST_RAM_SIZE - gpa)
+	if (gpa >= mem.guest_size || len > mem.guest_size - gpa)
 		return NULL;
 	return (void *)(mem.guest_base + gpa);
 }
@@ -116,7 +116,7 @@ static void h_free_page(void *host, uint64_t hpa, void *hva)
 static int h_gfn_to_hpa(void *host, uint64_t gfn, uint64_t *hpa)
 {
 	(void)host;
-	if (gfn >= GUEST_RAM_SIZE >> 12)
+	if (gfn >= mem.guest_size >> 12)
 		return SMMU_GPA_NOT_RAM;
 	*hpa = mem.guest_base + (gfn << 12);
 	return SMMU_GPA_OK;
