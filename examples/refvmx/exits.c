@@ -192,8 +192,9 @@ void vcpu_handle_exit(struct vcpu *v, uint32_t reason)
 		vcpu_skip_instruction();
 		break;
 	case VMX_REASON_PREEMPTION_TIMER:
-		/* The guest ran with IF=0 (vcpu.c, arm_preemption_timer):
-		 * the next entry serves what other CPUs asked. */
+		/* The APIC timer is due, or the guest ran with IF=0 (vcpu.c,
+		 * arm_preemption_timer): the next entry delivers the one and
+		 * serves what other CPUs asked. */
 		break;
 	case VMX_REASON_TRIPLE_FAULT:
 		vcpu_fail(v, "the guest triple-faulted");

@@ -31,8 +31,9 @@
 #define L1_EDX_SHOWN                                                           \
 	(BIT(0) /* FPU */ | BIT(2) /* DE */ | BIT(3) /* PSE */ |               \
 	 BIT(4) /* TSC */ | BIT(5) /* MSR */ | BIT(6) /* PAE */ |              \
-	 BIT(8) /* CX8 */ | BIT(11) /* SEP */ | BIT(12) /* MTRR */ |           \
-	 BIT(13) /* PGE */ | BIT(15) /* CMOV */ | BIT(16) /* PAT */ |          \
+	 BIT(7) /* MCE */ | BIT(8) /* CX8 */ | BIT(11) /* SEP */ |             \
+	 BIT(12) /* MTRR */ | BIT(13) /* PGE */ | BIT(14) /* MCA */ |          \
+	 BIT(15) /* CMOV */ | BIT(16) /* PAT */ |                              \
 	 BIT(17) /* PSE-36 */ | BIT(19) /* CLFSH */ | BIT(23) /* MMX */ |      \
 	 BIT(24) /* FXSR */ | BIT(25) /* SSE */ | BIT(26) /* SSE2 */ |         \
 	 BIT(27) /* SS */)
@@ -79,6 +80,7 @@
 /* CR4 bits by the feature that defines them (SDM vol. 3A, 2.5). */
 #define CR4_TSD	       (1ull << 2)
 #define CR4_DE	       (1ull << 3)
+#define CR4_MCE	       (1ull << 6)
 #define CR4_PCE	       (1ull << 8)
 #define CR4_OSFXSR     (1ull << 9)
 #define CR4_OSXMMEXCPT (1ull << 10)
@@ -165,6 +167,7 @@ void guest_cpu_init(uint64_t cr4_fixed1)
 	g->rdtscp = e1_edx & E1_EDX_RDTSCP;
 	g->mtrr = l1_edx & BIT(12);
 	g->pat = l1_edx & BIT(16);
+	g->mca = l1_edx & BIT(14);
 
 	uint32_t f = 0;
 	f |= (l1_edx & BIT(3)) ? SMMU_CPU_PSE : 0;
@@ -179,6 +182,7 @@ void guest_cpu_init(uint64_t cr4_fixed1)
 	/* CR4: the paging bits are the library's to judge; these are the
 	 * others the guest may set, each with its feature. */
 	uint64_t pass = CR4_TSD | CR4_PCE;
+	pass |= (l1_edx & BIT(7)) ? CR4_MCE : 0;
 	pass |= (l1_edx & BIT(2)) ? CR4_DE : 0;
 	pass |= (l1_edx & BIT(24)) ? CR4_OSFXSR : 0;
 	pass |= (l1_edx & BIT(25)) ? CR4_OSXMMEXCPT : 0;
@@ -220,6 +224,8 @@ static void basic_leaf(struct vcpu *v, uint32_t leaf, uint32_t sub,
 	switch (leaf) {
 	case 0:
 		o[0] = c.eax < MAX_BASIC ? c.eax : MAX_BASIC;
+		if ((v->msr.misc_enable & MISC_LIMIT_CPUID) && o[0] > 2)
+			o[0] = 2;
 		o[1] = c.ebx;
 		o[2] = c.ecx;
 		o[3] = c.edx;
@@ -296,7 +302,7 @@ static void basic_leaf(struct vcpu *v, uint32_t leaf, uint32_t sub,
 	}
 }
 
-static void extended_leaf(uint32_t leaf, uint32_t o[4])
+static void extended_leaf(struct vcpu *v, uint32_t leaf, uint32_t o[4])
 {
 	struct x86_cpuid c = x86_cpuid(leaf, 0);
 	o[0] = o[1] = o[2] = o[3] = 0;
@@ -308,6 +314,8 @@ static void extended_leaf(uint32_t leaf, uint32_t o[4])
 		o[0] = c.eax;
 		o[2] = e1_ecx;
 		o[3] = e1_edx;
+		if (v->msr.misc_enable & MISC_XD_DISABLE)
+			o[3] &= ~BIT(20);
 		break;
 	case 0x80000002u: /* the brand string */
 	case 0x80000003u:
@@ -334,6 +342,8 @@ void guest_cpu_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub,
 	uint32_t max_basic = x86_cpuid(0, 0).eax;
 	if (max_basic > MAX_BASIC)
 		max_basic = MAX_BASIC;
+	if ((v->msr.misc_enable & MISC_LIMIT_CPUID) && max_basic > 2)
+		max_basic = 2;
 	if (max_ext > MAX_EXTENDED)
 		max_ext = MAX_EXTENDED;
 	if (leaf == HYPERVISOR_LEAF) {
@@ -356,7 +366,7 @@ void guest_cpu_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub,
 		sub = 0;
 	}
 	if (leaf >= 0x80000000u)
-		extended_leaf(leaf, out);
+		extended_leaf(v, leaf, out);
 	else
 		basic_leaf(v, leaf, sub, out);
 }

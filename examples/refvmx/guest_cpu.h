@@ -9,7 +9,7 @@
  * EFER and XCR0 bits of hidden features are reserved for the guest.
  * Hidden on purpose: VMX, SMX, PCID and INVPCID (libshadowmmu's PCID
  * support is a later issue), LA57, PKU, the PMU (leaf 0xA zero, PDCM,
- * RDPMC), TSC deadline and TSC_ADJUST, MONITOR/MWAIT, MCE/MCA,
+ * RDPMC), TSC deadline and TSC_ADJUST, MONITOR/MWAIT,
  * speculation-control MSRs, XSAVES supervisor states, and the other
  * features whose MSRs refvmx does not emulate.
  */
@@ -35,6 +35,7 @@ struct guest_cpu {
 	bool sysenter;		 /* SYSENTER_CS/ESP/EIP exist */
 	bool rdtscp;		 /* RDTSCP (and TSC_AUX) shown */
 	bool mtrr, pat;
+	bool mca;		 /* MCG_CAP, MCG_STATUS exist (no banks) */
 };
 
 extern struct guest_cpu guest_cpu;

@@ -14,6 +14,8 @@
 #define MSR_APIC_BASE	   0x1bu
 #define MSR_BIOS_SIGN_ID   0x8bu
 #define MSR_MTRRCAP	   0xfeu
+#define MSR_MCG_CAP	   0x179u
+#define MSR_MCG_STATUS	   0x17au
 #define MSR_SYSENTER_CS	   0x174u
 #define MSR_SYSENTER_ESP   0x175u
 #define MSR_SYSENTER_EIP   0x176u
@@ -31,11 +33,20 @@
 
 /* The revision refvmx's virtual CPU reports in IA32_BIOS_SIGN_ID[63:32]. */
 #define MICROCODE_REVISION 1ull
-/* Fast strings on; branch trace storage and PEBS unavailable (the PMU
- * is hidden). */
+/* IA32_MISC_ENABLE (SDM vol. 4, table 2-2). Read-write: fast strings
+ * (0), automatic thermal control (3), EIST (16), MONITOR FSM (18, which
+ * cannot make MONITOR appear: it stays hidden), limit CPUID maxval (22,
+ * honoured by guest_cpu.c), xTPR disable (23), XD disable (34, hides NX
+ * and makes EFER.NXE reserved). Read-only: performance monitoring
+ * available (7, 0: no PMU), BTS and PEBS unavailable (11, 12, both 1).
+ * The rest is reserved: #GP. */
 #define MISC_FAST_STRINGS     (1ull << 0)
 #define MISC_BTS_UNAVAILABLE  (1ull << 11)
 #define MISC_PEBS_UNAVAILABLE (1ull << 12)
+#define MISC_READ_ONLY	      ((1ull << 7) | MISC_BTS_UNAVAILABLE | MISC_PEBS_UNAVAILABLE)
+#define MISC_WRITABLE                                                          \
+	(MISC_FAST_STRINGS | (1ull << 3) | (1ull << 16) | (1ull << 18) |       \
+	 MISC_LIMIT_CPUID | (1ull << 23) | MISC_XD_DISABLE)
 #define MISC_ENABLE_RESET                                                      \
 	(MISC_FAST_STRINGS | MISC_BTS_UNAVAILABLE | MISC_PEBS_UNAVAILABLE)
 /* MTRRs enabled (E), fixed ranges off, default type write-back: with no
@@ -151,6 +162,12 @@ bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *value)
 	case MSR_MTRRCAP:
 		*value = 0; /* no variable ranges, no fixed ranges, no WC */
 		return guest_cpu.mtrr;
+	case MSR_MCG_CAP:
+	case MSR_MCG_STATUS:
+		/* The machine-check architecture with no banks: nothing
+		 * in a VM reports machine checks. */
+		*value = 0;
+		return guest_cpu.mca;
 	case MSR_MTRR_DEF_TYPE:
 		*value = MTRR_DEF_TYPE_VALUE;
 		return guest_cpu.mtrr;
@@ -213,14 +230,16 @@ bool msr_write(struct vcpu *v, uint32_t msr, uint64_t value)
 		 * (SDM 9.11.7.1); there is nothing to load. */
 		return true;
 	case MSR_MISC_ENABLE:
-		/* Only fast strings can change; the unavailable bits are
-		 * read-only; setting anything else is #GP. */
-		if (value & ~MISC_ENABLE_RESET)
+		/* Read-only bits keep their value whatever is written. */
+		if (value & ~(MISC_WRITABLE | MISC_READ_ONLY))
 			return false;
-		v->msr.misc_enable = (value & MISC_FAST_STRINGS) |
+		v->msr.misc_enable = (value & MISC_WRITABLE) |
 				     MISC_BTS_UNAVAILABLE |
 				     MISC_PEBS_UNAVAILABLE;
 		return true;
+	case MSR_MCG_STATUS:
+		/* Software clears it; there is nothing to set. */
+		return guest_cpu.mca && value == 0;
 	case MSR_MTRR_DEF_TYPE:
 		/* Read-only MTRRs: rewriting the value is accepted. */
 		return guest_cpu.mtrr && value == MTRR_DEF_TYPE_VALUE;
@@ -234,6 +253,10 @@ bool msr_write(struct vcpu *v, uint32_t msr, uint64_t value)
 		return true;
 	case X86_MSR_EFER:
 		if (value & ~guest_cpu.efer_allowed)
+			return false;
+		/* XD disable makes NXE reserved (SDM 4.1.4). */
+		if ((value & X86_EFER_NXE) &&
+		    (v->msr.misc_enable & MISC_XD_DISABLE))
 			return false;
 		return smmu_vcpu_write_efer(v->mmu, value) == SMMU_CR_DONE;
 	default:

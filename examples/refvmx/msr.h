@@ -9,7 +9,8 @@
  *   IA32_MTRRCAP, MTRR_DEF_TYPE  read-only: no variable or fixed
  *                            ranges, everything write-back
  *   IA32_SYSENTER_CS/ESP/EIP VMCS guest fields
- *   IA32_MISC_ENABLE         fast strings; no BTS or PEBS
+ *   IA32_MCG_CAP, MCG_STATUS machine-check architecture with no banks
+ *   IA32_MISC_ENABLE         the architectural bits; no BTS, PEBS, PMU
  *   IA32_PAT                 VMCS guest field (or kept here)
  *   IA32_EFER                libshadowmmu (paging bits) and guest_cpu
  *   STAR, LSTAR, CSTAR, SFMASK, KERNEL_GS_BASE, TSC_AUX
@@ -30,6 +31,10 @@
 #include <stdint.h>
 
 struct vcpu;
+
+/* IA32_MISC_ENABLE bits CPUID depends on. */
+#define MISC_LIMIT_CPUID (1ull << 22) /* CPUID.0:EAX at most 2 */
+#define MISC_XD_DISABLE	 (1ull << 34) /* CPUID.80000001H:EDX.NX = 0 */
 
 /* What the VMCS and the CPU's own registers do not hold. */
 struct vcpu_msrs {

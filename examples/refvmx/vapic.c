@@ -108,7 +108,7 @@ static void reset_registers(struct vcpu *v)
 	a->dfr = 0xffffffffu;
 	a->esr = a->esr_pending = 0;
 	a->icr_low = a->icr_high = 0;
-	a->timer_initial = a->timer_divide = 0;
+	a->timer = (struct apic_timer){ 0 };
 	for (unsigned i = 0; i < VAPIC_NR_LVT; i++)
 		a->lvt[i] = LVT_MASKED;
 	for (unsigned w = 0; w < 4; w++) {
@@ -184,6 +184,7 @@ bool vapic_halt(struct vcpu *v)
 	       !(can_take_interrupts && vapic_interrupt_ready(v)) &&
 	       !__atomic_load_n(&run_end.over, __ATOMIC_ACQUIRE)) {
 		cpu_serve_requests();
+		apic_timer_check(v);
 		cpu_relax();
 	}
 	return true;
@@ -206,6 +207,11 @@ static void post_fixed(unsigned t, uint8_t vector)
 	__atomic_fetch_or(&a->irr[vector / 64], 1ull << (vector % 64),
 			  __ATOMIC_ACQ_REL);
 	cpu_kick(t);
+}
+
+void vapic_post_local(struct vcpu *v, uint8_t vector)
+{
+	post_fixed(v->index, vector);
 }
 
 static void start_vcpu(struct vcpu *v, unsigned target, uint8_t vector)
@@ -354,12 +360,14 @@ static enum reg_result reg_read(struct vcpu *v, unsigned reg, bool x2,
 			val |= (uint64_t)a->icr_high << 32;
 		break;
 	case REG_TIMER_INITIAL:
-		val = a->timer_initial;
+		val = a->timer.initial;
 		break;
 	case REG_TIMER_DIVIDE:
-		val = a->timer_divide;
+		val = a->timer.divide;
 		break;
-	case REG_TIMER_CURRENT: /* the timer does not count (vapic.h) */
+	case REG_TIMER_CURRENT:
+		val = apic_timer_current(v);
+		break;
 	case REG_TMR ... REG_TMR + 0x70: /* edge-triggered only */
 		val = 0;
 		break;
@@ -405,6 +413,8 @@ static enum reg_result reg_write(struct vcpu *v, unsigned reg, bool x2,
 	if (reg >= REG_LVT_TIMER && reg < REG_LVT_TIMER + 0x60) {
 		unsigned i = (reg - REG_LVT_TIMER) >> 4;
 		uint32_t w = (uint32_t)val & lvt_writable[i];
+		if (i == 0)
+			apic_timer_before_lvt_write(v);
 		if (!(a->svr & SVR_ENABLE))
 			w |= LVT_MASKED;
 		a->lvt[i] = w;
@@ -459,10 +469,10 @@ static enum reg_result reg_write(struct vcpu *v, unsigned reg, bool x2,
 		a->icr_high = (uint32_t)val & 0xff000000u;
 		return REG_OK;
 	case REG_TIMER_INITIAL:
-		a->timer_initial = (uint32_t)val;
+		apic_timer_write_initial(v, (uint32_t)val);
 		return REG_OK;
 	case REG_TIMER_DIVIDE:
-		a->timer_divide = (uint32_t)val & 0xb;
+		apic_timer_write_divide(v, (uint32_t)val);
 		return REG_OK;
 	case REG_SELF_IPI:
 		if (!x2 || (val & ~0xffull))

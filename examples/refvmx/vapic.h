@@ -5,7 +5,7 @@
  * guest's loads and stores: mmio.c) or x2APIC mode (MSRs 0x800-0x8FF),
  * switched through IA32_APIC_BASE as the SDM allows (vol. 3A 10.12.5).
  * It holds ID, version, TPR/PPR, EOI with the in-service register,
- * SVR, LDR/DFR, ESR, ICR, the LVTs and the timer's registers; it sends
+ * SVR, LDR/DFR, ESR, ICR, the LVTs and the timer (apic_timer.c); it sends
  * IPIs between vCPUs (fixed, lowest priority, NMI, INIT, STARTUP, with
  * destination shorthands, physical or logical destinations) and gives
  * the guest its highest pending interrupt when the priorities allow
@@ -17,8 +17,6 @@
  *   STARTUP IPI with vector V starts the target at V << 12 in 32-bit
  *   protected mode with paging off and flat segments (EBX = its vCPU
  *   number), not in real mode; INIT is accepted and does nothing;
- * - the APIC timer does not count: its registers hold what is written,
- *   the current count reads 0, and CPUID shows no TSC-deadline mode;
  * - interrupts are edge-triggered only (there is no I/O APIC), so TMR
  *   reads 0; lowest-priority IPIs go to the lowest-numbered vCPU
  *   among the destinations.
@@ -28,6 +26,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "apic_timer.h"
 
 struct vcpu;
 
@@ -40,7 +40,7 @@ struct vapic {
 	uint32_t esr, esr_pending;
 	uint32_t lvt[VAPIC_NR_LVT];
 	uint32_t icr_low, icr_high;
-	uint32_t timer_initial, timer_divide;
+	struct apic_timer timer;
 	/* Requested vectors: any CPU sets bits, this vCPU takes them. */
 	volatile uint64_t irr[4];
 	uint64_t isr[4];
@@ -69,6 +69,10 @@ void vapic_mmio(struct vcpu *v, unsigned offset, unsigned size, bool write,
 /* MOV to/from CR8: the task priority's class (SDM 10.8.6.1). */
 void vapic_set_cr8(struct vcpu *v, uint64_t cr8);
 uint64_t vapic_cr8(const struct vcpu *v);
+
+/* An interrupt from this APIC's own sources (an LVT entry): pending if
+ * the APIC accepts it. */
+void vapic_post_local(struct vcpu *v, uint8_t vector);
 
 /* Whether a pending interrupt's priority allows delivery now. */
 bool vapic_interrupt_ready(struct vcpu *v);

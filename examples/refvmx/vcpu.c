@@ -272,6 +272,7 @@ static void setup_guest_state(struct vcpu *v, const struct vcpu_boot *boot)
 static void setup_controls(struct vcpu *v)
 {
 	vmcs_write(VMCS_PIN_BASED_CONTROLS, vmx_ctl.pin);
+	v->pin = vmx_ctl.pin;
 	vmcs_write(VMCS_PROC_BASED_CONTROLS, vmx_ctl.proc);
 	vmcs_write(VMCS_PROC_BASED_CONTROLS2, vmx_ctl.proc2);
 	vmcs_write(VMCS_EXIT_CONTROLS, vmx_ctl.exit);
@@ -339,22 +340,26 @@ static void load_paging_state(struct vcpu *v, const struct smmu_entry *e)
 }
 
 /*
- * A guest that runs with RFLAGS.IF=0 must still exit for the IPIs of
- * remote flushes: with external-interrupt exiting, "the value of
- * RFLAGS.IF does not affect interrupt blocking" (SDM vol. 3C, the
- * pin-based VM-execution controls). Bochs does not do that for a guest
- * entered with IF=0: it decides whether interrupts are masked when VM
- * entry loads RFLAGS, before it counts the CPU as in VMX non-root
- * operation, and decides again only when IF changes
- * (handleInterruptMaskChange, called from setEFlags and at VM exit;
- * vmx.cc sets in_vmx_guest after loading the guest state). Such a
- * guest, spinning with interrupts off for a vCPU whose CPU waits with
- * the MMU lock held for this one's flush, would not exit until it did
- * for some other reason (the guest's own time-out). So an entry with
- * IF=0 arms the VMX-preemption timer: the vCPU exits within
- * IF0_EXIT_TSC TSC cycles at the latest and serves what it was sent
- * (cpu_serve_requests before the next entry). On hardware it only costs
- * an exit per period while a guest keeps interrupts off.
+ * The VMX-preemption timer makes the guest exit when refvmx needs it to,
+ * for two reasons:
+ * - the guest's APIC timer is due (apic_timer.c);
+ * - the guest runs with RFLAGS.IF=0 and must still exit for the IPIs of
+ *   remote flushes: with external-interrupt exiting, "the value of
+ *   RFLAGS.IF does not affect interrupt blocking" (SDM vol. 3C, the
+ *   pin-based VM-execution controls). Bochs does not do that for a guest
+ *   entered with IF=0: it decides whether interrupts are masked when VM
+ *   entry loads RFLAGS, before it counts the CPU as in VMX non-root
+ *   operation, and decides again only when IF changes
+ *   (handleInterruptMaskChange, called from setEFlags and at VM exit;
+ *   vmx.cc sets in_vmx_guest after loading the guest state). Such a
+ *   guest, spinning with interrupts off for a vCPU whose CPU waits with
+ *   the MMU lock held for this one's flush, would not exit until it did
+ *   for some other reason (the guest's own time-out). So an entry with
+ *   IF=0 exits within IF0_EXIT_TSC TSC cycles at the latest and serves
+ *   what it was sent (cpu_serve_requests before the next entry). On
+ *   hardware it only costs an exit per period while a guest keeps
+ *   interrupts off.
+ * The timer counts down once every 2^rate TSC cycles (IA32_VMX_MISC[4:0]).
  */
 #define RFLAGS_IF    (1ull << 9)
 #define IF0_EXIT_TSC (1ull << 18)
@@ -362,16 +367,20 @@ static void load_paging_state(struct vcpu *v, const struct smmu_entry *e)
 static void arm_preemption_timer(struct vcpu *v)
 {
 	uint32_t pin = vmx_ctl.pin;
+	uint64_t due = apic_timer_due_in(v);
 	if (!(vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
-	    vmx_control_allowed1(caps.ctls[VMX_CONTROLS_PIN],
-				 VMX_PIN_PREEMPTION_TIMER)) {
-		/* It counts down once every 2^rate TSC cycles
-		 * (IA32_VMX_MISC[4:0]). */
+	    (!due || due > IF0_EXIT_TSC))
+		due = IF0_EXIT_TSC;
+	if (due && vmx_control_allowed1(caps.ctls[VMX_CONTROLS_PIN],
+					VMX_PIN_PREEMPTION_TIMER)) {
+		uint64_t ticks = (due >> (caps.misc & 0x1f)) + 1;
 		pin |= VMX_PIN_PREEMPTION_TIMER;
 		vmcs_write(VMCS_PREEMPTION_TIMER_VALUE,
-			   IF0_EXIT_TSC >> (caps.misc & 0x1f));
+			   ticks > 0xffffffffu ? 0xffffffffu : ticks);
 	}
-	vmcs_write(VMCS_PIN_BASED_CONTROLS, pin);
+	if (pin != v->pin)
+		vmcs_write(VMCS_PIN_BASED_CONTROLS, pin);
+	v->pin = pin;
 }
 
 static uint64_t diag_vmread(uint32_t field, void *ctx)
@@ -423,6 +432,7 @@ static void vcpu_run(struct vcpu *v)
 			if (vmx_invvpid_single(v->vpid) != VMX_OK)
 				panic("INVVPID failed");
 		}
+		apic_timer_check(v);
 		event_before_entry(v);
 		arm_preemption_timer(v);
 		host_ops_run_deferred();

@@ -39,6 +39,7 @@ struct vcpu {
 	unsigned index; /* vCPU number = host CPU index */
 	uint16_t vpid;
 	bool launched;
+	uint32_t pin; /* pin-based controls now in the VMCS */
 	/* The end of the run, once the guest wrote the test-exit port or
 	 * something failed. */
 	bool done;
