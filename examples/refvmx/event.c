@@ -196,7 +196,12 @@ void event_post_nmi(unsigned target)
 void event_before_entry(struct vcpu *v)
 {
 	uint32_t want = 0;
-	bool busy = injecting();
+	/* A debug trap of the instruction just completed (single-step
+	 * after an emulated instruction) comes before NMIs and interrupts
+	 * (SDM 6.9, priorities 4 and 5): the CPU delivers it at entry, and
+	 * what waits goes in through a window afterwards. */
+	bool busy = injecting() ||
+		    (vmcs_read(VMCS_GUEST_PENDING_DBG_EXCEPTIONS) & 0x400f);
 	uint64_t intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
 
 	if (__atomic_load_n(&v->ev.nmi_pending, __ATOMIC_ACQUIRE)) {

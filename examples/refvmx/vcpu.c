@@ -34,7 +34,9 @@ struct vmx_controls vmx_ctl;
 static struct vmx_caps caps;
 static void *vmxon_region;
 
-#define CR4_OSXSAVE (1ull << 18)
+#define CR4_OSXSAVE    (1ull << 18)
+#define RFLAGS_TF      (1ull << 8)
+#define PENDING_DBG_BS (1ull << 14)
 
 static uint64_t caps_rdmsr(uint32_t msr, void *ctx)
 {
@@ -158,6 +160,14 @@ void vcpu_skip_instruction(void)
 void vcpu_advance_rip(unsigned len)
 {
 	vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + len);
+	/* The instruction refvmx completed for the guest ends like one
+	 * the CPU ran: with RFLAGS.TF set, a single-step #DB is due before
+	 * the next one (SDM 17.3.1.4). The CPU delivers it at VM entry
+	 * from the pending debug exceptions (BS, bit 14; SDM 27.7.3). */
+	if (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF)
+		vmcs_write(VMCS_GUEST_PENDING_DBG_EXCEPTIONS,
+			   vmcs_read(VMCS_GUEST_PENDING_DBG_EXCEPTIONS) |
+				   PENDING_DBG_BS);
 	uint64_t intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
 	if (intr & (VMX_INTERRUPTIBILITY_STI | VMX_INTERRUPTIBILITY_MOV_SS))
 		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
