@@ -142,8 +142,10 @@ static bool load_aout_kludge(uint64_t start, uint64_t size, uint64_t hdr_off,
 		if (h->load_end_addr < h->load_addr ||
 		    h->load_end_addr - h->load_addr > file_len) {
 			kprintf("refvmx: Multiboot header: load_end_addr "
-				"0x%x is outside the file\n",
-				h->load_end_addr);
+				"0x%x is outside the file (0x%llx bytes from "
+				"load_addr 0x%x)\n",
+				h->load_end_addr, (unsigned long long)file_len,
+				h->load_addr);
 			return false;
 		}
 		file_len = h->load_end_addr - h->load_addr;

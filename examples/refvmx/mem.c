@@ -50,9 +50,13 @@ bool mem_init(const struct boot_info *bi, uint64_t guest_size)
 {
 	mem.guest_size = guest_size;
 	uint64_t from = (uint64_t)kernel_end;
+	/* Above the modules and GRUB's information (the module strings
+	 * are read from it later). */
 	for (unsigned i = 0; i < bi->nr_modules; i++)
 		if (bi->module[i].end > from)
 			from = bi->module[i].end;
+	if (bi->info_end > from)
+		from = bi->info_end;
 	mem.guest_base = place(bi, from, guest_size);
 	mem.pool_base = mem.guest_base
 				? place(bi, mem.guest_base + guest_size,

@@ -56,6 +56,7 @@ done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 name=$(basename "$guest" .elf)
+name=${name%.bin}
 module_string=$name${guest_cmdline:+ $guest_cmdline}
 # shellcheck disable=SC2086 # modules: FILE NAME pairs without spaces
 sh "$here/scripts/mkiso.sh" --cmdline "guest-ram=$guest_ram $cmdline" \

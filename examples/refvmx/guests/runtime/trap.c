@@ -90,7 +90,8 @@ void trap_handle(struct trap_frame *frame)
 		interrupt_handlers[frame->vector](frame);
 		return;
 	}
-	if (fault_probe_catch(frame->vector, frame->error, cr2, &frame->ip))
+	if (fault_probe_catch(frame->vector, frame->error, cr2, frame->flags,
+			      &frame->ip))
 		return;
 	report_fatal("unexpected exception %lu, error 0x%lx, at ip %p, "
 		     "cr2 %p",
