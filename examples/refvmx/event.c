@@ -154,13 +154,13 @@ void event_exception(struct vcpu *v, unsigned vector, bool has_error,
 				has_error = true;
 				error = 0;
 			}
-		} else if (type == VMX_INTR_NMI) {
-			v->ev.nmi_pending = true;
-		} else if (type == VMX_INTR_EXTERNAL) {
-			vapic_requeue(v, (uint8_t)vec1);
 		}
 		/* Software interrupts and exceptions: the guest's RIP is
-		 * still at the instruction, which runs again. */
+		 * still at the instruction, which runs again. An external
+		 * interrupt or NMI is gone, as on the CPU: the interrupt
+		 * was accepted (it stays in service), and NMIs are blocked
+		 * until the handler's IRET (SDM vol. 3C 28.2.3: virtual-NMI
+		 * blocking is already in effect at this exit). */
 	}
 	uint32_t info = vector | (VMX_INTR_HW_EXCEPTION
 				  << VMX_INTR_INFO_TYPE_SHIFT);

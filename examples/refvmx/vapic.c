@@ -150,13 +150,6 @@ int vapic_accept(struct vcpu *v)
 	return vec;
 }
 
-void vapic_requeue(struct vcpu *v, uint8_t vector)
-{
-	v->apic.isr[vector / 64] &= ~(1ull << (vector % 64));
-	__atomic_fetch_or(&v->apic.irr[vector / 64], 1ull << (vector % 64),
-			  __ATOMIC_ACQ_REL);
-}
-
 static void eoi(struct vcpu *v)
 {
 	int vec = highest(v->apic.isr);

@@ -79,9 +79,6 @@ bool vapic_interrupt_ready(struct vcpu *v);
 /* Acknowledge the highest such interrupt (IRR to ISR): its vector, or
  * -1 if there is none. */
 int vapic_accept(struct vcpu *v);
-/* An accepted interrupt whose delivery did not complete: pending again,
- * no longer in service. */
-void vapic_requeue(struct vcpu *v, uint8_t vector);
 /* The guest executed HLT: wait until an interrupt or NMI can wake it.
  * false if none ever can (interrupts disabled, no NMI pending). */
 bool vapic_halt(struct vcpu *v);
