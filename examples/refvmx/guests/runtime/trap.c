@@ -72,7 +72,7 @@ void trap_load(void)
 
 void trap_set_interrupt(uint8_t vector, trap_interrupt_handler handler)
 {
-	if (vector < TRAP_EXCEPTIONS)
+	if (vector < TRAP_EXCEPTIONS && vector != TRAP_NMI)
 		report_fatal("vector %u is an exception's", vector);
 	/* The handler first: the gate may be used as soon as it is set. */
 	interrupt_handlers[vector] = handler;
@@ -85,7 +85,7 @@ void trap_handle(struct trap_frame *frame)
 	unsigned long cr2 = read_cr2();
 
 	/* Before the probes: an interrupt is never the probed access's. */
-	if (frame->vector >= TRAP_EXCEPTIONS &&
+	if ((frame->vector >= TRAP_EXCEPTIONS || frame->vector == TRAP_NMI) &&
 	    interrupt_handlers[frame->vector]) {
 		interrupt_handlers[frame->vector](frame);
 		return;

@@ -32,11 +32,14 @@ void trap_init(void);
 /* Loads the IDT trap_init() built: for another vCPU of the same stage. */
 void trap_load(void);
 
+/* The NMI's vector: like an interrupt, it may have a handler. */
+#define TRAP_NMI 2
+
 /* Runs for an interrupt with IF cleared (interrupt gate) and returns
  * with IRET; it acknowledges its interrupt controller itself. */
 typedef void (*trap_interrupt_handler)(struct trap_frame *frame);
-/* Makes vector (32-255) present, delivering to handler, for every vCPU
- * that loaded this stage's IDT. */
+/* Makes vector (32-255, or TRAP_NMI) present, delivering to handler,
+ * for every vCPU that loaded this stage's IDT. */
 void trap_set_interrupt(uint8_t vector, trap_interrupt_handler handler);
 
 void trap_handle(struct trap_frame *frame);
