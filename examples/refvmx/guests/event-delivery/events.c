@@ -1,20 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * event-delivery's own descriptor tables: a GDT like boot.S's plus a
- * 64-bit TSS whose IST stacks let #PF, #DF and the NMI run on a good
+ * event-delivery's own descriptor tables: the runtime's 64-bit GDT and
+ * TSS (descriptors64.c), whose IST stacks let #PF and #DF run on a good
  * stack while the interrupted code's stack is the broken one; an IDT of
  * interrupt gates to event_entry.S; and the log handlers fill.
  */
 #include "events.h"
 
 #include "cpu.h"
-#include "gdt.h"
+#include "descriptors64.h"
 #include "layout.h"
 #include "paging_enter.h"
 #include "report.h"
 
-#define GDT_TSS	       0x20
-#define GATE_INTERRUPT 0x8e
 #define MSR_APIC_BASE  0x1b
 #define APIC_BASE_EXTD (1u << 10)
 #define APIC_BASE_EN   (1u << 11)
@@ -29,35 +27,13 @@ struct event_frame {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
-struct idt_gate {
-	uint16_t offset_low, selector;
-	uint8_t ist, type;
-	uint16_t offset_mid;
-	uint32_t offset_high, reserved;
-} __attribute__((packed));
-
-struct tss64 {
-	uint32_t reserved0;
-	uint64_t rsp[3];
-	uint64_t reserved1;
-	uint64_t ist[7];
-	uint64_t reserved2;
-	uint16_t reserved3, iomap_base;
-} __attribute__((packed));
-
-struct descriptor_pointer {
-	uint16_t limit;
-	uint64_t base;
-} __attribute__((packed));
-
 extern char ev_stub_2[], ev_stub_3[], ev_stub_6[], ev_stub_8[], ev_stub_11[],
 	ev_stub_13[], ev_stub_14[], ev_stub_0x40[], ev_stub_0x80[];
 extern char ev_resume[];
 extern uintptr_t ev_saved_sp;
 
-static struct idt_gate idt[256] __attribute__((aligned(16)));
-static uint64_t gdt[6] __attribute__((aligned(16)));
-static struct tss64 tss __attribute__((aligned(16)));
+/* 256 gates of 16 bytes (descriptors64.c). */
+static uint8_t idt[256 * 16] __attribute__((aligned(16)));
 static uint8_t ist_stacks[3][8192] __attribute__((aligned(16)));
 
 struct event_log event_log;
@@ -67,20 +43,12 @@ static bool x2apic;
 
 static void set_gate(unsigned vector, const void *stub, unsigned ist)
 {
-	uintptr_t a = (uintptr_t)stub;
-	idt[vector] = (struct idt_gate){
-		.offset_low = (uint16_t)a,
-		.selector = GDT_CODE64,
-		.ist = (uint8_t)ist,
-		.type = GATE_INTERRUPT,
-		.offset_mid = (uint16_t)(a >> 16),
-		.offset_high = (uint32_t)(a >> 32),
-	};
+	idt64_set_gate(idt, vector, stub, 0, ist);
 }
 
 void events_set_ist(unsigned vector, unsigned ist)
 {
-	idt[vector].ist = (uint8_t)ist;
+	idt[vector * 16 + 4] = (uint8_t)ist; /* the gate's IST byte */
 }
 
 void events_clear_log(void)
@@ -141,19 +109,10 @@ static void build_address_space(void)
 
 static void load_tables(void)
 {
-	gdt[0] = 0;
-	gdt[1] = 0x00cf9b000000ffffull; /* GDT_CODE32 */
-	gdt[2] = 0x00cf93000000ffffull; /* GDT_DATA */
-	gdt[3] = 0x00af9b000000ffffull; /* GDT_CODE64 */
-	uint64_t base = (uintptr_t)&tss, limit = sizeof(tss) - 1;
-	gdt[4] = (limit & 0xffff) | (base & 0xffffff) << 16 | 0x89ull << 40 |
-		 ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
-	gdt[5] = base >> 32;
+	uint64_t ist[3];
 	for (unsigned i = 0; i < 3; i++)
-		tss.ist[i] = (uintptr_t)(ist_stacks[i] + sizeof(ist_stacks[i]));
-	tss.iomap_base = sizeof(tss);
-	struct descriptor_pointer g = { sizeof(gdt) - 1, (uintptr_t)gdt };
-	__asm__ volatile("lgdt %0\n\tltr %w1" : : "m"(g), "r"(GDT_TSS));
+		ist[i] = (uintptr_t)(ist_stacks[i] + sizeof(ist_stacks[i]));
+	descriptors64_load(0, ist);
 
 	set_gate(VEC_NMI, ev_stub_2, 0);
 	set_gate(VEC_BP, ev_stub_3, 0);
@@ -165,8 +124,7 @@ static void load_tables(void)
 	set_gate(VEC_SELF_IPI, ev_stub_0x40, 0);
 	set_gate(VEC_SOFT, ev_stub_0x80, 0);
 	/* VEC_ABSENT stays zero: not present. */
-	struct descriptor_pointer i = { sizeof(idt) - 1, (uintptr_t)idt };
-	__asm__ volatile("lidt %0" : : "m"(i));
+	idt64_load(idt);
 }
 
 bool events_x2apic(void)
