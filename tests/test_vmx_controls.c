@@ -288,8 +288,7 @@ Test(vmx_controls, optional_controls_are_reported_missing_not_failed)
 	char err[160] = "";
 
 	disallow(MSR_IA32_VMX_TRUE_PINBASED_CTLS, VMX_PIN_VIRTUAL_NMIS);
-	disallow(MSR_IA32_VMX_TRUE_PROCBASED_CTLS,
-		 VMX_PROC_USE_TSC_OFFSETTING);
+	disallow(MSR_IA32_VMX_TRUE_PROCBASED_CTLS, VMX_PROC_USE_TSC_OFFSETTING);
 	disallow(MSR_IA32_VMX_PROCBASED_CTLS2, VMX_PROC2_ENABLE_RDTSCP);
 	caps = read_caps();
 	cr_assert(vmx_controls_for_shadow_paging(&caps, &c, err, sizeof(err)),

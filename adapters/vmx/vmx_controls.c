@@ -336,7 +336,8 @@ bool vmx_controls_for_shadow_paging(const struct vmx_caps *caps,
 	out->pat = (out->exit & pat_exit) == pat_exit &&
 		   (out->entry & VMX_ENTRY_CTL_LOAD_IA32_PAT);
 	if (!out->pat) {
-		out->exit &= ~pat_exit | (uint32_t)caps->ctls[VMX_CONTROLS_EXIT];
+		out->exit &=
+			~pat_exit | (uint32_t)caps->ctls[VMX_CONTROLS_EXIT];
 		out->entry &= ~VMX_ENTRY_CTL_LOAD_IA32_PAT |
 			      (uint32_t)caps->ctls[VMX_CONTROLS_ENTRY];
 	}

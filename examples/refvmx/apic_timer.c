@@ -4,8 +4,8 @@
 #include "vapic.h"
 #include "vcpu.h"
 
-#define LVT_TIMER	 0	   /* index of the timer's LVT entry */
-#define LVT_MASKED	 (1u << 16)
+#define LVT_TIMER	   0 /* index of the timer's LVT entry */
+#define LVT_MASKED	   (1u << 16)
 #define LVT_TIMER_PERIODIC (1u << 17)
 
 static uint64_t rdtsc(void)

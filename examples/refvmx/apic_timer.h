@@ -18,10 +18,10 @@
 struct vcpu;
 
 struct apic_timer {
-	uint32_t initial;  /* initial-count register */
-	uint32_t divide;   /* divide-configuration register (bits 3, 1:0) */
-	bool running;	   /* counting: not yet expired (one-shot), or periodic */
-	uint64_t start;	   /* TSC at which the current count was `initial` */
+	uint32_t initial; /* initial-count register */
+	uint32_t divide;  /* divide-configuration register (bits 3, 1:0) */
+	bool running;	/* counting: not yet expired (one-shot), or periodic */
+	uint64_t start; /* TSC at which the current count was `initial` */
 };
 
 /* Register writes (the LVT timer entry is the APIC's; tell the timer

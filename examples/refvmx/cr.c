@@ -40,7 +40,8 @@ void cr_access(struct vcpu *v)
 		else if (q.cr == 4)
 			res = write_cr4(v, val);
 		else if (q.cr == 8 && !(val >> 4))
-			vapic_set_cr8(v, val); /* 63:4 reserved (SDM 10.8.6.1) */
+			vapic_set_cr8(v,
+				      val); /* 63:4 reserved (SDM 10.8.6.1) */
 		else
 			res = SMMU_CR_INJECT_GP;
 		break;
@@ -103,6 +104,7 @@ void cr_xsetbv(struct vcpu *v)
 	 * extended state, and XGETBV in the guest reads it directly. */
 	__asm__ volatile("xsetbv"
 			 :
-			 : "c"(0), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)));
+			 : "c"(0), "a"((uint32_t)val),
+			   "d"((uint32_t)(val >> 32)));
 	vcpu_skip_instruction();
 }

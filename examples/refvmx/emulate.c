@@ -238,8 +238,7 @@ static bool emulate_mov(struct vcpu *v, uint64_t gpa, const struct insn *in)
 		size = insn_size(in, in->opcode == 0x86);
 		val = size == 1 ? reg8(v, in->reg, in->rex)
 				: gpr_get(v, in->reg);
-		if (refvmx_host_ops.read_gpa(0, gpa, &old, size) !=
-		    SMMU_GPA_OK)
+		if (refvmx_host_ops.read_gpa(0, gpa, &old, size) != SMMU_GPA_OK)
 			return false;
 		if (size == 1 && !in->rex && in->reg >= 4 && in->reg < 8) {
 			unsigned r = in->reg - 4; /* AH-BH */
@@ -314,8 +313,7 @@ void emulate_unprotect_retry(struct vcpu *v, uint64_t gpa, const char *why)
 	}
 	kprintf("refvmx: vCPU %u: %s at rip 0x%llx stores to gpa 0x%llx, "
 		"which %s\n",
-		v->index, why, (unsigned long long)rip,
-		(unsigned long long)gpa,
+		v->index, why, (unsigned long long)rip, (unsigned long long)gpa,
 		st == SMMU_EBUSY ? "is a root table in use: it stays protected"
 				 : "the library refused to unprotect");
 	vcpu_fail(v, "cannot emulate a store to a write-protected table");
@@ -326,8 +324,9 @@ void emulate_store(struct vcpu *v, uint64_t la, uint64_t gpa)
 	(void)la;
 	struct insn in;
 	if (!insn_fetch_decode(v, &in)) {
-		emulate_unprotect_retry(v, gpa, "an instruction refvmx does "
-						"not decode");
+		emulate_unprotect_retry(v, gpa,
+					"an instruction refvmx does "
+					"not decode");
 		return;
 	}
 	if (emulate_rmw(v, gpa, &in)) {
@@ -339,6 +338,7 @@ void emulate_store(struct vcpu *v, uint64_t la, uint64_t gpa)
 	     emulate_stos(v, gpa, &in)) ||
 	    emulate_mov(v, gpa, &in))
 		return;
-	emulate_unprotect_retry(v, gpa, "an instruction refvmx does not "
-					"emulate");
+	emulate_unprotect_retry(v, gpa,
+				"an instruction refvmx does not "
+				"emulate");
 }

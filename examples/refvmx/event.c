@@ -8,11 +8,11 @@
 #include "vapic.h"
 #include "vcpu.h"
 
-#define VEC_DF	 8
-#define VEC_UD	 6
-#define VEC_GP	 13
-#define VEC_PF	 14
-#define VEC_NMI	 2
+#define VEC_DF	  8
+#define VEC_UD	  6
+#define VEC_GP	  13
+#define VEC_PF	  14
+#define VEC_NMI	  2
 #define RFLAGS_IF (1ull << 9)
 #define RFLAGS_RF (1ull << 16)
 
@@ -162,8 +162,8 @@ void event_exception(struct vcpu *v, unsigned vector, bool has_error,
 		 * until the handler's IRET (SDM vol. 3C 28.2.3: virtual-NMI
 		 * blocking is already in effect at this exit). */
 	}
-	uint32_t info = vector | (VMX_INTR_HW_EXCEPTION
-				  << VMX_INTR_INFO_TYPE_SHIFT);
+	uint32_t info =
+		vector | (VMX_INTR_HW_EXCEPTION << VMX_INTR_INFO_TYPE_SHIFT);
 	if (has_error)
 		info |= VMX_INTR_INFO_ERROR_CODE;
 	inject(info, error, 0);
@@ -214,9 +214,10 @@ void event_before_entry(struct vcpu *v)
 			__atomic_store_n(&v->ev.nmi_pending, false,
 					 __ATOMIC_RELEASE);
 			if (intr & VMX_INTERRUPTIBILITY_STI)
-				vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
-					   intr & ~(uint64_t)
-							  VMX_INTERRUPTIBILITY_STI);
+				vmcs_write(
+					VMCS_GUEST_INTERRUPTIBILITY,
+					intr & ~(uint64_t)
+							VMX_INTERRUPTIBILITY_STI);
 			inject(VEC_NMI | (VMX_INTR_NMI
 					  << VMX_INTR_INFO_TYPE_SHIFT),
 			       0, 0);

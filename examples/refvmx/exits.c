@@ -57,8 +57,7 @@ static void page_fault(struct vcpu *v)
 			/* The CPU's own store while it delivers an event (a
 			 * push onto the stack, say): no instruction to
 			 * decode. */
-			emulate_unprotect_retry(v, f.gpa,
-						"event delivery");
+			emulate_unprotect_retry(v, f.gpa, "event delivery");
 		else
 			emulate_store(v, la, f.gpa);
 		break;

@@ -12,60 +12,62 @@
 #define BIT(n) (1u << (n))
 
 /* The guest's basic and extended leaf ranges; the hypervisor leaf. */
-#define MAX_BASIC      0xdu
-#define MAX_EXTENDED   0x80000008u
+#define MAX_BASIC	0xdu
+#define MAX_EXTENDED	0x80000008u
 #define HYPERVISOR_LEAF 0x40000000u
 
 /* Features shown when the host has them (SDM vol. 2A, CPUID, tables
  * 3-10, 3-11 and the leaf 7 table). What is not listed is hidden. */
 #define L1_ECX_SHOWN                                                           \
 	(BIT(0) /* SSE3 */ | BIT(1) /* PCLMULQDQ */ | BIT(9) /* SSSE3 */ |     \
-	 BIT(13) /* CMPXCHG16B */ | BIT(19) /* SSE4.1 */ |                    \
+	 BIT(13) /* CMPXCHG16B */ | BIT(19) /* SSE4.1 */ |                     \
 	 BIT(20) /* SSE4.2 */ | BIT(22) /* MOVBE */ | BIT(23) /* POPCNT */ |   \
 	 BIT(25) /* AES */ | BIT(30) /* RDRAND */)
 #define L1_ECX_XSAVE   BIT(26)
 #define L1_ECX_OSXSAVE BIT(27)
-#define L1_ECX_AVX     (BIT(28) /* AVX */ | BIT(12) /* FMA */ | BIT(29) /* F16C */)
-#define L1_ECX_X2APIC  BIT(21)
+#define L1_ECX_AVX     (BIT(28) /* AVX */ | BIT(12) /* FMA */ | BIT(29) /* F16C \
+									 */)
+#define L1_ECX_X2APIC	  BIT(21)
 #define L1_ECX_HYPERVISOR BIT(31)
 #define L1_EDX_SHOWN                                                           \
 	(BIT(0) /* FPU */ | BIT(2) /* DE */ | BIT(3) /* PSE */ |               \
 	 BIT(4) /* TSC */ | BIT(5) /* MSR */ | BIT(6) /* PAE */ |              \
 	 BIT(7) /* MCE */ | BIT(8) /* CX8 */ | BIT(11) /* SEP */ |             \
 	 BIT(12) /* MTRR */ | BIT(13) /* PGE */ | BIT(14) /* MCA */ |          \
-	 BIT(15) /* CMOV */ | BIT(16) /* PAT */ |                              \
-	 BIT(17) /* PSE-36 */ | BIT(19) /* CLFSH */ | BIT(23) /* MMX */ |      \
-	 BIT(24) /* FXSR */ | BIT(25) /* SSE */ | BIT(26) /* SSE2 */ |         \
-	 BIT(27) /* SS */)
+	 BIT(15) /* CMOV */ | BIT(16) /* PAT */ | BIT(17) /* PSE-36 */ |       \
+	 BIT(19) /* CLFSH */ | BIT(23) /* MMX */ | BIT(24) /* FXSR */ |        \
+	 BIT(25) /* SSE */ | BIT(26) /* SSE2 */ | BIT(27) /* SS */)
 #define L1_EDX_APIC BIT(9)
 #define L1_EDX_HTT  BIT(28)
 #define L7_EBX_SHOWN                                                           \
 	(BIT(0) /* FSGSBASE */ | BIT(3) /* BMI1 */ |                           \
-	 BIT(6) /* FDP_EXCPTN_ONLY */ | BIT(7) /* SMEP */ | BIT(8) /* BMI2 */ | \
-	 BIT(9) /* ERMS */ | BIT(13) /* FPU CS/DS deprecated */ |              \
-	 BIT(18) /* RDSEED */ | BIT(19) /* ADX */ | BIT(20) /* SMAP */ |       \
-	 BIT(23) /* CLFLUSHOPT */ | BIT(24) /* CLWB */ | BIT(29) /* SHA */)
+	 BIT(6) /* FDP_EXCPTN_ONLY */ | BIT(7) /* SMEP */ |                    \
+	 BIT(8) /* BMI2 */ | BIT(9) /* ERMS */ |                               \
+	 BIT(13) /* FPU CS/DS deprecated */ | BIT(18) /* RDSEED */ |           \
+	 BIT(19) /* ADX */ | BIT(20) /* SMAP */ | BIT(23) /* CLFLUSHOPT */ |   \
+	 BIT(24) /* CLWB */ | BIT(29) /* SHA */)
 #define L7_EBX_AVX BIT(5) /* AVX2 */
 #define L7_EBX_AVX512                                                          \
-	(BIT(16) | BIT(17) | BIT(21) | BIT(26) | BIT(27) | BIT(28) |           \
-	 BIT(30) | BIT(31)) /* F, DQ, IFMA, PF, ER, CD, BW, VL */
+	(BIT(16) | BIT(17) | BIT(21) | BIT(26) | BIT(27) | BIT(28) | BIT(30) | \
+	 BIT(31)) /* F, DQ, IFMA, PF, ER, CD, BW, VL */
 #define L7_ECX_SHOWN                                                           \
 	(BIT(0) /* PREFETCHWT1 */ | BIT(2) /* UMIP */ | BIT(8) /* GFNI */ |    \
-	 BIT(25) /* CLDEMOTE */ | BIT(27) /* MOVDIRI */ |                     \
+	 BIT(25) /* CLDEMOTE */ | BIT(27) /* MOVDIRI */ |                      \
 	 BIT(28) /* MOVDIR64B */)
 #define L7_ECX_AVX (BIT(9) /* VAES */ | BIT(10) /* VPCLMULQDQ */)
 #define L7_ECX_AVX512                                                          \
 	(BIT(1) | BIT(6) | BIT(11) | BIT(12) |                                 \
 	 BIT(14)) /* VBMI, VBMI2, VNNI, BITALG, VPOPCNTDQ */
 #define L7_ECX_RDPID BIT(22)
-#define L7_EDX_SHOWN  (BIT(4) /* FSRM */ | BIT(14) /* SERIALIZE */)
-#define L7_EDX_AVX512 (BIT(2) | BIT(3) | BIT(8)) /* 4VNNIW, 4FMAPS, VP2INTERSECT */
+#define L7_EDX_SHOWN (BIT(4) /* FSRM */ | BIT(14) /* SERIALIZE */)
+#define L7_EDX_AVX512                                                          \
+	(BIT(2) | BIT(3) | BIT(8)) /* 4VNNIW, 4FMAPS, VP2INTERSECT */
 #define E1_ECX_SHOWN                                                           \
 	(BIT(0) /* LAHF/SAHF */ | BIT(5) /* LZCNT */ | BIT(8) /* PREFETCHW */)
 #define E1_EDX_SHOWN                                                           \
 	(BIT(11) /* SYSCALL */ | BIT(20) /* NX */ | BIT(26) /* 1 GiB */ |      \
 	 BIT(29) /* LM */)
-#define E1_EDX_RDTSCP BIT(27)
+#define E1_EDX_RDTSCP	     BIT(27)
 #define E7_EDX_INVARIANT_TSC BIT(8)
 #define XSAVE_LEAF1_SHOWN                                                      \
 	(BIT(0) /* XSAVEOPT */ | BIT(1) /* XSAVEC */ | BIT(2) /* XGETBV 1 */)
@@ -130,8 +132,8 @@ void guest_cpu_init(uint64_t cr4_fixed1)
 	/* XSAVE only with the host able to run XSETBV for the guest. */
 	uint64_t xcr0 = 0;
 	if ((l1.ecx & L1_ECX_XSAVE) && (cr4_fixed1 & CR4_OSXSAVE)) {
-		xcr0 = xgetbv_supported() & (XCR0_X87 | XCR0_SSE | XCR0_AVX |
-					     XCR0_AVX512);
+		xcr0 = xgetbv_supported() &
+		       (XCR0_X87 | XCR0_SSE | XCR0_AVX | XCR0_AVX512);
 		if (!(xcr0 & XCR0_AVX))
 			xcr0 &= ~XCR0_AVX512;
 		if ((xcr0 & XCR0_AVX512) != XCR0_AVX512)
@@ -234,8 +236,8 @@ static void basic_leaf(struct vcpu *v, uint32_t leaf, uint32_t sub,
 		o[0] = c.eax;
 		/* Brand index, CLFLUSH line size; the logical processors
 		 * of the package and this one's initial APIC ID. */
-		o[1] = (c.ebx & 0xffff) |
-		       (1u << log2_up(nr_cpus)) << 16 | v->index << 24;
+		o[1] = (c.ebx & 0xffff) | (1u << log2_up(nr_cpus)) << 16 |
+		       v->index << 24;
 		smmu_vcpu_get_paging(v->mmu, &r);
 		o[2] = l1_ecx | ((r.cr4 & CR4_OSXSAVE) ? L1_ECX_OSXSAVE : 0);
 		o[3] = l1_edx | (vapic_enabled(v) ? L1_EDX_APIC : 0) |
@@ -250,8 +252,7 @@ static void basic_leaf(struct vcpu *v, uint32_t leaf, uint32_t sub,
 	case 4: /* cache parameters; each cache private to its vCPU */
 		if (!(c.eax & 0x1f))
 			break;
-		o[0] = (c.eax & 0x3fff) |
-		       ((1u << log2_up(nr_cpus)) - 1) << 26;
+		o[0] = (c.eax & 0x3fff) | ((1u << log2_up(nr_cpus)) - 1) << 26;
 		o[1] = c.ebx;
 		o[2] = c.ecx;
 		o[3] = c.edx;

@@ -22,20 +22,20 @@
 struct vcpu;
 
 struct guest_cpu {
-	uint8_t maxphyaddr;	 /* CPUID.80000008H:EAX[7:0] */
-	uint8_t linear_bits;	 /* CPUID.80000008H:EAX[15:8] */
-	bool gbpages;		 /* 1 GiB pages */
-	uint32_t smmu_features;	 /* SMMU_CPU_* for smmu_vm_config */
-	uint64_t cr4_allowed;	 /* CR4 bits the guest may set */
+	uint8_t maxphyaddr;	  /* CPUID.80000008H:EAX[7:0] */
+	uint8_t linear_bits;	  /* CPUID.80000008H:EAX[15:8] */
+	bool gbpages;		  /* 1 GiB pages */
+	uint32_t smmu_features;	  /* SMMU_CPU_* for smmu_vm_config */
+	uint64_t cr4_allowed;	  /* CR4 bits the guest may set */
 	uint64_t cr4_passthrough; /* of which the real CR4 carries */
-	uint64_t efer_allowed;	 /* IA32_EFER bits the guest may set */
-	uint64_t xcr0_supported; /* XCR0 bits (0 without XSAVE) */
-	bool syscall;		 /* STAR, LSTAR, CSTAR, SFMASK exist */
-	bool long_mode;		 /* FS/GS/KERNEL_GS_BASE exist */
-	bool sysenter;		 /* SYSENTER_CS/ESP/EIP exist */
-	bool rdtscp;		 /* RDTSCP (and TSC_AUX) shown */
+	uint64_t efer_allowed;	  /* IA32_EFER bits the guest may set */
+	uint64_t xcr0_supported;  /* XCR0 bits (0 without XSAVE) */
+	bool syscall;		  /* STAR, LSTAR, CSTAR, SFMASK exist */
+	bool long_mode;		  /* FS/GS/KERNEL_GS_BASE exist */
+	bool sysenter;		  /* SYSENTER_CS/ESP/EIP exist */
+	bool rdtscp;		  /* RDTSCP (and TSC_AUX) shown */
 	bool mtrr, pat;
-	bool mca;		 /* MCG_CAP, MCG_STATUS exist (no banks) */
+	bool mca; /* MCG_CAP, MCG_STATUS exist (no banks) */
 };
 
 extern struct guest_cpu guest_cpu;

@@ -4,10 +4,10 @@
 #include "console.h"
 #include "mem.h"
 
-#define PT_LOAD	   1
-#define EM_386	   3
-#define EM_X86_64  62
-#define ET_EXEC	   2
+#define PT_LOAD	  1
+#define EM_386	  3
+#define EM_X86_64 62
+#define ET_EXEC	  2
 
 /* Multiboot 1 (Multiboot Specification 0.6.96, 3.1): the header lies in
  * the first 8 KiB, 4-byte aligned. Flags 0-15 are requirements a loader
@@ -47,8 +47,7 @@ static bool copy_segment(uint64_t image, uint64_t image_size,
 			 const struct segment *s, struct guest_image *out)
 {
 	if (s->filesz > s->memsz || s->offset > image_size ||
-	    s->filesz > image_size - s->offset ||
-	    s->paddr > mem.guest_size ||
+	    s->filesz > image_size - s->offset || s->paddr > mem.guest_size ||
 	    s->memsz > mem.guest_size - s->paddr) {
 		kprintf("refvmx: guest segment at gpa 0x%llx (+0x%llx) does "
 			"not fit guest RAM or its image\n",
@@ -198,12 +197,12 @@ bool guest_load(uint64_t start, uint64_t end, struct guest_image *out)
 	if (find_mb1(start, size, &hdr_off)) {
 		struct mb1_header h = { 0 };
 		const uint8_t *src = (const uint8_t *)(start + hdr_off);
-		uint64_t have = size - hdr_off < sizeof(h) ? size - hdr_off
-							   : sizeof(h);
+		uint64_t have =
+			size - hdr_off < sizeof(h) ? size - hdr_off : sizeof(h);
 		for (uint64_t i = 0; i < have; i++)
 			((uint8_t *)&h)[i] = src[i];
-		uint32_t unknown = h.flags & 0xffffu &
-				   ~(MB1_PAGE_ALIGN | MB1_MEMORY_INFO);
+		uint32_t unknown =
+			h.flags & 0xffffu & ~(MB1_PAGE_ALIGN | MB1_MEMORY_INFO);
 		if (unknown) {
 			kprintf("refvmx: the Multiboot header requires flags "
 				"0x%x (%s), which refvmx cannot meet\n",

@@ -17,8 +17,8 @@ enum guest_protocol {
 
 struct guest_image {
 	enum guest_protocol protocol;
-	uint64_t entry; /* guest-physical, below 4 GiB */
-	uint64_t end;	/* first gpa past what was loaded, bss included */
+	uint64_t entry;	  /* guest-physical, below 4 GiB */
+	uint64_t end;	  /* first gpa past what was loaded, bss included */
 	bool aout_kludge; /* Multiboot 1 header's address fields were used */
 };
 

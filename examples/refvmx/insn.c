@@ -18,21 +18,39 @@ struct opcode_form {
 static struct opcode_form one_byte(uint8_t op)
 {
 	switch (op) {
-	case 0x08: case 0x09: case 0x0a: case 0x0b: /* OR */
-	case 0x20: case 0x21: case 0x22: case 0x23: /* AND */
-	case 0x30: case 0x31: case 0x32: case 0x33: /* XOR */
-	case 0x86: case 0x87:			    /* XCHG */
-	case 0x88: case 0x89: case 0x8a: case 0x8b: /* MOV */
+	case 0x08:
+	case 0x09:
+	case 0x0a:
+	case 0x0b: /* OR */
+	case 0x20:
+	case 0x21:
+	case 0x22:
+	case 0x23: /* AND */
+	case 0x30:
+	case 0x31:
+	case 0x32:
+	case 0x33: /* XOR */
+	case 0x86:
+	case 0x87: /* XCHG */
+	case 0x88:
+	case 0x89:
+	case 0x8a:
+	case 0x8b: /* MOV */
 		return (struct opcode_form){ true, true, IMM_NONE };
-	case 0x80: case 0x83: /* group 1, imm8 */
-	case 0xc6:	      /* MOV r/m8, imm8 */
+	case 0x80:
+	case 0x83: /* group 1, imm8 */
+	case 0xc6: /* MOV r/m8, imm8 */
 		return (struct opcode_form){ true, true, IMM_8 };
 	case 0x81: /* group 1, imm16/32 */
 	case 0xc7: /* MOV r/m, imm16/32 */
 		return (struct opcode_form){ true, true, IMM_OPSIZE };
-	case 0xa0: case 0xa1: case 0xa2: case 0xa3: /* MOV with moffs */
+	case 0xa0:
+	case 0xa1:
+	case 0xa2:
+	case 0xa3: /* MOV with moffs */
 		return (struct opcode_form){ true, false, IMM_MOFFS };
-	case 0xaa: case 0xab: /* STOS */
+	case 0xaa:
+	case 0xab: /* STOS */
 		return (struct opcode_form){ true, false, IMM_NONE };
 	default:
 		return (struct opcode_form){ false, false, IMM_NONE };
@@ -42,9 +60,15 @@ static struct opcode_form one_byte(uint8_t op)
 static struct opcode_form two_byte(uint8_t op)
 {
 	switch (op) {
-	case 0xb0: case 0xb1: /* CMPXCHG */
-	case 0xab: case 0xb3: case 0xbb: /* BTS, BTR, BTC */
-	case 0xb6: case 0xb7: case 0xbe: case 0xbf: /* MOVZX, MOVSX */
+	case 0xb0:
+	case 0xb1: /* CMPXCHG */
+	case 0xab:
+	case 0xb3:
+	case 0xbb: /* BTS, BTR, BTC */
+	case 0xb6:
+	case 0xb7:
+	case 0xbe:
+	case 0xbf: /* MOVZX, MOVSX */
 		return (struct opcode_form){ true, true, IMM_NONE };
 	case 0xba: /* group 8: BT/BTS/BTR/BTC r/m, imm8 */
 		return (struct opcode_form){ true, true, IMM_8 };
@@ -86,8 +110,7 @@ static uint64_t little_endian(const uint8_t *p, unsigned size)
 	return v;
 }
 
-bool insn_decode(const uint8_t *b, unsigned n, bool long_mode,
-		 struct insn *out)
+bool insn_decode(const uint8_t *b, unsigned n, bool long_mode, struct insn *out)
 {
 	struct insn d = { .opsize = 4, .addrsize = long_mode ? 8 : 4 };
 	unsigned i = 0;

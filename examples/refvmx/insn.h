@@ -19,21 +19,21 @@
 
 struct insn {
 	uint8_t bytes[INSN_MAX];
-	unsigned len;	    /* whole instruction */
-	bool two_byte;	    /* 0F opcode map */
-	uint8_t opcode;	    /* within its map */
-	uint8_t rex;	    /* 0: none */
-	bool lock, rep;	    /* F0; F3 */
-	unsigned opsize;    /* 2, 4 or 8: prefixes and REX.W applied */
-	unsigned addrsize;  /* 2, 4 or 8 */
+	unsigned len;	   /* whole instruction */
+	bool two_byte;	   /* 0F opcode map */
+	uint8_t opcode;	   /* within its map */
+	uint8_t rex;	   /* 0: none */
+	bool lock, rep;	   /* F0; F3 */
+	unsigned opsize;   /* 2, 4 or 8: prefixes and REX.W applied */
+	unsigned addrsize; /* 2, 4 or 8 */
 	bool has_modrm;
 	uint8_t modrm;
-	unsigned reg;	    /* ModRM.reg with REX.R: a register number */
-	unsigned digit;	    /* ModRM.reg alone: a group opcode's /digit */
-	bool mod_register;  /* ModRM.mod = 3: no memory operand */
-	uint64_t imm;	    /* zero-extended; imm_size bytes */
+	unsigned reg;	   /* ModRM.reg with REX.R: a register number */
+	unsigned digit;	   /* ModRM.reg alone: a group opcode's /digit */
+	bool mod_register; /* ModRM.mod = 3: no memory operand */
+	uint64_t imm;	   /* zero-extended; imm_size bytes */
 	unsigned imm_size;
-	uint64_t moffs;	    /* A0-A3: the address operand */
+	uint64_t moffs; /* A0-A3: the address operand */
 };
 
 /* Fetch and decode the instruction at the guest's CS:RIP (through the

@@ -138,8 +138,8 @@ void kmain(uint64_t mb2_info)
 	vcpu_break_guest_tr = cmdline_has(bi.cmdline, "break-guest-tr");
 	if (bi.nr_modules == 0)
 		finish(false, "no guest module (grub.cfg: module2 GUEST.elf)");
-	uint64_t ram_mib = cmdline_uint(bi.cmdline, "guest-ram=",
-					GUEST_RAM_DEFAULT >> 20);
+	uint64_t ram_mib =
+		cmdline_uint(bi.cmdline, "guest-ram=", GUEST_RAM_DEFAULT >> 20);
 	/* Whole 2 MiB pages, below the local APIC's page at 0xFEE00000
 	 * (the guest's physical map has nothing else above RAM). */
 	if (ram_mib < (GUEST_RAM_MIN >> 20) || ram_mib > 3072 || ram_mib % 2)

@@ -49,12 +49,12 @@ struct mb1_mmap_entry {
 
 /* A PC's low memory: conventional RAM up to the EBDA, the BIOS area at
  * the top of the first megabyte; the local APIC's page. */
-#define EBDA_START	0x9fc00u
-#define LOW_END		0xa0000u
-#define BIOS_START	0xf0000u
-#define HIGH_START	0x100000u
-#define APIC_PAGE	0xfee00000u
-#define LOADER_NAME	"refvmx"
+#define EBDA_START  0x9fc00u
+#define LOW_END	    0xa0000u
+#define BIOS_START  0xf0000u
+#define HIGH_START  0x100000u
+#define APIC_PAGE   0xfee00000u
+#define LOADER_NAME "refvmx"
 
 static uint64_t page_up(uint64_t x)
 {
@@ -100,8 +100,8 @@ static uint32_t put(struct region *r, const void *src, uint64_t n,
 static void put_mmap(struct mb1_mmap_entry *e, unsigned *n, uint64_t base,
 		     uint64_t end, uint32_t type)
 {
-	e[(*n)++] = (struct mb1_mmap_entry){ sizeof(*e) - 4, base,
-					     end - base, type };
+	e[(*n)++] = (struct mb1_mmap_entry){ sizeof(*e) - 4, base, end - base,
+					     type };
 }
 
 uint32_t mb1_info_build(const struct boot_info *bi,
@@ -151,8 +151,7 @@ uint32_t mb1_info_build(const struct boot_info *bi,
 	info.mem_upper = (uint32_t)((base - HIGH_START) >> 10);
 	info.mmap_addr = put(&r, map, n * sizeof(map[0]), 8);
 	info.mmap_length = n * sizeof(map[0]);
-	info.boot_loader_name =
-		put(&r, LOADER_NAME, str_size(LOADER_NAME), 1);
+	info.boot_loader_name = put(&r, LOADER_NAME, str_size(LOADER_NAME), 1);
 	info.cmdline = put(&r, cmdline, str_size(cmdline), 1);
 
 	struct mb1_module mods[MB2_MAX_MODULES] = { 0 };
@@ -166,8 +165,8 @@ uint32_t mb1_info_build(const struct boot_info *bi,
 		const struct mb2_module *m = &bi->module[i + 1];
 		mods[i].mod_start = put(&r, (const void *)m->start,
 					m->end - m->start, 4096);
-		mods[i].mod_end = (uint32_t)(mods[i].mod_start +
-					     (m->end - m->start));
+		mods[i].mod_end =
+			(uint32_t)(mods[i].mod_start + (m->end - m->start));
 	}
 	copy(info.mods_addr, mods, nr_mods * sizeof(mods[0]));
 	copy(info_gpa, &info, sizeof(info));

@@ -58,10 +58,9 @@ bool mem_init(const struct boot_info *bi, uint64_t guest_size)
 	if (bi->info_end > from)
 		from = bi->info_end;
 	mem.guest_base = place(bi, from, guest_size);
-	mem.pool_base = mem.guest_base
-				? place(bi, mem.guest_base + guest_size,
-					SHADOW_POOL_SIZE + HEAP_SIZE)
-				: 0;
+	mem.pool_base = mem.guest_base ? place(bi, mem.guest_base + guest_size,
+					       SHADOW_POOL_SIZE + HEAP_SIZE)
+				       : 0;
 	if (!mem.pool_base) {
 		kprintf("refvmx: FAIL not enough RAM below 4 GiB for %llu MiB "
 			"of guest RAM, the shadow pool and the heap\n",

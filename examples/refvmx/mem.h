@@ -18,8 +18,8 @@
 /* Guest RAM unless the kernel command line says guest-ram=MiB. */
 #define GUEST_RAM_DEFAULT (128ull << 20)
 #define GUEST_RAM_MIN	  (16ull << 20)
-#define SHADOW_POOL_SIZE (4ull << 20) /* 1024 shadow pages */
-#define HEAP_SIZE	 (8ull << 20)
+#define SHADOW_POOL_SIZE  (4ull << 20) /* 1024 shadow pages */
+#define HEAP_SIZE	  (8ull << 20)
 
 struct mem_layout {
 	uint64_t guest_base; /* hpa of gpa 0; 2 MiB aligned */

@@ -21,11 +21,13 @@ static void set_reg(struct vcpu *v, const struct insn *in, unsigned reg,
 {
 	if (size == 1 && !in->rex && reg >= 4 && reg < 8) {
 		unsigned r = reg - 4;
-		gpr_set(v, r, (gpr_get(v, r) & ~0xff00ull) | (value & 0xff) << 8);
+		gpr_set(v, r,
+			(gpr_get(v, r) & ~0xff00ull) | (value & 0xff) << 8);
 		return;
 	}
 	if (size < 4)
-		value = (gpr_get(v, reg) & ~mask_of(size)) | (value & mask_of(size));
+		value = (gpr_get(v, reg) & ~mask_of(size)) |
+			(value & mask_of(size));
 	else
 		value &= mask_of(size);
 	gpr_set(v, reg, value);

@@ -43,7 +43,8 @@
 #define MISC_FAST_STRINGS     (1ull << 0)
 #define MISC_BTS_UNAVAILABLE  (1ull << 11)
 #define MISC_PEBS_UNAVAILABLE (1ull << 12)
-#define MISC_READ_ONLY	      ((1ull << 7) | MISC_BTS_UNAVAILABLE | MISC_PEBS_UNAVAILABLE)
+#define MISC_READ_ONLY                                                         \
+	((1ull << 7) | MISC_BTS_UNAVAILABLE | MISC_PEBS_UNAVAILABLE)
 #define MISC_WRITABLE                                                          \
 	(MISC_FAST_STRINGS | (1ull << 3) | (1ull << 16) | (1ull << 18) |       \
 	 MISC_LIMIT_CPUID | (1ull << 23) | MISC_XD_DISABLE)
@@ -209,8 +210,8 @@ bool msr_write(struct vcpu *v, uint32_t msr, uint64_t value)
 	}
 	uint32_t field = vmcs_field(msr);
 	if (field) {
-		vmcs_write(field, msr == MSR_SYSENTER_CS ? (uint32_t)value
-							 : value);
+		vmcs_write(field,
+			   msr == MSR_SYSENTER_CS ? (uint32_t)value : value);
 		return true;
 	}
 	if (own_msr_exists(msr)) {

@@ -36,8 +36,9 @@ static void shutdown_byte(struct vcpu *v, uint8_t c)
 	v->shutdown_chars = 0;
 	kprintf("refvmx: guest wrote \"Shutdown\" to port 0x%x (vCPU %u)\n",
 		SHUTDOWN_PORT, v->index);
-	vcpu_end_run(v, false, "the guest shut down without a test-exit "
-			       "status");
+	vcpu_end_run(v, false,
+		     "the guest shut down without a test-exit "
+		     "status");
 }
 
 void ports_io(struct vcpu *v)

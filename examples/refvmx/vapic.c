@@ -43,13 +43,13 @@ enum {
 
 /* Version: an integrated APIC (0x14), LVT entries 0-5, no EOI-broadcast
  * suppression. */
-#define VERSION	      (0x14u | (5u << 16))
-#define SVR_ENABLE    (1u << 8)
-#define LVT_MASKED    (1u << 16)
-#define ICR_BUSY      (1u << 12)
-#define ICR_LOGICAL   (1u << 11)
-#define ICR_LEVEL     (1u << 14)
-#define ICR_TRIGGER   (1u << 15)
+#define VERSION			   (0x14u | (5u << 16))
+#define SVR_ENABLE		   (1u << 8)
+#define LVT_MASKED		   (1u << 16)
+#define ICR_BUSY		   (1u << 12)
+#define ICR_LOGICAL		   (1u << 11)
+#define ICR_LEVEL		   (1u << 14)
+#define ICR_TRIGGER		   (1u << 15)
 #define ESR_SEND_ILLEGAL_VECTOR	   (1u << 5)
 #define ESR_RECEIVE_ILLEGAL_VECTOR (1u << 6)
 
@@ -220,8 +220,8 @@ static void start_vcpu(struct vcpu *v, unsigned target, uint8_t vector)
 }
 
 /* Whether vCPU t is a destination of `dest` in the sender's mode. */
-static bool is_destination(const struct vcpu *sender, unsigned t,
-			   uint32_t dest, bool logical)
+static bool is_destination(const struct vcpu *sender, unsigned t, uint32_t dest,
+			   bool logical)
 {
 	const struct vapic *a = &cpus[t].vcpu.apic;
 	if (x2apic_mode(&sender->apic)) {
@@ -259,7 +259,7 @@ static void send_ipi(struct vcpu *v, uint32_t low, uint32_t dest)
 	if (mode == DM_INIT && !(low & ICR_LEVEL) && (low & ICR_TRIGGER))
 		return;
 	for (unsigned t = 0; t < nr_cpus; t++) {
-		bool hit = shorthand == 0   ? is_destination(v, t, dest, logical)
+		bool hit = shorthand == 0 ? is_destination(v, t, dest, logical)
 			   : shorthand == 1 ? t == v->index
 			   : shorthand == 2 ? true
 					    : t != v->index;
@@ -478,8 +478,7 @@ static enum reg_result reg_write(struct vcpu *v, unsigned reg, bool x2,
 	}
 }
 
-bool vapic_x2apic_msr(struct vcpu *v, uint32_t msr, bool write,
-		      uint64_t *value)
+bool vapic_x2apic_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *value)
 {
 	if (!x2apic_mode(&v->apic))
 		return false;

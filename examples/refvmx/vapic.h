@@ -34,7 +34,7 @@ struct vcpu;
 #define VAPIC_NR_LVT 6 /* timer, thermal, performance, LINT0, LINT1, error */
 
 struct vapic {
-	uint64_t base; /* IA32_APIC_BASE as the guest sees it */
+	uint64_t base;	   /* IA32_APIC_BASE as the guest sees it */
 	uint32_t xapic_id; /* the xAPIC ID register (ID in bits 31:24) */
 	uint32_t tpr, svr, ldr, dfr;
 	uint32_t esr, esr_pending;

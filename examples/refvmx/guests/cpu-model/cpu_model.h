@@ -19,9 +19,9 @@ uint32_t cpuid_reg(uint32_t leaf, uint32_t sub, unsigned reg);
 bool cpuid_has(uint32_t leaf, uint32_t sub, unsigned reg, unsigned bit);
 enum { EAX, EBX, ECX, EDX };
 
-void check_msrs(void);		 /* msr_checks.c */
-void check_syscall_sysenter(void); /* syscall_checks.c */
+void check_msrs(void);		     /* msr_checks.c */
+void check_syscall_sysenter(void);   /* syscall_checks.c */
 void check_cpuid_and_controls(void); /* cpuid_checks.c */
-void check_xsave(void);		 /* xsave_checks.c */
+void check_xsave(void);		     /* xsave_checks.c */
 
 #endif

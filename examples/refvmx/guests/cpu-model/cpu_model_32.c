@@ -16,8 +16,7 @@
 
 static volatile uint32_t marker = 0x5eed0f5u;
 
-void stage32_main(struct report_totals *totals,
-		  const struct boot_entry *entry)
+void stage32_main(struct report_totals *totals, const struct boot_entry *entry)
 {
 	(void)entry;
 	struct cpu_caps caps;

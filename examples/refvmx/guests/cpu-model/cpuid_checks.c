@@ -22,14 +22,14 @@ struct feature_bit {
  * and the CPUID tables). LA57 cannot change in IA-32e mode at all, so
  * it is only checked where CPUID lacks it. */
 static const struct feature_bit cr4_bits[] = {
-	{ "VME", 0, 1, EDX, 1 },	 { "PVI", 1, 1, EDX, 1 },
-	{ "DE", 3, 1, EDX, 2 },		 { "PSE", 4, 1, EDX, 3 },
-	{ "MCE", 6, 1, EDX, 7 },	 { "PGE", 7, 1, EDX, 13 },
-	{ "OSFXSR", 9, 1, EDX, 24 },	 { "UMIP", 11, 7, ECX, 2 },
-	{ "LA57", 12, 7, ECX, 16 },	 { "VMXE", 13, 1, ECX, 5 },
-	{ "SMXE", 14, 1, ECX, 6 },	 { "FSGSBASE", 16, 7, EBX, 0 },
-	{ "PCIDE", 17, 1, ECX, 17 },	 { "OSXSAVE", 18, 1, ECX, 26 },
-	{ "SMEP", 20, 7, EBX, 7 },	 { "SMAP", 21, 7, EBX, 20 },
+	{ "VME", 0, 1, EDX, 1 },     { "PVI", 1, 1, EDX, 1 },
+	{ "DE", 3, 1, EDX, 2 },	     { "PSE", 4, 1, EDX, 3 },
+	{ "MCE", 6, 1, EDX, 7 },     { "PGE", 7, 1, EDX, 13 },
+	{ "OSFXSR", 9, 1, EDX, 24 }, { "UMIP", 11, 7, ECX, 2 },
+	{ "LA57", 12, 7, ECX, 16 },  { "VMXE", 13, 1, ECX, 5 },
+	{ "SMXE", 14, 1, ECX, 6 },   { "FSGSBASE", 16, 7, EBX, 0 },
+	{ "PCIDE", 17, 1, ECX, 17 }, { "OSXSAVE", 18, 1, ECX, 26 },
+	{ "SMEP", 20, 7, EBX, 7 },   { "SMAP", 21, 7, EBX, 20 },
 	{ "PKE", 22, 7, ECX, 3 },
 };
 
@@ -116,8 +116,7 @@ static void check_absent_instructions(void)
 {
 	struct fault f;
 	bool faulted = probe_call(invpcid_all, 0, &f);
-	if (cpuid_has(7, 0, EBX, 10) ? !faulted
-				      : faulted && f.vector == VEC_UD)
+	if (cpuid_has(7, 0, EBX, 10) ? !faulted : faulted && f.vector == VEC_UD)
 		report_pass("invpcid");
 	else
 		report_fail("invpcid", "CPUID %s INVPCID; it raised %s %lu",
@@ -140,7 +139,8 @@ static void check_absent_instructions(void)
 	}
 
 	/* No general-purpose or fixed counters: RDPMC has none to read. */
-	if ((cpuid_reg(0xa, 0, EAX) & 0xff00) || (cpuid_reg(0xa, 0, EDX) & 0x1f)) {
+	if ((cpuid_reg(0xa, 0, EAX) & 0xff00) ||
+	    (cpuid_reg(0xa, 0, EDX) & 0x1f)) {
 		report_skip("rdpmc-without-pmu", "the CPU has counters");
 		return;
 	}
@@ -148,7 +148,8 @@ static void check_absent_instructions(void)
 	if (faulted && f.vector == VEC_GP)
 		report_pass("rdpmc-without-pmu");
 	else
-		report_fail("rdpmc-without-pmu", "RDPMC 0: %s %lu (must be #GP)",
+		report_fail("rdpmc-without-pmu",
+			    "RDPMC 0: %s %lu (must be #GP)",
 			    faulted ? "vector" : "no fault",
 			    faulted ? f.vector : 0ul);
 }
@@ -195,10 +196,10 @@ static void check_hidden(void)
 		uint32_t leaf;
 		unsigned reg, bit;
 	} hidden[] = {
-		{ "MONITOR", 1, ECX, 3 },     { "VMX", 1, ECX, 5 },
-		{ "SMX", 1, ECX, 6 },	      { "PCID", 1, ECX, 17 },
+		{ "MONITOR", 1, ECX, 3 },	{ "VMX", 1, ECX, 5 },
+		{ "SMX", 1, ECX, 6 },		{ "PCID", 1, ECX, 17 },
 		{ "TSC-deadline", 1, ECX, 24 }, { "TSC_ADJUST", 7, EBX, 1 },
-		{ "INVPCID", 7, EBX, 10 },    { "PKU", 7, ECX, 3 },
+		{ "INVPCID", 7, EBX, 10 },	{ "PKU", 7, ECX, 3 },
 		{ "LA57", 7, ECX, 16 },
 	};
 	unsigned shown = 0;

@@ -94,8 +94,7 @@ static void check_tsc(void)
 	unsigned v = try_wrmsr(MSR_TSC, base);
 	uint64_t t1 = rdtsc(), m = rdmsr(MSR_TSC), t2 = rdtsc();
 	/* Writing IA32_TSC sets the counter RDTSC reads (SDM 17.17). */
-	if (!v && t1 >= base && t1 - base < (1ull << 32) && m >= t1 &&
-	    t2 >= m)
+	if (!v && t1 >= base && t1 - base < (1ull << 32) && m >= t1 && t2 >= m)
 		report_pass("tsc-write");
 	else
 		report_fail("tsc-write",
@@ -202,8 +201,9 @@ static void check_mtrrs(void)
 	if (!bad)
 		report_pass("mtrr");
 	else
-		report_fail("mtrr", "%u of the MTRRs MTRRCAP (0x%llx) lists "
-				    "faulted on RDMSR",
+		report_fail("mtrr",
+			    "%u of the MTRRs MTRRCAP (0x%llx) lists "
+			    "faulted on RDMSR",
 			    bad, (unsigned long long)cap);
 	if (!cpu_under_refvmx()) {
 		report_skip("mtrr-read-only", "refvmx's promise only");

@@ -71,8 +71,7 @@ static void check_syscall(void)
 			    (void *)r.rcx, (void *)syscall_return,
 			    (unsigned long long)r.r11,
 			    (unsigned long long)r.flags,
-			    (unsigned long long)r.cs,
-			    (unsigned long long)r.ss);
+			    (unsigned long long)r.cs, (unsigned long long)r.ss);
 }
 
 static void check_sysenter(void)

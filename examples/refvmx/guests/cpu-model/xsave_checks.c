@@ -29,10 +29,11 @@ static void check_osxsave_mirror(unsigned long cr4)
 	if (!off && on && v == VEC_UD)
 		report_pass("osxsave-follows-cr4");
 	else
-		report_fail("osxsave-follows-cr4",
-			    "OSXSAVE with CR4.OSXSAVE 0: %u, 1: %u; XGETBV with "
-			    "it 0: vector %u (must be #UD)",
-			    off, on, v);
+		report_fail(
+			"osxsave-follows-cr4",
+			"OSXSAVE with CR4.OSXSAVE 0: %u, 1: %u; XGETBV with "
+			"it 0: vector %u (must be #UD)",
+			off, on, v);
 }
 
 static uint64_t lowest_unsupported(uint64_t supported)
@@ -58,8 +59,7 @@ static void check_xsetbv(uint64_t supported)
 		{ "XCR 1", XCR0_X87, 1, false },
 		{ "an unsupported component",
 		  XCR0_X87 | lowest_unsupported(supported), 0, false },
-		{ "AVX without SSE", XCR0_X87 | XCR0_AVX, 0,
-		  false },
+		{ "AVX without SSE", XCR0_X87 | XCR0_AVX, 0, false },
 	};
 	unsigned n = sizeof(cases) / sizeof(cases[0]);
 	if (!(supported & XCR0_AVX))
@@ -92,9 +92,8 @@ static void check_avx(uint64_t supported)
 	}
 	try_xsetbv(0, XCR0_X87 | XCR0_SSE | XCR0_AVX);
 	uint32_t size_avx = cpuid_reg(0xd, 0, EBX);
-	static uint32_t in[8] __attribute__((aligned(32))) = {
-		1, 2, 3, 4, 0x55555555, 0xaaaaaaaa, 7, 0xdeadbeef
-	};
+	static uint32_t in[8] __attribute__((aligned(
+		32))) = { 1, 2, 3, 4, 0x55555555, 0xaaaaaaaa, 7, 0xdeadbeef };
 	static uint32_t out[8] __attribute__((aligned(32)));
 	avx_roundtrip(in, out);
 	try_xsetbv(0, XCR0_X87 | XCR0_SSE);

@@ -13,14 +13,13 @@
 #include "events.h"
 #include "report.h"
 
-#define BAD_STACK    (ABSENT_PAGE + 0x1000)
-#define X2APIC_SELF  0x83f
-#define X2APIC_EOI   0x80b
-#define X2APIC_ISR0  0x810
+#define BAD_STACK   (ABSENT_PAGE + 0x1000)
+#define X2APIC_SELF 0x83f
+#define X2APIC_EOI  0x80b
+#define X2APIC_ISR0 0x810
 
 /* The log must be: a #PF on the broken stack, then `vector`. */
-static void expect_pf_then(const char *check, uint64_t vector,
-			   const char *what)
+static void expect_pf_then(const char *check, uint64_t vector, const char *what)
 {
 	const struct event_log_entry *pf = &event_log.e[0],
 				     *then = &event_log.e[1];
@@ -38,15 +37,15 @@ static void expect_pf_then(const char *check, uint64_t vector,
 			    (unsigned long long)event_log.e[i].rip,
 			    (unsigned long long)event_log.e[i].rflags,
 			    (unsigned long long)event_log.e[i].cr2);
-	report_fail(check,
-		    "%s with the stack unmapped: %u event(s): vector %llu "
-		    "(CR2 0x%llx), then vector %llu (expected #PF, then "
-		    "vector %llu)",
-		    what, event_log.count, (unsigned long long)pf->vector,
-		    (unsigned long long)pf->cr2,
-		    (unsigned long long)(event_log.count > 1 ? then->vector
-							     : 0),
-		    (unsigned long long)vector);
+	report_fail(
+		check,
+		"%s with the stack unmapped: %u event(s): vector %llu "
+		"(CR2 0x%llx), then vector %llu (expected #PF, then "
+		"vector %llu)",
+		what, event_log.count, (unsigned long long)pf->vector,
+		(unsigned long long)pf->cr2,
+		(unsigned long long)(event_log.count > 1 ? then->vector : 0),
+		(unsigned long long)vector);
 }
 
 /* The in-service bit of the self IPI's vector (x2APIC ISR registers,

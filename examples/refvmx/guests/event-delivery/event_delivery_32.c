@@ -4,8 +4,7 @@
 #include "report.h"
 #include "stage.h"
 
-void stage32_main(struct report_totals *totals,
-		  const struct boot_entry *entry)
+void stage32_main(struct report_totals *totals, const struct boot_entry *entry)
 {
 	(void)entry;
 	report_init(totals, "event-delivery");

@@ -68,9 +68,9 @@ void event_handle(struct event_frame *f);
 void event_handle(struct event_frame *f)
 {
 	if (event_log.count < EVENT_LOG_SIZE)
-		event_log.e[event_log.count++] = (struct event_log_entry){
-			f->vector, f->error, f->rip, f->rflags, read_cr2()
-		};
+		event_log.e[event_log.count++] =
+			(struct event_log_entry){ f->vector, f->error, f->rip,
+						  f->rflags, read_cr2() };
 	if (f->vector == VEC_SELF_IPI)
 		wrmsr(X2APIC_EOI, 0);
 	if (!is_fault(f->vector))

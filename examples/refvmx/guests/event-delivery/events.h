@@ -50,15 +50,15 @@ extern uintptr_t event_fix_sp;
 
 /* The operations ev_run performs (event_probe.S). */
 enum ev_op {
-	OP_INT_ABSENT,	     /* INT 0x81 through a not-present gate: #NP */
-	OP_NONCANONICAL,     /* a load from a non-canonical address: #GP */
-	OP_LOAD,	     /* a load from event_target */
-	OP_INT3,	     /* INT3: #BP */
-	OP_INT_SOFT,	     /* INT 0x80 */
-	OP_STI_WINDOW,	     /* STI, a few NOPs, CLI */
-	OP_SELF_NMI,	     /* WRMSR of an x2APIC NMI to self, NOPs */
-	OP_CALL,	     /* CALL of a function that returns */
-	OP_WRMSR_ABSENT,     /* WRMSR of an MSR that does not exist: #GP */
+	OP_INT_ABSENT,	 /* INT 0x81 through a not-present gate: #NP */
+	OP_NONCANONICAL, /* a load from a non-canonical address: #GP */
+	OP_LOAD,	 /* a load from event_target */
+	OP_INT3,	 /* INT3: #BP */
+	OP_INT_SOFT,	 /* INT 0x80 */
+	OP_STI_WINDOW,	 /* STI, a few NOPs, CLI */
+	OP_SELF_NMI,	 /* WRMSR of an x2APIC NMI to self, NOPs */
+	OP_CALL,	 /* CALL of a function that returns */
+	OP_WRMSR_ABSENT, /* WRMSR of an MSR that does not exist: #GP */
 };
 
 /* Run op with RSP = sp; returns once it completed or a handler
@@ -77,22 +77,22 @@ bool events_x2apic(void);
 
 /* The address space every scenario runs in (events.c builds it): the
  * identity map of the guest's 16 MiB, and at WINDOW 4 KiB pages. */
-#define WINDOW	      0x40000000ul
-#define ABSENT_PAGE   (WINDOW + 0x0000) /* never mapped */
-#define ABSENT_PAGE2  (WINDOW + 0x1000) /* never mapped */
-#define MARKER_PAGE   (WINDOW + 0x2000) /* mapped through the window's PT */
+#define WINDOW	     0x40000000ul
+#define ABSENT_PAGE  (WINDOW + 0x0000) /* never mapped */
+#define ABSENT_PAGE2 (WINDOW + 0x1000) /* never mapped */
+#define MARKER_PAGE  (WINDOW + 0x2000) /* mapped through the window's PT */
 /* The window's page table, as data: mapped through another page table,
  * so that a store to it never needs the table it stores to (a store
  * through a table into that table cannot be let run by unprotecting:
  * translating the address shadows the table again). */
-#define PT_ALIAS      (WINDOW + 0x200000)
-#define GOOD_STACK_TOP 0x7fe000ul	/* identity-mapped scratch */
+#define PT_ALIAS       (WINDOW + 0x200000)
+#define GOOD_STACK_TOP 0x7fe000ul /* identity-mapped scratch */
 
 extern struct address_space event_as;
 uint64_t *event_window_pte(uintptr_t va);
 
-void check_double_faults(void);	 /* double_fault_checks.c */
-void check_benign_first(void);	 /* benign_first_checks.c */
-void check_table_stores(void);	 /* table_store_checks.c */
+void check_double_faults(void); /* double_fault_checks.c */
+void check_benign_first(void);	/* benign_first_checks.c */
+void check_table_stores(void);	/* table_store_checks.c */
 
 #endif

@@ -18,12 +18,12 @@
 #include "layout.h"
 #include "report.h"
 
-#define FRAME_A	   LAYOUT_DATA_PAGES_BASE
-#define FRAME_B	   (LAYOUT_DATA_PAGES_BASE + 0x1000)
-#define MARKER_A   0xa11ce0a1u
-#define MARKER_B   0xb0b0b0b1u
-#define LEAF_RW	   (X86_PTE_P | X86_PTE_RW)
-#define PT_TOP	   (PT_ALIAS + 0x1000)
+#define FRAME_A	 LAYOUT_DATA_PAGES_BASE
+#define FRAME_B	 (LAYOUT_DATA_PAGES_BASE + 0x1000)
+#define MARKER_A 0xa11ce0a1u
+#define MARKER_B 0xb0b0b0b1u
+#define LEAF_RW	 (X86_PTE_P | X86_PTE_RW)
+#define PT_TOP	 (PT_ALIAS + 0x1000)
 
 static volatile uint64_t *const pt_alias = (volatile uint64_t *)PT_ALIAS;
 

@@ -43,8 +43,7 @@ static int64_t word_value(const char *line, const char *key)
 	return -1;
 }
 
-void stage32_main(struct report_totals *totals,
-		  const struct boot_entry *entry)
+void stage32_main(struct report_totals *totals, const struct boot_entry *entry)
 {
 	report_init(totals, "exit-status");
 	const struct mb1_info *info =

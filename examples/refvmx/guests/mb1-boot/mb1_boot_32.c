@@ -72,8 +72,8 @@ static unsigned nr_regions;
 static void add_region(const char *what, uint64_t start, uint64_t size)
 {
 	if (nr_regions < MAX_REGIONS)
-		regions[nr_regions++] = (struct region){ what, start,
-							 start + size };
+		regions[nr_regions++] =
+			(struct region){ what, start, start + size };
 }
 
 static uint32_t str_len(uint32_t addr)
@@ -106,17 +106,18 @@ static const struct mb1_mmap_entry *mmap_next(const struct mb1_mmap_entry *e)
 }
 
 #define FOR_EACH_MMAP(info, e)                                                 \
-	for (const struct mb1_mmap_entry *e = (const void *)(uintptr_t)(info)  \
-						      ->mmap_addr;             \
+	for (const struct mb1_mmap_entry *e =                                  \
+		     (const void *)(uintptr_t)(info)->mmap_addr;               \
 	     (uintptr_t)e < (info)->mmap_addr + (info)->mmap_length;           \
 	     e = mmap_next(e))
 
 /* The map entry of `type` (0: any) that holds [start, end), or NULL. */
-static const struct mb1_mmap_entry *
-mmap_find(const struct mb1_info *info, uint64_t start, uint64_t end,
-	  uint32_t type)
+static const struct mb1_mmap_entry *mmap_find(const struct mb1_info *info,
+					      uint64_t start, uint64_t end,
+					      uint32_t type)
 {
-	FOR_EACH_MMAP(info, e) {
+	FOR_EACH_MMAP(info, e)
+	{
 		if ((!type || e->type == type) && e->base_addr <= start &&
 		    end <= e->base_addr + e->length)
 			return e;
@@ -159,11 +160,13 @@ static bool check_flags(const struct mb1_info *info)
 static void check_memory_map(const struct mb1_info *info)
 {
 	unsigned n = 0, bad = 0;
-	FOR_EACH_MMAP(info, e) {
+	FOR_EACH_MMAP(info, e)
+	{
 		n++;
 		if (e->size < 20 || e->length == 0)
 			bad++;
-		FOR_EACH_MMAP(info, f) {
+		FOR_EACH_MMAP(info, f)
+		{
 			if (f > e && e->type == MMAP_AVAILABLE &&
 			    f->type == MMAP_AVAILABLE &&
 			    e->base_addr < f->base_addr + f->length &&
@@ -274,8 +277,9 @@ static void check_placement(const struct mb1_info *info)
 			    (unsigned long long)r->start,
 			    (unsigned long long)r->end);
 		if (why) {
-			report_fail("info-placement", "the %s (0x%llx-0x%llx) "
-						      "is %s",
+			report_fail("info-placement",
+				    "the %s (0x%llx-0x%llx) "
+				    "is %s",
 				    r->what, (unsigned long long)r->start,
 				    (unsigned long long)r->end, why);
 			ok = false;
@@ -322,15 +326,15 @@ static void check_memory_usable(const struct mb1_info *info)
 		if (p[i] != ((uint32_t)TEST_MODULE_WORD(i) ^ (uint32_t)page))
 			bad++;
 	if (bad)
-		report_fail("memory-usable", "%u of 1024 words at 0x%llx did "
-					     "not read back",
+		report_fail("memory-usable",
+			    "%u of 1024 words at 0x%llx did "
+			    "not read back",
 			    bad, (unsigned long long)page);
 	else
 		report_pass("memory-usable");
 }
 
-void stage32_main(struct report_totals *totals,
-		  const struct boot_entry *entry)
+void stage32_main(struct report_totals *totals, const struct boot_entry *entry)
 {
 	report_init(totals, "mb1-boot");
 	trap_init();

@@ -15,6 +15,6 @@
 #define TEST_MODULE_WORDS  3000
 #define TEST_MODULE_SIZE   (12 + 4 * TEST_MODULE_WORDS)
 /* Word i of the pattern (32 bits). */
-#define TEST_MODULE_WORD(i) ((((i) * 0x9e3779b1) + 0x12345) & 0xffffffff)
+#define TEST_MODULE_WORD(i) ((((i)*0x9e3779b1) + 0x12345) & 0xffffffff)
 
 #endif

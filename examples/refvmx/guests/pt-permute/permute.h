@@ -24,8 +24,8 @@ struct controls {
 
 /* One access to make. */
 struct permutation {
-	uint64_t pde;	/* the directory entry (a 2 MiB leaf when large) */
-	uint64_t pte;	/* the table entry (4 KiB leaf), unless large */
+	uint64_t pde; /* the directory entry (a 2 MiB leaf when large) */
+	uint64_t pte; /* the table entry (4 KiB leaf), unless large */
 	bool large;
 	enum access_kind kind;
 	bool user;

@@ -26,19 +26,19 @@
 #include "stage.h"
 #include "trap.h"
 
-#define TEST_4K	     0x40000000ul /* its PDE and PTE are permuted */
-#define TEST_2M	     0x40200000ul /* its PDE is a permuted 2 MiB leaf */
-#define USER_STUB    0x50000000ul /* ring 3's code */
-#define USER_STACK   0x50001000ul
-#define FRAME_4K     (LAYOUT_DATA_PAGES_END - 0x3000)
-#define STUB_FRAME   (LAYOUT_DATA_PAGES_END - 0x5000)
-#define STACK_FRAME  (LAYOUT_DATA_PAGES_END - 0x4000)
-#define FRAME_2M     LAYOUT_LARGE_FRAME_A
-#define RET	     0xc3
-#define CR0_WP	     (1ul << 16)
-#define EFER_NXE     (1ull << 11)
-#define EFLAGS_AC    (1ul << 18)
-#define VEC_BACK     0x82
+#define TEST_4K	    0x40000000ul /* its PDE and PTE are permuted */
+#define TEST_2M	    0x40200000ul /* its PDE is a permuted 2 MiB leaf */
+#define USER_STUB   0x50000000ul /* ring 3's code */
+#define USER_STACK  0x50001000ul
+#define FRAME_4K    (LAYOUT_DATA_PAGES_END - 0x3000)
+#define STUB_FRAME  (LAYOUT_DATA_PAGES_END - 0x5000)
+#define STACK_FRAME (LAYOUT_DATA_PAGES_END - 0x4000)
+#define FRAME_2M    LAYOUT_LARGE_FRAME_A
+#define RET	    0xc3
+#define CR0_WP	    (1ul << 16)
+#define EFER_NXE    (1ull << 11)
+#define EFLAGS_AC   (1ul << 18)
+#define VEC_BACK    0x82
 
 uint64_t do_access(uint64_t kind, uint64_t addr, uint64_t user,
 		   uint64_t rflags);
@@ -127,15 +127,13 @@ static bool run_one(const struct permutation *p, const char **why,
 	*why = 0;
 	if (got->fault != want.fault || got->error != want.error)
 		*why = "the #PF (or its absence)";
-	else if (got->fault && access_cr2 != va + (p->kind == ACCESS_FETCH
-							? 0
-							: 0x100))
+	else if (got->fault &&
+		 access_cr2 != va + (p->kind == ACCESS_FETCH ? 0 : 0x100))
 		*why = "CR2";
 	else if (!got->fault &&
 		 (!(dir_after & X86_PTE_A) || !(leaf_after & X86_PTE_A) ||
-		  !!(leaf_after & X86_PTE_D) !=
-			  ((leaf_before & X86_PTE_D) ||
-			   p->kind == ACCESS_WRITE)))
+		  !!(leaf_after & X86_PTE_D) != ((leaf_before & X86_PTE_D) ||
+						 p->kind == ACCESS_WRITE)))
 		*why = "A/D after the access";
 	else if (got->fault &&
 		 (leaf_after & X86_PTE_D) != (leaf_before & X86_PTE_D))
@@ -306,7 +304,7 @@ void stage64_main(struct report_totals *totals)
 		    "%llu TSC cycles",
 		    (unsigned long long)digest, (unsigned long long)accesses,
 		    rounds,
-		    size == RUN_FULL    ? "full"
+		    size == RUN_FULL	? "full"
 		    : size == RUN_QUICK ? "quick"
 					: "default",
 		    (unsigned long long)(rdtsc() - start));

@@ -56,7 +56,8 @@ void idt64_set_gate(void *idt, unsigned vector, const void *handler,
 		.offset_low = (uint16_t)a,
 		.selector = GDT_CODE64,
 		.ist = (uint8_t)ist,
-		.type = (uint8_t)(0x8e | (dpl << 5)), /* present interrupt gate */
+		.type = (uint8_t)(0x8e |
+				  (dpl << 5)), /* present interrupt gate */
 		.offset_mid = (uint16_t)(a >> 16),
 		.offset_high = (uint32_t)(a >> 32),
 	};

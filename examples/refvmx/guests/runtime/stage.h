@@ -23,8 +23,7 @@ struct boot_entry {
 	uint32_t cr0;
 };
 
-void stage32_main(struct report_totals *totals,
-		  const struct boot_entry *entry);
+void stage32_main(struct report_totals *totals, const struct boot_entry *entry);
 __attribute__((noreturn)) void stage64_main(struct report_totals *totals);
 
 #endif /* GUEST_STAGE_H */

@@ -29,10 +29,11 @@ static void check_base_and_id(void)
 	    (version & 0xff) <= 0x15 && max_lvt >= 4)
 		report_pass("id-version");
 	else
-		report_fail("id-version",
-			    "ID %u (CPUID says %u), version 0x%x (an integrated "
-			    "APIC is 0x1x, with at least 5 LVT entries)",
-			    apic_id(), r[1] >> 24, version);
+		report_fail(
+			"id-version",
+			"ID %u (CPUID says %u), version 0x%x (an integrated "
+			"APIC is 0x1x, with at least 5 LVT entries)",
+			apic_id(), r[1] >> 24, version);
 }
 
 static void check_tpr_ppr(void)
@@ -44,8 +45,9 @@ static void check_tpr_ppr(void)
 	if (tpr == 0x20 && ppr == 0x20 && apic_read(APIC_PPR) == 0)
 		report_pass("tpr-ppr");
 	else
-		report_fail("tpr-ppr", "TPR 0x%x, PPR 0x%x (both 0x20 expected)",
-			    tpr, ppr);
+		report_fail("tpr-ppr",
+			    "TPR 0x%x, PPR 0x%x (both 0x20 expected)", tpr,
+			    ppr);
 }
 
 /* Software-disabled (SVR bit 8 clear), every LVT entry stays masked

@@ -55,9 +55,9 @@ static void second_main(uint32_t entered_in_real_mode)
 
 static bool start_second(void)
 {
-	startup_page_install((uint32_t)(uintptr_t)(second_stack +
-						   sizeof(second_stack)),
-			     second_main);
+	startup_page_install(
+		(uint32_t)(uintptr_t)(second_stack + sizeof(second_stack)),
+		second_main);
 	(void)apic_send(ICR_ALL_BUT_SELF | ICR_INIT | ICR_ASSERT | ICR_LEVEL,
 			0);
 	(void)apic_send(ICR_ALL_BUT_SELF | ICR_STARTUP | STARTUP_PAGE_VECTOR,
@@ -81,8 +81,8 @@ static void send_and_settle(uint32_t low, uint8_t dest, unsigned who,
 	cli();
 }
 
-static void expect(const char *check, uint32_t g0, uint32_t g1,
-		   uint32_t w0, uint32_t w1)
+static void expect(const char *check, uint32_t g0, uint32_t g1, uint32_t w0,
+		   uint32_t w1)
 {
 	if (g0 == w0 && g1 == w1)
 		report_pass(check);
@@ -96,9 +96,10 @@ static void expect(const char *check, uint32_t g0, uint32_t g1,
 void check_second_vcpu(void)
 {
 	static const char *const checks[] = {
-		"second-vcpu-started", "fixed-physical-to-second",
+		"second-vcpu-started",	   "fixed-physical-to-second",
 		"fixed-logical-to-second", "all-but-self-to-second",
-		"broadcast-to-both", "lowest-priority-to-one", "nmi-to-second",
+		"broadcast-to-both",	   "lowest-priority-to-one",
+		"nmi-to-second",
 	};
 	trap_set_interrupt(VECTOR, count_handler);
 	trap_set_interrupt(TRAP_NMI, nmi_count_handler);
@@ -124,8 +125,8 @@ void check_second_vcpu(void)
 	expect("broadcast-to-both", got[0], got[1], 1, 4);
 	/* Lowest priority picks one APIC of the set (SDM 10.6.2.4). */
 	uint32_t before = got[0] + got[1];
-	send_and_settle(ICR_LOWEST | ICR_ASSERT | ICR_LOGICAL | VECTOR, 0x03,
-			1, 4);
+	send_and_settle(ICR_LOWEST | ICR_ASSERT | ICR_LOGICAL | VECTOR, 0x03, 1,
+			4);
 	uint32_t delivered = got[0] + got[1] - before;
 	if (delivered == 1)
 		report_pass("lowest-priority-to-one");

@@ -72,10 +72,10 @@ uint8_t apic_id(void);
 bool wait_count(volatile uint32_t *counter, uint32_t want, uint64_t cycles);
 
 /* The checks, by stage. */
-void check_registers(void);	/* registers.c */
-void check_priorities(void);	/* priorities.c */
-void check_ipis(void);		/* ipis.c */
-void check_timer(void);		/* timer.c */
-void check_second_vcpu(void);	/* second_cpu.c */
+void check_registers(void);   /* registers.c */
+void check_priorities(void);  /* priorities.c */
+void check_ipis(void);	      /* ipis.c */
+void check_timer(void);	      /* timer.c */
+void check_second_vcpu(void); /* second_cpu.c */
 
 #endif

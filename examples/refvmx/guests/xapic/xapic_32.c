@@ -7,8 +7,7 @@
 #include "trap.h"
 #include "xapic.h"
 
-void stage32_main(struct report_totals *totals,
-		  const struct boot_entry *entry)
+void stage32_main(struct report_totals *totals, const struct boot_entry *entry)
 {
 	(void)entry;
 	report_init(totals, "xapic");

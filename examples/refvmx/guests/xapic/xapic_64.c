@@ -16,14 +16,14 @@
 #include "trap.h"
 #include "xapic.h"
 
-#define APIC_ALIAS   0x00007f00fee00000ul
-#define X2APIC_ID    0x802u
-#define X2APIC_VER   0x803u
-#define X2APIC_TPR   0x808u
-#define X2APIC_EOI   0x80bu
-#define X2APIC_SELF  0x83fu
-#define SELF_VECTOR  0x71
-#define MMIO_FLAGS   (X86_PTE_P | X86_PTE_RW | X86_PTE_PWT | X86_PTE_PCD)
+#define APIC_ALIAS  0x00007f00fee00000ul
+#define X2APIC_ID   0x802u
+#define X2APIC_VER  0x803u
+#define X2APIC_TPR  0x808u
+#define X2APIC_EOI  0x80bu
+#define X2APIC_SELF 0x83fu
+#define SELF_VECTOR 0x71
+#define MMIO_FLAGS  (X86_PTE_P | X86_PTE_RW | X86_PTE_PWT | X86_PTE_PCD)
 
 void read_forms(uint32_t out[8]);
 void tpr_store_imm(void);
@@ -70,9 +70,8 @@ static void check_mov_forms(void)
 	read_forms(v);
 	apic_write(APIC_TPR, 0);
 	uint32_t version = apic_read(APIC_VERSION);
-	uint32_t want[8] = { version,	       version, version & 0xff,
-			     version & 0xffff, version, version,
-			     version & 0xff,   0xfffffff0u };
+	uint32_t want[8] = { version, version, version & 0xff, version & 0xffff,
+			     version, version, version & 0xff, 0xfffffff0u };
 	unsigned bad = 0;
 	for (unsigned i = 0; i < 8; i++) {
 		if (v[i] != want[i]) {
@@ -99,10 +98,11 @@ static void check_mov_forms(void)
 	if (t[0] == 0x10 && t[1] == 0x20 && t[2] == 0x30 && t[3] == 0x40)
 		report_pass("store-forms");
 	else
-		report_fail("store-forms",
-			    "TPR after C7 0x%x (0x10), 89 with REX 0x%x (0x20), "
-			    "A3 0x%x (0x30), A3 above 4 GiB 0x%x (0x40)",
-			    t[0], t[1], t[2], t[3]);
+		report_fail(
+			"store-forms",
+			"TPR after C7 0x%x (0x10), 89 with REX 0x%x (0x20), "
+			"A3 0x%x (0x30), A3 above 4 GiB 0x%x (0x40)",
+			t[0], t[1], t[2], t[3]);
 }
 
 /* CR8 is TPR[7:4] (SDM 10.8.6.1). */
@@ -162,12 +162,12 @@ static void check_x2apic(uint64_t base)
 
 	/* x2APIC to xAPIC directly, or EXTD without EN: #GP. */
 	unsigned to_xapic = try_wrmsr(MSR_APIC_BASE, base);
-	unsigned extd_only = try_wrmsr(MSR_APIC_BASE,
-				       (base & ~(uint64_t)APIC_BASE_EN) |
-					       APIC_BASE_EXTD);
-	unsigned to_off = try_wrmsr(MSR_APIC_BASE,
-				    base & ~(uint64_t)(APIC_BASE_EN |
-						       APIC_BASE_EXTD));
+	unsigned extd_only =
+		try_wrmsr(MSR_APIC_BASE,
+			  (base & ~(uint64_t)APIC_BASE_EN) | APIC_BASE_EXTD);
+	unsigned to_off =
+		try_wrmsr(MSR_APIC_BASE,
+			  base & ~(uint64_t)(APIC_BASE_EN | APIC_BASE_EXTD));
 	cpuid(1, 0, r);
 	bool cpuid_apic_off = !(r[3] & (1u << 9));
 	if (to_xapic == VEC_GP && extd_only == VEC_GP && !to_off &&
