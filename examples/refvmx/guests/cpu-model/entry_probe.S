@@ -22,6 +22,21 @@
 	.text
 	.code64
 
+/* Into the result at %r8: RFLAGS, CS and SS as the instruction left
+ * them; then SS back to the data selector. */
+	.macro record_state
+	pushfq
+	popq R_FLAGS(%r8)
+	mov %cs, %eax
+	movzwl %ax, %eax
+	mov %rax, R_CS(%r8)
+	mov %ss, %eax
+	movzwl %ax, %eax
+	mov %rax, R_SS(%r8)
+	mov $GDT_DATA, %eax
+	mov %eax, %ss
+	.endm
+
 /* void syscall_probe(struct entry_result *r) */
 	.globl syscall_probe, syscall_target, syscall_return
 syscall_probe:
@@ -39,16 +54,7 @@ syscall_return:
 syscall_target:
 	mov %rcx, R_RCX(%r8)
 	mov %r11, R_R11(%r8)
-	pushfq
-	popq R_FLAGS(%r8)
-	mov %cs, %eax
-	movzwl %ax, %eax
-	mov %rax, R_CS(%r8)
-	mov %ss, %eax
-	movzwl %ax, %eax
-	mov %rax, R_SS(%r8)
-	mov $GDT_DATA, %eax
-	mov %eax, %ss
+	record_state
 	push %r11
 	popfq
 	jmp *%rcx
@@ -65,15 +71,6 @@ sysenter_return:
 
 sysenter_target:
 	mov %rsp, R_RSP(%r8)
-	pushfq
-	popq R_FLAGS(%r8)
-	mov %cs, %eax
-	movzwl %ax, %eax
-	mov %rax, R_CS(%r8)
-	mov %ss, %eax
-	movzwl %ax, %eax
-	mov %rax, R_SS(%r8)
-	mov $GDT_DATA, %eax
-	mov %eax, %ss
+	record_state
 	mov %r9, %rsp
 	jmp *%r10

@@ -3,7 +3,8 @@
  * event-delivery's own descriptor tables: the runtime's 64-bit GDT and
  * TSS (descriptors64.c), whose IST stacks let #PF and #DF run on a good
  * stack while the interrupted code's stack is the broken one; an IDT of
- * interrupt gates to event_entry.S; and the log handlers fill.
+ * interrupt gates to the runtime's entry stubs, which hand every event
+ * to event_handle(); and the log it fills.
  */
 #include "events.h"
 
@@ -12,6 +13,7 @@
 #include "layout.h"
 #include "paging_enter.h"
 #include "report.h"
+#include "trap.h"
 
 #define MSR_APIC_BASE  0x1b
 #define APIC_BASE_EXTD (1u << 10)
@@ -20,15 +22,6 @@
 #define X2APIC_EOI     0x80b
 #define X2APIC_ID      0x802
 
-struct event_frame {
-	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
-	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
-	uint64_t vector, error;
-	uint64_t rip, cs, rflags, rsp, ss;
-};
-
-extern char ev_stub_2[], ev_stub_3[], ev_stub_6[], ev_stub_8[], ev_stub_11[],
-	ev_stub_13[], ev_stub_14[], ev_stub_0x40[], ev_stub_0x80[];
 extern char ev_resume[];
 extern uintptr_t ev_saved_sp;
 
@@ -41,9 +34,11 @@ uintptr_t event_fix_sp;
 struct address_space event_as;
 static bool x2apic;
 
-static void set_gate(unsigned vector, const void *stub, unsigned ist)
+/* The runtime's entry stub of the vector; trap_handle() hands every
+ * event to event_handle() first. */
+static void set_gate(unsigned vector, unsigned ist)
 {
-	idt64_set_gate(idt, vector, stub, 0, ist);
+	idt64_set_gate(idt, vector, (const void *)trap_stubs[vector], 0, ist);
 }
 
 void events_set_ist(unsigned vector, unsigned ist)
@@ -63,30 +58,29 @@ static bool is_fault(uint64_t vector)
 	       vector == VEC_PF || vector == VEC_DF;
 }
 
-void event_handle(struct event_frame *f);
-
-void event_handle(struct event_frame *f)
+static bool event_handle(struct trap_frame *f)
 {
 	if (event_log.count < EVENT_LOG_SIZE)
 		event_log.e[event_log.count++] =
-			(struct event_log_entry){ f->vector, f->error, f->rip,
-						  f->rflags, read_cr2() };
+			(struct event_log_entry){ f->vector, f->error, f->ip,
+						  f->flags, read_cr2() };
 	if (f->vector == VEC_SELF_IPI)
 		wrmsr(X2APIC_EOI, 0);
 	if (!is_fault(f->vector))
-		return;
+		return true;
 	if (f->vector == VEC_PF && event_fix_sp) {
 		/* Retry on a good stack: the faulting instruction, or the
 		 * delivery of the event it was, runs again. */
-		f->rsp = event_fix_sp;
+		f->sp = event_fix_sp;
 		event_fix_sp = 0;
-		return;
+		return true;
 	}
 	/* Abandon the operation: ev_resume restores the caller's stack. A
 	 * #DF's saved RIP is undefined (SDM 6.15), so nothing returns to
 	 * it. */
-	f->rip = (uintptr_t)ev_resume;
-	f->rsp = ev_saved_sp;
+	f->ip = (uintptr_t)ev_resume;
+	f->sp = ev_saved_sp;
+	return true;
 }
 
 uint64_t *event_window_pte(uintptr_t va)
@@ -114,15 +108,16 @@ static void load_tables(void)
 		ist[i] = (uintptr_t)(ist_stacks[i] + sizeof(ist_stacks[i]));
 	descriptors64_load(0, ist);
 
-	set_gate(VEC_NMI, ev_stub_2, 0);
-	set_gate(VEC_BP, ev_stub_3, 0);
-	set_gate(VEC_UD, ev_stub_6, 0);
-	set_gate(VEC_DF, ev_stub_8, 2);
-	set_gate(VEC_NP, ev_stub_11, 0);
-	set_gate(VEC_GP, ev_stub_13, 0);
-	set_gate(VEC_PF, ev_stub_14, 1);
-	set_gate(VEC_SELF_IPI, ev_stub_0x40, 0);
-	set_gate(VEC_SOFT, ev_stub_0x80, 0);
+	set_gate(VEC_NMI, 0);
+	set_gate(VEC_BP, 0);
+	set_gate(VEC_UD, 0);
+	set_gate(VEC_DF, 2);
+	set_gate(VEC_NP, 0);
+	set_gate(VEC_GP, 0);
+	set_gate(VEC_PF, 1);
+	set_gate(VEC_SELF_IPI, 0);
+	set_gate(VEC_SOFT, 0);
+	trap_set_hook(event_handle);
 	/* VEC_ABSENT stays zero: not present. */
 	idt64_load(idt);
 }

@@ -30,11 +30,9 @@ struct idt_pointer {
 	uintptr_t base;
 } __attribute__((packed));
 
-/* Entry points in trap_entry.S, one per vector. */
-extern const uintptr_t trap_stubs[TRAP_VECTORS];
-
 static struct idt_gate idt[TRAP_VECTORS] __attribute__((aligned(16)));
 static trap_interrupt_handler interrupt_handlers[TRAP_VECTORS];
+static trap_hook hook;
 
 static void set_gate(unsigned int v)
 {
@@ -80,10 +78,17 @@ void trap_set_interrupt(uint8_t vector, trap_interrupt_handler handler)
 	set_gate(vector);
 }
 
+void trap_set_hook(trap_hook h)
+{
+	hook = h;
+}
+
 void trap_handle(struct trap_frame *frame)
 {
 	unsigned long cr2 = read_cr2();
 
+	if (hook && hook(frame))
+		return;
 	/* Before the probes: an interrupt is never the probed access's. */
 	if ((frame->vector >= TRAP_EXCEPTIONS || frame->vector == TRAP_NMI) &&
 	    interrupt_handlers[frame->vector]) {

@@ -10,6 +10,7 @@
 #ifndef GUEST_TRAP_H
 #define GUEST_TRAP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* The stack as trap_entry.S leaves it: general registers, then the vector
@@ -41,6 +42,14 @@ typedef void (*trap_interrupt_handler)(struct trap_frame *frame);
 /* Makes vector (32-255, or TRAP_NMI) present, delivering to handler,
  * for every vCPU that loaded this stage's IDT. */
 void trap_set_interrupt(uint8_t vector, trap_interrupt_handler handler);
+
+/* A guest with tables of its own (its own IDT pointing at trap_stubs,
+ * with IST stacks or absent gates) sees every vector first: the hook
+ * returns true when it took the event, which then returns with IRET. */
+typedef bool (*trap_hook)(struct trap_frame *frame);
+void trap_set_hook(trap_hook hook);
+/* Entry points in trap_entry.S, one per vector. */
+extern const uintptr_t trap_stubs[256];
 
 void trap_handle(struct trap_frame *frame);
 
