@@ -6,6 +6,9 @@
  * where they must not. Handlers that abandon the operation resume at
  * ev_resume, which restores the caller's stack and registers.
  */
+
+#include "callee_saved.h"
+
 #define X2APIC_ICR	0x830
 /* NMI, physical destination in EDX (the self shorthand is only valid
  * with fixed delivery, SDM table 10-3). */
@@ -23,12 +26,7 @@ event_apic_id:	.quad 0
 	.code64
 	.globl ev_run, ev_resume
 ev_run:
-	push %rbx
-	push %rbp
-	push %r12
-	push %r13
-	push %r14
-	push %r15
+	push_callee_saved
 	mov %rsp, ev_saved_sp(%rip)
 	mov %esi, %eax
 	mov %rdi, %rsp
@@ -100,10 +98,5 @@ nothing:
 
 ev_resume:
 	mov ev_saved_sp(%rip), %rsp
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %rbp
-	pop %rbx
+	pop_callee_saved
 	ret

@@ -9,6 +9,9 @@
  * 0x82 (a DPL-3 gate) or the #PF; both come back to access_done in ring
  * 0, on the stack do_access saved.
  */
+
+#include "callee_saved.h"
+
 #define GDT_DATA	0x10
 #define USER_DATA	0x23
 #define USER_CODE	0x2b
@@ -29,12 +32,7 @@ access_cr2:		.quad 0
 	.globl do_access, access_pf_entry, access_back_entry
 	.globl user_stub, user_stub_end
 do_access:
-	push %rbx
-	push %rbp
-	push %r12
-	push %r13
-	push %r14
-	push %r15
+	push_callee_saved
 	mov %rsp, access_saved_sp(%rip)
 	movq $0, access_faulted(%rip)
 	test %rdx, %rdx
@@ -57,12 +55,7 @@ access_done:
 	pushq $2
 	popfq			/* AC and IF clear again */
 	mov access_faulted(%rip), %rax
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %rbp
-	pop %rbx
+	pop_callee_saved
 	ret
 
 kernel_op:

@@ -8,6 +8,8 @@
  * register is touched, and IRET restored the rest.
  */
 
+#include "callee_saved.h"
+
 	.bss
 	.balign 8
 	.globl probe_resume
@@ -63,12 +65,7 @@ probe_recover:
  * restored on both ways out. */
 	.globl probe_access_call
 probe_access_call:
-	push %rbx
-	push %rbp
-	push %r12
-	push %r13
-	push %r14
-	push %r15
+	push_callee_saved
 	sub $8, %rsp		/* 16-byte alignment at fn's call */
 	movq $call_recover, probe_resume(%rip)
 	mov %rsp, probe_sp(%rip)
@@ -79,12 +76,7 @@ call_recover:
 	mov probe_sp(%rip), %rsp
 	disarm
 	add $8, %rsp
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %rbp
-	pop %rbx
+	pop_callee_saved
 	ret
 
 #else /* 32-bit stage: cdecl, arguments on the stack */
