@@ -310,6 +310,48 @@ static void check_placement(const struct mb1_info *info)
 	report_pass("info-reserved");
 }
 
+/* The value of the word "expect-ram=N" in the command line, or 0. */
+static uint32_t expected_ram_mib(uint32_t cmdline)
+{
+	const char *s = (const char *)(uintptr_t)cmdline;
+	static const char key[] = "expect-ram=";
+	for (; *s; s++) {
+		unsigned i = 0;
+		while (key[i] && s[i] == key[i])
+			i++;
+		if (key[i])
+			continue;
+		uint32_t n = 0;
+		for (s += i; *s >= '0' && *s <= '9'; s++)
+			n = n * 10 + (uint32_t)(*s - '0');
+		return n;
+	}
+	return 0;
+}
+
+/* With "expect-ram=N" (the harness's run with refvmx's guest-ram=N),
+ * RAM as the map describes it ends at N MiB. */
+static void check_ram_size(const struct mb1_info *info)
+{
+	uint32_t mib = expected_ram_mib(info->cmdline);
+	if (!mib)
+		return;
+	uint64_t top = 0;
+	FOR_EACH_MMAP(info, e)
+	{
+		uint64_t end = e->base_addr + e->length;
+		if (e->base_addr < 0xfec00000ull && end > top)
+			top = end;
+	}
+	if (top == (uint64_t)mib << 20)
+		report_pass("ram-size");
+	else
+		report_fail("ram-size",
+			    "the map's RAM ends at 0x%llx, the "
+			    "harness gave %u MiB",
+			    (unsigned long long)top, mib);
+}
+
 /* The top page of upper memory holds what it is given: the map is not
  * only a list. Last, as it writes memory the loader may have used. */
 static void check_memory_usable(const struct mb1_info *info)
@@ -357,5 +399,6 @@ void stage32_main(struct report_totals *totals, const struct boot_entry *entry)
 	check_command_line(info);
 	check_module(info);
 	check_placement(info);
+	check_ram_size(info);
 	check_memory_usable(info);
 }
