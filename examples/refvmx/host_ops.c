@@ -38,10 +38,12 @@ static int h_read_gpa(void *host, uint64_t gpa, void *buf, size_t len)
 	const uint8_t *p = guest_ptr(gpa, len);
 	if (!p)
 		return SMMU_GPA_NOT_RAM;
-	/* Paging entries: one load, as other vCPUs may be storing. */
-	if (len == 8 && !(gpa & 7))
-		*(uint64_t *)buf =
-			__atomic_load_n((const uint64_t *)p, __ATOMIC_ACQUIRE);
+	/* Paging entries: one load each, as other vCPUs may be storing
+	 * (also when the library reads a table's entries at once). */
+	if (!(gpa & 7) && !(len & 7))
+		for (size_t i = 0; i < len / 8; i++)
+			((uint64_t *)buf)[i] = __atomic_load_n(
+				(const uint64_t *)p + i, __ATOMIC_ACQUIRE);
 	else if (len == 4 && !(gpa & 3))
 		*(uint32_t *)buf =
 			__atomic_load_n((const uint32_t *)p, __ATOMIC_ACQUIRE);
