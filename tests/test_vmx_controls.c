@@ -215,6 +215,8 @@ Test(vmx_controls, caps_skip_secondary_msrs_without_secondary_controls)
 	cr_assert_eq(caps.ept_vpid_cap, 0);
 }
 
+static void assert_fails_with(const char *expected);
+
 Test(vmx_controls, shadow_paging_controls_on_a_full_cpu)
 {
 	struct vmx_caps caps = read_caps();
@@ -225,7 +227,7 @@ Test(vmx_controls, shadow_paging_controls_on_a_full_cpu)
 		  "%s", err);
 	cr_assert_eq(c.pin,
 		     PIN_DEFAULT1 | VMX_PIN_EXTERNAL_INTERRUPT_EXITING |
-			     VMX_PIN_NMI_EXITING,
+			     VMX_PIN_NMI_EXITING | VMX_PIN_VIRTUAL_NMIS,
 		     "pin %#x", c.pin);
 	cr_assert_eq(
 		c.proc,
@@ -233,24 +235,87 @@ Test(vmx_controls, shadow_paging_controls_on_a_full_cpu)
 		 ~(VMX_PROC_CR3_LOAD_EXITING | VMX_PROC_CR3_STORE_EXITING)) |
 			VMX_PROC_HLT_EXITING | VMX_PROC_INVLPG_EXITING |
 			VMX_PROC_CR3_LOAD_EXITING | VMX_PROC_CR3_STORE_EXITING |
+			VMX_PROC_CR8_LOAD_EXITING | VMX_PROC_CR8_STORE_EXITING |
+			VMX_PROC_MWAIT_EXITING | VMX_PROC_MONITOR_EXITING |
+			VMX_PROC_RDPMC_EXITING | VMX_PROC_USE_TSC_OFFSETTING |
 			VMX_PROC_USE_IO_BITMAPS | VMX_PROC_USE_MSR_BITMAPS |
 			VMX_PROC_ACTIVATE_SECONDARY,
 		"proc %#x", c.proc);
-	cr_assert_eq(c.proc2, VMX_PROC2_ENABLE_VPID | VMX_PROC2_ENABLE_INVPCID,
+	cr_assert_eq(c.proc2,
+		     VMX_PROC2_ENABLE_VPID | VMX_PROC2_ENABLE_INVPCID |
+			     VMX_PROC2_ENABLE_RDTSCP,
 		     "proc2 %#x: no EPT, no unrestricted guest", c.proc2);
 	cr_assert_eq(c.exit,
 		     (EXIT_DEFAULT1 & ~VMX_EXIT_CTL_SAVE_DEBUG_CONTROLS) |
 			     VMX_EXIT_CTL_HOST_ADDR_SPACE_SIZE |
 			     VMX_EXIT_CTL_SAVE_IA32_EFER |
 			     VMX_EXIT_CTL_LOAD_IA32_EFER |
-			     VMX_EXIT_CTL_ACK_INTERRUPT_ON_EXIT,
+			     VMX_EXIT_CTL_ACK_INTERRUPT_ON_EXIT |
+			     VMX_EXIT_CTL_SAVE_IA32_PAT |
+			     VMX_EXIT_CTL_LOAD_IA32_PAT,
 		     "exit %#x", c.exit);
 	cr_assert_eq(c.entry,
 		     (ENTRY_DEFAULT1 & ~VMX_ENTRY_CTL_LOAD_DEBUG_CONTROLS) |
-			     VMX_ENTRY_CTL_LOAD_IA32_EFER,
+			     VMX_ENTRY_CTL_LOAD_IA32_EFER |
+			     VMX_ENTRY_CTL_LOAD_IA32_PAT,
 		     "entry %#x: IA-32e mode guest is the caller's", c.entry);
 	cr_assert(c.invpcid);
 	cr_assert(c.ack_interrupt);
+	cr_assert(c.virtual_nmis);
+	cr_assert(c.tsc_offsetting);
+	cr_assert(c.rdtscp);
+	cr_assert(c.pat);
+}
+
+Test(vmx_controls, missing_cr8_store_exiting_fails_naming_it)
+{
+	disallow(MSR_IA32_VMX_TRUE_PROCBASED_CTLS, VMX_PROC_CR8_STORE_EXITING);
+	assert_fails_with("VMX: required primary processor-based control "
+			  "'CR8-store exiting' (bit 20) cannot be set");
+}
+
+Test(vmx_controls, missing_mwait_exiting_fails_naming_it)
+{
+	disallow(MSR_IA32_VMX_TRUE_PROCBASED_CTLS, VMX_PROC_MWAIT_EXITING);
+	assert_fails_with("VMX: required primary processor-based control "
+			  "'MWAIT exiting' (bit 10) cannot be set");
+}
+
+Test(vmx_controls, optional_controls_are_reported_missing_not_failed)
+{
+	struct vmx_caps caps;
+	struct vmx_controls c;
+	char err[160] = "";
+
+	disallow(MSR_IA32_VMX_TRUE_PINBASED_CTLS, VMX_PIN_VIRTUAL_NMIS);
+	disallow(MSR_IA32_VMX_TRUE_PROCBASED_CTLS, VMX_PROC_USE_TSC_OFFSETTING);
+	disallow(MSR_IA32_VMX_PROCBASED_CTLS2, VMX_PROC2_ENABLE_RDTSCP);
+	caps = read_caps();
+	cr_assert(vmx_controls_for_shadow_paging(&caps, &c, err, sizeof(err)),
+		  "%s", err);
+	cr_assert_not(c.virtual_nmis);
+	cr_assert_not(c.pin & VMX_PIN_VIRTUAL_NMIS);
+	cr_assert_not(c.tsc_offsetting);
+	cr_assert_not(c.proc & VMX_PROC_USE_TSC_OFFSETTING);
+	cr_assert_not(c.rdtscp);
+	cr_assert_not(c.proc2 & VMX_PROC2_ENABLE_RDTSCP);
+}
+
+Test(vmx_controls, pat_is_switched_only_when_every_control_for_it_is)
+{
+	struct vmx_caps caps;
+	struct vmx_controls c;
+	char err[160] = "";
+
+	/* The guest's PAT could be loaded but not saved at exit: keeping
+	 * it in the VMCS would lose the guest's writes, so none is set. */
+	disallow(MSR_IA32_VMX_TRUE_EXIT_CTLS, VMX_EXIT_CTL_SAVE_IA32_PAT);
+	caps = read_caps();
+	cr_assert(vmx_controls_for_shadow_paging(&caps, &c, err, sizeof(err)),
+		  "%s", err);
+	cr_assert_not(c.pat);
+	cr_assert_not(c.exit & VMX_EXIT_CTL_LOAD_IA32_PAT);
+	cr_assert_not(c.entry & VMX_ENTRY_CTL_LOAD_IA32_PAT);
 }
 
 Test(vmx_controls, plain_msrs_keep_every_default1_bit)

@@ -329,7 +329,7 @@ Test(vmx_diag, vmcs_link_pointer_0)
 Test(vmx_diag, ia32e_mode_guest_with_efer_lma_clear)
 {
 	set(VMCS_GUEST_IA32_EFER, 0x901);
-	expect_one_finding("guest IA32_EFER 0x901, VM-entry controls 0x93fb: "
+	expect_one_finding("guest IA32_EFER 0x901, VM-entry controls 0xd3fb: "
 			   "LMA (bit 10) must equal 'IA-32e mode guest' "
 			   "(bit 9)");
 }
@@ -386,7 +386,7 @@ Test(vmx_diag, host_selector_with_rpl)
 Test(vmx_diag, host_efer_without_lma_for_a_64bit_host)
 {
 	set(VMCS_HOST_IA32_EFER, 0x901);
-	expect_one_finding("host IA32_EFER 0x901, VM-exit controls 0x33effb: "
+	expect_one_finding("host IA32_EFER 0x901, VM-exit controls 0x3feffb: "
 			   "LMA and LME must both equal 'host address-space "
 			   "size'");
 }
@@ -472,7 +472,7 @@ Test(vmx_diag, vpid_0_with_vpid_enabled)
 Test(vmx_diag, control_missing_a_must_be_1_bit)
 {
 	set(VMCS_PROC_BASED_CONTROLS, get(VMCS_PROC_BASED_CONTROLS) & ~0x2u);
-	expect_one_finding("primary processor-based controls 0x9601e3f0: "
+	expect_one_finding("primary processor-based controls 0xb619eff8: "
 			   "'reserved' (bit 1) must be 1 "
 			   "(IA32_VMX_TRUE_PROCBASED_CTLS)");
 }
@@ -481,7 +481,7 @@ Test(vmx_diag, control_the_cpu_does_not_allow)
 {
 	set(VMCS_PROC_BASED_CONTROLS,
 	    get(VMCS_PROC_BASED_CONTROLS) | VMX_PROC_MONITOR_TRAP_FLAG);
-	expect_one_finding("primary processor-based controls 0x9e01e3f2: "
+	expect_one_finding("primary processor-based controls 0xbe19effa: "
 			   "'monitor trap flag' (bit 27) must be 0 "
 			   "(IA32_VMX_TRUE_PROCBASED_CTLS)");
 }

@@ -235,21 +235,38 @@ static const struct control_request shadow_paging[VMX_CONTROLS_COUNT] = {
 	[VMX_CONTROLS_PIN] = {
 		.required = VMX_PIN_EXTERNAL_INTERRUPT_EXITING |
 			    VMX_PIN_NMI_EXITING,
+		/* The CPU tracks the guest's NMI blocking (set by an
+		 * injected NMI, cleared by its IRET) and can exit at the
+		 * end of it: what injecting NMIs needs (SDM 25.3,
+		 * "virtual NMIs"; NMI-window exiting requires it). */
+		.optional = VMX_PIN_VIRTUAL_NMIS,
 	},
 	[VMX_CONTROLS_PROC] = {
+		/* Without CR8 exiting (and no TPR shadow) a 64-bit guest's
+		 * MOV to CR8 writes the physical TPR; without MONITOR and
+		 * MWAIT exiting its MWAIT sleeps the physical CPU; without
+		 * RDPMC exiting it reads the host's counters (SDM 26.1.3).
+		 * Every VMX CPU can set them. */
 		.required = VMX_PROC_HLT_EXITING | VMX_PROC_INVLPG_EXITING |
 			    VMX_PROC_CR3_LOAD_EXITING |
 			    VMX_PROC_CR3_STORE_EXITING |
+			    VMX_PROC_CR8_LOAD_EXITING |
+			    VMX_PROC_CR8_STORE_EXITING |
+			    VMX_PROC_MWAIT_EXITING | VMX_PROC_MONITOR_EXITING |
+			    VMX_PROC_RDPMC_EXITING |
 			    VMX_PROC_USE_IO_BITMAPS |
 			    VMX_PROC_USE_MSR_BITMAPS |
 			    VMX_PROC_ACTIVATE_SECONDARY,
+		/* A guest that writes IA32_TSC keeps its own offset. */
+		.optional = VMX_PROC_USE_TSC_OFFSETTING,
 	},
 	[VMX_CONTROLS_PROC2] = {
 		.required = VMX_PROC2_ENABLE_VPID,
 		/* With INVLPG exiting on, enabled INVPCID exits instead of
 		 * raising #UD, so the guest may use it (SDM "Instructions
-		 * That Cause VM Exits Conditionally"). */
-		.optional = VMX_PROC2_ENABLE_INVPCID,
+		 * That Cause VM Exits Conditionally"). RDTSCP (and RDPID)
+		 * raise #UD in the guest unless enabled. */
+		.optional = VMX_PROC2_ENABLE_INVPCID | VMX_PROC2_ENABLE_RDTSCP,
 		.forbidden = VMX_PROC2_ENABLE_EPT |
 			     VMX_PROC2_UNRESTRICTED_GUEST,
 	},
@@ -257,10 +274,13 @@ static const struct control_request shadow_paging[VMX_CONTROLS_COUNT] = {
 		.required = VMX_EXIT_CTL_HOST_ADDR_SPACE_SIZE |
 			    VMX_EXIT_CTL_SAVE_IA32_EFER |
 			    VMX_EXIT_CTL_LOAD_IA32_EFER,
-		.optional = VMX_EXIT_CTL_ACK_INTERRUPT_ON_EXIT,
+		.optional = VMX_EXIT_CTL_ACK_INTERRUPT_ON_EXIT |
+			    VMX_EXIT_CTL_SAVE_IA32_PAT |
+			    VMX_EXIT_CTL_LOAD_IA32_PAT,
 	},
 	[VMX_CONTROLS_ENTRY] = {
 		.required = VMX_ENTRY_CTL_LOAD_IA32_EFER,
+		.optional = VMX_ENTRY_CTL_LOAD_IA32_PAT,
 	},
 };
 
@@ -306,6 +326,21 @@ bool vmx_controls_for_shadow_paging(const struct vmx_caps *caps,
 	out->entry = value[VMX_CONTROLS_ENTRY];
 	out->invpcid = out->proc2 & VMX_PROC2_ENABLE_INVPCID;
 	out->ack_interrupt = out->exit & VMX_EXIT_CTL_ACK_INTERRUPT_ON_EXIT;
+	out->virtual_nmis = out->pin & VMX_PIN_VIRTUAL_NMIS;
+	out->tsc_offsetting = out->proc & VMX_PROC_USE_TSC_OFFSETTING;
+	out->rdtscp = out->proc2 & VMX_PROC2_ENABLE_RDTSCP;
+	/* The guest's PAT lives in the VMCS only when it is switched both
+	 * ways; otherwise the hypervisor keeps it itself. */
+	const uint32_t pat_exit =
+		VMX_EXIT_CTL_SAVE_IA32_PAT | VMX_EXIT_CTL_LOAD_IA32_PAT;
+	out->pat = (out->exit & pat_exit) == pat_exit &&
+		   (out->entry & VMX_ENTRY_CTL_LOAD_IA32_PAT);
+	if (!out->pat) {
+		out->exit &=
+			~pat_exit | (uint32_t)caps->ctls[VMX_CONTROLS_EXIT];
+		out->entry &= ~VMX_ENTRY_CTL_LOAD_IA32_PAT |
+			      (uint32_t)caps->ctls[VMX_CONTROLS_ENTRY];
+	}
 	return true;
 }
 

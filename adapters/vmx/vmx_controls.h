@@ -104,13 +104,29 @@ struct vmx_controls {
 	/* "acknowledge interrupt on exit" is set: an external-interrupt
 	 * exit carries the vector, already acknowledged at the APIC. */
 	bool ack_interrupt;
+	/* "virtual NMIs": NMIs can be injected with the CPU tracking the
+	 * guest's NMI blocking, and NMI-window exiting can be used. */
+	bool virtual_nmis;
+	/* "use TSC offsetting": the guest's RDTSC adds VMCS_TSC_OFFSET. */
+	bool tsc_offsetting;
+	/* "enable RDTSCP": the guest may run RDTSCP and RDPID (they read
+	 * the IA32_TSC_AUX MSR as it is); otherwise they raise #UD and
+	 * the hypervisor must hide them from CPUID. */
+	bool rdtscp;
+	/* IA32_PAT is saved and loaded on exit and loaded on entry: the
+	 * guest's lives in VMCS_GUEST_IA32_PAT, the host's in
+	 * VMCS_HOST_IA32_PAT. When false none of the three is set. */
+	bool pat;
 };
 
 /*
  * The controls of a shadow-paging hypervisor (no EPT, no unrestricted
  * guest): exits on external interrupts, NMIs, HLT, INVLPG, CR3 loads and
- * stores, I/O and MSRs through bitmaps; VPID on; IA32_EFER saved and
- * loaded both ways; a 64-bit host. The entry controls leave "IA-32e
+ * stores, CR8 loads and stores, MONITOR, MWAIT and RDPMC, I/O and MSRs
+ * through bitmaps; VPID on; IA32_EFER saved and loaded both ways; a
+ * 64-bit host. Where the CPU allows: virtual NMIs, TSC offsetting,
+ * RDTSCP, INVPCID, IA32_PAT switched both ways, acknowledging
+ * interrupts on exit (see the flags below). The entry controls leave "IA-32e
  * mode guest" clear: set it per guest with vmx_entry_controls_for_guest().
  *
  * On failure returns false and writes one line naming the first control

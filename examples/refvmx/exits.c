@@ -1,60 +1,40 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * VM exits: each one the library cares about goes to its entry points,
- * and the result is acted on (re-enter, inject #PF with CR2, emulate the
- * store to a write-protected guest table). The rest of the guest's world
- * is small: CPUID with VMX and PCID hidden, IA32_EFER, COM1 (passed
- * through), and the test-exit port.
+ * VM exits: each one goes to the part of refvmx that owns it. Page
+ * faults go to libshadowmmu, and its answer is acted on: re-enter,
+ * inject #PF, emulate the store to a write-protected guest table, or
+ * emulate an access to the local APIC's page. Instructions the guest's
+ * CPU does not have (VMX, SMX, MONITOR/MWAIT, INVPCID) raise #UD,
+ * RDPMC without a PMU #GP.
  */
 #include <vmx_asm.h>
 #include <vmx_exit.h>
 #include <vmx_fields.h>
 
 #include "console.h"
+#include "cr.h"
 #include "emulate.h"
+#include "event.h"
+#include "guest_cpu.h"
 #include "host_ops.h"
 #include "lapic.h"
+#include "mmio.h"
+#include "msr.h"
 #include "percpu.h"
+#include "ports.h"
 #include "vapic.h"
 #include "vcpu.h"
 
-#define TEST_EXIT_PORT 0xf4
-#define PF_VECTOR      14
-#define GP_VECTOR      13
-#define DF_VECTOR      8
-
-static void inject_gp(struct vcpu *v)
-{
-	vcpu_inject(v, GP_VECTOR, true, 0);
-}
-
-/* An exit during the delivery of an event to the guest (its IDT or stack
- * not shadowed yet, say): deliver it again at the next entry, unless the
- * handler injects something itself. */
-static void reinject_vectored_event(void)
-{
-	uint32_t info = (uint32_t)vmcs_read(VMCS_IDT_VECTORING_INFO);
-	if (!(info & VMX_INTR_INFO_VALID) ||
-	    (vmcs_read(VMCS_ENTRY_INTR_INFO) & VMX_INTR_INFO_VALID))
-		return;
-	vmcs_write(VMCS_ENTRY_INTR_INFO, info & ~VMX_INTR_INFO_NMI_UNBLOCKING);
-	if (info & VMX_INTR_INFO_ERROR_CODE)
-		vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR,
-			   vmcs_read(VMCS_IDT_VECTORING_ERROR));
-	vmcs_write(VMCS_ENTRY_INSTRUCTION_LEN,
-		   vmcs_read(VMCS_EXIT_INSTRUCTION_LEN));
-}
+#define PF_VECTOR 14
 
 static void page_fault(struct vcpu *v)
 {
 	uint64_t la = vmcs_read(VMCS_EXIT_QUALIFICATION);
 	uint32_t hw_error = (uint32_t)vmcs_read(VMCS_EXIT_INTR_ERROR_CODE);
-	struct smmu_access acc = {
-		.la = la,
-		.flags = hw_error & (SMMU_ACCESS_WRITE | SMMU_ACCESS_USER |
-				     SMMU_ACCESS_FETCH),
-	};
-	if (vmcs_read(VMCS_GUEST_RFLAGS) & (1u << 18))
+	/* The error code goes in whole: its P, RSVD and PK bits describe
+	 * the shadow entry, and the library ignores them. */
+	struct smmu_access acc = { .la = la, .flags = hw_error };
+	if (vmcs_read(VMCS_GUEST_RFLAGS) & X86_EFLAGS_AC)
 		acc.flags |= SMMU_ACCESS_AC;
 	struct smmu_fault f;
 	smmu_vcpu_page_fault(v->mmu, &acc, &f);
@@ -62,37 +42,24 @@ static void page_fault(struct vcpu *v)
 	case SMMU_FAULT_FIXED:
 		v->pf_fixed++;
 		break;
-	case SMMU_FAULT_INJECT: {
+	case SMMU_FAULT_INJECT:
 		v->pf_injected++;
-		uint32_t vec = (uint32_t)vmcs_read(VMCS_IDT_VECTORING_INFO);
-		if ((vec & VMX_INTR_INFO_VALID) &&
-		    ((vec >> VMX_INTR_INFO_TYPE_SHIFT) & 7) == 3) {
-			/* A #PF while delivering an exception: a double
-			 * fault (SDM 6.15, "Interrupt 8"). */
-			vcpu_inject(v, DF_VECTOR, true, 0);
-			break;
-		}
-		v->regs.cr2 = la;
-		vcpu_inject(v, PF_VECTOR, true, f.pf_error);
+		event_page_fault(v, la, f.pf_error);
 		break;
-	}
 	case SMMU_FAULT_EMULATE: {
 		v->pf_emulated++;
 		uint64_t hpa;
+		bool write = hw_error & SMMU_ACCESS_WRITE;
 		if (refvmx_host_ops.gfn_to_hpa(0, f.gpa >> 12, &hpa) !=
-		    SMMU_GPA_OK) {
-			/* No device model here: report the access. */
-			kprintf("refvmx: guest MMIO %s at gpa 0x%llx (la "
-				"0x%llx, rip 0x%llx): no device there\n",
-				(hw_error & SMMU_ACCESS_WRITE) ? "write"
-							       : "read",
-				(unsigned long long)f.gpa,
-				(unsigned long long)la,
-				(unsigned long long)vmcs_read(VMCS_GUEST_RIP));
-			vcpu_fail(v, "guest access to MMIO");
-			break;
-		}
-		emulate_store(v, la, f.gpa);
+		    SMMU_GPA_OK)
+			mmio_access(v, la, f.gpa, write);
+		else if (v->ev.vectoring)
+			/* The CPU's own store while it delivers an event (a
+			 * push onto the stack, say): no instruction to
+			 * decode. */
+			emulate_unprotect_retry(v, f.gpa, "event delivery");
+		else
+			emulate_store(v, la, f.gpa);
 		break;
 	}
 	default:
@@ -104,74 +71,14 @@ static void page_fault(struct vcpu *v)
 	}
 }
 
-static void cr_access(struct vcpu *v)
-{
-	struct vmx_cr_access q =
-		vmx_decode_cr_access(vmcs_read(VMCS_EXIT_QUALIFICATION));
-	struct smmu_paging_regs r;
-	smmu_vcpu_get_paging(v->mmu, &r);
-	enum smmu_cr_result res = SMMU_CR_DONE;
-	switch (q.type) {
-	case VMX_CR_MOV_TO_CR: {
-		uint64_t val = gpr_get(v, q.gpr);
-		v->cr_writes++;
-		if (q.cr == 0)
-			res = smmu_vcpu_write_cr0(v->mmu, val);
-		else if (q.cr == 3)
-			res = smmu_vcpu_write_cr3(v->mmu, val);
-		else if (q.cr == 4)
-			res = smmu_vcpu_write_cr4(v->mmu, val);
-		else
-			res = SMMU_CR_INJECT_GP;
-		break;
-	}
-	case VMX_CR_MOV_FROM_CR:
-		if (q.cr != 3) {
-			vcpu_fail(v, "unexpected MOV from a control register");
-			return;
-		}
-		gpr_set(v, q.gpr, r.cr3);
-		break;
-	case VMX_CR_CLTS:
-		res = smmu_vcpu_write_cr0(v->mmu, r.cr0 & ~8ull);
-		break;
-	case VMX_CR_LMSW:
-		/* LMSW sets PE, MP, EM, TS from its operand; it never
-		 * clears PE. */
-		res = smmu_vcpu_write_cr0(
-			v->mmu, (r.cr0 & ~0xeull) | (q.lmsw_source & 0xf) |
-					(r.cr0 & 1));
-		break;
-	}
-	if (res == SMMU_CR_DONE)
-		vcpu_skip_instruction();
-	else
-		inject_gp(v);
-}
-
 static void cpuid(struct vcpu *v)
 {
-	uint32_t leaf = (uint32_t)v->regs.rax, sub = (uint32_t)v->regs.rcx;
-	struct x86_cpuid c = x86_cpuid(leaf, sub);
-	if (leaf == 1)
-		/* No VMX for the guest, no PCID (the library's PCID work
-		 * has not landed). */
-		c.ecx &= ~((1u << 5) | (1u << 17));
-	if (leaf == 1)
-		/* x2APIC (the guest's is, vapic.c); initial APIC ID. */
-		c.ebx = (c.ebx & 0x00ffffffu) | v->index << 24;
-	if (leaf == 1)
-		c.ecx |= 1u << 21;
-	if (leaf == 0xb)
-		c.edx = v->index;
-	if (leaf == 7 && sub == 0) {
-		c.ebx &= ~(1u << 10); /* INVPCID */
-		c.ecx &= ~(1u << 16); /* LA57: the guest's CR4 view only */
-	}
-	v->regs.rax = c.eax;
-	v->regs.rbx = c.ebx;
-	v->regs.rcx = c.ecx;
-	v->regs.rdx = c.edx;
+	uint32_t out[4];
+	guest_cpu_cpuid(v, (uint32_t)v->regs.rax, (uint32_t)v->regs.rcx, out);
+	v->regs.rax = out[0];
+	v->regs.rbx = out[1];
+	v->regs.rcx = out[2];
+	v->regs.rdx = out[3];
 	vcpu_skip_instruction();
 }
 
@@ -179,57 +86,28 @@ static void msr_access(struct vcpu *v, bool write)
 {
 	uint32_t msr = (uint32_t)v->regs.rcx;
 	uint64_t value = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
-	if (vapic_msr(v, msr, write, &value)) {
-		if (!write) {
-			v->regs.rax = (uint32_t)value;
-			v->regs.rdx = value >> 32;
-		}
-		vcpu_skip_instruction();
+	bool ok = write ? msr_write(v, msr, value) : msr_read(v, msr, &value);
+	if (!ok) {
+		event_gp(v);
 		return;
 	}
-	if (msr != MSR_IA32_EFER) {
-		inject_gp(v);
-		return;
-	}
-	if (write) {
-		uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
-		if (smmu_vcpu_write_efer(v->mmu, val) != SMMU_CR_DONE) {
-			inject_gp(v);
-			return;
-		}
-	} else {
-		struct smmu_paging_regs r;
-		smmu_vcpu_get_paging(v->mmu, &r);
-		v->regs.rax = (uint32_t)r.efer;
-		v->regs.rdx = r.efer >> 32;
+	if (!write) {
+		v->regs.rax = (uint32_t)value;
+		v->regs.rdx = value >> 32;
 	}
 	vcpu_skip_instruction();
 }
 
-static void io(struct vcpu *v)
+static void invpcid(struct vcpu *v)
 {
-	struct vmx_io_access q =
-		vmx_decode_io(vmcs_read(VMCS_EXIT_QUALIFICATION));
-	if (q.port == TEST_EXIT_PORT && !q.in && !q.string) {
-		uint8_t status = (uint8_t)v->regs.rax;
-		kprintf("refvmx: guest wrote status %u to the test-exit port "
-			"(vCPU %u)\n",
-			(unsigned)status, v->index);
-		vcpu_end_run(v, status == 0,
-			     status ? "the guest reported failures" : 0);
+	/* With "enable INVPCID" on, INVPCID exits; the guest's CPUID
+	 * hides it until libshadowmmu takes PCIDs from guests (issue 11),
+	 * and an instruction the CPU lacks is #UD. */
+	if (!(guest_cpu.smmu_features & SMMU_CPU_INVPCID)) {
+		event_ud(v);
 		return;
 	}
-	if (q.string) {
-		vcpu_fail(v, "string I/O to an emulated port");
-		return;
-	}
-	/* Nothing else is there: reads float high, writes vanish. */
-	if (q.in) {
-		uint64_t mask = q.size == 4 ? 0xffffffffull
-					    : (1ull << (8 * q.size)) - 1;
-		v->regs.rax = (v->regs.rax & ~mask) | mask;
-	}
-	vcpu_skip_instruction();
+	vcpu_fail(v, "INVPCID is shown to the guest but not handled");
 }
 
 void vcpu_handle_exit(struct vcpu *v, uint32_t reason)
@@ -241,23 +119,32 @@ void vcpu_handle_exit(struct vcpu *v, uint32_t reason)
 		vcpu_diagnose_entry(v, true);
 		return;
 	}
+	event_exit_begin(v);
 	switch (basic) {
 	case VMX_REASON_EXCEPTION_NMI: {
 		uint32_t info = (uint32_t)vmcs_read(VMCS_EXIT_INTR_INFO);
-		if ((info & VMX_INTR_INFO_VECTOR_MASK) == PF_VECTOR)
+		if ((info & VMX_INTR_INFO_VECTOR_MASK) == PF_VECTOR &&
+		    ((info & VMX_INTR_INFO_TYPE_MASK) >>
+		     VMX_INTR_INFO_TYPE_SHIFT) == VMX_INTR_HW_EXCEPTION)
 			page_fault(v);
 		else
-			vcpu_fail(v, "unexpected exception exit");
+			vcpu_fail(v, "unexpected exception or NMI exit");
 		break;
 	}
 	case VMX_REASON_CR_ACCESS:
 		cr_access(v);
+		break;
+	case VMX_REASON_XSETBV:
+		cr_xsetbv(v);
 		break;
 	case VMX_REASON_INVLPG:
 		v->invlpgs++;
 		smmu_vcpu_invlpg(v->mmu, vmx_decode_invlpg(vmcs_read(
 						 VMCS_EXIT_QUALIFICATION)));
 		vcpu_skip_instruction();
+		break;
+	case VMX_REASON_INVPCID:
+		invpcid(v);
 		break;
 	case VMX_REASON_CPUID:
 		cpuid(v);
@@ -267,7 +154,7 @@ void vcpu_handle_exit(struct vcpu *v, uint32_t reason)
 		msr_access(v, basic == VMX_REASON_WRMSR);
 		break;
 	case VMX_REASON_IO_INSTRUCTION:
-		io(v);
+		ports_io(v);
 		break;
 	case VMX_REASON_HLT:
 		if (vapic_halt(v))
@@ -282,11 +169,31 @@ void vcpu_handle_exit(struct vcpu *v, uint32_t reason)
 		cpu_serve_requests();
 		break;
 	case VMX_REASON_INTERRUPT_WINDOW:
-		vapic_window_open(v);
+	case VMX_REASON_NMI_WINDOW:
+		event_window_open(v);
+		break;
+	case VMX_REASON_RDPMC:
+		event_gp(v); /* no performance counters (CPUID leaf 0xA) */
+		break;
+	case VMX_REASON_MWAIT:
+	case VMX_REASON_MONITOR:
+	case VMX_REASON_GETSEC:
+	case VMX_REASON_VMCALL ... VMX_REASON_VMXON:
+	case VMX_REASON_INVEPT:
+	case VMX_REASON_INVVPID:
+	case VMX_REASON_VMFUNC:
+		event_ud(v); /* not in the guest's CPUID */
+		break;
+	case VMX_REASON_INVD:
+	case VMX_REASON_WBINVD:
+		/* Guest RAM is ordinary write-back memory: nothing to do
+		 * (and INVD must not drop refvmx's own dirty lines). */
+		vcpu_skip_instruction();
 		break;
 	case VMX_REASON_PREEMPTION_TIMER:
-		/* The guest ran with IF=0 (vcpu.c, arm_preemption_timer):
-		 * the next entry serves what other CPUs asked. */
+		/* The APIC timer is due, or the guest ran with IF=0 (vcpu.c,
+		 * arm_preemption_timer): the next entry delivers the one and
+		 * serves what other CPUs asked. */
 		break;
 	case VMX_REASON_TRIPLE_FAULT:
 		vcpu_fail(v, "the guest triple-faulted");
@@ -299,5 +206,5 @@ void vcpu_handle_exit(struct vcpu *v, uint32_t reason)
 		break;
 	}
 	if (!v->done)
-		reinject_vectored_event();
+		event_exit_end(v);
 }

@@ -4,7 +4,32 @@
 #include "console.h"
 #include "mem.h"
 
-#define PT_LOAD 1
+#define PT_LOAD	  1
+#define EM_386	  3
+#define EM_X86_64 62
+#define ET_EXEC	  2
+
+/* Multiboot 1 (Multiboot Specification 0.6.96, 3.1): the header lies in
+ * the first 8 KiB, 4-byte aligned. Flags 0-15 are requirements a loader
+ * must refuse when it cannot meet them; 16 says the address fields are
+ * valid. */
+#define MB1_MAGIC	  0x1badb002u
+#define MB1_SEARCH	  8192
+#define MB1_PAGE_ALIGN	  (1u << 0) /* modules page-aligned: always */
+#define MB1_MEMORY_INFO	  (1u << 1) /* mem_* and the memory map: always */
+#define MB1_VIDEO_MODE	  (1u << 2) /* no display here */
+#define MB1_ADDRESS_VALID (1u << 16)
+
+/* Multiboot 2 (specification 3.1.1): first 32 KiB, 8-byte aligned. */
+#define MB2_MAGIC  0xe85250d6u
+#define MB2_SEARCH 32768
+
+struct mb1_header {
+	uint32_t magic, flags, checksum;
+	/* valid with MB1_ADDRESS_VALID */
+	uint32_t header_addr, load_addr, load_end_addr, bss_end_addr;
+	uint32_t entry_addr;
+};
 
 struct elf_ident {
 	uint8_t magic[4], class, data, version, pad[9];
@@ -12,17 +37,18 @@ struct elf_ident {
 	uint32_t version2;
 };
 
-/* One loadable segment, whatever the ELF class. */
+/* One range to fill in guest RAM: filesz bytes from the image at offset,
+ * then zeros up to memsz. */
 struct segment {
 	uint64_t offset, paddr, filesz, memsz;
 };
 
 static bool copy_segment(uint64_t image, uint64_t image_size,
-			 const struct segment *s)
+			 const struct segment *s, struct guest_image *out)
 {
 	if (s->filesz > s->memsz || s->offset > image_size ||
-	    s->filesz > image_size - s->offset || s->paddr > GUEST_RAM_SIZE ||
-	    s->memsz > GUEST_RAM_SIZE - s->paddr) {
+	    s->filesz > image_size - s->offset || s->paddr > mem.guest_size ||
+	    s->memsz > mem.guest_size - s->paddr) {
 		kprintf("refvmx: guest segment at gpa 0x%llx (+0x%llx) does "
 			"not fit guest RAM or its image\n",
 			(unsigned long long)s->paddr,
@@ -33,32 +59,43 @@ static bool copy_segment(uint64_t image, uint64_t image_size,
 	const uint8_t *src = (const uint8_t *)(image + s->offset);
 	for (uint64_t i = 0; i < s->memsz; i++)
 		dst[i] = i < s->filesz ? src[i] : 0;
+	if (s->paddr + s->memsz > out->end)
+		out->end = s->paddr + s->memsz;
 	return true;
 }
 
-bool guest_load_elf(uint64_t start, uint64_t end, uint64_t *entry)
+static bool load_elf(uint64_t start, uint64_t size, struct guest_image *out)
 {
 	const struct elf_ident *id = (const struct elf_ident *)start;
-	uint64_t size = end - start;
 	if (size < 64 || id->magic[0] != 0x7f || id->magic[1] != 'E' ||
-	    id->magic[2] != 'L' || id->magic[3] != 'F' || id->data != 1) {
-		kprintf("refvmx: guest module is not a little-endian ELF\n");
+	    id->magic[2] != 'L' || id->magic[3] != 'F' || id->data != 1 ||
+	    (id->class != 1 && id->class != 2)) {
+		kprintf("refvmx: guest module is not a little-endian ELF "
+			"(and its Multiboot header has no address fields)\n");
+		return false;
+	}
+	if (id->type != ET_EXEC ||
+	    (id->machine != EM_386 && id->machine != EM_X86_64)) {
+		kprintf("refvmx: guest ELF is not an x86 executable (type %u, "
+			"machine %u)\n",
+			id->type, id->machine);
 		return false;
 	}
 	bool is64 = id->class == 2;
 	uint64_t phoff, phnum, phentsize;
 	if (is64) {
-		*entry = *(const uint64_t *)(start + 24);
+		out->entry = *(const uint64_t *)(start + 24);
 		phoff = *(const uint64_t *)(start + 32);
 		phentsize = *(const uint16_t *)(start + 54);
 		phnum = *(const uint16_t *)(start + 56);
 	} else {
-		*entry = *(const uint32_t *)(start + 24);
+		out->entry = *(const uint32_t *)(start + 24);
 		phoff = *(const uint32_t *)(start + 28);
 		phentsize = *(const uint16_t *)(start + 42);
 		phnum = *(const uint16_t *)(start + 44);
 	}
-	if (phoff > size || phnum * phentsize > size - phoff) {
+	if (phentsize < (is64 ? 56u : 32u) || phoff > size ||
+	    phnum * phentsize > size - phoff) {
 		kprintf("refvmx: guest ELF program headers out of range\n");
 		return false;
 	}
@@ -77,13 +114,125 @@ bool guest_load_elf(uint64_t start, uint64_t end, uint64_t *entry)
 					      *(const uint32_t *)(ph + 12),
 					      *(const uint32_t *)(ph + 16),
 					      *(const uint32_t *)(ph + 20) };
-		if (!copy_segment(start, size, &s))
+		if (!copy_segment(start, size, &s, out))
 			return false;
 	}
-	if (*entry >= GUEST_RAM_SIZE) {
-		kprintf("refvmx: guest entry 0x%llx is outside guest RAM\n",
-			(unsigned long long)*entry);
+	return true;
+}
+
+/* The a.out kludge (Multiboot 3.1.3): the header says where the file
+ * goes. The load starts header_addr - load_addr bytes before the header
+ * in the file; load_end_addr 0 means "to the end of the file" and
+ * bss_end_addr 0 "no bss". */
+static bool load_aout_kludge(uint64_t start, uint64_t size, uint64_t hdr_off,
+			     const struct mb1_header *h,
+			     struct guest_image *out)
+{
+	if (h->load_addr > h->header_addr ||
+	    h->header_addr - h->load_addr > hdr_off) {
+		kprintf("refvmx: Multiboot header: load_addr 0x%x is not "
+			"before header_addr 0x%x in the file\n",
+			h->load_addr, h->header_addr);
 		return false;
 	}
-	return true;
+	uint64_t off = hdr_off - (h->header_addr - h->load_addr);
+	uint64_t file_len = size - off;
+	if (h->load_end_addr) {
+		if (h->load_end_addr < h->load_addr ||
+		    h->load_end_addr - h->load_addr > file_len) {
+			kprintf("refvmx: Multiboot header: load_end_addr "
+				"0x%x is outside the file (0x%llx bytes from "
+				"load_addr 0x%x)\n",
+				h->load_end_addr, (unsigned long long)file_len,
+				h->load_addr);
+			return false;
+		}
+		file_len = h->load_end_addr - h->load_addr;
+	}
+	uint64_t mem_len = file_len;
+	if (h->bss_end_addr) {
+		if (h->bss_end_addr < h->load_addr + file_len) {
+			kprintf("refvmx: Multiboot header: bss_end_addr 0x%x "
+				"lies before the loaded data\n",
+				h->bss_end_addr);
+			return false;
+		}
+		mem_len = h->bss_end_addr - h->load_addr;
+	}
+	struct segment s = { off, h->load_addr, file_len, mem_len };
+	out->entry = h->entry_addr;
+	out->aout_kludge = true;
+	return copy_segment(start, size, &s, out);
+}
+
+static bool find_mb1(uint64_t start, uint64_t size, uint64_t *hdr_off)
+{
+	uint64_t limit = size < MB1_SEARCH ? size : MB1_SEARCH;
+	for (uint64_t off = 0; off + 12 <= limit; off += 4) {
+		const uint32_t *w = (const uint32_t *)(start + off);
+		if (w[0] == MB1_MAGIC && w[0] + w[1] + w[2] == 0) {
+			*hdr_off = off;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool find_mb2(uint64_t start, uint64_t size)
+{
+	uint64_t limit = size < MB2_SEARCH ? size : MB2_SEARCH;
+	for (uint64_t off = 0; off + 16 <= limit; off += 8) {
+		const uint32_t *w = (const uint32_t *)(start + off);
+		if (w[0] == MB2_MAGIC && w[0] + w[1] + w[2] + w[3] == 0)
+			return true;
+	}
+	return false;
+}
+
+bool guest_load(uint64_t start, uint64_t end, struct guest_image *out)
+{
+	uint64_t size = end - start, hdr_off;
+	*out = (struct guest_image){ 0 };
+	bool ok;
+	if (find_mb1(start, size, &hdr_off)) {
+		struct mb1_header h = { 0 };
+		const uint8_t *src = (const uint8_t *)(start + hdr_off);
+		uint64_t have =
+			size - hdr_off < sizeof(h) ? size - hdr_off : sizeof(h);
+		for (uint64_t i = 0; i < have; i++)
+			((uint8_t *)&h)[i] = src[i];
+		uint32_t unknown =
+			h.flags & 0xffffu & ~(MB1_PAGE_ALIGN | MB1_MEMORY_INFO);
+		if (unknown) {
+			kprintf("refvmx: the Multiboot header requires flags "
+				"0x%x (%s), which refvmx cannot meet\n",
+				unknown,
+				(unknown & MB1_VIDEO_MODE) ? "a video mode"
+							   : "unknown");
+			return false;
+		}
+		out->protocol = GUEST_MULTIBOOT1;
+		if (!(h.flags & MB1_ADDRESS_VALID)) {
+			ok = load_elf(start, size, out);
+		} else if (have < sizeof(h)) {
+			kprintf("refvmx: the Multiboot header's address "
+				"fields run past the end of the file\n");
+			return false;
+		} else {
+			ok = load_aout_kludge(start, size, hdr_off, &h, out);
+		}
+	} else if (find_mb2(start, size)) {
+		out->protocol = GUEST_MULTIBOOT2;
+		ok = load_elf(start, size, out);
+	} else {
+		kprintf("refvmx: guest module has no Multiboot header (1 or "
+			"2)\n");
+		return false;
+	}
+	if (ok && out->entry >= mem.guest_size) {
+		kprintf("refvmx: guest entry 0x%llx is outside guest RAM\n",
+			(unsigned long long)out->entry);
+		return false;
+	}
+	return ok;
 }

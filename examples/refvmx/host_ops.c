@@ -27,7 +27,7 @@ static void h_free(void *host, void *ptr, size_t size)
 /* The host address of [gpa, gpa + len) in guest RAM, or NULL. */
 static void *guest_ptr(uint64_t gpa, size_t len)
 {
-	if (gpa >= GUEST_RAM_SIZE || len > GUEST_RAM_SIZE - gpa)
+	if (gpa >= mem.guest_size || len > mem.guest_size - gpa)
 		return NULL;
 	return (void *)(mem.guest_base + gpa);
 }
@@ -38,10 +38,12 @@ static int h_read_gpa(void *host, uint64_t gpa, void *buf, size_t len)
 	const uint8_t *p = guest_ptr(gpa, len);
 	if (!p)
 		return SMMU_GPA_NOT_RAM;
-	/* Paging entries: one load, as other vCPUs may be storing. */
-	if (len == 8 && !(gpa & 7))
-		*(uint64_t *)buf =
-			__atomic_load_n((const uint64_t *)p, __ATOMIC_ACQUIRE);
+	/* Paging entries: one load each, as other vCPUs may be storing
+	 * (also when the library reads a table's entries at once). */
+	if (!(gpa & 7) && !(len & 7))
+		for (size_t i = 0; i < len / 8; i++)
+			((uint64_t *)buf)[i] = __atomic_load_n(
+				(const uint64_t *)p + i, __ATOMIC_ACQUIRE);
 	else if (len == 4 && !(gpa & 3))
 		*(uint32_t *)buf =
 			__atomic_load_n((const uint32_t *)p, __ATOMIC_ACQUIRE);
@@ -116,7 +118,7 @@ static void h_free_page(void *host, uint64_t hpa, void *hva)
 static int h_gfn_to_hpa(void *host, uint64_t gfn, uint64_t *hpa)
 {
 	(void)host;
-	if (gfn >= GUEST_RAM_SIZE >> 12)
+	if (gfn >= mem.guest_size >> 12)
 		return SMMU_GPA_NOT_RAM;
 	*hpa = mem.guest_base + (gfn << 12);
 	return SMMU_GPA_OK;

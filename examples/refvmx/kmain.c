@@ -11,6 +11,7 @@
 #include <vmx_asm.h>
 #include <vmx_exit.h>
 
+#include "cmdline.h"
 #include "console.h"
 #include "cpu.h"
 #include "gdt.h"
@@ -18,8 +19,10 @@
 #include "percpu.h"
 #include "smp.h"
 #include "guest_load.h"
+#include "guest_cpu.h"
 #include "host_ops.h"
 #include "idt.h"
+#include "mb1_info.h"
 #include "mem.h"
 #include "multiboot2.h"
 #include "vcpu.h"
@@ -64,6 +67,9 @@ static void print_stats(struct smmu_vm *vm)
 		sum.invlpgs += v->invlpgs;
 		sum.local_flushes += v->local_flushes;
 		sum.interrupts += v->interrupts;
+		sum.nmis += v->nmis;
+		sum.mmio_accesses += v->mmio_accesses;
+		sum.unprotects += v->unprotects;
 	}
 	kprintf("refvmx: exits by reason (%u vCPU(s)):", nr_cpus);
 	for (unsigned r = 0; r < NR_EXIT_REASONS; r++)
@@ -74,7 +80,8 @@ static void print_stats(struct smmu_vm *vm)
 	kprintf("refvmx: #PF exits fixed %llu, injected %llu, emulated %llu "
 		"(stores emulated %llu); CR writes %llu; INVLPG %llu; local "
 		"flushes %llu; all-CPU flushes %llu (flush IPIs sent %llu); "
-		"guest interrupts %llu; deferred frees %llu; shadow pages in "
+		"guest interrupts %llu, NMIs %llu; APIC accesses %llu; "
+		"frames unprotected %llu; deferred frees %llu; shadow pages in "
 		"use %u\n",
 		(unsigned long long)sum.pf_fixed,
 		(unsigned long long)sum.pf_injected,
@@ -86,6 +93,9 @@ static void print_stats(struct smmu_vm *vm)
 		(unsigned long long)host_ops_stats.flushes,
 		(unsigned long long)flush_ipis_sent,
 		(unsigned long long)sum.interrupts,
+		(unsigned long long)sum.nmis,
+		(unsigned long long)sum.mmio_accesses,
+		(unsigned long long)sum.unprotects,
 		(unsigned long long)host_ops_stats.deferred_frees,
 		pool_pages_in_use());
 	struct smmu_stats st;
@@ -110,25 +120,6 @@ static void print_stats(struct smmu_vm *vm)
 		(unsigned long long)st.large_sptes);
 }
 
-/* Whether the kernel command line holds `word` as a whole word. */
-static bool has_word(const char *line, const char *word)
-{
-	for (const char *p = line; *p;) {
-		while (*p == ' ')
-			p++;
-		const char *w = word;
-		while (*w && *p == *w) {
-			p++;
-			w++;
-		}
-		if (!*w && (*p == ' ' || !*p))
-			return true;
-		while (*p && *p != ' ')
-			p++;
-	}
-	return false;
-}
-
 void kmain(uint64_t mb2_info)
 {
 	struct cpu *bsp = &cpus[0];
@@ -144,29 +135,46 @@ void kmain(uint64_t mb2_info)
 	kprintf("refvmx: starting\n");
 	struct boot_info bi;
 	mb2_parse(mb2_info, &bi);
-	vcpu_break_guest_tr = has_word(bi.cmdline, "break-guest-tr");
+	vcpu_break_guest_tr = cmdline_has(bi.cmdline, "break-guest-tr");
 	if (bi.nr_modules == 0)
 		finish(false, "no guest module (grub.cfg: module2 GUEST.elf)");
-	if (!mem_init(&bi))
+	uint64_t ram_mib =
+		cmdline_uint(bi.cmdline, "guest-ram=", GUEST_RAM_DEFAULT >> 20);
+	/* Whole 2 MiB pages, below the local APIC's page at 0xFEE00000
+	 * (the guest's physical map has nothing else above RAM). */
+	if (ram_mib < (GUEST_RAM_MIN >> 20) || ram_mib > 3072 || ram_mib % 2)
+		finish(false, "guest-ram= must be an even number of MiB "
+			      "from 16 to 3072");
+	if (!mem_init(&bi, ram_mib << 20))
 		finish(false, "memory layout");
-	uint64_t entry;
-	if (!guest_load_elf(bi.module[0].start, bi.module[0].end, &entry))
+	struct guest_image img;
+	if (!guest_load(bi.module[0].start, bi.module[0].end, &img))
 		finish(false, "cannot load the guest");
-	kprintf("refvmx: guest '%s' loaded, entry 0x%llx\n", bi.module[0].name,
-		(unsigned long long)entry);
+	struct vcpu_boot boot = { .entry = img.entry };
+	if (img.protocol == GUEST_MULTIBOOT1) {
+		boot.eax = 0x2badb002; /* Multiboot 1, 3.2 "Machine state" */
+		boot.ebx = mb1_info_build(&bi, &img);
+		if (!boot.ebx)
+			finish(false, "no room for the Multiboot information");
+	} else {
+		boot.eax = 0x36d76289; /* Multiboot 2; no information */
+	}
+	kprintf("refvmx: guest '%s' loaded (Multiboot %u%s), entry 0x%llx\n",
+		bi.module[0].name, img.protocol == GUEST_MULTIBOOT1 ? 1 : 2,
+		img.aout_kludge ? ", a.out kludge" : "",
+		(unsigned long long)img.entry);
 
 	vmx_cpu_enable();
 	__atomic_store_n(&bsp->in_vmx, true, __ATOMIC_RELEASE);
 	smp_start_aps(&bi);
 
-	/* The guest sees this CPU's MAXPHYADDR and 1 GiB pages (CPUID is
-	 * passed through for them); the library must walk its tables so. */
+	/* The guest's CPUID (guest_cpu.c) decides what the library lets
+	 * its control registers hold. */
 	struct smmu_vm *vm;
-	struct x86_cpuid ext = x86_cpuid(0x80000001u, 0);
-	struct x86_cpuid size = x86_cpuid(0x80000008u, 0);
 	struct smmu_vm_config cfg = {
-		.maxphyaddr = (uint8_t)(size.eax & 0xff),
-		.gbpages = ext.edx & (1u << 26),
+		.maxphyaddr = guest_cpu.maxphyaddr,
+		.gbpages = guest_cpu.gbpages,
+		.cpu_features = guest_cpu.smmu_features,
 	};
 	if (smmu_vm_create(&cfg, &refvmx_host_ops, 0, &vm) != SMMU_OK)
 		finish(false, "smmu_vm_create failed");
@@ -180,7 +188,7 @@ void kmain(uint64_t mb2_info)
 			finish(false, "smmu_vcpu_create failed");
 	}
 	kprintf("refvmx: entering the guest\n");
-	vcpu_start(&bsp->vcpu, entry);
+	vcpu_start(&bsp->vcpu, &boot);
 	print_stats(vm);
 	if (!run_end.passed && run_end.vcpu != 0)
 		kprintf("refvmx: vCPU %u ended the run\n", run_end.vcpu);

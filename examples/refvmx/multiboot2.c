@@ -17,6 +17,7 @@ void mb2_parse(uint64_t info, struct boot_info *out)
 {
 	*out = (struct boot_info){ .cmdline = "" };
 	uint32_t total = *(const uint32_t *)info;
+	out->info_end = info + total;
 	for (uint64_t p = info + 8; p < info + total;
 	     p += (((const struct tag *)p)->size + 7) & ~7u) {
 		const struct tag *t = (const struct tag *)p;

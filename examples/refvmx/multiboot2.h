@@ -24,7 +24,8 @@ struct boot_info {
 	unsigned nr_modules;
 	struct mb2_ram_range ram[MB2_MAX_RAM]; /* type 1 memory */
 	unsigned nr_ram;
-	uint64_t rsdp; /* physical address of an ACPI RSDP copy, or 0 */
+	uint64_t rsdp;	   /* physical address of an ACPI RSDP copy, or 0 */
+	uint64_t info_end; /* end of the information (names point in it) */
 };
 
 /* Parse the information structure at `info` (physical = virtual). */

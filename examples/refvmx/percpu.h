@@ -58,6 +58,9 @@ void cpu_serve_requests(void);
 /* Flush every guest translation on every CPU in VMX operation, this one
  * included; returns when all have. */
 void flush_all_cpus_now(void);
+/* Make CPU `index` look at its vCPU's pending events: an IPI that makes
+ * it exit (or wakes its HLT wait), unless it is this CPU. */
+void cpu_kick(unsigned index);
 /* IPIs sent for remote flushes, in all. */
 extern uint64_t flush_ipis_sent;
 

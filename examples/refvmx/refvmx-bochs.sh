@@ -3,7 +3,9 @@
 # Boot refvmx with one guest in Bochs (no VMX hardware needed) and judge
 # the run. Usage:
 #   refvmx-bochs.sh REFVMX.elf GUEST.elf [--cpus N] [--timeout S]
-#                   [--cpu-model M] [--cmdline ARGS] [--expect-fail]
+#                   [--cpu-model M] [--cmdline ARGS] [--guest-cmdline ARGS]
+#                   [--guest-ram MIB] [--module FILE NAME]...
+#                   [--expect-fail] [--expect-status N] [--expect-shutdown]
 #                   [--expect-entry-failure] [--no-skip]
 # Prints the serial log, then one line: "refvmx: PASS" or
 # "refvmx: FAIL <reason>"; exits 0 on PASS. With --expect-fail the run
@@ -12,13 +14,21 @@
 # decoded VMCS checks are printed (use with --cmdline break-guest-tr).
 # With --no-skip a SKIP line from the guest fails the run (a 2-CPU run
 # must not skip its two-vCPU checks).
+# --guest-cmdline gives the guest's module string after its name (a
+# Multiboot 1 guest's command line is that whole string); --module adds
+# a boot module refvmx passes on to the guest; --guest-ram sets the
+# guest's RAM (default 128 MiB; Bochs gets 64 MiB more for refvmx).
+# --expect-status N: the guest must end through the test-exit port with
+# status N (a failure status, checked exactly); --expect-shutdown: it
+# must end by writing "Shutdown" to port 0x8900.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 [ $# -ge 2 ] || { echo "usage: $0 REFVMX.elf GUEST.elf [options]" >&2; exit 2; }
 kernel=$1 guest=$2
 shift 2
 cpus=1 timeout=120 model=corei7_skylake_x expect_fail=0 expect_entry=0 no_skip=0
-cmdline=""
+cmdline="" guest_cmdline="" guest_ram=128 expect_status="" expect_shutdown=0
+modules=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--cpus) cpus=$2; shift 2 ;;
@@ -28,6 +38,11 @@ while [ $# -gt 0 ]; do
 	--expect-entry-failure) expect_entry=1; shift ;;
 	--no-skip) no_skip=1; shift ;;
 	--cmdline) cmdline=$2; shift 2 ;;
+	--guest-cmdline) guest_cmdline=$2; shift 2 ;;
+	--guest-ram) guest_ram=$2; shift 2 ;;
+	--module) modules="$modules $2 $3"; shift 3 ;;
+	--expect-status) expect_status=$2; shift 2 ;;
+	--expect-shutdown) expect_shutdown=1; shift ;;
 	*) echo "refvmx-bochs: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -41,14 +56,19 @@ done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 name=$(basename "$guest" .elf)
-sh "$here/scripts/mkiso.sh" --cmdline "$cmdline" "$work/refvmx.iso" "$kernel" "$guest" "$name" >/dev/null
-start=$(date +%s)
+name=${name%.bin}
+module_string=$name${guest_cmdline:+ $guest_cmdline}
+# shellcheck disable=SC2086 # modules: FILE NAME pairs without spaces
+sh "$here/scripts/mkiso.sh" --cmdline "guest-ram=$guest_ram $cmdline" \
+	"$work/refvmx.iso" "$kernel" "$guest" "$module_string" $modules >/dev/null
+start=$(date +%s.%N)
 set +e
 sh "$here/scripts/bochs-run.sh" "$work/refvmx.iso" "$work/serial.log" \
-	--cpus "$cpus" --timeout "$timeout" --cpu-model "$model" >/dev/null 2>&1
+	--cpus "$cpus" --timeout "$timeout" --cpu-model "$model" \
+	--memory $((guest_ram + 64)) >/dev/null 2>&1
 status=$?
 set -e
-end=$(date +%s)
+end=$(date +%s.%N)
 tr -d '\r' < "$work/serial.log" 2>/dev/null | grep -av '^\s*$' || true
 
 log_pass=0
@@ -67,7 +87,27 @@ else
 	reason=$(grep -a '^refvmx: run failed: ' "$work/serial.log" | head -n 1 | sed 's/^refvmx: run failed: //')
 	verdict="FAIL ${reason:-Bochs exit status $status}"
 fi
-echo "refvmx: boot to verdict $((end - start)) s ($name, $cpus CPU(s), $model)"
+seconds=$(echo "$start $end" | awk '{ printf "%.1f", $2 - $1 }')
+echo "refvmx: boot to verdict $seconds s ($name, $cpus CPU(s), $model)"
+guest_status=$(sed -n 's/^refvmx: guest wrote status \([0-9]*\) .*to the test-exit port.*/\1/p' \
+	"$work/serial.log" | head -n 1)
+if [ -n "$expect_status" ]; then
+	if [ "$guest_status" = "$expect_status" ] && [ "$status" -eq 1 ]; then
+		echo "refvmx: PASS (the guest ended with status $expect_status, as it must)"
+		exit 0
+	fi
+	echo "refvmx: FAIL expected test-exit status $expect_status, got '${guest_status:-none}': ${verdict#FAIL }"
+	exit 1
+fi
+if [ "$expect_shutdown" -eq 1 ]; then
+	if grep -aq '^refvmx: run failed: the guest shut down without a test-exit status' "$work/serial.log" &&
+		[ -z "$guest_status" ] && [ "$status" -eq 1 ]; then
+		echo "refvmx: PASS (the guest's \"Shutdown\" ended the run)"
+		exit 0
+	fi
+	echo "refvmx: FAIL the guest's \"Shutdown\" did not end the run: ${verdict#FAIL }"
+	exit 1
+fi
 if [ "$expect_entry" -eq 1 ]; then
 	if grep -aq '^refvmx: run failed: VM entry failed' "$work/serial.log" &&
 		grep -aq '^refvmx: vmcs: ' "$work/serial.log"; then
@@ -81,8 +121,6 @@ if [ "$expect_fail" -eq 1 ]; then
 	# The negative guest must fail by its own checks: it ends through
 	# the test-exit port with a non-zero status. Any other failure (the
 	# hypervisor's, a timeout) proves nothing about the harness.
-	guest_status=$(sed -n 's/^refvmx: guest wrote status \([0-9]*\) to the test-exit port.*/\1/p' \
-		"$work/serial.log" | head -n 1)
 	if [ "$verdict" = PASS ]; then
 		echo "refvmx: FAIL the negative guest passed"
 		exit 1

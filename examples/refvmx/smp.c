@@ -75,6 +75,12 @@ void flush_all_cpus_now(void)
 	}
 }
 
+void cpu_kick(unsigned index)
+{
+	if (index != this_cpu()->index)
+		lapic_send_ipi(cpus[index].apic_id, IPI_VECTOR);
+}
+
 /* The AP's life: parked until the guest starts its vCPU. */
 void ap_main(uint64_t index)
 {
@@ -89,7 +95,10 @@ void ap_main(uint64_t index)
 		cpu_serve_requests();
 		cpu_relax();
 	}
-	vcpu_start(&c->vcpu, c->guest_entry);
+	/* Started by the guest's STARTUP IPI (vapic.c): EBX holds the
+	 * vCPU's number, EAX nothing. */
+	struct vcpu_boot boot = { .entry = c->guest_entry, .ebx = c->index };
+	vcpu_start(&c->vcpu, &boot);
 	/* In VMX operation still: other CPUs' flushes wait for this one. */
 	for (;;) {
 		cpu_serve_requests();

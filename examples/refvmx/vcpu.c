@@ -15,10 +15,13 @@
 #include <vmx_diag.h>
 
 #include "console.h"
+#include "event.h"
 #include "gdt.h"
+#include "guest_cpu.h"
 #include "host_ops.h"
-#include "mem.h"
 #include "lapic.h"
+#include "mem.h"
+#include "msr.h"
 #include "percpu.h"
 #include "vapic.h"
 
@@ -26,9 +29,14 @@ int vmx_run(struct guest_regs *regs, int launched);
 extern char vmx_exit_point[];
 
 bool vcpu_break_guest_tr;
+struct vmx_controls vmx_ctl;
 
 static struct vmx_caps caps;
 static void *vmxon_region;
+
+#define CR4_OSXSAVE    (1ull << 18)
+#define RFLAGS_TF      (1ull << 8)
+#define PENDING_DBG_BS (1ull << 14)
 
 static uint64_t caps_rdmsr(uint32_t msr, void *ctx)
 {
@@ -66,8 +74,33 @@ void vmx_cpu_enable(void)
 		panic("VMX is disabled by the firmware (IA32_FEATURE_CONTROL "
 		      "locked without VMX outside SMX)");
 	vmx_caps_read(&caps, caps_rdmsr, 0);
+	/* The controls are the same on every CPU: the boot CPU, first
+	 * here, decides them and what the guest's CPU shows. */
+	if (this_cpu()->index == 0) {
+		char err[160];
+		if (!vmx_controls_for_shadow_paging(&caps, &vmx_ctl, err,
+						    sizeof(err)))
+			panic("%s", err);
+		/* An IPI that makes a vCPU exit is taken with the host's
+		 * interrupts off: the exit must acknowledge it. NMIs are
+		 * injected with the CPU tracking their blocking; a guest
+		 * IA32_TSC write moves an offset. */
+		if (!vmx_ctl.ack_interrupt)
+			panic("VMX: 'acknowledge interrupt on exit' cannot "
+			      "be set");
+		if (!vmx_ctl.virtual_nmis)
+			panic("VMX: 'virtual NMIs' cannot be set");
+		if (!vmx_ctl.tsc_offsetting)
+			panic("VMX: 'use TSC offsetting' cannot be set");
+		guest_cpu_init(caps.cr4_fixed1);
+	}
+	uint64_t cr4 = x86_read_cr4() | X86_CR4_VMXE;
+	/* refvmx runs XSETBV for the guest (cr.c), which needs OSXSAVE;
+	 * it never saves extended state itself. */
+	if (guest_cpu.xcr0_supported)
+		cr4 |= CR4_OSXSAVE;
 	x86_write_cr0(vmx_caps_fix_cr0(&caps, x86_read_cr0()));
-	x86_write_cr4(vmx_caps_fix_cr4(&caps, x86_read_cr4() | X86_CR4_VMXE));
+	x86_write_cr4(vmx_caps_fix_cr4(&caps, cr4));
 	vmxon_region = page_alloc_host();
 	*(uint32_t *)vmxon_region = vmx_caps_revision_id(&caps);
 	if (vmx_vmxon((uint64_t)vmxon_region) != VMX_OK)
@@ -118,12 +151,23 @@ void vcpu_fail(struct vcpu *v, const char *why)
 
 void vcpu_skip_instruction(void)
 {
-	vmcs_write(VMCS_GUEST_RIP,
-		   vmcs_read(VMCS_GUEST_RIP) +
-			   vmcs_read(VMCS_EXIT_INSTRUCTION_LEN));
 	/* The instruction that exited is done: the interrupt shadow of an
 	 * STI or MOV SS before it ends with it (`sti; hlt` must take the
 	 * interrupt that wakes the HLT before the next instruction). */
+	vcpu_advance_rip((unsigned)vmcs_read(VMCS_EXIT_INSTRUCTION_LEN));
+}
+
+void vcpu_advance_rip(unsigned len)
+{
+	vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + len);
+	/* The instruction refvmx completed for the guest ends like one
+	 * the CPU ran: with RFLAGS.TF set, a single-step #DB is due before
+	 * the next one (SDM 17.3.1.4). The CPU delivers it at VM entry
+	 * from the pending debug exceptions (BS, bit 14; SDM 27.7.3). */
+	if (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_TF)
+		vmcs_write(VMCS_GUEST_PENDING_DBG_EXCEPTIONS,
+			   vmcs_read(VMCS_GUEST_PENDING_DBG_EXCEPTIONS) |
+				   PENDING_DBG_BS);
 	uint64_t intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
 	if (intr & (VMX_INTERRUPTIBILITY_STI | VMX_INTERRUPTIBILITY_MOV_SS))
 		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
@@ -131,17 +175,14 @@ void vcpu_skip_instruction(void)
 					      VMX_INTERRUPTIBILITY_MOV_SS));
 }
 
-void vcpu_inject(struct vcpu *v, unsigned vector, bool has_error,
-		 uint32_t error)
+bool vcpu_long_mode(void)
 {
-	(void)v;
-	uint32_t info =
-		vector | (3u << VMX_INTR_INFO_TYPE_SHIFT) | VMX_INTR_INFO_VALID;
-	if (has_error) {
-		info |= VMX_INTR_INFO_ERROR_CODE;
-		vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, error);
-	}
-	vmcs_write(VMCS_ENTRY_INTR_INFO, info);
+	return vmcs_read(VMCS_GUEST_CS_AR) & VMX_AR_L;
+}
+
+unsigned vcpu_cpl(void)
+{
+	return (vmcs_read(VMCS_GUEST_SS_AR) >> 5) & 3;
 }
 
 /* A 4 KiB bitmap page with every bit set: every I/O port or MSR exits,
@@ -183,9 +224,10 @@ static void setup_host_state(void)
 	vmcs_write(VMCS_HOST_RIP, (uint64_t)vmx_exit_point);
 }
 
-/* 32-bit protected mode, paging off, flat segments: where a multiboot2
- * kernel starts (EAX holds the bootloader magic, EBX no information). */
-static void setup_guest_state(struct vcpu *v, uint64_t entry)
+/* 32-bit protected mode, paging off, flat segments: where a Multiboot
+ * kernel starts (EAX holds the boot loader's magic, EBX its information
+ * for Multiboot 1, SDM-wise an arbitrary value). */
+static void setup_guest_state(struct vcpu *v, const struct vcpu_boot *boot)
 {
 	static const uint32_t data_sel[] = { VMCS_GUEST_ES_SELECTOR,
 					     VMCS_GUEST_SS_SELECTOR,
@@ -220,7 +262,7 @@ static void setup_guest_state(struct vcpu *v, uint64_t entry)
 	vmcs_write(VMCS_GUEST_IDTR_LIMIT, 0);
 	vmcs_write(VMCS_GUEST_DR7, 0x400);
 	vmcs_write(VMCS_GUEST_RSP, 0);
-	vmcs_write(VMCS_GUEST_RIP, entry);
+	vmcs_write(VMCS_GUEST_RIP, boot->entry);
 	vmcs_write(VMCS_GUEST_RFLAGS, 0x2);
 	vmcs_write(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	vmcs_write(VMCS_GUEST_IA32_SYSENTER_CS, 0);
@@ -229,11 +271,8 @@ static void setup_guest_state(struct vcpu *v, uint64_t entry)
 	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
 	vmcs_write(VMCS_GUEST_ACTIVITY_STATE, 0);
 	vmcs_write(VMCS_LINK_POINTER, VMCS_LINK_POINTER_NONE);
-	/* vCPU 0 starts as a multiboot2 kernel (EAX holds the bootloader
-	 * magic, EBX no information); the others, started by the guest's
-	 * STARTUP IPI, find their vCPU number in EBX. */
-	v->regs.rax = v->index ? 0 : 0x36d76289;
-	v->regs.rbx = v->index;
+	v->regs.rax = boot->eax;
+	v->regs.rbx = boot->ebx;
 
 	struct smmu_paging_regs r = { .cr0 = X86_CR0_PE | (1u << 4) /* ET */ };
 	if (smmu_vcpu_set_paging(v->mmu, &r) != SMMU_OK)
@@ -242,18 +281,12 @@ static void setup_guest_state(struct vcpu *v, uint64_t entry)
 
 static void setup_controls(struct vcpu *v)
 {
-	char err[160];
-	if (!vmx_controls_for_shadow_paging(&caps, &v->ctl, err, sizeof(err)))
-		panic("%s", err);
-	/* An IPI that makes a vCPU exit is taken with the host's
-	 * interrupts off: the exit must acknowledge it. */
-	if (!v->ctl.ack_interrupt)
-		panic("VMX: 'acknowledge interrupt on exit' cannot be set");
-	vmcs_write(VMCS_PIN_BASED_CONTROLS, v->ctl.pin);
-	vmcs_write(VMCS_PROC_BASED_CONTROLS, v->ctl.proc);
-	vmcs_write(VMCS_PROC_BASED_CONTROLS2, v->ctl.proc2);
-	vmcs_write(VMCS_EXIT_CONTROLS, v->ctl.exit);
-	vmcs_write(VMCS_ENTRY_CONTROLS, v->ctl.entry);
+	vmcs_write(VMCS_PIN_BASED_CONTROLS, vmx_ctl.pin);
+	v->pin = vmx_ctl.pin;
+	vmcs_write(VMCS_PROC_BASED_CONTROLS, vmx_ctl.proc);
+	vmcs_write(VMCS_PROC_BASED_CONTROLS2, vmx_ctl.proc2);
+	vmcs_write(VMCS_EXIT_CONTROLS, vmx_ctl.exit);
+	vmcs_write(VMCS_ENTRY_CONTROLS, vmx_ctl.entry);
 	vmcs_write(VMCS_VPID, v->vpid);
 	vmcs_write(VMCS_EXCEPTION_BITMAP, 1u << 14); /* #PF */
 	vmcs_write(VMCS_PF_ERROR_CODE_MASK, 0);
@@ -273,7 +306,7 @@ static void setup_controls(struct vcpu *v)
 	vmcs_write(VMCS_MSR_BITMAP, (uint64_t)bitmap_all_ones());
 }
 
-static void vcpu_init(struct vcpu *v, uint64_t entry)
+static void vcpu_init(struct vcpu *v, const struct vcpu_boot *boot)
 {
 	v->vpid = (uint16_t)(1 + v->index);
 	void *vmcs = page_alloc_host();
@@ -283,7 +316,9 @@ static void vcpu_init(struct vcpu *v, uint64_t entry)
 		panic("VMCLEAR/VMPTRLD failed");
 	setup_controls(v);
 	setup_host_state();
-	setup_guest_state(v, entry);
+	setup_guest_state(v, boot);
+	msr_reset(v);
+	vapic_reset(v);
 	if (vcpu_break_guest_tr && v->index == 0)
 		vmcs_write(VMCS_GUEST_TR_AR, 0x89); /* available, not busy */
 }
@@ -299,10 +334,8 @@ static void load_paging_state(struct vcpu *v, const struct smmu_entry *e)
 	 * what the guest's WP=0 allows. */
 	uint64_t cr0 = (r.cr0 & ~(X86_CR0_CD | X86_CR0_NW)) | X86_CR0_PG |
 		       X86_CR0_PE | X86_CR0_WP | X86_CR0_NE;
-	uint64_t cr4 = (r.cr4 & (X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_PKE |
-				 0x600 /* OSFXSR, OSXMMEXCPT */)) |
-		       X86_CR4_PAE | X86_CR4_VMXE |
-		       (e->la57 ? X86_CR4_LA57 : 0);
+	uint64_t cr4 = (r.cr4 & guest_cpu.cr4_passthrough) | X86_CR4_PAE |
+		       X86_CR4_VMXE | (e->la57 ? X86_CR4_LA57 : 0);
 	uint64_t efer = (r.efer & ~(X86_EFER_LME | X86_EFER_LMA)) |
 			X86_EFER_NXE |
 			(e->pae ? 0 : X86_EFER_LME | X86_EFER_LMA);
@@ -313,43 +346,51 @@ static void load_paging_state(struct vcpu *v, const struct smmu_entry *e)
 	vmcs_write(VMCS_CR0_READ_SHADOW, r.cr0);
 	vmcs_write(VMCS_CR4_READ_SHADOW, r.cr4);
 	vmcs_write(VMCS_ENTRY_CONTROLS,
-		   vmx_entry_controls_for_guest(v->ctl.entry, efer));
+		   vmx_entry_controls_for_guest(vmx_ctl.entry, efer));
 }
 
 /*
- * A guest that runs with RFLAGS.IF=0 must still exit for the IPIs of
- * remote flushes: with external-interrupt exiting, "the value of
- * RFLAGS.IF does not affect interrupt blocking" (SDM vol. 3C, the
- * pin-based VM-execution controls). Bochs does not do that for a guest
- * entered with IF=0: it decides whether interrupts are masked when VM
- * entry loads RFLAGS, before it counts the CPU as in VMX non-root
- * operation, and decides again only when IF changes
- * (handleInterruptMaskChange, called from setEFlags and at VM exit;
- * vmx.cc sets in_vmx_guest after loading the guest state). Such a
- * guest, spinning with interrupts off for a vCPU whose CPU waits with
- * the MMU lock held for this one's flush, would not exit until it did
- * for some other reason (the guest's own time-out). So an entry with
- * IF=0 arms the VMX-preemption timer: the vCPU exits within
- * IF0_EXIT_TSC TSC cycles at the latest and serves what it was sent
- * (cpu_serve_requests before the next entry). On hardware it only costs
- * an exit per period while a guest keeps interrupts off.
+ * The VMX-preemption timer makes the guest exit when refvmx needs it to,
+ * for two reasons:
+ * - the guest's APIC timer is due (apic_timer.c);
+ * - the guest runs with RFLAGS.IF=0 and must still exit for the IPIs of
+ *   remote flushes: with external-interrupt exiting, "the value of
+ *   RFLAGS.IF does not affect interrupt blocking" (SDM vol. 3C, the
+ *   pin-based VM-execution controls). Bochs does not do that for a guest
+ *   entered with IF=0: it decides whether interrupts are masked when VM
+ *   entry loads RFLAGS, before it counts the CPU as in VMX non-root
+ *   operation, and decides again only when IF changes
+ *   (handleInterruptMaskChange, called from setEFlags and at VM exit;
+ *   vmx.cc sets in_vmx_guest after loading the guest state). Such a
+ *   guest, spinning with interrupts off for a vCPU whose CPU waits with
+ *   the MMU lock held for this one's flush, would not exit until it did
+ *   for some other reason (the guest's own time-out). So an entry with
+ *   IF=0 exits within IF0_EXIT_TSC TSC cycles at the latest and serves
+ *   what it was sent (cpu_serve_requests before the next entry). On
+ *   hardware it only costs an exit per period while a guest keeps
+ *   interrupts off.
+ * The timer counts down once every 2^rate TSC cycles (IA32_VMX_MISC[4:0]).
  */
 #define RFLAGS_IF    (1ull << 9)
 #define IF0_EXIT_TSC (1ull << 18)
 
 static void arm_preemption_timer(struct vcpu *v)
 {
-	uint32_t pin = v->ctl.pin;
+	uint32_t pin = vmx_ctl.pin;
+	uint64_t due = apic_timer_due_in(v);
 	if (!(vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
-	    vmx_control_allowed1(caps.ctls[VMX_CONTROLS_PIN],
-				 VMX_PIN_PREEMPTION_TIMER)) {
-		/* It counts down once every 2^rate TSC cycles
-		 * (IA32_VMX_MISC[4:0]). */
+	    (!due || due > IF0_EXIT_TSC))
+		due = IF0_EXIT_TSC;
+	if (due && vmx_control_allowed1(caps.ctls[VMX_CONTROLS_PIN],
+					VMX_PIN_PREEMPTION_TIMER)) {
+		uint64_t ticks = (due >> (caps.misc & 0x1f)) + 1;
 		pin |= VMX_PIN_PREEMPTION_TIMER;
 		vmcs_write(VMCS_PREEMPTION_TIMER_VALUE,
-			   IF0_EXIT_TSC >> (caps.misc & 0x1f));
+			   ticks > 0xffffffffu ? 0xffffffffu : ticks);
 	}
-	vmcs_write(VMCS_PIN_BASED_CONTROLS, pin);
+	if (pin != v->pin)
+		vmcs_write(VMCS_PIN_BASED_CONTROLS, pin);
+	v->pin = pin;
 }
 
 static uint64_t diag_vmread(uint32_t field, void *ctx)
@@ -401,7 +442,8 @@ static void vcpu_run(struct vcpu *v)
 			if (vmx_invvpid_single(v->vpid) != VMX_OK)
 				panic("INVVPID failed");
 		}
-		vapic_before_entry(v);
+		apic_timer_check(v);
+		event_before_entry(v);
 		arm_preemption_timer(v);
 		host_ops_run_deferred();
 		load_paging_state(v, &e);
@@ -415,8 +457,8 @@ static void vcpu_run(struct vcpu *v)
 	}
 }
 
-void vcpu_start(struct vcpu *v, uint64_t entry)
+void vcpu_start(struct vcpu *v, const struct vcpu_boot *boot)
 {
-	vcpu_init(v, entry);
+	vcpu_init(v, boot);
 	vcpu_run(v);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * One vCPU of the guest on this CPU: its VMCS, its registers while the
- * host runs, its libshadowmmu vCPU, and its exit counters.
+ * host runs, its libshadowmmu vCPU, the guest state the VMCS does not
+ * hold (MSRs, local APIC, events) and its exit counters.
  */
 #ifndef REFVMX_VCPU_H
 #define REFVMX_VCPU_H
@@ -10,6 +11,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <vmx_controls.h>
+
+#include "event.h"
+#include "msr.h"
+#include "vapic.h"
 
 /* The guest registers the VMCS does not hold (vmentry.S offsets). */
 struct guest_regs {
@@ -20,6 +25,13 @@ struct guest_regs {
 
 #define NR_EXIT_REASONS 70
 
+/* Where and how a vCPU starts: 32-bit protected mode, paging off, flat
+ * segments, interrupts off, at entry with these EAX and EBX. */
+struct vcpu_boot {
+	uint64_t entry;
+	uint32_t eax, ebx;
+};
+
 struct vcpu {
 	struct guest_regs regs;
 	struct smmu_vm *vm;
@@ -27,16 +39,30 @@ struct vcpu {
 	unsigned index; /* vCPU number = host CPU index */
 	uint16_t vpid;
 	bool launched;
-	struct vmx_controls ctl;
+	uint32_t pin; /* pin-based controls now in the VMCS */
 	/* The end of the run, once the guest wrote the test-exit port or
 	 * something failed. */
 	bool done;
 	bool passed;
 	const char *why; /* failure reason */
+	struct vcpu_msrs msr;
+	struct vapic apic;
+	struct vcpu_events ev;
+	/* Characters of "Shutdown" written to port 0x8900 so far. */
+	unsigned shutdown_chars;
+	/* Retries of one instruction after smmu_vm_unprotect_gfn: a bound,
+	 * so a frame shadowed again at once cannot loop for ever. */
+	uint64_t unprotect_rip;
+	unsigned unprotect_retries;
 	uint64_t exits[NR_EXIT_REASONS];
 	uint64_t pf_fixed, pf_injected, pf_emulated, emulated_stores;
-	uint64_t cr_writes, invlpgs, local_flushes, interrupts;
+	uint64_t mmio_accesses, unprotects;
+	uint64_t cr_writes, invlpgs, local_flushes, interrupts, nmis;
 };
+
+/* The VM-execution controls every vCPU runs with (the CPUs are alike);
+ * set by vmx_cpu_enable() on the boot CPU. */
+extern struct vmx_controls vmx_ctl;
 
 /* Testing the harness: enter vCPU 0 with an invalid guest TR (kernel
  * command line "break-guest-tr"), so that VM entry fails and the
@@ -45,10 +71,9 @@ extern bool vcpu_break_guest_tr;
 
 /* Enable VMX on this CPU (feature control, fixed bits, VMXON). */
 void vmx_cpu_enable(void);
-/* Start this CPU's vCPU (v->vm and v->mmu set, v->index its CPU's) at
- * `entry` in 32-bit protected mode with paging off, and run it until the
- * guest ends the test or it fails. */
-void vcpu_start(struct vcpu *v, uint64_t entry);
+/* Start this CPU's vCPU (v->vm and v->mmu set, v->index its CPU's) as
+ * `boot` says, and run it until the guest ends the test or it fails. */
+void vcpu_start(struct vcpu *v, const struct vcpu_boot *boot);
 
 /* exits.c: one VM exit, reason `reason`. */
 void vcpu_handle_exit(struct vcpu *v, uint32_t reason);
@@ -71,6 +96,7 @@ struct run_end {
 	unsigned vcpu;
 	bool passed;
 	const char *why;
+	uint32_t status; /* what the guest wrote to the test-exit port */
 };
 extern struct run_end run_end;
 
@@ -80,8 +106,11 @@ void vcpu_fail(struct vcpu *v, const char *why);
 
 /* The guest's next instruction: skip the one that exited. */
 void vcpu_skip_instruction(void);
-/* Inject a hardware exception at the next entry. */
-void vcpu_inject(struct vcpu *v, unsigned vector, bool has_error,
-		 uint32_t error);
+/* Step over an instruction refvmx performed itself, len bytes long. */
+void vcpu_advance_rip(unsigned len);
+/* Whether the guest runs 64-bit code (CS.L with EFER.LMA). */
+bool vcpu_long_mode(void);
+/* The guest's current privilege level (SS.DPL). */
+unsigned vcpu_cpl(void);
 
 #endif

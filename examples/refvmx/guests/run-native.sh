@@ -1,10 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # run-native.sh BUILDDIR GUEST [--expect-fail] [--cpus N] [--no-skip]
+#               [--guest-cmdline ARGS] [--module FILE NAME]...
 #
-# Boots the guest GUEST.elf from BUILDDIR natively in Bochs (N CPUs,
-# default 1), as the multiboot2 kernel itself (no hypervisor), and ends
-# with one line:
+# Boots the guest GUEST.elf (or GUEST.bin, a flat Multiboot 1 image) from
+# BUILDDIR natively in Bochs (N CPUs, default 1), as the Multiboot kernel
+# itself (no hypervisor), with ARGS as its command line and each FILE as
+# a boot module with the string NAME, and ends with one line:
 #   native GUEST: PASS
 #   native GUEST: FAIL <reason>
 # (after a line with the counts and the boot-to-result time). PASS needs
@@ -19,11 +21,12 @@
 #
 # BUILDDIR is the meson build directory or the guests' own build
 # directory. Environment: BOCHS_TIMEOUT (seconds, default 120),
+# BOCHS_MEMORY (MiB, default 192),
 # BOCHS_CPU_MODEL, KEEP_LOGS=1 to keep the ISO and serial log.
 set -eu
 
 usage() {
-	echo "usage: $0 BUILDDIR GUEST [--expect-fail] [--cpus N] [--no-skip]" >&2
+	echo "usage: $0 BUILDDIR GUEST [--expect-fail] [--cpus N] [--no-skip] [--guest-cmdline ARGS] [--module FILE NAME]..." >&2
 	exit 2
 }
 
@@ -34,6 +37,8 @@ shift 2
 expect_fail=false
 cpus=1
 no_skip=false
+guest_cmdline=
+modules=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--expect-fail) expect_fail=true ;;
@@ -43,6 +48,16 @@ while [ $# -gt 0 ]; do
 		cpus=$2
 		shift
 		;;
+	--guest-cmdline)
+		[ $# -ge 2 ] || usage
+		guest_cmdline=$2
+		shift
+		;;
+	--module)
+		[ $# -ge 3 ] || usage
+		modules="$modules $2 $3"
+		shift 2
+		;;
 	*) usage ;;
 	esac
 	shift
@@ -50,8 +65,9 @@ done
 scripts=$(cd "$(dirname "$0")/../scripts" && pwd)
 
 elf=
-for candidate in "$builddir/$guest.elf" \
-	"$builddir/examples/refvmx/guests/$guest.elf"; do
+for candidate in "$builddir/$guest.elf" "$builddir/$guest.bin" \
+	"$builddir/examples/refvmx/guests/$guest.elf" \
+	"$builddir/examples/refvmx/guests/$guest.bin"; do
 	if [ -f "$candidate" ]; then
 		elf=$candidate
 		break
@@ -69,12 +85,14 @@ else
 	trap 'rm -rf "$work"' EXIT INT TERM
 fi
 
-if ! "$scripts/mkiso.sh" "$work/$guest.iso" "$elf"; then
+# shellcheck disable=SC2086 # modules: FILE NAME pairs without spaces
+if ! "$scripts/mkiso.sh" --cmdline "$guest_cmdline" "$work/$guest.iso" "$elf" $modules; then
 	echo "native $guest: FAIL could not build the ISO"
 	exit 1
 fi
 
-set -- --timeout "${BOCHS_TIMEOUT:-120}" --cpus "$cpus"
+# The same memory refvmx's runs give Bochs (refvmx-bochs.sh): 192 MiB.
+set -- --timeout "${BOCHS_TIMEOUT:-120}" --cpus "$cpus" --memory "${BOCHS_MEMORY:-192}"
 if [ -n "${BOCHS_CPU_MODEL:-}" ]; then
 	set -- "$@" --cpu-model "$BOCHS_CPU_MODEL"
 fi
@@ -88,7 +106,8 @@ log=$work/serial.log
 fail_lines=$(grep -c '^FAIL ' "$log" || true)
 pass_lines=$(grep -c '^PASS ' "$log" || true)
 skip_lines=$(grep -c '^SKIP ' "$log" || true)
-closing=$(grep "^$guest: done, " "$log" | tail -n 1 || true)
+# The guest names itself; its variants (mb1-boot-aout...) share the name.
+closing=$(grep -E "^[A-Za-z0-9_-]+: done, " "$log" | tail -n 1 || true)
 failed=$(echo "$closing" | sed -n 's/.* \([0-9][0-9]*\) failed.*/\1/p')
 
 reason=

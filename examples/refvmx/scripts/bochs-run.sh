@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # bochs-run.sh ISO SERIAL_LOG [--cpus N] [--timeout SECONDS] [--cpu-model MODEL]
+#              [--memory MIB]
 #
 # Boots ISO headless in Bochs the way ../../../../shared/BOCHS.md found to
 # work: rfb display that waits for no client, the internal debugger fed
@@ -10,11 +11,12 @@
 #
 # Prints the serial log, then exits with Bochs's status: 0 when the guest
 # wrote 'D' to port 0x8900 (pass), 1 for "Shutdown" there (fail) or a
-# Bochs error, 124 on timeout. Defaults: 1 CPU, 120 s, corei7_skylake_x.
+# Bochs error, 124 on timeout. Defaults: 1 CPU, 120 s, corei7_skylake_x,
+# 128 MiB of RAM.
 set -eu
 
 usage() {
-	echo "usage: $0 ISO SERIAL_LOG [--cpus N] [--timeout SECONDS] [--cpu-model MODEL]" >&2
+	echo "usage: $0 ISO SERIAL_LOG [--cpus N] [--timeout SECONDS] [--cpu-model MODEL] [--memory MIB]" >&2
 	exit 2
 }
 
@@ -25,12 +27,14 @@ shift 2
 cpus=1
 timeout_s=120
 model=corei7_skylake_x
+memory=128
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || usage
 	case $1 in
 	--cpus) cpus=$2 ;;
 	--timeout) timeout_s=$2 ;;
 	--cpu-model) model=$2 ;;
+	--memory) memory=$2 ;;
 	*) usage ;;
 	esac
 	shift 2
@@ -55,7 +59,7 @@ trap 'rm -rf "$scratch"' EXIT INT TERM
 cat >"$scratch/bochsrc" <<BOCHSRC
 config_interface: textconfig
 display_library: rfb, options="timeout=0"
-memory: guest=128, host=128
+memory: guest=$memory, host=$memory
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
 cpu: model=$model, count=$cpus, ips=4000000, reset_on_triple_fault=0, ignore_bad_msrs=0

@@ -3,10 +3,13 @@
 # mkiso.sh [--cmdline ARGS] OUT.iso KERNEL.elf [MODULE.elf NAME]...
 #
 # A BIOS-bootable GRUB rescue ISO (grub-mkrescue, ../../../../shared/BOCHS.md
-# "Boot route") that boots KERNEL.elf as a multiboot2 kernel at once, with
-# GRUB's console on COM1 at 115200, and passes each MODULE.elf as a
-# multiboot2 module whose command line is NAME. refvmx is the kernel and
-# the guests its modules; a guest alone is the kernel for a native run.
+# "Boot route") that boots KERNEL.elf at once, with GRUB's console on COM1
+# at 115200, and passes each MODULE.elf as a module whose command line is
+# NAME. The kernel is booted as Multiboot 2 when it has that header
+# (grub-file --is-x86-multiboot2: refvmx, the Multiboot 2 guests), else
+# as Multiboot 1 ("multiboot" and "module" lines: the Multiboot 1 guests
+# and kvm-unit-tests kernels run natively). refvmx is the kernel and the
+# guests its modules; a guest alone is the kernel for a native run.
 # --cmdline gives the kernel a command line.
 set -eu
 
@@ -34,20 +37,29 @@ isodir=$work/iso
 mkdir -p "$isodir/boot/grub"
 cp "$kernel" "$isodir/boot/kernel.elf"
 
+kernel_cmd=multiboot2 module_cmd=module2
+if ! grub-file --is-x86-multiboot2 "$kernel"; then
+	if grub-file --is-x86-multiboot "$kernel"; then
+		kernel_cmd=multiboot module_cmd=module
+	else
+		echo "$0: $kernel has no Multiboot header GRUB accepts" >&2
+		exit 2
+	fi
+fi
 cfg=$isodir/boot/grub/grub.cfg
 {
 	echo 'set timeout=0'
 	echo 'serial --unit=0 --speed=115200'
 	echo 'terminal_input serial'
 	echo 'terminal_output serial'
-	echo "multiboot2 /boot/kernel.elf $cmdline"
+	echo "$kernel_cmd /boot/kernel.elf $cmdline"
 } >"$cfg"
 n=0
 while [ $# -gt 0 ]; do
 	[ -f "$1" ] || { echo "$0: no module $1" >&2; exit 2; }
 	n=$((n + 1))
 	cp "$1" "$isodir/boot/module$n.elf"
-	echo "module2 /boot/module$n.elf $2" >>"$cfg"
+	echo "$module_cmd /boot/module$n.elf $2" >>"$cfg"
 	shift 2
 done
 echo 'boot' >>"$cfg"

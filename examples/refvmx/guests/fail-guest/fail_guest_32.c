@@ -33,7 +33,7 @@ static bool read_va(const char *check, uint32_t *value)
 	return false;
 }
 
-void stage32_main(struct report_totals *totals)
+void stage32_main(struct report_totals *totals, const struct boot_entry *entry)
 {
 	struct address_space as;
 	void *pte;

@@ -1,17 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The image's entry, in 32-bit protected mode with paging off as both
- * GRUB (multiboot2) and refvmx start it. Nothing from the loader is used:
- * not EBX, not its GDT, not its stack. boot.S loads its own GDT, runs the
- * 32-bit stage, enters IA-32e mode on a small identity map and runs the
- * 64-bit stage, which ends the run.
+ * GRUB and refvmx start a Multiboot kernel (the header, 1 or 2, is in
+ * mb1_header.S or mb2_header.S). Nothing from the loader is used but
+ * what it left in EAX and EBX, which are kept, with EFLAGS and CR0 at
+ * entry, for the 32-bit stage (struct boot_entry, stage.h): not its
+ * GDT, not its stack. boot.S loads its own GDT, runs the 32-bit stage,
+ * enters IA-32e mode on a small identity map and runs the 64-bit stage,
+ * which ends the run.
  */
 #include "gdt.h"
 #include "layout.h"
-
-#define MB2_MAGIC	0xe85250d6
-#define MB2_ARCH_I386	0
-#define MB2_HEADER_SIZE	(mb2_header_end - mb2_header)
 
 #define CR0_WP		0x00010000
 #define CR0_PG		0x80000000
@@ -20,24 +19,19 @@
 #define EFER_LME	0x00000100
 #define PDE_2M_RW	0x83		/* present, writable, PS */
 
-/* Multiboot2 header (multiboot2 spec 3.1): within the first 32 KiB of the
- * file, 8-byte aligned; GRUB loads an ELF by its program headers, so only
- * the end tag follows. */
-	.section .multiboot2, "a"
-	.balign 8
-mb2_header:
-	.long MB2_MAGIC
-	.long MB2_ARCH_I386
-	.long MB2_HEADER_SIZE
-	.long 0x100000000 - (MB2_MAGIC + MB2_ARCH_I386 + MB2_HEADER_SIZE)
-	.short 0, 0		/* end tag: type 0, flags 0 */
-	.long 8			/* size 8 */
-mb2_header_end:
-
 	.section .text.boot, "ax"
 	.code32
 	.globl _start
 _start:
+	/* Before anything changes them: the loader's magic and
+	 * information, and the state it left. */
+	mov %eax, boot_entry
+	mov %ebx, boot_entry + 4
+	mov $boot_stack_top, %esp	/* the loader's ESP is undefined */
+	pushf
+	popl boot_entry + 8
+	mov %cr0, %eax
+	mov %eax, boot_entry + 12
 	cli
 	cld
 	lgdt gdt_pointer
@@ -51,16 +45,17 @@ _start:
 	mov $boot_stack_top, %esp
 
 	/* Loaders zero .bss; a guest that relies on that breaks on the
-	 * first loader that does not. */
+	 * first loader that does not. (boot_entry is in .data.) */
 	mov $__bss_start, %edi
 	mov $__bss_end, %ecx
 	sub %edi, %ecx
 	xor %eax, %eax
 	rep stosb
 
+	push $boot_entry
 	push $report_totals
 	call stage32_blob	/* its first instruction jumps to stage32_main */
-	add $4, %esp
+	add $8, %esp
 
 	/* Identity-map [0, LAYOUT_IDENTITY_END) with 2 MiB pages. */
 	movl $(boot_pdpt + 3), boot_pml4
@@ -111,6 +106,12 @@ gdt_end:
 gdt_pointer:
 	.short gdt_end - gdt - 1
 	.long gdt
+
+/* struct boot_entry: EAX, EBX, EFLAGS and CR0 as the loader left them. */
+	.balign 4
+	.globl boot_entry
+boot_entry:
+	.long 0, 0, 0, 0
 
 	.bss
 	.balign 4096

@@ -21,6 +21,11 @@ static inline void outb(uint16_t port, uint8_t value)
 	__asm__ volatile("outb %0, %1" : : "a"(value), "Nd"(port));
 }
 
+static inline void outl(uint16_t port, uint32_t value)
+{
+	__asm__ volatile("outl %0, %1" : : "a"(value), "Nd"(port));
+}
+
 static inline uint8_t inb(uint16_t port)
 {
 	uint8_t value;
@@ -86,6 +91,30 @@ static inline void wrmsr(uint32_t msr, uint64_t v)
 			 : "memory");
 }
 
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline unsigned long read_flags(void)
+{
+	unsigned long f;
+	__asm__ volatile("pushf; pop %0" : "=r"(f));
+	return f;
+}
+
+static inline void sti(void)
+{
+	__asm__ volatile("sti" ::: "memory");
+}
+
+static inline void cli(void)
+{
+	__asm__ volatile("cli" ::: "memory");
+}
+
 static inline void invlpg(uintptr_t va)
 {
 	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
@@ -118,5 +147,11 @@ struct cpu_caps {
 };
 
 void cpu_caps_read(struct cpu_caps *caps);
+
+/* Whether this runs under refvmx: CPUID.1:ECX[31] (a hypervisor) and
+ * refvmx's signature in leaf 40000000H. Checks of what refvmx promises
+ * beyond the architecture (its CPU model, its devices) run only then;
+ * natively they are SKIPs. */
+bool cpu_under_refvmx(void);
 
 #endif /* GUEST_CPU_H */

@@ -39,3 +39,16 @@ void cpu_caps_read(struct cpu_caps *caps)
 		caps->maxphyaddr = r[0] & 0xff;
 	}
 }
+
+bool cpu_under_refvmx(void)
+{
+	uint32_t r[4];
+
+	cpuid(1, 0, r);
+	if (!(r[2] & BIT(31)))
+		return false;
+	cpuid(0x40000000, 0, r);
+	/* "RefVMXshadow" in EBX, ECX, EDX */
+	return r[1] == 0x56666552u && r[2] == 0x6873584du &&
+	       r[3] == 0x776f6461u;
+}

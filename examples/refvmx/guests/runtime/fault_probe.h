@@ -17,6 +17,7 @@ struct fault {
 	unsigned long vector;
 	unsigned long error;
 	unsigned long cr2;
+	unsigned long flags; /* RFLAGS in the exception's frame */
 };
 
 /* Each returns true if the access faulted; *fault then describes it. */
@@ -25,9 +26,15 @@ bool probe_write(uintptr_t va, uint32_t value, struct fault *fault);
 /* Calls va; the code there returns a value in EAX (see pt_checks.c). */
 bool probe_exec(uintptr_t va, uint32_t *value, struct fault *fault);
 
+/* Calls fn(arg), which may fault anywhere (a WRMSR, a MOV to CR4, an
+ * instruction that may not exist): the first exception abandons it and
+ * returns true with *fault describing it; callee-saved registers are
+ * restored either way. flags gets RFLAGS as the exception pushed them. */
+bool probe_call(void (*fn)(void *), void *arg, struct fault *fault);
+
 /* For trap_handle(): takes the exception and sets *ip to the recovery
  * point if a probe is armed. */
 bool fault_probe_catch(unsigned long vector, unsigned long error,
-		       unsigned long cr2, uintptr_t *ip);
+		       unsigned long cr2, unsigned long flags, uintptr_t *ip);
 
 #endif /* GUEST_FAULT_PROBE_H */

@@ -8,6 +8,8 @@
  * register is touched, and IRET restored the rest.
  */
 
+#include "callee_saved.h"
+
 	.bss
 	.balign 8
 	.globl probe_resume
@@ -58,6 +60,25 @@ probe_recover:
 	xor %eax, %eax
 	ret
 
+/* void probe_access_call(void (*fn)(void *), void *arg): fn may change
+ * callee-saved registers before it faults, so they are kept here and
+ * restored on both ways out. */
+	.globl probe_access_call
+probe_access_call:
+	push_callee_saved
+	sub $8, %rsp		/* 16-byte alignment at fn's call */
+	movq $call_recover, probe_resume(%rip)
+	mov %rsp, probe_sp(%rip)
+	mov %rdi, %rax
+	mov %rsi, %rdi
+	call *%rax
+call_recover:
+	mov probe_sp(%rip), %rsp
+	disarm
+	add $8, %rsp
+	pop_callee_saved
+	ret
+
 #else /* 32-bit stage: cdecl, arguments on the stack */
 
 	.macro arm
@@ -98,6 +119,29 @@ probe_recover:
 	mov probe_sp, %esp
 	disarm
 	xor %eax, %eax
+	ret
+
+	.globl probe_access_call
+probe_access_call:
+	push %ebx
+	push %ebp
+	push %esi
+	push %edi
+	mov 20(%esp), %eax	/* fn */
+	mov 24(%esp), %edx	/* arg */
+	sub $12, %esp		/* 16-byte alignment at fn's call */
+	push %edx
+	movl $call_recover, probe_resume
+	mov %esp, probe_sp
+	call *%eax
+call_recover:
+	mov probe_sp, %esp
+	disarm
+	add $16, %esp
+	pop %edi
+	pop %esi
+	pop %ebp
+	pop %ebx
 	ret
 
 #endif

@@ -13,8 +13,9 @@ ENTRY(_start)
 SECTIONS
 {
 	. = LAYOUT_IMAGE_BASE;
+	__image_start = .;
 	.text : {
-		KEEP(*(.multiboot2))
+		KEEP(*(.multiboot))
 		*(.text.boot)
 		*(.text .text.*)
 	}
@@ -30,6 +31,7 @@ SECTIONS
 
 	.stage32 LAYOUT_STAGE32_BASE : { KEEP(*(.stage32)) }
 	ASSERT(. <= LAYOUT_STAGE32_END, "32-bit stage overlaps the pool")
+	__image_end = .;
 
 	/DISCARD/ : { *(.eh_frame*) *(.note*) *(.comment) }
 }

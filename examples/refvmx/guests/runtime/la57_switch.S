@@ -14,6 +14,7 @@
  * Mode"), so the callee-saved ones are kept on the stack and RSP is
  * rebuilt from ESP.
  */
+#include "callee_saved.h"
 #include "gdt.h"
 
 #define CR0_PG   0x80000000
@@ -23,12 +24,7 @@
 	.code64
 	.globl la57_switch
 la57_switch:
-	push %rbx
-	push %rbp
-	push %r12
-	push %r13
-	push %r14
-	push %r15
+	push_callee_saved
 	pushq $GDT_CODE32
 	pushq $1f
 	lretq
@@ -51,10 +47,5 @@ la57_switch:
 
 	.code64
 3:	mov %esp, %esp		/* zero-extends into RSP */
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %rbp
-	pop %rbx
+	pop_callee_saved
 	ret

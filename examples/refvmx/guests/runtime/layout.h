@@ -29,6 +29,12 @@
 /* Two 4 MiB-aligned frames for 4 MiB, 2 MiB and 1 GiB page checks. */
 #define LAYOUT_LARGE_FRAME_A 0x00800000
 #define LAYOUT_LARGE_FRAME_B 0x00c00000
+/* The page a STARTUP IPI sends another vCPU to (runtime/startup_stub.S).
+ * The vector is the page number, so it lies below 1 MiB (SDM vol. 3,
+ * 8.4.4.1): the one thing a guest keeps outside 2-16 MiB. 0x8000 is
+ * conventional memory nothing uses once the loader is gone, natively
+ * and under refvmx (whose guest RAM starts at gpa 0). */
+#define LAYOUT_STARTUP_PAGE 0x8000
 /* Everything the guest touches lies below this; it is identity-mapped. */
 #define LAYOUT_IDENTITY_END 0x01000000
 

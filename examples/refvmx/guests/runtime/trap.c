@@ -30,11 +30,9 @@ struct idt_pointer {
 	uintptr_t base;
 } __attribute__((packed));
 
-/* Entry points in trap_entry.S, one per vector. */
-extern const uintptr_t trap_stubs[TRAP_VECTORS];
-
 static struct idt_gate idt[TRAP_VECTORS] __attribute__((aligned(16)));
 static trap_interrupt_handler interrupt_handlers[TRAP_VECTORS];
+static trap_hook hook;
 
 static void set_gate(unsigned int v)
 {
@@ -72,7 +70,7 @@ void trap_load(void)
 
 void trap_set_interrupt(uint8_t vector, trap_interrupt_handler handler)
 {
-	if (vector < TRAP_EXCEPTIONS)
+	if (vector < TRAP_EXCEPTIONS && vector != TRAP_NMI)
 		report_fatal("vector %u is an exception's", vector);
 	/* The handler first: the gate may be used as soon as it is set. */
 	interrupt_handlers[vector] = handler;
@@ -80,17 +78,25 @@ void trap_set_interrupt(uint8_t vector, trap_interrupt_handler handler)
 	set_gate(vector);
 }
 
+void trap_set_hook(trap_hook h)
+{
+	hook = h;
+}
+
 void trap_handle(struct trap_frame *frame)
 {
 	unsigned long cr2 = read_cr2();
 
+	if (hook && hook(frame))
+		return;
 	/* Before the probes: an interrupt is never the probed access's. */
-	if (frame->vector >= TRAP_EXCEPTIONS &&
+	if ((frame->vector >= TRAP_EXCEPTIONS || frame->vector == TRAP_NMI) &&
 	    interrupt_handlers[frame->vector]) {
 		interrupt_handlers[frame->vector](frame);
 		return;
 	}
-	if (fault_probe_catch(frame->vector, frame->error, cr2, &frame->ip))
+	if (fault_probe_catch(frame->vector, frame->error, cr2, frame->flags,
+			      &frame->ip))
 		return;
 	report_fatal("unexpected exception %lu, error 0x%lx, at ip %p, "
 		     "cr2 %p",

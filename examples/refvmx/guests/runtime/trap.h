@@ -10,6 +10,7 @@
 #ifndef GUEST_TRAP_H
 #define GUEST_TRAP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* The stack as trap_entry.S leaves it: general registers, then the vector
@@ -32,12 +33,23 @@ void trap_init(void);
 /* Loads the IDT trap_init() built: for another vCPU of the same stage. */
 void trap_load(void);
 
+/* The NMI's vector: like an interrupt, it may have a handler. */
+#define TRAP_NMI 2
+
 /* Runs for an interrupt with IF cleared (interrupt gate) and returns
  * with IRET; it acknowledges its interrupt controller itself. */
 typedef void (*trap_interrupt_handler)(struct trap_frame *frame);
-/* Makes vector (32-255) present, delivering to handler, for every vCPU
- * that loaded this stage's IDT. */
+/* Makes vector (32-255, or TRAP_NMI) present, delivering to handler,
+ * for every vCPU that loaded this stage's IDT. */
 void trap_set_interrupt(uint8_t vector, trap_interrupt_handler handler);
+
+/* A guest with tables of its own (its own IDT pointing at trap_stubs,
+ * with IST stacks or absent gates) sees every vector first: the hook
+ * returns true when it took the event, which then returns with IRET. */
+typedef bool (*trap_hook)(struct trap_frame *frame);
+void trap_set_hook(trap_hook hook);
+/* Entry points in trap_entry.S, one per vector. */
+extern const uintptr_t trap_stubs[256];
 
 void trap_handle(struct trap_frame *frame);
 

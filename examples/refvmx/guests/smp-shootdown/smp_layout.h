@@ -12,12 +12,8 @@
 
 #include "layout.h"
 
-/* The page a STARTUP IPI sends the second vCPU to. The vector is the
- * page number, so the page lies below 1 MiB (SDM vol. 3, 8.4.4.1): the
- * one thing this guest keeps outside 2-16 MiB. 0x8000 is conventional
- * memory nothing uses once the loader is gone, natively and under
- * refvmx (whose guest RAM starts at gpa 0). */
-#define STARTUP_PAGE 0x8000
+/* The page a STARTUP IPI sends the second vCPU to (layout.h). */
+#define STARTUP_PAGE LAYOUT_STARTUP_PAGE
 
 /* The mailbox (mailbox.h): the last of the data pages. */
 #define MAILBOX_PAGE (LAYOUT_DATA_PAGES_END - 0x1000)

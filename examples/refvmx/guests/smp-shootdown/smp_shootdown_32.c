@@ -63,7 +63,7 @@ static void run_legacy_mode(const struct paging_mode *mode, bool have_second)
 	paging_leave();
 }
 
-void stage32_main(struct report_totals *totals)
+void stage32_main(struct report_totals *totals, const struct boot_entry *entry)
 {
 	struct cpu_caps caps;
 	bool have_second = false;

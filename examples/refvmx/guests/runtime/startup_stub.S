@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The code a STARTUP IPI sends the second vCPU to, copied to STARTUP_PAGE
- * by remote_start.c. It is entered in one of two states:
+ * The code a STARTUP IPI sends another vCPU to, copied to
+ * LAYOUT_STARTUP_PAGE by startup_page_install() (startup_page.c). It is
+ * entered in one of two states:
  *  - natively, as the SDM describes: real mode, CS = STARTUP_PAGE >> 4,
  *    IP = 0, after INIT left caching disabled (SDM vol. 3, 8.4.4.1 and
  *    table 9-1);
@@ -17,11 +18,12 @@
  * Only position-independent references are used, or addresses computed
  * as STARTUP_PAGE + (label - startup_stub): the bytes run at
  * STARTUP_PAGE, not where this blob was linked. The boot vCPU fills the
- * three slots at the end before sending the IPI.
+ * three slots at the end (startup_page_install) before sending the IPI.
  */
 #include "gdt.h"
-#include "smp_layout.h"
+#include "layout.h"
 
+#define STARTUP_PAGE	LAYOUT_STARTUP_PAGE
 #define CR0_PE		0x00000001
 #define CR0_CD_NW	0x60000000
 #define AT_PAGE(label)	(STARTUP_PAGE + (label) - startup_stub)
