@@ -31,10 +31,19 @@ static unsigned mirrored(const struct sp *sp, unsigned e, unsigned *index)
 	return 1;
 }
 
-/* Zap the entries of every shadow of guest table gfn that mirror the
- * guest entries in bytes [offset, offset + len) of that table. */
-static void zap_entries(struct smmu_vm *vm, uint64_t gfn, unsigned offset,
-			unsigned len)
+enum mirror_step {
+	/* Before the store: empty every mirroring spte; a level-1 slot
+	 * stays frozen, so that no fill without the lock can take it with
+	 * the old guest entry in hand (sp_slot.h). */
+	MIRRORS_TAKE,
+	/* After it: thaw them, empty, each with a fresh tombstone. */
+	MIRRORS_RELEASE,
+};
+
+/* Do `step` to the entries of every shadow of guest table gfn that mirror
+ * the guest entries in bytes [offset, offset + len) of that table. */
+static void mirrors(struct smmu_vm *vm, uint64_t gfn, unsigned offset,
+		    unsigned len, enum mirror_step step)
 {
 	for (struct sp *sp = vm->shadow.sp_hash[sp_bucket_of(gfn)]; sp;
 	     sp = sp->next) {
@@ -44,8 +53,16 @@ static void zap_entries(struct smmu_vm *vm, uint64_t gfn, unsigned offset,
 		for (unsigned e = offset / size; e <= (offset + len - 1) / size;
 		     e++) {
 			unsigned index, n = mirrored(sp, e, &index);
-			for (unsigned k = 0; k < n; k++)
-				sp_zap_spte(vm, sp, index + k);
+			for (unsigned k = 0; k < n; k++) {
+				if (sp->role.level > 1) {
+					if (step == MIRRORS_TAKE)
+						sp_zap_spte(vm, sp, index + k);
+				} else if (step == MIRRORS_TAKE) {
+					sp_take_slot(vm, sp, index + k);
+				} else {
+					sp_release_slot(sp, index + k);
+				}
+			}
 		}
 	}
 }
@@ -66,19 +83,24 @@ int smmu_vm_emulated_write(struct smmu_vm *vm, uint64_t gpa, const void *data,
 
 	vm_lock(vm);
 	SHADOW_STAT(vm, emulated_writes);
-	/* Store first, then zap: a fill without the lock that read the
-	 * slot before the zap and the guest entry before the store finds
-	 * the slot changed and gives up (sp_slot.h); one that reads the
-	 * slot after the zap reads the new entry. A CPU that walks the
-	 * shadow between the two uses the old translation, as if it had
-	 * walked before the store, which the vCPU has not retired yet;
-	 * the hardware may keep what it cached until the guest
-	 * invalidates: that is architecturally allowed. */
+	/* Zap first, then store: a CPU that walks the shadow meanwhile
+	 * faults and waits for the lock, and the fault then sees the new
+	 * guest value (a walk that found the old spte after the store
+	 * would see something no CPU could: another vCPU may have read the
+	 * new entry as data). The level-1 slots stay frozen across the
+	 * store, so a fill without the lock that read the old entry before
+	 * cannot take them after it (sp_slot.h). The hardware may keep
+	 * what it cached until the guest invalidates: that is
+	 * architecturally allowed. */
 	sp_note_write(vm, gfn);
 	sp_count_store(vm, gfn);
+	bool zap = !bug_planted(vm, SMMU_INJECT_NO_ZAP_ON_WRITE);
+	unsigned offset = (unsigned)(gpa & 0xfff);
+	if (zap)
+		mirrors(vm, gfn, offset, len, MIRRORS_TAKE);
 	int r = vm->ops->write_gpa(vm->host, gpa, data, len);
-	if (!bug_planted(vm, SMMU_INJECT_NO_ZAP_ON_WRITE))
-		zap_entries(vm, gfn, (unsigned)(gpa & 0xfff), len);
+	if (zap)
+		mirrors(vm, gfn, offset, len, MIRRORS_RELEASE);
 	sp_tables_changed(&vm->shadow);
 	if (r == SMMU_GPA_OK)
 		dirty_log_mark(vm, gfn);

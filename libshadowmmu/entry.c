@@ -55,14 +55,14 @@ enum smmu_status smmu_vcpu_enter(struct smmu_vcpu *vcpu, struct smmu_entry *out)
 
 	bool ia32e = r->cur >= 0;
 	uint16_t pcid = pcid_of_slot(vcpu, r->cur);
-	*out = (struct smmu_entry){
-		.cr3 = root->hpa | pcid,
-		.la57 = root->role.level == 5,
-		.pae = root->pae_root,
-		.pcide = ia32e && (vm->host_caps & SMMU_HOST_PCID),
-		.pge = ia32e && (vcpu->regs.cr4 & X86_CR4_PGE),
-		.noflush = !flush_queued_covers_pcid(vcpu, pcid),
-	};
+	/* Field by field: the flush array is filled only as far as
+	 * nr_flushes says (zeroing all of it was most of an entry's cost). */
+	out->cr3 = root->hpa | pcid;
+	out->la57 = root->role.level == 5;
+	out->pae = root->pae_root;
+	out->pcide = ia32e && (vm->host_caps & SMMU_HOST_PCID);
+	out->pge = ia32e && (vcpu->regs.cr4 & X86_CR4_PGE);
+	out->noflush = !flush_queued_covers_pcid(vcpu, pcid);
 	flush_take(vcpu, out);
 	return SMMU_OK;
 }

@@ -12,10 +12,13 @@
  * under the MMU lock: an emulated store after this point zaps what we
  * install, one before it is seen here. Only if a guest table became
  * protected, or a protected one changed, since the walk began
- * (shadow_vm.table_changes, `since`): otherwise every table on the path
- * was protected and unchanged throughout, or is protected now by this
- * fault, which bumps it. (An out-of-sync table may change unseen, but
- * its next sync compares what the spte was built from.) */
+ * (shadow_vm.table_changes, `since`), or an out-of-sync one was synced:
+ * otherwise every table on the path was protected and unchanged
+ * throughout, or is protected now by this fault, which bumps it; and an
+ * out-of-sync table the guest changed unseen has not been synced since
+ * the walk, so its next sync compares what the spte is built from now.
+ * (Were it synced in between, the guest may have invalidated the change
+ * already, and the spte installed after would outlive that.) */
 static bool walk_is_stale(const struct smmu_vcpu *vcpu, const struct gw_walk *w,
 			  uint64_t since)
 {

@@ -116,7 +116,8 @@ void flush_take(struct smmu_vcpu *vcpu, struct smmu_entry *e)
 				 (struct smmu_flush){
 					 .scope = SMMU_FLUSH_VCPU });
 	}
-	*q = (struct flush_queue){ 0 };
+	q->n = 0;
+	q->vcpu = q->vcpu_all = false;
 }
 
 /* ---- remote requests ---- */

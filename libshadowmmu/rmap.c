@@ -289,10 +289,16 @@ static bool act_on_page(struct smmu_vm *vm, struct sp *sp, uint64_t first,
 				unsigned i = w * 64 +
 					     (unsigned)__builtin_ctzll(bits);
 				bits &= bits - 1;
-				if (i < from || i >= to || !leaf_present(sp, i))
+				if (i < from || i >= to)
 					continue;
+				/* The frame first: cheap, and most slots of
+				 * a page whose frames are scattered map
+				 * another. A slot a fill owns may not show its
+				 * frame yet; the fill then sees what the caller
+				 * changed (fill_lockfree.c). */
 				uint64_t gfn = sp_leaf_gfn(sp, i);
-				if (gfn < first || gfn >= end)
+				if (gfn < first || gfn >= end ||
+				    !leaf_present(sp, i))
 					continue;
 				yes |= act_on_leaf(vm, sp, i, what);
 				if (yes && what == RMAP_TEST_DIRTY)

@@ -72,8 +72,13 @@ union sp_role {
 		 * not fault, so nothing would rebuild them. Other modes
 		 * ignore CR4.PSE: 0 there, so their shadows stay shared. */
 		uint32_t pse : 1;
+		/* Named so that an initializer zeroes it too: roles are
+		 * compared as words, and unnamed padding bits would be
+		 * unspecified (two equal roles compared unequal). */
+		uint32_t unused : 13;
 	};
 };
+_Static_assert(sizeof(union sp_role) == sizeof(uint32_t), "a role is one word");
 
 /* One shadow page. */
 struct sp {
@@ -130,7 +135,11 @@ struct sp {
 	 * since the sptes were built; gpte holds what each present one was
 	 * built from, allocated only while out of sync. */
 	bool unsync;
-	bool sync_queued;    /* on a sync queue (unsync.c) */
+	bool sync_queued; /* on a sync queue (unsync.c) */
+	/* Marked back in sync, but its sptes not yet compared with the
+	 * guest's entries (unsync.c, rule 3): not in sync for a lock-free
+	 * reader (roots_address_in_sync). Atomic. */
+	bool resyncing;
 	uint8_t quiet_syncs; /* syncs in a row that found nothing changed */
 	/* Out of sync and watched (unsync.c): D was cleared in every spte
 	 * mapping the frame and every CPU flushed since, so D still clear

@@ -22,6 +22,9 @@ void sp_count_store(struct smmu_vm *vm, uint64_t gfn);
  * shadows out of sync if it qualifies; true if it did (the frame may
  * then be mapped writable). */
 bool sp_try_unsync(struct smmu_vm *vm, uint64_t gfn);
+/* The same whatever the stores so far: true if every shadow of gfn is a
+ * last-level page, now out of sync (smmu_vm_unprotect_gfn). */
+bool sp_force_unsync(struct smmu_vm *vm, uint64_t gfn);
 /* Sync every out-of-sync page at or under sp. */
 void sp_sync_tree(struct smmu_vm *vm, struct sp *sp);
 /* Sync the spte that maps la under root, if its page is out of sync. */

@@ -74,7 +74,11 @@ enum smmu_status smmu_vm_unprotect_gfn(struct smmu_vm *vm, uint64_t gfn)
 	if (!vm || !vm->shadow_ops)
 		return SMMU_EINVAL;
 	vm_lock(vm);
-	bool done = unshadow(vm, gfn, false);
+	/* Last-level tables go out of sync instead: writable, and synced
+	 * at the guest's next invalidation. Unshadowed, one that maps the
+	 * very address stored to would be shadowed again, and protected, by
+	 * the retried store's own fault. */
+	bool done = sp_force_unsync(vm, gfn) || unshadow(vm, gfn, false);
 	vm_unlock(vm);
 	return done ? SMMU_OK : SMMU_EBUSY;
 }

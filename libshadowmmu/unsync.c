@@ -128,22 +128,27 @@ static bool copy_guest_entries(struct smmu_vm *vm, struct sp *bucket,
 	return true;
 }
 
-bool sp_try_unsync(struct smmu_vm *vm, uint64_t gfn)
+/* Make every shadow of in-sync table gfn out of sync, if each is a
+ * last-level page (and, unless `forced`, one was stored to often
+ * enough). */
+static bool unsync_frame(struct smmu_vm *vm, uint64_t gfn, bool forced)
 {
-	MMU_LOCK_HELD(vm);
 	uint8_t after = vm->unsync_after_stores;
 	if (after == SMMU_UNSYNC_NEVER)
 		return false;
 	struct sp *bucket = vm->shadow.sp_hash[sp_bucket_of(gfn)];
-	bool written_enough = false;
+	bool written_enough = forced, any = false;
 	for (struct sp *sp = bucket; sp; sp = sp->next) {
 		if (sp->gfn != gfn || sp->role.direct)
 			continue;
 		if (sp->role.level != 1)
 			return false; /* also an upper table: stays protected */
+		if (sp->unsync)
+			return true; /* all of them are (rule 1) */
 		written_enough |= sp->stores >= after;
+		any = true;
 	}
-	if (!written_enough || !copy_guest_entries(vm, bucket, gfn))
+	if (!any || !written_enough || !copy_guest_entries(vm, bucket, gfn))
 		return false;
 	for (struct sp *sp = bucket; sp; sp = sp->next) {
 		if (sp->gfn != gfn || sp->role.direct)
@@ -154,6 +159,18 @@ bool sp_try_unsync(struct smmu_vm *vm, uint64_t gfn)
 		SHADOW_STAT(vm, sp_unsynced);
 	}
 	return true;
+}
+
+bool sp_try_unsync(struct smmu_vm *vm, uint64_t gfn)
+{
+	MMU_LOCK_HELD(vm);
+	return unsync_frame(vm, gfn, false);
+}
+
+bool sp_force_unsync(struct smmu_vm *vm, uint64_t gfn)
+{
+	MMU_LOCK_HELD(vm);
+	return unsync_frame(vm, gfn, true);
 }
 
 /* ---- syncing ---- */
@@ -291,6 +308,8 @@ static bool protect_quiet_frames(struct smmu_vm *vm, struct sync_queue *q,
 		if (!protect_all && !quiet)
 			continue;
 		for (struct sp *sp = run; sp != end; sp = sp->sync_next) {
+			__atomic_store_n(&sp->resyncing, true,
+					 __ATOMIC_SEQ_CST);
 			__atomic_store_n(&sp->unsync, false, __ATOMIC_SEQ_CST);
 			sp->write_watch = sp->watch_fresh = false;
 		}
@@ -343,6 +362,11 @@ static bool arm_write_watches(struct smmu_vm *vm, struct sync_queue *q)
 /* Sync the shadows of one frame, from run to end. */
 static void sync_frame(struct smmu_vm *vm, struct sp *run, struct sp *end)
 {
+	/* A fault whose walk read the table before this sync must read it
+	 * again before it installs anything: the guest may have changed it
+	 * unseen, and invalidated it, which this sync stands for
+	 * (fault.c, walk_is_stale). */
+	sp_tables_changed(&vm->shadow);
 	/* Watched since an earlier sync and not written: nothing to
 	 * compare. */
 	bool unwritten = run->unsync && run->write_watch && !run->watch_fresh &&
@@ -360,6 +384,8 @@ static void sync_frame(struct smmu_vm *vm, struct sp *run, struct sp *end)
 			sp->quiet_syncs = 0;
 			obj_free(vm, OBJ_POINTERS, sp->gpte);
 			sp->gpte = 0;
+			__atomic_store_n(&sp->resyncing, false,
+					 __ATOMIC_RELEASE);
 			SHADOW_STAT(vm, sp_synced);
 			continue;
 		}
@@ -420,6 +446,8 @@ void sp_sync_address(struct smmu_vm *vm, struct sp *root, uint64_t la)
 	while (sp && sp->role.level > 1)
 		sp = sp->child[(la >> (12 + 9 * (sp->role.level - 1))) & 511];
 	/* The page stays out of sync: only this entry was invalidated. */
-	if (sp && sp->unsync)
+	if (sp && sp->unsync) {
+		sp_tables_changed(&vm->shadow); /* as sync_frame */
 		sync_spte(vm, sp, (unsigned)(la >> 12) & 511);
+	}
 }

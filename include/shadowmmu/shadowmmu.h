@@ -512,10 +512,12 @@ int smmu_vm_emulated_write(struct smmu_vm *vm, uint64_t gpa, const void *data,
 /* The host cannot emulate a store that SMMU_FAULT_EMULATE asked for, to
  * a guest table the library write-protects: the CPU's own pushes while
  * it delivers an event, or an instruction its emulator does not decode.
- * This stops shadowing the tables in frame gfn, so that the access,
- * retried, runs (a frame the guest walks as a table again is shadowed
- * afresh from what it then holds). SMMU_OK: nothing of gfn is shadowed
- * any more, re-enter the guest at the same instruction; SMMU_EBUSY: a
+ * This makes frame gfn writable, so that the access, retried, runs: a
+ * last-level table goes out of sync (synced at the guest's next
+ * invalidation, as after its own stores), any other table is no longer
+ * shadowed (shadowed afresh from what it then holds when the guest
+ * walks it again). SMMU_OK: re-enter the guest at the same
+ * instruction; SMMU_EBUSY: a
  * vCPU runs on a shadow of it as its root (the guest's top-level table,
  * or a directory a PAE guest's PDPTE registers hold), which stays;
  * SMMU_EINVAL: a NULL vm or no shadow-paging ops. */
@@ -582,8 +584,9 @@ struct smmu_stats {
 	uint64_t sp_zapped;   /* shadow pages zapped, evictions included */
 	uint64_t sp_unsynced; /* shadow pages made out of sync */
 	uint64_t sp_synced;   /* out-of-sync shadow pages back in sync */
-	/* out-of-sync pages compared with the guest's table and left out of
-	 * sync (still being written) */
+	/* out-of-sync pages a sync left out of sync (still being written):
+	 * compared with the guest's table, or found unwritten by their
+	 * write watch (sync_skipped) */
 	uint64_t sp_unsync_checks;
 	uint64_t prefetched;  /* leaf sptes filled ahead of a fault */
 	uint64_t large_sptes; /* 2 MiB shadow leaves installed */
