@@ -106,10 +106,20 @@ static bool source_of(const struct smmu_vcpu *vcpu, const struct sp *sp,
 }
 
 /* Step 4 for the frame: may slot i of sp map it, and writable? */
+/* An out-of-sync page, or one going back in sync whose sptes are not yet
+ * compared with the guest's entries (unsync.c): its table may have
+ * changed unseen, and a fill would not record what it built from (the
+ * comparison could then keep a stale spte). */
+static bool not_in_sync(const struct sp *sp)
+{
+	return __atomic_load_n(&sp->unsync, __ATOMIC_SEQ_CST) ||
+	       __atomic_load_n(&sp->resyncing, __ATOMIC_SEQ_CST);
+}
+
 static bool checks_pass(const struct smmu_vm *vm, struct sp *sp, unsigned i,
 			uint64_t gfn, uint64_t backing, uint8_t *order)
 {
-	if (__atomic_load_n(&sp->unsync, __ATOMIC_SEQ_CST))
+	if (not_in_sync(sp))
 		return false;
 	if (!sp->role.direct) {
 		*order = __atomic_load_n(&sp->frames_order, __ATOMIC_SEQ_CST);
@@ -137,8 +147,7 @@ static enum fill_result fill_slot(struct smmu_vcpu *vcpu, struct sp *sp,
 	uint64_t old = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
 	if (old & X86_PTE_P)
 		return FILL_PRESENT;
-	if (old == SPTE_FROZEN ||
-	    __atomic_load_n(&sp->unsync, __ATOMIC_ACQUIRE))
+	if (old == SPTE_FROZEN || not_in_sync(sp))
 		return FILL_GAVE_UP;
 	struct fill_source src;
 	if (!source_of(vcpu, sp, i, &src) || (write && !src.dirty))

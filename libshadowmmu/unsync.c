@@ -307,6 +307,10 @@ static bool protect_quiet_frames(struct smmu_vm *vm, struct sync_queue *q,
 			quiet &= sp->quiet_syncs >= vm->unsync_quiet_syncs;
 		if (!protect_all && !quiet)
 			continue;
+		/* resyncing before unsync goes: a reader without the lock
+		 * never finds the page neither out of sync nor resyncing
+		 * before its sptes are compared (fill_lockfree.c,
+		 * roots.c). */
 		for (struct sp *sp = run; sp != end; sp = sp->sync_next) {
 			__atomic_store_n(&sp->resyncing, true,
 					 __ATOMIC_SEQ_CST);
