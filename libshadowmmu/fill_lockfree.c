@@ -18,12 +18,14 @@
  *
  * The protocol with the MMU lock's holder (sp_slot.h for the values):
  *
- *   1. read the slot (not present), then the guest entry;
+ *   1. read how often the page went out of sync, the slot (not
+ *      present), then the guest entry;
  *   2. read backing_changes, then ask the host for the frame's hpa;
  *   3. set the slot's present bit, then freeze the slot, which fails if
  *      it changed since 1;
  *   4. a full fence; read what decides the spte: the page's frame order
- *      and rmap links, its sync state, whether the frame is a table in
+ *      and rmap links, its sync state and whether it went out of sync
+ *      since 1, whether the frame is a table in
  *      sync (the spte is then read-only), dirty logging, backing_changes;
  *   5. write the frame record if the page keeps one, and store the spte —
  *      or the value of 1 if a check failed.
@@ -32,11 +34,21 @@
  * pages that may map the frame (rmap.c: act_on_range, go_scattered,
  * collect_links), waiting for every frozen slot it meets. By the two
  * fences, either the scan finds the fill's present bit and waits for its
- * slot (and then write-protects or zaps the spte it finds), or the fill's
- * reads in 4 see the change. A change of the guest entry after 1 writes a
- * tombstone into the slot after the new entry is in memory
- * (emulated_write.c, host_invalidate.c, unsync.c), so 3 fails — or 1 came
- * after the tombstone, and read the new entry.
+ * slot, then reads its frame (and then write-protects or zaps the spte it
+ * finds), or the fill's reads in 4 see the change; seeing the present bit
+ * says nothing about which reads of the fill came first. A change of the
+ * guest entry after 1 writes a tombstone into the slot after the new entry
+ * is in memory (emulated_write.c, host_invalidate.c, unsync.c), so 3
+ * fails — or 1 came after the tombstone, and read the new entry — unless
+ * the page is out of sync, where the guest's stores go unseen: the page
+ * then went out of sync after 1, which 4 sees even if it is back in sync
+ * by then (its comparison found no spte in the slot). A page going out of
+ * sync is marked, then a full fence, then it copies the guest entries a
+ * sync compares with, after waiting for every slot a fill owns
+ * (unsync.c): so the copy is never older than the entry a fill that
+ * passes 4 read in 1 — the walker sets A and D bits in tables in sync, and
+ * a copy taken before that would make the guest's clearing them again
+ * look like no change.
  */
 #include "lock_check.h"
 #include "sync.h"
@@ -105,7 +117,6 @@ static bool source_of(const struct smmu_vcpu *vcpu, const struct sp *sp,
 	return true;
 }
 
-/* Step 4 for the frame: may slot i of sp map it, and writable? */
 /* An out-of-sync page, or one going back in sync whose sptes are not yet
  * compared with the guest's entries (unsync.c): its table may have
  * changed unseen, and a fill would not record what it built from (the
@@ -116,10 +127,16 @@ static bool not_in_sync(const struct sp *sp)
 	       __atomic_load_n(&sp->resyncing, __ATOMIC_SEQ_CST);
 }
 
+/* Step 4 for the frame: may slot i of sp map it, and writable? `unsyncs`
+ * is sp->went_unsync before step 1: the page went out of sync (and maybe
+ * back) since, and the guest entry read in step 1 may be stale with the
+ * slot unchanged. */
 static bool checks_pass(const struct smmu_vm *vm, struct sp *sp, unsigned i,
-			uint64_t gfn, uint64_t backing, uint8_t *order)
+			uint64_t gfn, uint64_t backing, uint32_t unsyncs,
+			uint8_t *order)
 {
-	if (not_in_sync(sp))
+	if (not_in_sync(sp) ||
+	    __atomic_load_n(&sp->went_unsync, __ATOMIC_SEQ_CST) != unsyncs)
 		return false;
 	if (!sp->role.direct) {
 		*order = __atomic_load_n(&sp->frames_order, __ATOMIC_SEQ_CST);
@@ -144,6 +161,7 @@ static enum fill_result fill_slot(struct smmu_vcpu *vcpu, struct sp *sp,
 {
 	struct smmu_vm *vm = vcpu->vm;
 	uint64_t *slot = &sp->spt[i];
+	uint32_t unsyncs = __atomic_load_n(&sp->went_unsync, __ATOMIC_SEQ_CST);
 	uint64_t old = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
 	if (old & X86_PTE_P)
 		return FILL_PRESENT;
@@ -164,7 +182,7 @@ static enum fill_result fill_slot(struct smmu_vcpu *vcpu, struct sp *sp,
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	uint8_t order = FRAMES_LINEAR;
 	enum gfn_state state = GFN_UNSHADOWED;
-	bool ok = checks_pass(vm, sp, i, src.gfn, backing, &order);
+	bool ok = checks_pass(vm, sp, i, src.gfn, backing, unsyncs, &order);
 	if (ok && !bug_planted(vm, SMMU_INJECT_LOCKFREE_UNCHECKED)) {
 		state = sp_gfn_state_rcu(vm, src.gfn);
 		/* A store to a table in sync is emulated. */

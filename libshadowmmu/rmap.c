@@ -291,14 +291,16 @@ static bool act_on_page(struct smmu_vm *vm, struct sp *sp, uint64_t first,
 				bits &= bits - 1;
 				if (i < from || i >= to)
 					continue;
-				/* The frame first: cheap, and most slots of
-				 * a page whose frames are scattered map
-				 * another. A slot a fill owns may not show its
-				 * frame yet; the fill then sees what the caller
-				 * changed (fill_lockfree.c). */
+				/* Settled before its frame is read: a fill
+				 * that owns the slot writes the frame last,
+				 * and may have checked before the caller's
+				 * change (seeing its present bit tells
+				 * nothing of the order of the fill's checks,
+				 * fill_lockfree.c). */
+				if (!leaf_present(sp, i))
+					continue;
 				uint64_t gfn = sp_leaf_gfn(sp, i);
-				if (gfn < first || gfn >= end ||
-				    !leaf_present(sp, i))
+				if (gfn < first || gfn >= end)
 					continue;
 				yes |= act_on_leaf(vm, sp, i, what);
 				if (yes && what == RMAP_TEST_DIRTY)

@@ -140,6 +140,12 @@ struct sp {
 	 * guest's entries (unsync.c, rule 3): not in sync for a lock-free
 	 * reader (roots_address_in_sync). Atomic. */
 	bool resyncing;
+	/* Times it went out of sync: a lock-free fill that read the guest
+	 * entry before one of them (and the guest's unseen stores while out
+	 * of sync) must not publish it after the page is back in sync, when
+	 * the slot it took still holds what it read (fill_lockfree.c).
+	 * Atomic. */
+	uint32_t went_unsync;
 	uint8_t quiet_syncs; /* syncs in a row that found nothing changed */
 	/* Out of sync and watched (unsync.c): D was cleared in every spte
 	 * mapping the frame and every CPU flushed since, so D still clear

@@ -90,14 +90,10 @@ static void drop_guest_entries(struct smmu_vm *vm, struct sp *bucket,
 	}
 }
 
-/* Give each shadow of gfn in the chain from `bucket` a copy of the guest
- * entries it mirrors, taken from guest memory: the frame is still
- * write-protected, so its present sptes were built from exactly these
- * (but for A and D bits the walker may have set since, which a sync then
- * sees as unchanged: the spte is at most less permissive than the entry,
- * and the next fault rebuilds it). false when out of memory. */
-static bool copy_guest_entries(struct smmu_vm *vm, struct sp *bucket,
-			       uint64_t gfn)
+/* Room for each shadow of gfn in the chain from `bucket` to copy the
+ * guest entries it mirrors. false when out of memory. */
+static bool alloc_guest_entries(struct smmu_vm *vm, struct sp *bucket,
+				uint64_t gfn)
 {
 	for (struct sp *sp = bucket; sp; sp = sp->next) {
 		if (sp->gfn != gfn || sp->role.direct)
@@ -107,25 +103,40 @@ static bool copy_guest_entries(struct smmu_vm *vm, struct sp *bucket,
 			drop_guest_entries(vm, bucket, gfn);
 			return false;
 		}
-		uint64_t table = gfn << X86_PAGE_SHIFT;
-		if (sp->role.guest_levels != 2) {
-			vm->ops->read_gpa(vm->host, table, sp->gpte,
-					  X86_PAGE_SIZE);
-			continue;
-		}
-		/* 4-byte entries, this page's half of them, read into the
-		 * upper half and widened in place from the bottom up (entry
-		 * i's copy ends before entry i + 1 starts, but for the last
-		 * entry, read before it is overwritten). */
-		uint32_t *narrow = (uint32_t *)(sp->gpte + 256);
-		vm->ops->read_gpa(vm->host, table + 2048u * sp->role.quadrant,
-				  narrow, X86_PAGE_SIZE / 2);
-		for (unsigned i = 0; i < 512; i++) {
-			uint32_t e = narrow[i];
-			sp->gpte[i] = e;
-		}
 	}
 	return true;
+}
+
+/* Copy into sp->gpte the guest entries sp mirrors, from guest memory.
+ * The frame is still write-protected, so every present spte was built
+ * from what memory holds, but for A and D bits the walker may have set
+ * since: a sync sees those as unchanged, and the spte is at most less
+ * permissive than the entry (the next fault rebuilds it). Never the other
+ * way round — a copy older than what an spte was built from, which a
+ * guest that writes the old value back would make look unchanged: the
+ * page is marked out of sync before (unsync_frame), so a fill without the
+ * lock either gives up or owns its slot by now, and is waited for here,
+ * having read its entry already. */
+static void copy_guest_entries(struct smmu_vm *vm, struct sp *sp)
+{
+	for (unsigned i = 0; i < 512; i++)
+		slot_settled(&sp->spt[i]);
+	uint64_t table = sp->gfn << X86_PAGE_SHIFT;
+	if (sp->role.guest_levels != 2) {
+		vm->ops->read_gpa(vm->host, table, sp->gpte, X86_PAGE_SIZE);
+		return;
+	}
+	/* 4-byte entries, this page's half of them, read into the upper
+	 * half and widened in place from the bottom up (entry i's copy ends
+	 * before entry i + 1 starts, but for the last entry, read before it
+	 * is overwritten). */
+	uint32_t *narrow = (uint32_t *)(sp->gpte + 256);
+	vm->ops->read_gpa(vm->host, table + 2048u * sp->role.quadrant, narrow,
+			  X86_PAGE_SIZE / 2);
+	for (unsigned i = 0; i < 512; i++) {
+		uint32_t e = narrow[i];
+		sp->gpte[i] = e;
+	}
 }
 
 /* Make every shadow of in-sync table gfn out of sync, if each is a
@@ -148,16 +159,25 @@ static bool unsync_frame(struct smmu_vm *vm, uint64_t gfn, bool forced)
 		written_enough |= sp->stores >= after;
 		any = true;
 	}
-	if (!any || !written_enough || !copy_guest_entries(vm, bucket, gfn))
+	if (!any || !written_enough || !alloc_guest_entries(vm, bucket, gfn))
 		return false;
 	for (struct sp *sp = bucket; sp; sp = sp->next) {
 		if (sp->gfn != gfn || sp->role.direct)
 			continue;
+		__atomic_store_n(&sp->went_unsync, sp->went_unsync + 1,
+				 __ATOMIC_SEQ_CST);
 		__atomic_store_n(&sp->unsync, true, __ATOMIC_SEQ_CST);
 		for (struct sp_parent *p = sp->parents; p; p = p->next)
 			sp_mark_unsync_child(p->sp, p->index);
 		SHADOW_STAT(vm, sp_unsynced);
 	}
+	/* Marked first: a fill without the lock that took a slot before
+	 * sees it and gives up, or is seen frozen by copy_guest_entries
+	 * (fill_lockfree.c). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (struct sp *sp = bucket; sp; sp = sp->next)
+		if (sp->gfn == gfn && !sp->role.direct)
+			copy_guest_entries(vm, sp);
 	return true;
 }
 
