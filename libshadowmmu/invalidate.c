@@ -48,6 +48,11 @@ static void invalidate_all(struct smmu_vcpu *vcpu, bool global)
 			sp_sync_tree(vm, vcpu->root);
 			vm_unlock(vm);
 		}
+		/* And the IA-32e roots cached before paging went off (MOV
+		 * CR0 clearing PG, its only way out of IA-32e mode): the
+		 * same CR3 with paging on again finds its slot. */
+		if (!bug_planted(vm, SMMU_INJECT_SYNC_CURRENT_ROOT_ONLY))
+			roots_invalidate(vcpu, true, 0);
 	} else if (bug_planted(vm, SMMU_INJECT_SYNC_CURRENT_ROOT_ONLY)) {
 		r->slot[r->cur].need_sync = true;
 	} else {

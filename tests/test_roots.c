@@ -417,6 +417,54 @@ Test(roots, pcide_cleared_drops_everything)
 	cr_expect_eq(og_run(&g), 0);
 }
 
+/* MOV to CR0 that clears PG invalidates every translation, global ones
+ * and every PCID's included (SDM 4.10.4.1). The vCPU then runs on its
+ * private root, but the IA-32e roots it cached stay, and paging on again
+ * with the same CR3 finds its root cached: it must be synced first. The
+ * guest changed LA's entry unseen (its table out of sync) and relies on
+ * the flush that clearing PG was. With PCIDE set before, as a kernel
+ * that leaves paging does: PCIDE off first (a #GP otherwise). */
+static uint64_t paging_off_then_on(uint16_t pcid, uint32_t inject)
+{
+	lib_guest((struct lib_guest_config){ .inject = inject });
+	uint64_t a = og_space(&g);
+	uint64_t pte = og_map(&g, a, LA, PAGE_A, OG_USER);
+	og_start(&g, 0, a, pcid, 0);
+	og_read(&g, 0, LA);
+	unsync_lag_table(a);
+	og_set_pte(&g, 0, pte, PAGE_B | OG_USER); /* unseen: out of sync */
+	uint64_t cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_WP;
+	if (pcid) {
+		og_op(&g, 0,
+		      (struct gop){ .kind = GOP_MOV_CR4, .val = X86_CR4_PAE });
+		og_mov_cr3(&g, 0, a); /* PCID 0 while PCIDE is clear */
+	}
+	og_op(&g, 0,
+	      (struct gop){ .kind = GOP_MOV_CR0, .val = cr0 & ~X86_CR0_PG });
+	og_read(&g, 0, PAGE_A); /* paging off: linear is physical */
+	og_op(&g, 0, (struct gop){ .kind = GOP_MOV_CR0, .val = cr0 });
+	og_read(&g, 0, LA); /* page B required */
+	uint64_t n = og_run(&g);
+	cr_expect_gt(stats().sp_unsynced, 0, "the table went out of sync");
+	return n;
+}
+
+Test(roots, paging_off_and_on_syncs_the_cached_root)
+{
+	cr_expect_eq(paging_off_then_on(0, 0), 0);
+}
+
+Test(roots, paging_off_and_on_syncing_the_current_root_only_is_caught)
+{
+	cr_expect_gt(paging_off_then_on(0, SMMU_INJECT_SYNC_CURRENT_ROOT_ONLY),
+		     0);
+}
+
+Test(roots, paging_off_and_on_after_pcide_syncs_the_cached_root)
+{
+	cr_expect_eq(paging_off_then_on(3, 0), 0);
+}
+
 /* ---- KVM 2c5653caecc4: PAE roots and their PDPTE registers ---- */
 
 #include "guest_pt.h"

@@ -33,6 +33,7 @@ struct worker {
 static void *work(void *arg)
 {
 	struct worker *w = arg;
+	cb_rcu_thread_online();
 	cb_enter(w->m, w->v);
 	pthread_barrier_wait(w->start);
 	w->fill = cb_fill_every(w->m, w->v, w->first, w->n);
@@ -42,6 +43,7 @@ static void *work(void *arg)
 	 * of it must map the right frames. */
 	pthread_barrier_wait(w->done);
 	cb_touch(w->m, w->v, w->first, w->n);
+	cb_rcu_thread_offline();
 	return 0;
 }
 

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <urcu/urcu-memb.h>
+
 #include "clock.h"
 
 static struct cb_host *host_of(void *host)
@@ -194,6 +196,30 @@ static void flush_all_cpus(void *host)
 	__atomic_fetch_add(&host_of(host)->flush_all_cpus, 1, __ATOMIC_RELAXED);
 }
 
+bool cb_host_rcu = true;
+
+void cb_rcu_thread_online(void)
+{
+	urcu_memb_register_thread();
+}
+
+void cb_rcu_thread_offline(void)
+{
+	urcu_memb_unregister_thread();
+}
+
+static void rcu_read_enter(void *host)
+{
+	(void)host;
+	urcu_memb_read_lock();
+}
+
+static void rcu_read_exit(void *host)
+{
+	(void)host;
+	urcu_memb_read_unlock();
+}
+
 static void defer_free(void *host, struct smmu_rcu_head *head)
 {
 	struct cb_host *h = host_of(host);
@@ -213,6 +239,9 @@ static void kick_cpus(void *host, const struct smmu_cpu_set *cpus)
 
 void cb_host_run_deferred(struct cb_host *h)
 {
+	/* Every read-side section that began before the frees were queued
+	 * has ended. */
+	urcu_memb_synchronize_rcu();
 	for (;;) {
 		pthread_spin_lock(&h->pool_lock);
 		struct smmu_rcu_head *head = h->deferred;
@@ -267,6 +296,10 @@ bool cb_host_init(struct cb_host *h, uint64_t ram_size, unsigned pool_pages,
 	h->ops.unlock = time_lock ? unlock_timed : unlock;
 	h->ops.flush_all_cpus = flush_all_cpus;
 	h->ops.defer_free = defer_free;
+	if (cb_host_rcu) {
+		h->ops.rcu_read_enter = rcu_read_enter;
+		h->ops.rcu_read_exit = rcu_read_exit;
+	}
 #if CB_HAVE_KICK_CPUS
 	h->ops.kick_cpus = kick_cpus;
 #endif

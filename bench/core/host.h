@@ -8,8 +8,12 @@
  * flushes and kicks are counted (there are no other CPUs to interrupt);
  * deferred frees wait in a queue the benchmark runs between phases (a
  * grace period); control structures come from malloc, with the bytes
- * live accounted. The optional RCU read-side ops are left out: they
- * would have to be real.
+ * live accounted. The optional RCU read-side ops are liburcu's (the memb
+ * flavour: a read-side section is a thread-local counter), and the
+ * deferred queue waits for a grace period before it runs, so that the
+ * library's lock-free paths are measured as a host with RCU runs them;
+ * --no-rcu leaves the ops out (every fault then takes the MMU lock).
+ * Every thread that calls the library is registered (cb_rcu_thread).
  */
 #ifndef CB_HOST_H
 #define CB_HOST_H
@@ -41,6 +45,14 @@ struct cb_host {
 	/* With time_lock: TSC ticks and acquisitions of the MMU lock. */
 	uint64_t lock_t0, lock_ticks, lock_count;
 };
+
+/* Whether hosts made from now on offer the RCU read-side ops (default
+ * true; smmu-corebench --no-rcu). */
+extern bool cb_host_rcu;
+/* Register the calling thread with liburcu (before it calls the
+ * library) / unregister it (before it ends). */
+void cb_rcu_thread_online(void);
+void cb_rcu_thread_offline(void);
 
 /* Guest RAM of ram_size bytes (zero), a pool of pool_pages shadow pages,
  * and the ops; time_lock selects lock ops that add up the TSC ticks

@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "figures.h"
+#include "host.h"
 #include "report.h"
 
 static const struct figure {
@@ -40,7 +41,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: smmu-corebench [--only NAME[,NAME...]] [--repeat N] "
-		"[--quick] [--csv FILE]\n"
+		"[--quick] [--csv FILE] [--no-rcu]\n"
 		"  --only     run these figures (walk, the reference, always "
 		"runs)\n"
 		"  --repeat   repetitions; each figure is their median "
@@ -48,6 +49,10 @@ static void usage(FILE *f)
 		"  --quick    a few operations, one repetition: checks that "
 		"it runs\n"
 		"  --csv      also write the rows to FILE\n"
+		"  --no-rcu   a host without the RCU read-side ops: every "
+		"fault takes the\n"
+		"             MMU lock (the library's lock-free paths need "
+		"them)\n"
 		"figures:\n");
 	for (unsigned i = 0; i < NR_FIGURES; i++)
 		fprintf(f, "  %-8s %s\n", figures[i].name, figures[i].what);
@@ -101,6 +106,8 @@ int main(int argc, char **argv)
 			}
 			c.repeat = (unsigned)n;
 			repeat_given = true;
+		} else if (!strcmp(a, "--no-rcu")) {
+			cb_host_rcu = false;
 		} else if (!strcmp(a, "--quick")) {
 			c.quick = true;
 		} else if (!strcmp(a, "--csv") && has_arg) {
@@ -113,6 +120,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	cb_rcu_thread_online();
 	if (c.quick && !repeat_given)
 		c.repeat = 1;
 	for (unsigned i = 0; i < NR_FIGURES; i++)
