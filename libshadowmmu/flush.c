@@ -157,6 +157,13 @@ void flush_remote(struct smmu_vm *vm, unsigned flags)
 	struct smmu_cpu_set kick = { { 0 } }, assisted = { { 0 } };
 	bool any_kick = false, any_assisted = false;
 	unsigned nr_kicked = 0, nr_assisted = 0;
+	/* What the caller changed (sptes zapped or write-protected) is
+	 * visible before the TLB clock is read: a vCPU found clean either
+	 * enters after this (flush_entering's sequentially consistent store
+	 * orders its walks after its dirty mark) and walks the changed
+	 * tables, or is seen dirty. Without the fence the read of `dirty`
+	 * may pass the caller's last stores. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 
 	for (struct smmu_vcpu *v = vm->vcpus; v; v = v->next) {
 		struct vcpu_placement *p = &v->place;
