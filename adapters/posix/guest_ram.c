@@ -32,6 +32,15 @@ void smmu_posix_ram_fini(struct smmu_posix_ram *ram)
 int smmu_posix_ram_add_hole(struct smmu_posix_ram *ram, uint64_t gpa,
 			    uint64_t len)
 {
+	if (smmu_posix_ram_take_away(ram, gpa, len))
+		return -1;
+	smmu_posix_ram_holes_invalidated(ram);
+	return 0;
+}
+
+int smmu_posix_ram_take_away(struct smmu_posix_ram *ram, uint64_t gpa,
+			     uint64_t len)
+{
 	if (ram->nr_holes == SMMU_POSIX_RAM_MAX_HOLES || gpa + len < gpa)
 		return -1;
 	ram->holes[ram->nr_holes].start = gpa;
@@ -40,6 +49,25 @@ int smmu_posix_ram_add_hole(struct smmu_posix_ram *ram, uint64_t gpa,
 	 * (a host taking memory away while the guest runs). */
 	__atomic_store_n(&ram->nr_holes, ram->nr_holes + 1, __ATOMIC_RELEASE);
 	return 0;
+}
+
+void smmu_posix_ram_holes_invalidated(struct smmu_posix_ram *ram)
+{
+	__atomic_store_n(&ram->nr_holes_invalidated,
+			 __atomic_load_n(&ram->nr_holes, __ATOMIC_ACQUIRE),
+			 __ATOMIC_RELEASE);
+}
+
+bool smmu_posix_ram_reachable(const struct smmu_posix_ram *ram, uint64_t gpa)
+{
+	if (gpa >= ram->size)
+		return false;
+	unsigned holes =
+		__atomic_load_n(&ram->nr_holes_invalidated, __ATOMIC_ACQUIRE);
+	for (unsigned i = 0; i < holes; i++)
+		if (gpa < ram->holes[i].end && gpa >= ram->holes[i].start)
+			return false;
+	return true;
 }
 
 void *smmu_posix_ram_ptr(const struct smmu_posix_ram *ram, uint64_t gpa,

@@ -122,7 +122,7 @@ enum sim_hpa_kind sim_hpa_classify(const struct sim_hpa_space *space,
 			       ? SIM_HPA_POOL_LIVE
 			       : SIM_HPA_POOL_FREE;
 	if (hpa >= SIM_GUEST_HPA_BASE &&
-	    smmu_posix_ram_ptr(space->ram, hpa - SIM_GUEST_HPA_BASE, 1))
+	    smmu_posix_ram_reachable(space->ram, hpa - SIM_GUEST_HPA_BASE))
 		return SIM_HPA_GUEST_RAM;
 	return SIM_HPA_NONE;
 }

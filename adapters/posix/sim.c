@@ -473,11 +473,14 @@ static void host_change(struct sim_vcpu *v, const struct gop *op)
 	 * retries the faults that looked the frames up before). */
 	uint64_t count = (op->val + X86_PAGE_SIZE - 1) >> X86_PAGE_SHIFT;
 	if (op->kind == GOP_HOST_UNMAP &&
-	    smmu_posix_ram_add_hole(&s->host.ram, gfn << X86_PAGE_SHIFT,
-				    count << X86_PAGE_SHIFT))
+	    smmu_posix_ram_take_away(&s->host.ram, gfn << X86_PAGE_SHIFT,
+				     count << X86_PAGE_SHIFT))
 		sim_report_violation(s, v, "host unmap: out of hole slots");
 	if (mmu->host_changed)
 		mmu->host_changed(v, gfn, count, SMMU_GFN_UNMAP);
+	/* Only now may the host reuse the pages: an access that raced with
+	 * the invalidation reached them while they were still there. */
+	smmu_posix_ram_holes_invalidated(&s->host.ram);
 }
 
 static void exec_op(struct sim_vcpu *v, const struct gop *op)
