@@ -16,7 +16,9 @@
 static enum smmu_cr_result write_cr4(struct vcpu *v, uint64_t val)
 {
 	/* Bits of features the guest's CPU lacks are reserved: #GP (SDM
-	 * vol. 2B, MOV to CR4). The library judges the paging bits. */
+	 * vol. 2B, MOV to CR4). The library judges the paging bits, PCIDE
+	 * among them (set only in IA-32e mode with PCID 0 in CR3; 1 -> 0
+	 * flushes every PCID, SDM 4.10.4.1). */
 	if (val & ~guest_cpu.cr4_allowed)
 		return SMMU_CR_INJECT_GP;
 	return smmu_vcpu_write_cr4(v->mmu, val);
@@ -31,7 +33,12 @@ void cr_access(struct vcpu *v)
 	enum smmu_cr_result res = SMMU_CR_DONE;
 	switch (q.type) {
 	case VMX_CR_MOV_TO_CR: {
+		/* The whole operand: for CR3 with PCIDE, bit 63 (NOFLUSH)
+		 * and the PCID in bits 11:0 go to the library as written.
+		 * Outside 64-bit mode the operand is 32 bits wide. */
 		uint64_t val = gpr_get(v, q.gpr);
+		if (!vcpu_long_mode())
+			val = (uint32_t)val;
 		v->cr_writes++;
 		if (q.cr == 0)
 			res = smmu_vcpu_write_cr0(v->mmu, val | CR0_ET);

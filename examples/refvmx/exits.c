@@ -3,9 +3,10 @@
  * VM exits: each one goes to the part of refvmx that owns it. Page
  * faults go to libshadowmmu, and its answer is acted on: re-enter,
  * inject #PF, emulate the store to a write-protected guest table, or
- * emulate an access to the local APIC's page. Instructions the guest's
- * CPU does not have (VMX, SMX, MONITOR/MWAIT, INVPCID) raise #UD,
- * RDPMC without a PMU #GP.
+ * emulate an access to the local APIC's page. INVPCID goes to the
+ * library with its descriptor. Instructions the guest's CPU does not
+ * have (VMX, SMX, MONITOR/MWAIT; INVPCID when hidden) raise #UD, RDPMC
+ * without a PMU #GP.
  */
 #include <vmx_asm.h>
 #include <vmx_exit.h>
@@ -17,6 +18,7 @@
 #include "event.h"
 #include "guest_cpu.h"
 #include "host_ops.h"
+#include "insn.h"
 #include "lapic.h"
 #include "mmio.h"
 #include "msr.h"
@@ -98,16 +100,125 @@ static void msr_access(struct vcpu *v, bool write)
 	vcpu_skip_instruction();
 }
 
+#define SS_VECTOR 12
+#define GP_VECTOR 13
+
+/* The linear address of INVPCID's 16-byte descriptor at `offset` in its
+ * segment, with the checks the CPU makes first (SDM vol. 2B, INVPCID,
+ * exceptions): in 64-bit mode a canonical address (FS and GS add their
+ * base); elsewhere a usable, readable segment whose limit holds all 16
+ * bytes. false when a fault was injected instead: #SS(0) for SS, #GP(0)
+ * for the others. */
+static bool invpcid_descriptor_la(struct vcpu *v,
+				  const struct vmx_invpcid_info *info,
+				  uint64_t offset, uint64_t *la)
+{
+	unsigned seg = info->segment;
+	unsigned vector = seg == VMX_SEG_SS ? SS_VECTOR : GP_VECTOR;
+	uint64_t base = vmcs_read(VMCS_GUEST_ES_BASE + 2 * seg);
+	if (vcpu_long_mode()) {
+		*la = (seg == VMX_SEG_FS || seg == VMX_SEG_GS ? base : 0) +
+		      offset;
+		if (guest_cpu_canonical(*la))
+			return true;
+		event_exception(v, vector, true, 0);
+		return false;
+	}
+	uint32_t ar = (uint32_t)vmcs_read(VMCS_GUEST_ES_AR + 2 * seg);
+	uint64_t limit = vmcs_read(VMCS_GUEST_ES_LIMIT + 2 * seg);
+	uint64_t last = offset + 15;
+	bool ok = !(ar & VMX_AR_UNUSABLE);
+	if ((ar & VMX_AR_TYPE_CODE) && !(ar & VMX_AR_TYPE_RW))
+		ok = false; /* execute-only code */
+	else if (!(ar & VMX_AR_TYPE_CODE) && (ar & VMX_AR_TYPE_CONFORMING))
+		/* expand-down data: above the limit, up to 64 KiB or 4 GiB */
+		ok &= offset > limit &&
+		      last <= ((ar & VMX_AR_DB) ? 0xffffffffull : 0xffffull);
+	else
+		ok &= last <= limit;
+	if (!ok) {
+		event_exception(v, vector, true, 0);
+		return false;
+	}
+	*la = (base + offset) & 0xffffffffu;
+	return true;
+}
+
+/* INVPCID (exit reason 58, "enable INVPCID" with INVLPG exiting): the
+ * type from its register, the descriptor read from guest memory through
+ * the guest's translation (a #PF there is the guest's, as on the CPU),
+ * then the library's invalidation and its verdict. */
 static void invpcid(struct vcpu *v)
 {
-	/* With "enable INVPCID" on, INVPCID exits; the guest's CPUID
-	 * hides it until libshadowmmu takes PCIDs from guests (issue 11),
-	 * and an instruction the CPU lacks is #UD. */
+	/* Without "enable INVPCID" the CPU raises #UD itself; with it,
+	 * a guest whose CPUID lacks INVPCID must get the same. */
 	if (!(guest_cpu.smmu_features & SMMU_CPU_INVPCID)) {
 		event_ud(v);
 		return;
 	}
-	vcpu_fail(v, "INVPCID is shown to the guest but not handled");
+	/* CPL > 0 is #GP(0) before the exit (SDM 26.1.1); kept for a CPU
+	 * that exits first. */
+	if (vcpu_cpl()) {
+		event_gp(v);
+		return;
+	}
+	struct vmx_invpcid_info info = vmx_decode_invpcid_info(
+		(uint32_t)vmcs_read(VMCS_EXIT_INSTRUCTION_INFO));
+	uint64_t gpr[16];
+	for (unsigned i = 0; i < 16; i++)
+		gpr[i] = gpr_get(v, i);
+	/* The type register is 64 bits wide in 64-bit mode, 32 bits
+	 * elsewhere; any value above 3 is #GP. */
+	uint64_t type = gpr[info.type_gpr];
+	if (!vcpu_long_mode())
+		type = (uint32_t)type;
+	uint64_t offset = vmx_invpcid_operand_offset(
+		&info, gpr, vmcs_read(VMCS_EXIT_QUALIFICATION));
+	uint64_t la;
+	if (!invpcid_descriptor_la(v, &info, offset, &la))
+		return;
+	uint64_t desc[2], fault_la = 0;
+	struct smmu_translation t;
+	uint32_t flags = (vmcs_read(VMCS_GUEST_RFLAGS) & X86_EFLAGS_AC)
+				 ? SMMU_ACCESS_AC
+				 : 0;
+	switch (insn_read_linear(v, la, desc, sizeof(desc), flags, &fault_la,
+				 &t)) {
+	case SMMU_XLATE_OK:
+		break;
+	case SMMU_XLATE_PAGE_FAULT:
+		event_page_fault(v, fault_la, t.pf_error);
+		return;
+	case SMMU_XLATE_NONCANONICAL:
+		event_exception(
+			v, info.segment == VMX_SEG_SS ? SS_VECTOR : GP_VECTOR,
+			true, 0);
+		return;
+	case SMMU_XLATE_RETRY:
+		return; /* the guest moved its tables: the instruction again */
+	default:
+		kprintf("refvmx: INVPCID descriptor at 0x%llx is not in guest "
+			"RAM\n",
+			(unsigned long long)la);
+		vcpu_fail(v, "INVPCID descriptor outside guest RAM");
+		return;
+	}
+	v->invpcids++;
+	switch (smmu_vcpu_invpcid(v->mmu, type > 3 ? 4 : (unsigned)type,
+				  desc[0], desc[1])) {
+	case SMMU_CR_DONE:
+		vcpu_skip_instruction();
+		break;
+	case SMMU_CR_INJECT_GP:
+		event_gp(v);
+		break;
+	case SMMU_CR_INJECT_UD:
+		event_ud(v);
+		break;
+	default:
+		vcpu_fail(v, "smmu_vcpu_invpcid refused its arguments");
+		break;
+	}
 }
 
 void vcpu_handle_exit(struct vcpu *v, uint32_t reason)

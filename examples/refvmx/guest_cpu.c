@@ -25,8 +25,9 @@
 	 BIT(25) /* AES */ | BIT(30) /* RDRAND */)
 #define L1_ECX_XSAVE   BIT(26)
 #define L1_ECX_OSXSAVE BIT(27)
-#define L1_ECX_AVX     (BIT(28) /* AVX */ | BIT(12) /* FMA */ | BIT(29) /* F16C \
-									 */)
+/* AVX, FMA, F16C */
+#define L1_ECX_AVX	  (BIT(28) | BIT(12) | BIT(29))
+#define L1_ECX_PCID	  BIT(17)
 #define L1_ECX_X2APIC	  BIT(21)
 #define L1_ECX_HYPERVISOR BIT(31)
 #define L1_EDX_SHOWN                                                           \
@@ -46,7 +47,8 @@
 	 BIT(13) /* FPU CS/DS deprecated */ | BIT(18) /* RDSEED */ |           \
 	 BIT(19) /* ADX */ | BIT(20) /* SMAP */ | BIT(23) /* CLFLUSHOPT */ |   \
 	 BIT(24) /* CLWB */ | BIT(29) /* SHA */)
-#define L7_EBX_AVX BIT(5) /* AVX2 */
+#define L7_EBX_INVPCID BIT(10)
+#define L7_EBX_AVX     BIT(5) /* AVX2 */
 #define L7_EBX_AVX512                                                          \
 	(BIT(16) | BIT(17) | BIT(21) | BIT(26) | BIT(27) | BIT(28) | BIT(30) | \
 	 BIT(31)) /* F, DQ, IFMA, PF, ER, CD, BW, VL */
@@ -89,6 +91,7 @@
 #define CR4_UMIP       (1ull << 11)
 #define CR4_FSGSBASE   (1ull << 16)
 #define CR4_OSXSAVE    (1ull << 18)
+#define CR4_PCIDE      (1ull << 17)
 
 struct guest_cpu guest_cpu;
 
@@ -161,6 +164,16 @@ void guest_cpu_init(uint64_t cr4_fixed1)
 		l7_ecx &= ~BIT(2);
 	if (!(cr4_fixed1 & CR4_FSGSBASE))
 		l7_ebx &= ~BIT(0);
+	/* PCID and INVPCID: the library emulates the guest's PCIDs over
+	 * hardware PCIDs of its own, so they are shown when the CPU has
+	 * them and VMX lets them be used: CR4.PCIDE allowed in VMX
+	 * operation, and INVPCID exiting to refvmx ("enable INVPCID";
+	 * without it the guest's INVPCID would be #UD). */
+	if ((l1.ecx & L1_ECX_PCID) && (cr4_fixed1 & CR4_PCIDE))
+		l1_ecx |= L1_ECX_PCID;
+	if ((l1_ecx & L1_ECX_PCID) && (l7.ebx & L7_EBX_INVPCID) &&
+	    vmx_ctl.invpcid)
+		l7_ebx |= L7_EBX_INVPCID;
 
 	g->gbpages = e1_edx & BIT(26);
 	g->syscall = e1_edx & BIT(11);
@@ -175,6 +188,8 @@ void guest_cpu_init(uint64_t cr4_fixed1)
 	f |= (l1_edx & BIT(3)) ? SMMU_CPU_PSE : 0;
 	f |= (l1_edx & BIT(6)) ? SMMU_CPU_PAE : 0;
 	f |= (l1_edx & BIT(13)) ? SMMU_CPU_PGE : 0;
+	f |= (l1_ecx & L1_ECX_PCID) ? SMMU_CPU_PCID : 0;
+	f |= (l7_ebx & L7_EBX_INVPCID) ? SMMU_CPU_INVPCID : 0;
 	f |= (l7_ebx & BIT(7)) ? SMMU_CPU_SMEP : 0;
 	f |= (l7_ebx & BIT(20)) ? SMMU_CPU_SMAP : 0;
 	f |= (e1_edx & BIT(20)) ? SMMU_CPU_NX : 0;
@@ -196,7 +211,8 @@ void guest_cpu_init(uint64_t cr4_fixed1)
 	g->cr4_passthrough = pass;
 	g->cr4_allowed = pass | ((f & SMMU_CPU_PSE) ? X86_CR4_PSE : 0) |
 			 ((f & SMMU_CPU_PAE) ? X86_CR4_PAE : 0) |
-			 ((f & SMMU_CPU_PGE) ? X86_CR4_PGE : 0);
+			 ((f & SMMU_CPU_PGE) ? X86_CR4_PGE : 0) |
+			 ((f & SMMU_CPU_PCID) ? X86_CR4_PCIDE : 0);
 	g->efer_allowed = (g->syscall ? X86_EFER_SCE : 0) |
 			  (g->long_mode ? X86_EFER_LME | X86_EFER_LMA : 0) |
 			  ((f & SMMU_CPU_NX) ? X86_EFER_NXE : 0);

@@ -7,9 +7,10 @@
  * non-root operation unchanged (SSE, AVX, BMI...), or both. Everything
  * else is hidden (a whitelist per leaf), and the control-register,
  * EFER and XCR0 bits of hidden features are reserved for the guest.
- * Hidden on purpose: VMX, SMX, PCID and INVPCID (libshadowmmu's PCID
- * support is a later issue), LA57, PKU, the PMU (leaf 0xA zero, PDCM,
- * RDPMC), TSC deadline and TSC_ADJUST, MONITOR/MWAIT,
+ * PCID and INVPCID are shown when the CPU has them (the library runs
+ * the guest's PCIDs over hardware PCIDs of its own; INVPCID exits to
+ * refvmx). Hidden on purpose: VMX, SMX, LA57, PKU, the PMU (leaf 0xA
+ * zero, PDCM, RDPMC), TSC deadline and TSC_ADJUST, MONITOR/MWAIT,
  * speculation-control MSRs, XSAVES supervisor states, and the other
  * features whose MSRs refvmx does not emulate.
  */

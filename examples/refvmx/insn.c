@@ -190,6 +190,40 @@ bool insn_decode(const uint8_t *b, unsigned n, bool long_mode, struct insn *out)
 	return true;
 }
 
+enum smmu_xlate_status insn_read_linear(struct vcpu *v, uint64_t la, void *buf,
+					unsigned len, uint32_t flags,
+					uint64_t *fault_la,
+					struct smmu_translation *t)
+{
+	uint8_t *out = buf;
+	bool ia32e = smmu_vcpu_paging_mode(v->mmu) >= SMMU_PAGING_4LEVEL;
+	for (unsigned done = 0; done < len;) {
+		uint64_t at = la + done;
+		if (!ia32e)
+			at &= 0xffffffffu;
+		/* Up to the end of its 4 KiB page: the next page may be
+		 * elsewhere, or not mapped. */
+		unsigned chunk = 4096 - (unsigned)(at & 4095);
+		if (chunk > len - done)
+			chunk = len - done;
+		struct smmu_access acc = { .la = at, .flags = flags };
+		enum smmu_xlate_status st =
+			smmu_vcpu_translate(v->mmu, &acc, t);
+		if (st == SMMU_XLATE_OK &&
+		    refvmx_host_ops.read_gpa(0, t->gpa, out + done, chunk) !=
+			    SMMU_GPA_OK) {
+			t->not_ram_gpa = t->gpa;
+			st = SMMU_XLATE_NOT_RAM;
+		}
+		if (st != SMMU_XLATE_OK) {
+			*fault_la = at;
+			return st;
+		}
+		done += chunk;
+	}
+	return SMMU_XLATE_OK;
+}
+
 bool insn_fetch_decode(struct vcpu *v, struct insn *out)
 {
 	uint8_t buf[INSN_MAX] = { 0 };
@@ -198,21 +232,17 @@ bool insn_fetch_decode(struct vcpu *v, struct insn *out)
 	bool long_mode = vcpu_long_mode();
 	if (!long_mode)
 		rip &= 0xffffffffu;
+	uint32_t flags =
+		SMMU_ACCESS_FETCH | (vcpu_cpl() == 3 ? SMMU_ACCESS_USER : 0);
 	unsigned got = 0;
 	/* Byte by byte: the instruction may end before a page the guest
 	 * has not mapped. */
 	for (; got < INSN_MAX; got++) {
-		struct smmu_access acc = { .la = rip + got,
-					   .flags = SMMU_ACCESS_FETCH };
 		struct smmu_translation t;
-		if (vcpu_cpl() == 3)
-			acc.flags |= SMMU_ACCESS_USER;
-		if (smmu_vcpu_translate(v->mmu, &acc, &t) != SMMU_XLATE_OK)
+		uint64_t fault_la;
+		if (insn_read_linear(v, rip + got, &buf[got], 1, flags,
+				     &fault_la, &t) != SMMU_XLATE_OK)
 			break;
-		uint64_t byte = 0;
-		if (refvmx_host_ops.read_gpa(0, t.gpa, &byte, 1) != SMMU_GPA_OK)
-			break;
-		buf[got] = (uint8_t)byte;
 	}
 	if (!insn_decode(buf, got, long_mode, out)) {
 		for (unsigned k = 0; k < INSN_MAX; k++)

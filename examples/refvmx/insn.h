@@ -12,6 +12,7 @@
 #ifndef REFVMX_INSN_H
 #define REFVMX_INSN_H
 
+#include <shadowmmu/shadowmmu.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -41,6 +42,17 @@ struct insn {
  * of the opcodes known here. */
 struct vcpu;
 bool insn_fetch_decode(struct vcpu *v, struct insn *out);
+
+/* Read len bytes of guest memory at linear address la through the
+ * guest's own translation, as an access with `flags` (SMMU_ACCESS_*:
+ * the A and D flags are set as the CPU would), page by page.
+ * SMMU_XLATE_OK, or the first failure: *fault_la is the address whose
+ * translation failed (CR2 for a #PF, whose error code is t->pf_error),
+ * SMMU_XLATE_NOT_RAM when it is not guest RAM. */
+enum smmu_xlate_status insn_read_linear(struct vcpu *v, uint64_t la, void *buf,
+					unsigned len, uint32_t flags,
+					uint64_t *fault_la,
+					struct smmu_translation *t);
 
 /* Decode from bytes (n of them); long_mode selects 64-bit code (REX,
  * 64-bit moffs); otherwise 32-bit code. */

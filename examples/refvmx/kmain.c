@@ -65,6 +65,9 @@ static void print_stats(struct smmu_vm *vm)
 		sum.emulated_stores += v->emulated_stores;
 		sum.cr_writes += v->cr_writes;
 		sum.invlpgs += v->invlpgs;
+		sum.invpcids += v->invpcids;
+		for (unsigned k = 0; k <= SMMU_FLUSH_VCPU_ALL; k++)
+			sum.flush_kind[k] += v->flush_kind[k];
 		sum.local_flushes += v->local_flushes;
 		sum.interrupts += v->interrupts;
 		sum.nmis += v->nmis;
@@ -78,8 +81,10 @@ static void print_stats(struct smmu_vm *vm)
 				(unsigned long long)sum.exits[r]);
 	kprintf("\n");
 	kprintf("refvmx: #PF exits fixed %llu, injected %llu, emulated %llu "
-		"(stores emulated %llu); CR writes %llu; INVLPG %llu; local "
-		"flushes %llu; all-CPU flushes %llu (flush IPIs sent %llu); "
+		"(stores emulated %llu); CR writes %llu; INVLPG %llu; INVPCID "
+		"%llu; entries with local flushes %llu (flushes: addr %llu, "
+		"pcid-addr %llu, pcid %llu, vcpu %llu, vcpu-all %llu); "
+		"all-CPU flushes %llu (flush IPIs sent %llu); "
 		"guest interrupts %llu, NMIs %llu; APIC accesses %llu; "
 		"frames unprotected %llu; deferred frees %llu; shadow pages in "
 		"use %u\n",
@@ -89,7 +94,13 @@ static void print_stats(struct smmu_vm *vm)
 		(unsigned long long)sum.emulated_stores,
 		(unsigned long long)sum.cr_writes,
 		(unsigned long long)sum.invlpgs,
+		(unsigned long long)sum.invpcids,
 		(unsigned long long)sum.local_flushes,
+		(unsigned long long)sum.flush_kind[SMMU_FLUSH_ADDR],
+		(unsigned long long)sum.flush_kind[SMMU_FLUSH_PCID_ADDR],
+		(unsigned long long)sum.flush_kind[SMMU_FLUSH_PCID],
+		(unsigned long long)sum.flush_kind[SMMU_FLUSH_VCPU],
+		(unsigned long long)sum.flush_kind[SMMU_FLUSH_VCPU_ALL],
 		(unsigned long long)host_ops_stats.flushes,
 		(unsigned long long)flush_ipis_sent,
 		(unsigned long long)sum.interrupts,
@@ -104,7 +115,8 @@ static void print_stats(struct smmu_vm *vm)
 		"%llu; faults fixed %llu, injected %llu, emulated %llu; "
 		"emulated writes %llu; out of sync %llu, back in sync %llu, "
 		"compared %llu, found unwritten %llu; prefetched %llu; 2 MiB "
-		"leaves %llu\n",
+		"leaves %llu; root loads %llu, cached hits %llu, NOFLUSH "
+		"switches without a flush %llu\n",
 		(unsigned long long)st.sp_created,
 		(unsigned long long)st.sp_evicted,
 		(unsigned long long)st.sp_zapped,
@@ -117,7 +129,10 @@ static void print_stats(struct smmu_vm *vm)
 		(unsigned long long)st.sp_unsync_checks,
 		(unsigned long long)st.sync_skipped,
 		(unsigned long long)st.prefetched,
-		(unsigned long long)st.large_sptes);
+		(unsigned long long)st.large_sptes,
+		(unsigned long long)st.root_loads,
+		(unsigned long long)st.root_cache_hits,
+		(unsigned long long)st.noflush_honoured);
 }
 
 void kmain(uint64_t mb2_info)
@@ -175,7 +190,14 @@ void kmain(uint64_t mb2_info)
 		.maxphyaddr = guest_cpu.maxphyaddr,
 		.gbpages = guest_cpu.gbpages,
 		.cpu_features = guest_cpu.smmu_features,
+		.host_caps = vmx_host_caps,
 	};
+	kprintf("refvmx: guest PCID %s, INVPCID %s; host runs roots under "
+		"hardware PCIDs %s, INVVPID of one address %s\n",
+		guest_cpu.smmu_features & SMMU_CPU_PCID ? "shown" : "hidden",
+		guest_cpu.smmu_features & SMMU_CPU_INVPCID ? "shown" : "hidden",
+		vmx_host_caps & SMMU_HOST_PCID ? "yes" : "no",
+		vmx_host_caps & SMMU_HOST_FLUSH_ADDR ? "yes" : "no");
 	if (smmu_vm_create(&cfg, &refvmx_host_ops, 0, &vm) != SMMU_OK)
 		finish(false, "smmu_vm_create failed");
 	/* One vCPU per CPU, all made here: the library's vCPU lifecycle

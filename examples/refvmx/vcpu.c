@@ -30,13 +30,15 @@ extern char vmx_exit_point[];
 
 bool vcpu_break_guest_tr;
 struct vmx_controls vmx_ctl;
+uint32_t vmx_host_caps;
 
 static struct vmx_caps caps;
 static void *vmxon_region;
 
-#define CR4_OSXSAVE    (1ull << 18)
-#define RFLAGS_TF      (1ull << 8)
-#define PENDING_DBG_BS (1ull << 14)
+#define CR4_OSXSAVE	(1ull << 18)
+#define CPUID1_ECX_PCID (1u << 17)
+#define RFLAGS_TF	(1ull << 8)
+#define PENDING_DBG_BS	(1ull << 14)
 
 static uint64_t caps_rdmsr(uint32_t msr, void *ctx)
 {
@@ -58,6 +60,33 @@ void vmcs_write(uint32_t field, uint64_t value)
 		panic("VMWRITE of 0x%llx to field 0x%x failed (error %llu)",
 		      (unsigned long long)value, field,
 		      (unsigned long long)vmcs_read(VMCS_VM_INSTRUCTION_ERROR));
+}
+
+/*
+ * What this host can do with smmu_entry (SMMU_HOST_*):
+ * - SMMU_HOST_PCID: the guest's real CR4.PCIDE may be set (the CPU has
+ *   PCIDs and VMX operation allows the bit), so each root the library
+ *   caches runs under a hardware PCID of its own.
+ * - SMMU_HOST_FLUSH_ADDR: INVVPID type 0 (one address of the VPID, every
+ *   PCID, global translations too).
+ * - Never SMMU_HOST_FLUSH_PCID nor SMMU_HOST_FLUSH_PCID_ADDR: the one
+ *   instruction that flushes a single PCID, INVPCID, invalidates in VMX
+ *   root operation only mappings tagged with the current VPID, which is
+ *   0 there (SDM vol. 3C, 28.3.3.1), and every vCPU runs with a VPID of
+ *   its own (1 + its number). Nor can the guest's context be borrowed:
+ *   with VPIDs on, a VM entry that loads CR3 flushes nothing. So the
+ *   library asks for SMMU_FLUSH_VCPU (INVVPID type 3, or type 1) and
+ *   SMMU_FLUSH_ADDR instead, which cover those scopes.
+ */
+static uint32_t host_caps(void)
+{
+	uint32_t c = 0;
+	if ((x86_cpuid(1, 0).ecx & CPUID1_ECX_PCID) &&
+	    (caps.cr4_fixed1 & X86_CR4_PCIDE))
+		c |= SMMU_HOST_PCID;
+	if (vmx_caps_invvpid(&caps, VMX_INVVPID_INDIVIDUAL_ADDRESS))
+		c |= SMMU_HOST_FLUSH_ADDR;
+	return c;
 }
 
 void vmx_cpu_enable(void)
@@ -93,6 +122,7 @@ void vmx_cpu_enable(void)
 		if (!vmx_ctl.tsc_offsetting)
 			panic("VMX: 'use TSC offsetting' cannot be set");
 		guest_cpu_init(caps.cr4_fixed1);
+		vmx_host_caps = host_caps();
 	}
 	uint64_t cr4 = x86_read_cr4() | X86_CR4_VMXE;
 	/* refvmx runs XSETBV for the guest (cr.c), which needs OSXSAVE;
@@ -334,8 +364,12 @@ static void load_paging_state(struct vcpu *v, const struct smmu_entry *e)
 	 * what the guest's WP=0 allows. */
 	uint64_t cr0 = (r.cr0 & ~(X86_CR0_CD | X86_CR0_NW)) | X86_CR0_PG |
 		       X86_CR0_PE | X86_CR0_WP | X86_CR0_NE;
+	/* PCIDE and PGE as the library says: cr3's bits 11:0 are then the
+	 * root's hardware PCID, and shadow leaves carry the guest's G. */
 	uint64_t cr4 = (r.cr4 & guest_cpu.cr4_passthrough) | X86_CR4_PAE |
-		       X86_CR4_VMXE | (e->la57 ? X86_CR4_LA57 : 0);
+		       X86_CR4_VMXE | (e->la57 ? X86_CR4_LA57 : 0) |
+		       (e->pcide ? X86_CR4_PCIDE : 0) |
+		       (e->pge ? X86_CR4_PGE : 0);
 	uint64_t efer = (r.efer & ~(X86_EFER_LME | X86_EFER_LMA)) |
 			X86_EFER_NXE |
 			(e->pae ? 0 : X86_EFER_LME | X86_EFER_LMA);
@@ -424,6 +458,51 @@ void vcpu_diagnose_entry(struct vcpu *v, bool entry_exit)
 	vcpu_fail(v, "VM entry failed");
 }
 
+/* Whether INVVPID can flush one address: its linear address must be
+ * canonical for the CPU (else VMfail), which a guest outside IA-32e
+ * mode always gives. */
+static bool invvpid_address_ok(uint64_t la)
+{
+	return (vmx_host_caps & SMMU_HOST_FLUSH_ADDR) &&
+	       guest_cpu_canonical(la);
+}
+
+/* The local flushes the entry asks for, in its order, each at least as
+ * wide as asked (SMMU_FLUSH_* in shadowmmu.h). */
+static void entry_flushes(struct vcpu *v, const struct smmu_entry *e)
+{
+	bool retain_globals = vmx_caps_invvpid(
+		&caps, VMX_INVVPID_SINGLE_CONTEXT_RETAINING_GLOBALS);
+	for (unsigned i = 0; i < e->nr_flushes; i++) {
+		const struct smmu_flush *f = &e->flush[i];
+		enum vmx_status st;
+		if (f->scope <= SMMU_FLUSH_VCPU_ALL)
+			v->flush_kind[f->scope]++;
+		switch (f->scope) {
+		case SMMU_FLUSH_ADDR:
+		/* Not claimed (host_caps): one address of every PCID. */
+		case SMMU_FLUSH_PCID_ADDR:
+			st = invvpid_address_ok(f->la)
+				     ? vmx_invvpid_address(v->vpid, f->la)
+				     : vmx_invvpid_single(v->vpid);
+			break;
+		/* Not claimed: every PCID, global translations kept. */
+		case SMMU_FLUSH_PCID:
+		case SMMU_FLUSH_VCPU:
+			st = retain_globals
+				     ? vmx_invvpid_single_nonglobal(v->vpid)
+				     : vmx_invvpid_single(v->vpid);
+			break;
+		case SMMU_FLUSH_VCPU_ALL:
+		default:
+			st = vmx_invvpid_single(v->vpid);
+			break;
+		}
+		if (st != VMX_OK)
+			panic("INVVPID for flush scope %u failed", f->scope);
+	}
+}
+
 static void vcpu_run(struct vcpu *v)
 {
 	while (!v->done && !__atomic_load_n(&run_end.over, __ATOMIC_ACQUIRE)) {
@@ -434,13 +513,9 @@ static void vcpu_run(struct vcpu *v)
 			vcpu_fail(v, "smmu_vcpu_enter failed");
 			break;
 		}
-		/* No SMMU_HOST_* capabilities are claimed (kmain.c): every
-		 * flush asked for is a whole-vCPU one, INVVPID single
-		 * context does it. */
 		if (e.nr_flushes) {
 			v->local_flushes++;
-			if (vmx_invvpid_single(v->vpid) != VMX_OK)
-				panic("INVVPID failed");
+			entry_flushes(v, &e);
 		}
 		apic_timer_check(v);
 		event_before_entry(v);

@@ -57,12 +57,17 @@ struct vcpu {
 	uint64_t exits[NR_EXIT_REASONS];
 	uint64_t pf_fixed, pf_injected, pf_emulated, emulated_stores;
 	uint64_t mmio_accesses, unprotects;
-	uint64_t cr_writes, invlpgs, local_flushes, interrupts, nmis;
+	uint64_t cr_writes, invlpgs, invpcids, local_flushes, interrupts, nmis;
+	/* Flushes done at entry, by enum smmu_flush_scope. */
+	uint64_t flush_kind[SMMU_FLUSH_VCPU_ALL + 1];
 };
 
 /* The VM-execution controls every vCPU runs with (the CPUs are alike);
  * set by vmx_cpu_enable() on the boot CPU. */
 extern struct vmx_controls vmx_ctl;
+/* SMMU_HOST_* for smmu_vm_config.host_caps (vcpu.c says which and
+ * why); set with vmx_ctl. */
+extern uint32_t vmx_host_caps;
 
 /* Testing the harness: enter vCPU 0 with an invalid guest TR (kernel
  * command line "break-guest-tr"), so that VM entry fails and the

@@ -172,7 +172,8 @@ static void check_apic_ids(void)
 
 /* What refvmx hides on purpose (guest_cpu.c): the PMU, features whose
  * MSRs or state it does not emulate, and what libshadowmmu does not
- * yet take from a guest (PCID, INVPCID, LA57). */
+ * yet take from a guest (LA57). PCID and INVPCID are shown when the
+ * CPU has them. */
 static void check_hidden(void)
 {
 	if (!cpu_under_refvmx()) {
@@ -196,10 +197,9 @@ static void check_hidden(void)
 		uint32_t leaf;
 		unsigned reg, bit;
 	} hidden[] = {
-		{ "MONITOR", 1, ECX, 3 },	{ "VMX", 1, ECX, 5 },
-		{ "SMX", 1, ECX, 6 },		{ "PCID", 1, ECX, 17 },
-		{ "TSC-deadline", 1, ECX, 24 }, { "TSC_ADJUST", 7, EBX, 1 },
-		{ "INVPCID", 7, EBX, 10 },	{ "PKU", 7, ECX, 3 },
+		{ "MONITOR", 1, ECX, 3 },    { "VMX", 1, ECX, 5 },
+		{ "SMX", 1, ECX, 6 },	     { "TSC-deadline", 1, ECX, 24 },
+		{ "TSC_ADJUST", 7, EBX, 1 }, { "PKU", 7, ECX, 3 },
 		{ "LA57", 7, ECX, 16 },
 	};
 	unsigned shown = 0;

@@ -67,6 +67,16 @@ static const char *unmet(enum requirement r, const struct torture *t)
 					       "address bit";
 	case REQ_PGE:
 		return caps->pge ? NULL : "CPUID.1:EDX[13] (PGE) is 0";
+	case REQ_PCID:
+	case REQ_INVPCID:
+	case REQ_PCID_INVPCID:
+		if (!m->ia32e)
+			return "";
+		if (r != REQ_INVPCID && !caps->pcid)
+			return "CPUID.1:ECX[17] (PCID) is 0";
+		if (r != REQ_PCID && !caps->invpcid)
+			return "CPUID.(EAX=7,ECX=0):EBX[10] (INVPCID) is 0";
+		return NULL;
 	case REQ_1G:
 		if (!m->ia32e)
 			return "";
@@ -102,6 +112,9 @@ void torture_run(struct torture *t)
 	run_group(t, &translation_checks);
 	run_group(t, &fault_checks);
 	run_group(t, &accessed_dirty_checks);
+#ifdef __x86_64__
+	run_group(t, &pcid_checks);
+#endif
 }
 
 void torture_check_control_registers(struct torture *t, const char *check)

@@ -6,9 +6,10 @@
  * checks; they map test pages into slots of the window and read back, by
  * content, what the architecture guarantees.
  *
- * The checks come in three groups, one file each: translation and its
+ * The checks come in four groups, one file each: translation and its
  * invalidation (check_translation.c), #PF error codes and access rights
- * (check_faults.c), accessed and dirty flags (check_accessed_dirty.c).
+ * (check_faults.c), accessed and dirty flags (check_accessed_dirty.c),
+ * and in IA-32e mode PCIDs and INVPCID (check_pcid.c).
  */
 #ifndef PT_TORTURE_H
 #define PT_TORTURE_H
@@ -47,10 +48,21 @@ enum slot {
 	SLOT_AD,
 	SLOT_GLOBAL,
 	SLOT_SELF, /* its PDE points back to the page directory */
+	SLOT_PCID, /* mapped in two address spaces under two PCIDs */
+	SLOT_PCID_GLOBAL,
 };
 
 /* 4 KiB pages at LAYOUT_DATA_PAGES_BASE. */
-enum data_page { PAGE_A, PAGE_B, PAGE_C, PAGE_RO, PAGE_CODE, PAGE_AD };
+enum data_page {
+	PAGE_A,
+	PAGE_B,
+	PAGE_C,
+	PAGE_RO,
+	PAGE_CODE,
+	PAGE_AD,
+	PAGE_D,
+	PAGE_E,
+};
 
 static inline uintptr_t slot_va(const struct torture *t, enum slot s)
 {
@@ -69,7 +81,10 @@ enum requirement {
 	REQ_NX,	       /* ... and a CPU that can set EFER.NXE */
 	REQ_PHYS_RSVD, /* ... and MAXPHYADDR < 52 */
 	REQ_PGE,
-	REQ_1G, /* 4- or 5-level paging and 1 GiB pages */
+	REQ_1G,		  /* 4- or 5-level paging and 1 GiB pages */
+	REQ_PCID,	  /* 4- or 5-level paging and PCIDs */
+	REQ_INVPCID,	  /* 4- or 5-level paging and INVPCID */
+	REQ_PCID_INVPCID, /* both */
 };
 
 struct check {
@@ -88,6 +103,9 @@ struct check_group {
 extern const struct check_group translation_checks;
 extern const struct check_group fault_checks;
 extern const struct check_group accessed_dirty_checks;
+/* IA-32e modes only (the 64-bit stage): CR4.PCIDE, MOV CR3 with PCIDs and
+ * NOFLUSH, INVPCID (check_pcid.c). */
+extern const struct check_group pcid_checks;
 
 /* A fresh address space for t in `mode`. */
 void torture_build(struct torture *t, const struct paging_mode *mode);

@@ -120,6 +120,15 @@ static inline void invlpg(uintptr_t va)
 	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
 }
 
+/* INVPCID of `type` with the descriptor (PCID, linear address). */
+static inline void invpcid(unsigned long type, uint64_t pcid, uint64_t la)
+{
+	struct {
+		uint64_t pcid, la;
+	} desc = { pcid, la };
+	__asm__ volatile("invpcid %0, %1" : : "m"(desc), "r"(type) : "memory");
+}
+
 static inline void cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4])
 {
 	__asm__ volatile("cpuid"
@@ -143,6 +152,8 @@ struct cpu_caps {
 	bool page_1g;	/* CPUID.80000001H:EDX[26] */
 	bool long_mode; /* CPUID.80000001H:EDX[29] */
 	bool la57;	/* CPUID.(EAX=7,ECX=0):ECX[16]: 5-level paging */
+	bool pcid;	/* CPUID.1:ECX[17]: CR4.PCIDE */
+	bool invpcid;	/* CPUID.(EAX=7,ECX=0):EBX[10] */
 	unsigned int maxphyaddr; /* CPUID.80000008H:EAX[7:0], else 36 */
 };
 

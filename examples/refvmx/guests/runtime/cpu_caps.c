@@ -17,11 +17,13 @@ void cpu_caps_read(struct cpu_caps *caps)
 	caps->pse = r[3] & BIT(3);
 	caps->pae = r[3] & BIT(6);
 	caps->pge = r[3] & BIT(13);
+	caps->pcid = r[2] & BIT(17);
 
-	caps->la57 = false;
+	caps->la57 = caps->invpcid = false;
 	if (max_basic >= 7) {
 		cpuid(7, 0, r);
 		caps->la57 = r[2] & BIT(16);
+		caps->invpcid = r[1] & BIT(10);
 	}
 
 	caps->nx = caps->page_1g = caps->long_mode = false;

@@ -93,3 +93,23 @@ unsigned try_xsetbv(uint32_t xcr, uint64_t value)
 
 	return run(xsetbv_op, &op);
 }
+
+struct invpcid_op {
+	unsigned long type;
+	uint64_t pcid, la;
+};
+
+static void invpcid_op(void *p)
+{
+	struct invpcid_op *op = p;
+
+	invpcid(op->type, op->pcid, op->la);
+}
+
+unsigned try_invpcid(unsigned long type, uint64_t pcid, uint64_t la)
+{
+	struct invpcid_op op = { type, pcid, la };
+	struct fault f;
+
+	return probe_call(invpcid_op, &op, &f) ? (unsigned)f.vector : 0;
+}

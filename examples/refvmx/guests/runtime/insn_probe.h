@@ -19,5 +19,7 @@ unsigned try_wrmsr(uint32_t msr, uint64_t value);
 unsigned try_write_cr4(unsigned long value);
 unsigned try_xgetbv(uint32_t xcr, uint64_t *value);
 unsigned try_xsetbv(uint32_t xcr, uint64_t value);
+/* INVPCID of `type` with the descriptor (pcid, la): its #GP or #UD. */
+unsigned try_invpcid(unsigned long type, uint64_t pcid, uint64_t la);
 
 #endif /* GUEST_INSN_PROBE_H */
