@@ -10,7 +10,6 @@
 struct host_ops_stats host_ops_stats;
 
 static volatile int mmu_lock;
-static struct smmu_rcu_head *deferred; /* under mmu_lock */
 
 static void *h_alloc(void *host, size_t size)
 {
@@ -135,9 +134,22 @@ static bool h_backing_is_2m(void *host, uint64_t gfn, uint64_t *hpa)
 static void h_lock(void *host)
 {
 	(void)host;
-	/* The holder may be waiting for this CPU to flush. */
+	if (!__atomic_exchange_n(&mmu_lock, 1, __ATOMIC_ACQUIRE))
+		return;
+	/* The holder may be waiting for this CPU: to flush (flush_req),
+	 * or to leave its guest window (a kick). A CPU in its window here
+	 * is inside smmu_vcpu_enter before it reads what it owes (refvmx
+	 * takes no lock between smmu_vcpu_enter and the VM entry), so it
+	 * closes the window while it waits, and opens a new one after:
+	 * whatever it is owed meanwhile, it reads. */
+	struct cpu *c = this_cpu();
+	bool entering = c->guest_seq & 1;
+	if (entering)
+		guest_window_close(c);
 	while (__atomic_exchange_n(&mmu_lock, 1, __ATOMIC_ACQUIRE))
 		cpu_serve_requests();
+	if (entering)
+		guest_window_open(c);
 }
 
 static void h_unlock(void *host)
@@ -153,40 +165,109 @@ static void h_flush_all_cpus(void *host)
 	flush_all_cpus_now();
 }
 
+static void h_kick_cpus(void *host, const struct smmu_cpu_set *set)
+{
+	(void)host;
+	kick_cpus_now(set->bits);
+}
+
+/*
+ * Deferred frees wait for a grace period. The library hands over a
+ * shadow page it unlinked from every table under the MMU lock; what
+ * may still reach it:
+ * - the hardware walker of a CPU in guest mode, through a walk in
+ *   flight or its paging-structure caches: the library asked every vCPU
+ *   that may cache it for a flush (kicked if in guest mode, owed at the
+ *   next entry if not; flush_all_cpus with "flush=all"), but a flush
+ *   owed is no flush done, and a page freed when its own vCPU dropped
+ *   it as a root (sp_root_put) comes with no request at all;
+ * - a CPU outside guest mode walks no guest table (VMX root operation
+ *   runs on the host's CR3), and refvmx gives the library no lock-free
+ *   walkers (no rcu_read_enter/exit): every software walk is under the
+ *   MMU lock, which unlinked the page.
+ * So the grace period is every CPU's guest window, whether or not any
+ * flush happened: a batch of pages is freed once each CPU whose window
+ * was open when the batch closed has closed it since (a VM exit, after
+ * which the CPU reads what it owes before its next entry). A window
+ * closed at that point needs nothing. The batch closes after its last
+ * defer_free, so it waits at least as long as each of its pages needs.
+ * The acknowledged IPI of flush_all_cpus is no longer assumed: the
+ * engine's flushes are deferred or done by kicks.
+ */
+struct grace_batch {
+	struct smmu_rcu_head *heads;
+	uint64_t seq[MAX_CPUS]; /* guest_seq of each CPU at the close */
+};
+
+/* Under mmu_lock: pages given since the last batch closed, and the batch
+ * waiting for its grace period. */
+static struct smmu_rcu_head *open_heads;
+static struct grace_batch waiting;
+
 static void h_defer_free(void *host, struct smmu_rcu_head *head)
 {
 	(void)host;
-	head->next = deferred;
-	deferred = head;
+	head->next = open_heads;
+	__atomic_store_n(&open_heads, head, __ATOMIC_RELEASE);
+}
+
+static bool grace_period_over(const struct grace_batch *b)
+{
+	for (unsigned i = 0; i < nr_cpus; i++)
+		if ((b->seq[i] & 1) &&
+		    __atomic_load_n(&cpus[i].guest_seq, __ATOMIC_SEQ_CST) ==
+			    b->seq[i])
+			return false;
+	return true;
 }
 
 void host_ops_run_deferred(void)
 {
-	if (!__atomic_load_n(&deferred, __ATOMIC_ACQUIRE))
+	if (!__atomic_load_n(&open_heads, __ATOMIC_ACQUIRE) &&
+	    !__atomic_load_n(&waiting.heads, __ATOMIC_ACQUIRE))
 		return;
+	struct smmu_rcu_head *done = 0;
 	h_lock(0);
-	while (deferred) {
-		struct smmu_rcu_head *h = deferred;
-		deferred = h->next;
-		host_ops_stats.deferred_frees++;
-		h->func(h);
+	if (waiting.heads && grace_period_over(&waiting)) {
+		done = waiting.heads;
+		waiting.heads = 0;
+		host_ops_stats.grace_periods++;
+	}
+	if (!waiting.heads && open_heads) {
+		/* Close the batch: the pages were unlinked before this
+		 * (under the lock held here), the windows are read after. */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		for (unsigned i = 0; i < nr_cpus; i++)
+			waiting.seq[i] = __atomic_load_n(&cpus[i].guest_seq,
+							 __ATOMIC_SEQ_CST);
+		waiting.heads = open_heads;
+		open_heads = 0;
 	}
 	h_unlock(0);
+	/* The callbacks take no lock of the library's (host.h); they give
+	 * the pages back through free_page and free (mem.c's own lock). */
+	while (done) {
+		struct smmu_rcu_head *next = done->next;
+		__atomic_fetch_add(&host_ops_stats.deferred_frees, 1,
+				   __ATOMIC_RELAXED);
+		done->func(done);
+		done = next;
+	}
 }
 
+#define REFVMX_HOST_OPS_COMMON                                                 \
+	.alloc = h_alloc, .free = h_free, .read_gpa = h_read_gpa,              \
+	.cmpxchg_gpa = h_cmpxchg_gpa, .log = h_log,                            \
+	.alloc_page = h_alloc_page, .free_page = h_free_page,                  \
+	.write_gpa = h_write_gpa, .gfn_to_hpa = h_gfn_to_hpa, .lock = h_lock,  \
+	.unlock = h_unlock, .flush_all_cpus = h_flush_all_cpus,                \
+	.defer_free = h_defer_free, .backing_is_2m = h_backing_is_2m
+
 const struct smmu_host_ops refvmx_host_ops = {
-	.alloc = h_alloc,
-	.free = h_free,
-	.read_gpa = h_read_gpa,
-	.cmpxchg_gpa = h_cmpxchg_gpa,
-	.log = h_log,
-	.alloc_page = h_alloc_page,
-	.free_page = h_free_page,
-	.write_gpa = h_write_gpa,
-	.gfn_to_hpa = h_gfn_to_hpa,
-	.lock = h_lock,
-	.unlock = h_unlock,
-	.flush_all_cpus = h_flush_all_cpus,
-	.defer_free = h_defer_free,
-	.backing_is_2m = h_backing_is_2m,
+	REFVMX_HOST_OPS_COMMON,
+	.kick_cpus = h_kick_cpus,
+};
+
+const struct smmu_host_ops refvmx_host_ops_flush_all = {
+	REFVMX_HOST_OPS_COMMON,
 };

@@ -84,10 +84,10 @@ static void print_stats(struct smmu_vm *vm)
 		"(stores emulated %llu); CR writes %llu; INVLPG %llu; INVPCID "
 		"%llu; entries with local flushes %llu (flushes: addr %llu, "
 		"pcid-addr %llu, pcid %llu, vcpu %llu, vcpu-all %llu); "
-		"all-CPU flushes %llu (flush IPIs sent %llu); "
-		"guest interrupts %llu, NMIs %llu; APIC accesses %llu; "
-		"frames unprotected %llu; deferred frees %llu; shadow pages in "
-		"use %u\n",
+		"all-CPU flushes %llu (flush IPIs sent %llu); kicks %llu "
+		"(kick IPIs sent %llu); guest interrupts %llu, NMIs %llu; APIC "
+		"accesses %llu; frames unprotected %llu; deferred frees %llu "
+		"after %llu grace periods; shadow pages in use %u\n",
 		(unsigned long long)sum.pf_fixed,
 		(unsigned long long)sum.pf_injected,
 		(unsigned long long)sum.pf_emulated,
@@ -103,11 +103,14 @@ static void print_stats(struct smmu_vm *vm)
 		(unsigned long long)sum.flush_kind[SMMU_FLUSH_VCPU_ALL],
 		(unsigned long long)host_ops_stats.flushes,
 		(unsigned long long)flush_ipis_sent,
+		(unsigned long long)kick_calls,
+		(unsigned long long)kick_ipis_sent,
 		(unsigned long long)sum.interrupts,
 		(unsigned long long)sum.nmis,
 		(unsigned long long)sum.mmio_accesses,
 		(unsigned long long)sum.unprotects,
 		(unsigned long long)host_ops_stats.deferred_frees,
+		(unsigned long long)host_ops_stats.grace_periods,
 		pool_pages_in_use());
 	struct smmu_stats st;
 	smmu_vm_get_stats(vm, &st);
@@ -133,6 +136,23 @@ static void print_stats(struct smmu_vm *vm)
 		(unsigned long long)st.root_loads,
 		(unsigned long long)st.root_cache_hits,
 		(unsigned long long)st.noflush_honoured);
+	kprintf("libshadowmmu: flushes asked at entry: addr %llu, pcid-addr "
+		"%llu, pcid %llu, vcpu %llu, vcpu-all %llu; remote requests "
+		"%llu (flush_all_cpus %llu), vCPUs they reached %llu: deferred "
+		"to the next entry %llu, skipped by the TLB clock %llu; kicks "
+		"%llu reaching %llu CPU(s)\n",
+		(unsigned long long)st.flushes[SMMU_FLUSH_ADDR],
+		(unsigned long long)st.flushes[SMMU_FLUSH_PCID_ADDR],
+		(unsigned long long)st.flushes[SMMU_FLUSH_PCID],
+		(unsigned long long)st.flushes[SMMU_FLUSH_VCPU],
+		(unsigned long long)st.flushes[SMMU_FLUSH_VCPU_ALL],
+		(unsigned long long)st.remote_requests,
+		(unsigned long long)st.remote_flushes,
+		(unsigned long long)st.remote_targets,
+		(unsigned long long)st.remote_deferred,
+		(unsigned long long)st.remote_skipped,
+		(unsigned long long)st.kicks,
+		(unsigned long long)st.kicked_cpus);
 }
 
 void kmain(uint64_t mb2_info)
@@ -151,6 +171,9 @@ void kmain(uint64_t mb2_info)
 	struct boot_info bi;
 	mb2_parse(mb2_info, &bi);
 	vcpu_break_guest_tr = cmdline_has(bi.cmdline, "break-guest-tr");
+	/* Remote flushes by the library's flush engine (kicks, flushes
+	 * deferred to a vCPU's next entry), or all by flush_all_cpus. */
+	bool flush_all = cmdline_has(bi.cmdline, "flush=all");
 	if (bi.nr_modules == 0)
 		finish(false, "no guest module (grub.cfg: module2 GUEST.elf)");
 	uint64_t ram_mib =
@@ -198,7 +221,13 @@ void kmain(uint64_t mb2_info)
 		guest_cpu.smmu_features & SMMU_CPU_INVPCID ? "shown" : "hidden",
 		vmx_host_caps & SMMU_HOST_PCID ? "yes" : "no",
 		vmx_host_caps & SMMU_HOST_FLUSH_ADDR ? "yes" : "no");
-	if (smmu_vm_create(&cfg, &refvmx_host_ops, 0, &vm) != SMMU_OK)
+	kprintf("refvmx: remote flushes by %s\n",
+		flush_all ? "flush_all_cpus (flush=all)"
+			  : "the flush engine (kick_cpus)");
+	if (smmu_vm_create(&cfg,
+			   flush_all ? &refvmx_host_ops_flush_all
+				     : &refvmx_host_ops,
+			   0, &vm) != SMMU_OK)
 		finish(false, "smmu_vm_create failed");
 	/* One vCPU per CPU, all made here: the library's vCPU lifecycle
 	 * calls are serialised by the host. */

@@ -32,9 +32,15 @@ struct cpu {
 	struct vcpu vcpu;
 	volatile bool alive;  /* the AP reached C */
 	volatile bool in_vmx; /* VMXON done: flush requests are served */
-	/* Remote flushes: a sender bumps flush_req and kicks; the CPU
-	 * drops every guest translation and copies it to flush_done. */
+	/* Remote flushes of flush_all_cpus (refvmx's "flush=all"): a
+	 * sender bumps flush_req and sends an IPI; the CPU drops every
+	 * guest translation and copies it to flush_done. */
 	volatile uint64_t flush_req, flush_done;
+	/* The guest window: odd from just before smmu_vcpu_enter until
+	 * just after the VM exit, even otherwise (guest_window_open and
+	 * _close). Every change is a quiescent point of the CPU: kicks wait
+	 * for one, and so do deferred frees (host_ops.c). */
+	volatile uint64_t guest_seq;
 	/* The guest started this vCPU (STARTUP IPI): where. */
 	volatile bool guest_started;
 	volatile uint64_t guest_entry;
@@ -61,7 +67,40 @@ void flush_all_cpus_now(void);
 /* Make CPU `index` look at its vCPU's pending events: an IPI that makes
  * it exit (or wakes its HLT wait), unless it is this CPU. */
 void cpu_kick(unsigned index);
-/* IPIs sent for remote flushes, in all. */
+/* IPIs sent for remote flushes by flush_all_cpus_now, in all. */
 extern uint64_t flush_ipis_sent;
+
+/* The flush engine's kick (smmu_host_ops.kick_cpus): every CPU of `set`
+ * whose guest window is open gets an IPI, and this returns once each
+ * has closed it (left guest mode). A CPU whose window is closed gets
+ * nothing: before it enters the guest again it opens the window and
+ * then reads what it owes in smmu_vcpu_enter. The calling CPU is
+ * skipped. set is an array of 64-bit words, bit i = CPU i. */
+void kick_cpus_now(const uint64_t *set);
+/* kick_cpus_now calls, and IPIs they sent (CPUs found in the guest). */
+extern uint64_t kick_calls, kick_ipis_sent;
+
+/* This CPU's guest window (struct cpu.guest_seq), sequentially
+ * consistent: opened before smmu_vcpu_enter, so that a kicker that
+ * finds it closed is ordered before the vCPU's look at what it owes;
+ * closed right after the VM exit. Between smmu_vcpu_enter's return and
+ * the VM entry refvmx takes no lock: a kicker holding the MMU lock
+ * waits for a CPU in the window, which must reach the guest (and its
+ * exit) without that lock. Inside smmu_vcpu_enter a CPU may wait for
+ * the lock, before it reads what it owes: h_lock closes the window
+ * while it spins (host_ops.c). */
+static inline void guest_window_open(struct cpu *c)
+{
+	if (!(c->guest_seq & 1))
+		__atomic_store_n(&c->guest_seq, c->guest_seq + 1,
+				 __ATOMIC_SEQ_CST);
+}
+
+static inline void guest_window_close(struct cpu *c)
+{
+	if (c->guest_seq & 1)
+		__atomic_store_n(&c->guest_seq, c->guest_seq + 1,
+				 __ATOMIC_SEQ_CST);
+}
 
 #endif

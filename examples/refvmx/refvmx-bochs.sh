@@ -6,7 +6,7 @@
 #                   [--cpu-model M] [--cmdline ARGS] [--guest-cmdline ARGS]
 #                   [--guest-ram MIB] [--module FILE NAME]...
 #                   [--expect-fail] [--expect-status N] [--expect-shutdown]
-#                   [--expect-entry-failure] [--no-skip]
+#                   [--expect-entry-failure] [--no-skip] [--expect-log RE]...
 # Prints the serial log, then one line: "refvmx: PASS" or
 # "refvmx: FAIL <reason>"; exits 0 on PASS. With --expect-fail the run
 # must fail (the negative test), and the verdict is inverted. With
@@ -21,6 +21,9 @@
 # --expect-status N: the guest must end through the test-exit port with
 # status N (a failure status, checked exactly); --expect-shutdown: it
 # must end by writing "Shutdown" to port 0x8900.
+# --expect-log RE (repeatable): a passing run must also have a log line
+# matching the extended regular expression RE (refvmx's statistics: which
+# flush path a run took).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 [ $# -ge 2 ] || { echo "usage: $0 REFVMX.elf GUEST.elf [options]" >&2; exit 2; }
@@ -28,7 +31,9 @@ kernel=$1 guest=$2
 shift 2
 cpus=1 timeout=120 model=corei7_skylake_x expect_fail=0 expect_entry=0 no_skip=0
 cmdline="" guest_cmdline="" guest_ram=128 expect_status="" expect_shutdown=0
-modules=""
+modules="" expect_logs=""
+nl='
+'
 while [ $# -gt 0 ]; do
 	case $1 in
 	--cpus) cpus=$2; shift 2 ;;
@@ -43,6 +48,7 @@ while [ $# -gt 0 ]; do
 	--module) modules="$modules $2 $3"; shift 3 ;;
 	--expect-status) expect_status=$2; shift 2 ;;
 	--expect-shutdown) expect_shutdown=1; shift ;;
+	--expect-log) expect_logs="$expect_logs$2$nl"; shift 2 ;;
 	*) echo "refvmx-bochs: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -86,6 +92,17 @@ elif [ "$status" -eq 0 ]; then
 else
 	reason=$(grep -a '^refvmx: run failed: ' "$work/serial.log" | head -n 1 | sed 's/^refvmx: run failed: //')
 	verdict="FAIL ${reason:-Bochs exit status $status}"
+fi
+if [ "$verdict" = PASS ] && [ -n "$expect_logs" ]; then
+	while IFS= read -r re; do
+		[ -n "$re" ] || continue
+		if ! grep -aEq -- "$re" "$work/serial.log"; then
+			verdict="FAIL no log line matches '$re'"
+			break
+		fi
+	done <<EOF
+$expect_logs
+EOF
 fi
 seconds=$(echo "$start $end" | awk '{ printf "%.1f", $2 - $1 }')
 echo "refvmx: boot to verdict $seconds s ($name, $cpus CPU(s), $model)"

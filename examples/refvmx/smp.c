@@ -5,11 +5,18 @@
  * then serves flush requests until the guest starts its vCPU with a
  * STARTUP IPI (vapic.c); from then on it runs that vCPU.
  *
- * Remote flushes are real IPIs: the sender bumps the target's flush_req
- * and sends IPI_VECTOR. A target in the guest takes a VM exit (external
- * interrupt), one in the host finds the request at its next look —
- * before each VM entry, while it spins for the MMU lock or parked — so a
- * sender that holds the MMU lock never waits on a CPU that waits for it.
+ * Remote flushes are real IPIs, two ways:
+ * - the flush engine's kicks (kick_cpus_now, the default): an IPI to
+ *   each CPU whose guest window is open, and a wait until it closed; the
+ *   vCPU does what it owes at its next smmu_vcpu_enter. A CPU waiting
+ *   for the MMU lock inside smmu_vcpu_enter closes its window first, so
+ *   a kicker that holds the lock never waits on a CPU that waits for it;
+ * - flush_all_cpus ("flush=all"): the sender bumps the target's
+ *   flush_req and sends IPI_VECTOR. A target in the guest takes a VM
+ *   exit (external interrupt), one in the host finds the request at its
+ *   next look — before each VM entry, while it spins for the MMU lock or
+ *   parked — so a sender that holds the MMU lock never waits on a CPU
+ *   that waits for it.
  */
 #include "smp.h"
 
@@ -29,6 +36,7 @@
 struct cpu cpus[MAX_CPUS];
 unsigned nr_cpus = 1;
 uint64_t flush_ipis_sent;
+uint64_t kick_calls, kick_ipis_sent;
 
 extern char trampoline_start[], trampoline_end[];
 extern uint64_t trampoline_cr3, trampoline_stack, trampoline_arg,
@@ -70,6 +78,42 @@ void flush_all_cpus_now(void)
 		while (__atomic_load_n(&c->flush_done, __ATOMIC_ACQUIRE) <
 		       want[i]) {
 			cpu_serve_requests(); /* it may be flushing us */
+			cpu_relax();
+		}
+	}
+}
+
+void kick_cpus_now(const uint64_t *set)
+{
+	struct cpu *me = this_cpu();
+	uint64_t open[MAX_CPUS];
+	bool wait[MAX_CPUS];
+	__atomic_fetch_add(&kick_calls, 1, __ATOMIC_RELAXED);
+	for (unsigned i = 0; i < nr_cpus; i++) {
+		struct cpu *c = &cpus[i];
+		wait[i] = false;
+		if (c == me || !((set[i / 64] >> (i % 64)) & 1))
+			continue;
+		/* Sequentially consistent, after the library published
+		 * what the vCPU owes: a closed window is one the vCPU
+		 * opens later, before it reads that (guest_window_open). */
+		open[i] = __atomic_load_n(&c->guest_seq, __ATOMIC_SEQ_CST);
+		if (!(open[i] & 1))
+			continue;
+		wait[i] = true;
+		lapic_send_ipi(c->apic_id, IPI_VECTOR);
+		__atomic_fetch_add(&kick_ipis_sent, 1, __ATOMIC_RELAXED);
+	}
+	/* In the guest, the IPI makes it exit (external-interrupt exiting;
+	 * under Bochs a guest with IF=0 exits by the preemption timer,
+	 * vcpu.c); before its entry it is held pending and makes the
+	 * entry exit at once. Either way the window closes. */
+	for (unsigned i = 0; i < nr_cpus; i++) {
+		if (!wait[i])
+			continue;
+		while (__atomic_load_n(&cpus[i].guest_seq, __ATOMIC_SEQ_CST) ==
+		       open[i]) {
+			cpu_serve_requests();
 			cpu_relax();
 		}
 	}

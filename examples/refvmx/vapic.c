@@ -173,13 +173,23 @@ bool vapic_halt(struct vcpu *v)
 	if (!can_take_interrupts &&
 	    !__atomic_load_n(&v->ev.nmi_pending, __ATOMIC_ACQUIRE))
 		return false;
+	/* Waiting, the vCPU runs nowhere: remote flushes wait for its
+	 * next entry without an interrupt (smmu_vcpu_put), and it comes
+	 * back to the same CPU (smmu_vcpu_load, which owes no flush). */
+	bool put = false;
 	while (!__atomic_load_n(&v->ev.nmi_pending, __ATOMIC_ACQUIRE) &&
 	       !(can_take_interrupts && vapic_interrupt_ready(v)) &&
 	       !__atomic_load_n(&run_end.over, __ATOMIC_ACQUIRE)) {
+		if (!put) {
+			smmu_vcpu_put(v->mmu);
+			put = true;
+		}
 		cpu_serve_requests();
 		apic_timer_check(v);
 		cpu_relax();
 	}
+	if (put)
+		smmu_vcpu_load(v->mmu, v->index);
 	return true;
 }
 

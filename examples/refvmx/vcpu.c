@@ -503,13 +503,26 @@ static void entry_flushes(struct vcpu *v, const struct smmu_entry *e)
 	}
 }
 
+/*
+ * The vCPU runs on this CPU only (smmu_vcpu_load once; smmu_vcpu_put
+ * while it waits in HLT, vapic.c, and when it ends). Each entry opens
+ * the CPU's guest window before smmu_vcpu_enter and each exit closes it
+ * (percpu.h): kicks and deferred frees wait for that. Nothing between
+ * smmu_vcpu_enter and the VM entry takes the MMU lock.
+ */
 static void vcpu_run(struct vcpu *v)
 {
+	struct cpu *c = this_cpu();
+	smmu_vcpu_load(v->mmu, c->index);
 	while (!v->done && !__atomic_load_n(&run_end.over, __ATOMIC_ACQUIRE)) {
 		cpu_serve_requests();
+		host_ops_run_deferred();
+		guest_window_open(c);
 		struct smmu_entry e;
 		enum smmu_status st = smmu_vcpu_enter(v->mmu, &e);
 		if (st != SMMU_OK) {
+			guest_window_close(c);
+			smmu_vcpu_exit(v->mmu);
 			vcpu_fail(v, "smmu_vcpu_enter failed");
 			break;
 		}
@@ -520,9 +533,11 @@ static void vcpu_run(struct vcpu *v)
 		apic_timer_check(v);
 		event_before_entry(v);
 		arm_preemption_timer(v);
-		host_ops_run_deferred();
 		load_paging_state(v, &e);
-		if (vmx_run(&v->regs, v->launched)) {
+		int failed = vmx_run(&v->regs, v->launched);
+		guest_window_close(c);
+		smmu_vcpu_exit(v->mmu);
+		if (failed) {
 			vcpu_diagnose_entry(v, false);
 			break;
 		}
@@ -530,6 +545,7 @@ static void vcpu_run(struct vcpu *v)
 		uint32_t reason = (uint32_t)vmcs_read(VMCS_EXIT_REASON);
 		vcpu_handle_exit(v, reason);
 	}
+	smmu_vcpu_put(v->mmu);
 }
 
 void vcpu_start(struct vcpu *v, const struct vcpu_boot *boot)
