@@ -35,7 +35,7 @@ enum smmu_status smmu_vcpu_enter(struct smmu_vcpu *vcpu, struct smmu_entry *out)
 		if (owed & PENDING_FLUSH)
 			pcid_flush_vcpu(vcpu, true);
 		root = vcpu->root;
-		if (!root || (r->cur >= 0 && r->slot[r->cur].need_sync)) {
+		if (roots_owe_sync(vcpu) || !root) {
 			/* Under the lock: a root links to shared shadow
 			 * pages. */
 			vcpu_lock(vcpu);

@@ -40,6 +40,17 @@ static bool walk_is_stale(const struct smmu_vcpu *vcpu, const struct gw_walk *w,
 	return false;
 }
 
+/* Has the leaf guest entry the walk used changed since? Read again. */
+static bool leaf_entry_moved(const struct smmu_vcpu *vcpu,
+			     const struct gw_walk *w)
+{
+	uint64_t now = 0;
+	return vcpu->vm->ops->read_gpa(vcpu->vm->host, w->pte_gpa[1], &now,
+				       vcpu->mmu.desc->entry_size) !=
+		       SMMU_GPA_OK ||
+	       now != w->pte[1];
+}
+
 /* The child of (sp, index): a shadow of the guest table the entry points
  * to, or a direct page for a guest large page. Links it if needed. */
 static struct sp *link_child(struct smmu_vm *vm, struct sp *sp, unsigned index,
@@ -249,17 +260,32 @@ install_path(struct smmu_vcpu *vcpu, const struct gw_walk *w, uint64_t walked,
 				  guest_levels && (leaf & X86_PTE_G));
 
 	unsigned index = spte_index(acc->la, 1);
+	/* Into an out-of-sync page, a value the guest still holds now,
+	 * under the lock (unsync.c: other roots' vCPUs may see it). */
+	bool unsync = sp->unsync;
+	if (unsync) {
+		unsync_fill_begin(vm);
+		if (leaf_entry_moved(vcpu, w)) {
+			unsync_fill_end(vm);
+			VCPU_STAT(vcpu, walk_races);
+			return SMMU_FAULT_FIXED; /* the access faults again */
+		}
+	}
+	enum smmu_fault_action a = SMMU_FAULT_FIXED;
 	sp_take_slot(vm, sp, index);
-	if (!rmap_add(vm, sp, index, gfn)) {
+	if (rmap_add(vm, sp, index, gfn)) {
+		if (sp->gpte)
+			sp->gpte[index] = w->pte[1]; /* what a sync compares */
+		sp_set_leaf(sp, index, spte);
+		sp_prefetch(vcpu, sp, index);
+	} else {
 		sp_release_slot(sp, index);
 		*reason = "out of memory for the reverse map";
-		return SMMU_FAULT_ERROR;
+		a = SMMU_FAULT_ERROR;
 	}
-	if (sp->gpte)
-		sp->gpte[index] = w->pte[1]; /* what a sync compares */
-	sp_set_leaf(sp, index, spte);
-	sp_prefetch(vcpu, sp, index);
-	return SMMU_FAULT_FIXED;
+	if (unsync)
+		unsync_fill_end(vm);
+	return a;
 }
 
 static enum smmu_fault_action install(struct smmu_vcpu *vcpu,

@@ -203,10 +203,13 @@ void roots_follow_regs(struct smmu_vcpu *vcpu)
 		cur = slot_for(r, mmu->root >> X86_PAGE_SHIFT, pcid,
 			       root_role(mmu), &fresh, &unpin);
 		r->slot[cur].last_used = ++r->clock;
-		if (cur != r->cur && !fresh && switch_pinned(vcpu, cur)) {
-			r->cur = cur;
-			return;
-		}
+		r->slot[cur].returned |= cur != r->cur && !fresh;
+	}
+	if (cur != r->cur && r->cur >= 0)
+		r->slot[r->cur].left_seq = unsync_seq_now(vm);
+	if (cur >= 0 && cur != r->cur && !fresh && switch_pinned(vcpu, cur)) {
+		r->cur = cur;
+		return;
 	}
 	/* Outside IA-32e mode the PAE root mirrors registers that may have
 	 * changed, the PDPTEs a MOV CR3 reloads even for the same CR3:
@@ -269,6 +272,34 @@ void roots_invalidate(struct smmu_vcpu *vcpu, bool all, uint16_t pcid)
 	}
 }
 
+bool roots_owe_sync(struct smmu_vcpu *vcpu)
+{
+	struct vcpu_roots *r = &vcpu->roots;
+	if (r->cur < 0)
+		return false;
+	struct root_slot *s = &r->slot[r->cur];
+	if (s->returned) {
+		s->returned = false;
+		if (unsync_moved_since(vcpu->vm, s->left_seq) &&
+		    !bug_planted(vcpu->vm,
+				 SMMU_INJECT_UNSYNC_SEEN_ACROSS_ROOTS))
+			s->need_sync = true;
+	}
+	return s->need_sync || s->nr_pending;
+}
+
+/* Sync la in slot s's root when it runs again (roots.h, pending_la). */
+static void sync_when_current(struct root_slot *s, uint64_t la)
+{
+	for (unsigned i = 0; i < s->nr_pending; i++)
+		if (s->pending_la[i] == la)
+			return;
+	if (s->nr_pending < ROOT_SLOT_PENDING_MAX)
+		s->pending_la[s->nr_pending++] = (uint64_t)la;
+	else
+		s->need_sync = true;
+}
+
 /* The cached root of slot i as this vCPU left it, if the pool has not
  * evicted it since: NULL otherwise (it is rebuilt, and synced, when the
  * vCPU comes back to it). MMU lock held. */
@@ -302,9 +333,16 @@ void roots_sync_address(struct smmu_vcpu *vcpu, bool all, uint16_t pcid,
 		if (bug_planted(vm, SMMU_INJECT_SYNC_CURRENT_ROOT_ONLY) &&
 		    (int)i != r->cur)
 			continue;
-		struct sp *root = cached_root(vcpu, i);
-		if (root && !bug_planted(vm, SMMU_INJECT_NO_SYNC_ON_INVALIDATE))
-			sp_sync_address(vm, root, la);
+		if (bug_planted(vm, SMMU_INJECT_NO_SYNC_ON_INVALIDATE)) {
+			/* nothing synced */
+		} else if ((int)i != r->cur &&
+			   !bug_planted(vm, SMMU_INJECT_SYNC_AT_INVALIDATION)) {
+			sync_when_current(s, la);
+		} else {
+			struct sp *root = cached_root(vcpu, i);
+			if (root)
+				sp_sync_address(vm, root, la);
+		}
 		if (!all &&
 		    !bug_planted(vm, SMMU_INJECT_NO_FLUSH_ON_INVALIDATE))
 			flush_local(vcpu, SMMU_FLUSH_PCID_ADDR,
@@ -335,8 +373,12 @@ bool roots_address_in_sync(struct smmu_vcpu *vcpu, bool all, uint16_t pcid,
 	MMU_LOCK_NOT_HELD(vcpu->vm);
 	struct smmu_vm *vm = vcpu->vm;
 	struct vcpu_roots *r = &vcpu->roots;
-	/* A planted bug changes what the locked path syncs. */
-	if (!vm->ops->rcu_read_enter || vm->inject)
+	/* A planted bug changes what the locked path syncs or flushes. */
+	if (!vm->ops->rcu_read_enter ||
+	    (vm->inject & (SMMU_INJECT_NO_SYNC_ON_INVALIDATE |
+			   SMMU_INJECT_SYNC_CURRENT_ROOT_ONLY |
+			   SMMU_INJECT_SYNC_AT_INVALIDATION |
+			   SMMU_INJECT_NO_FLUSH_ON_INVALIDATE)))
 		return false;
 	bool in_sync = true;
 	vm->ops->rcu_read_enter(vm->host);
@@ -395,7 +437,11 @@ static struct sp *load_slot_root(struct smmu_vcpu *vcpu)
 		if (!bug_planted(vm, SMMU_INJECT_NO_SYNC_ON_INVALIDATE))
 			sp_sync_tree(vm, root);
 		s->need_sync = false;
+	} else {
+		for (unsigned i = 0; i < s->nr_pending; i++)
+			sp_sync_address(vm, root, s->pending_la[i]);
 	}
+	s->nr_pending = 0;
 	return root;
 }
 

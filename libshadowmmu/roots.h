@@ -34,6 +34,8 @@
 
 #include "sp.h"
 
+#define ROOT_SLOT_PENDING_MAX 4
+
 struct root_slot {
 	bool used;
 	uint16_t pcid; /* guest PCID; 0 without CR4.PCIDE */
@@ -46,6 +48,19 @@ struct root_slot {
 	uint64_t last_used; /* LRU among the slots */
 	bool need_sync;
 	bool flush_pending;
+	/* shadow_vm.unsync_seq when the slot stopped being current, and
+	 * whether the vCPU came back to it since, unchecked: a root that
+	 * links out-of-sync pages filled while the vCPU ran another (under
+	 * another PCID, maybe) is synced first, NOFLUSH or not (unsync.c). */
+	uint64_t left_seq;
+	bool returned;
+	/* Addresses the guest invalidated while the slot was not current,
+	 * whose leaves were out of sync: synced when it runs again, since
+	 * its PCID caches nothing until then and must find what the guest
+	 * tables say then (a sync at the invalidation would miss later
+	 * unseen changes). More than fit: need_sync. */
+	uint8_t nr_pending;
+	uint64_t pending_la[ROOT_SLOT_PENDING_MAX];
 	/* The root while the slot is not current, pinned (root_count) so
 	 * that switching back takes no lock: ownership of the pin moves
 	 * between here and smmu_vcpu.root. The pool may take it (under the
@@ -79,6 +94,10 @@ void roots_follow_regs(struct smmu_vcpu *vcpu);
 /* The root to run on, loaded, pinned and synced as owed; NULL when the
  * pool cannot hold one. MMU lock held. */
 struct sp *roots_load(struct smmu_vcpu *vcpu);
+/* Just before entry, without the lock: does the current slot owe a
+ * sync (roots_load then does it)? Also when the vCPU came back to it and
+ * out-of-sync pages moved meanwhile. */
+bool roots_owe_sync(struct smmu_vcpu *vcpu);
 /* Stop running on the current root (MMU lock held). */
 void roots_release(struct smmu_vcpu *vcpu);
 /* The pool's last resort: unpin every vCPU's cached roots; true if one

@@ -248,6 +248,14 @@ struct shadow_vm {
 	 * cannot have changed unseen, and need not read them again under
 	 * the lock (fault.c). Written under the MMU lock. */
 	uint64_t table_changes;
+	/* What out-of-sync pages may show that their vCPUs never saw:
+	 * bumped (by 2) whenever a page goes out of sync, its sptes then
+	 * outliving guest changes, and odd while a fill into an out-of-sync
+	 * page is between reading its guest entry and storing its spte
+	 * (unsync.c). A vCPU that comes back to a cached root with NOFLUSH
+	 * and finds it moved since it left syncs the root (roots.c). Written
+	 * under the MMU lock, read without. */
+	uint64_t unsync_seq;
 	/* Counters bumped with the MMU lock held (stats.h). */
 	struct shadow_stats stats;
 };

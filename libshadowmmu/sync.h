@@ -25,6 +25,15 @@ bool sp_try_unsync(struct smmu_vm *vm, uint64_t gfn);
 /* The same whatever the stores so far: true if every shadow of gfn is a
  * last-level page, now out of sync (smmu_vm_unprotect_gfn). */
 bool sp_force_unsync(struct smmu_vm *vm, uint64_t gfn);
+/* A fill into out-of-sync page(s) (MMU lock held) reads guest entries
+ * after begin and stores its sptes before end: what it stores may be a
+ * value no vCPU away from the page's roots ever saw (shadow_vm.unsync_seq). */
+void unsync_fill_begin(struct smmu_vm *vm);
+void unsync_fill_end(struct smmu_vm *vm);
+/* Without the lock: may an out-of-sync page hold an spte filled, or made
+ * stale, since unsync_seq read `seq`? */
+bool unsync_moved_since(struct smmu_vm *vm, uint64_t seq);
+uint64_t unsync_seq_now(struct smmu_vm *vm);
 /* Sync every out-of-sync page at or under sp. */
 void sp_sync_tree(struct smmu_vm *vm, struct sp *sp);
 /* Sync the spte that maps la under root, if its page is out of sync. */

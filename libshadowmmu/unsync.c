@@ -178,7 +178,49 @@ static bool unsync_frame(struct smmu_vm *vm, uint64_t gfn, bool forced)
 	for (struct sp *sp = bucket; sp; sp = sp->next)
 		if (sp->gfn == gfn && !sp->role.direct)
 			copy_guest_entries(vm, sp);
+	/* Its sptes may outlive guest changes from now on. */
+	unsync_fill_begin(vm);
+	unsync_fill_end(vm);
 	return true;
+}
+
+/* ---- what out-of-sync pages show vCPUs that were away ----
+ *
+ * An out-of-sync page is shared by every root that links it, whatever
+ * guest PCID and vCPU runs them. A fill through one root stores the
+ * guest entry of that moment; if the guest then rewrites the entry
+ * (unseen: the page is not protected), a vCPU that was running another
+ * root the whole time, and comes back to one linking the page with
+ * NOFLUSH, would find a translation its PCID never could have cached.
+ * The same for sptes filled while the page was in sync, which outlive
+ * guest changes once it goes out of sync. unsync_seq tells that vCPU
+ * whether either happened since it left (roots.c); fills into an
+ * out-of-sync page hold it odd from their read of the guest entry to
+ * their store, so that one racing with the vCPU's return is seen too. */
+
+void unsync_fill_begin(struct smmu_vm *vm)
+{
+	MMU_LOCK_HELD(vm);
+	__atomic_store_n(&vm->shadow.unsync_seq, vm->shadow.unsync_seq + 1,
+			 __ATOMIC_SEQ_CST);
+}
+
+void unsync_fill_end(struct smmu_vm *vm)
+{
+	MMU_LOCK_HELD(vm);
+	__atomic_store_n(&vm->shadow.unsync_seq, vm->shadow.unsync_seq + 1,
+			 __ATOMIC_SEQ_CST);
+}
+
+uint64_t unsync_seq_now(struct smmu_vm *vm)
+{
+	return __atomic_load_n(&vm->shadow.unsync_seq, __ATOMIC_SEQ_CST);
+}
+
+bool unsync_moved_since(struct smmu_vm *vm, uint64_t seq)
+{
+	uint64_t now = unsync_seq_now(vm);
+	return now != seq || (now & 1);
 }
 
 bool sp_try_unsync(struct smmu_vm *vm, uint64_t gfn)

@@ -290,11 +290,19 @@ Test(lib_random, every_library_knob_is_caught, .timeout = 120)
 		/* Roots of one PCID under two CR3s, PCIDE set after roots
 		 * were cached without it, a stale entry in a cached root
 		 * that only a sync of every root finds, a PAE guest that
-		 * rewrites its PDPT: tests/test_roots.c builds each. */
+		 * rewrites its PDPT, an out-of-sync entry rewritten while
+		 * its root's PCID was invalidated and not loaded (synced
+		 * at the invalidation only, or filled meanwhile through
+		 * another root): tests/test_roots.c builds each. With many
+		 * vCPUs and spaces sharing PCIDs the random guest meets the
+		 * last two about once in a hundred long runs (README,
+		 * "Stress runs"). */
 		if (k->bit == SMMU_INJECT_FLUSH_SPARES_SHARED_PCID ||
 		    k->bit == SMMU_INJECT_PCIDE0_CURRENT_ONLY ||
 		    k->bit == SMMU_INJECT_SYNC_CURRENT_ROOT_ONLY ||
-		    k->bit == SMMU_INJECT_PAE_ROOT_ACROSS_CR3)
+		    k->bit == SMMU_INJECT_PAE_ROOT_ACROSS_CR3 ||
+		    k->bit == SMMU_INJECT_SYNC_AT_INVALIDATION ||
+		    k->bit == SMMU_INJECT_UNSYNC_SEEN_ACROSS_ROOTS)
 			continue;
 		/* The host's own memory changes: tests/test_host_changes.c
 		 * makes them (the random guest makes none). */

@@ -207,6 +207,86 @@ Test(roots, cr3_flush_sparing_roots_of_the_pcid_is_caught)
 		cr3_flush_shared_pcid(SMMU_INJECT_FLUSH_SPARES_SHARED_PCID), 0);
 }
 
+/* ---- an out-of-sync table shared by roots of different PCIDs ---- */
+
+#define PAGE_C (OG_DATA + 0x3000)
+
+/* Spaces A (PCID 1) and B (PCID 2) share the page table that maps LA;
+ * A's root links it (A read LA2), LA is not cached. The guest, in B,
+ * invalidates LA in PCID 1 (INVPCID 0; the table is in sync: nothing to
+ * sync), reads LA (a fill through B's root), lets the table go out of
+ * sync, remaps LA to page C unseen and goes back to A with NOFLUSH.
+ * PCID 1 was not loaded between its invalidation and the remap, so it
+ * cannot hold the translation B's fill made: LA must walk to page C. */
+static uint64_t fill_seen_by_another_pcid(uint32_t inject)
+{
+	lib_guest((struct lib_guest_config){ .inject = inject });
+	uint64_t a = og_space(&g), b = og_space(&g);
+	uint64_t pte = og_map(&g, a, LA, PAGE_A, OG_USER);
+	uint64_t pte2 = og_map(&g, a, LA2, PAGE_A, OG_USER);
+	og_link_table(&g, b, LA, 2, pte & ~0xfffull);
+	og_start(&g, 0, a, 1, 0);
+	og_read(&g, 0, LA2);
+	mov_cr3(b, 2, false);
+	invpcid(0, 1, LA);
+	og_read(&g, 0, LA);
+	for (int i = 0; i < 4; i++) /* emulated, then out of sync */
+		og_set_pte(&g, 0, pte2, ((i & 1) ? PAGE_A : PAGE_B) | OG_USER);
+	og_set_pte(&g, 0, pte, PAGE_C | OG_USER); /* not seen */
+	mov_cr3(a, 1, true);
+	og_read(&g, 0, LA);
+	uint64_t n = og_run(&g);
+	cr_expect_gt(stats().sp_unsynced, 0, "the table went out of sync");
+	return n;
+}
+
+Test(roots, noflush_return_syncs_what_other_pcids_filled)
+{
+	cr_expect_eq(fill_seen_by_another_pcid(0), 0);
+}
+
+Test(roots, noflush_return_trusting_other_pcids_fills_is_caught)
+{
+	cr_expect_gt(
+		fill_seen_by_another_pcid(SMMU_INJECT_UNSYNC_SEEN_ACROSS_ROOTS),
+		0);
+}
+
+/* Space A's page table for LA is out of sync, LA cached. In B, the
+ * guest invalidates LA in PCID 1 (INVPCID 0) while page A is still what
+ * the table says, then remaps LA to page C unseen, and goes back to A
+ * with NOFLUSH: PCID 1 was not loaded since the invalidation, so LA must
+ * walk to page C. A sync of A's root at the invalidation finds nothing
+ * to drop; only one when A runs again sees the remap. */
+static uint64_t invalidated_while_away(uint32_t inject)
+{
+	lib_guest((struct lib_guest_config){ .inject = inject });
+	uint64_t a = og_space(&g), b = og_space(&g);
+	uint64_t pte = og_map(&g, a, LA, PAGE_A, OG_USER);
+	og_start(&g, 0, a, 1, 0);
+	og_read(&g, 0, LA);
+	unsync_lag_table(a);
+	mov_cr3(b, 2, false);
+	invpcid(0, 1, LA);
+	og_set_pte(&g, 0, pte, PAGE_C | OG_USER); /* not seen */
+	mov_cr3(a, 1, true);
+	og_read(&g, 0, LA);
+	uint64_t n = og_run(&g);
+	cr_expect_gt(stats().sp_unsynced, 0, "the table went out of sync");
+	return n;
+}
+
+Test(roots, address_invalidated_in_a_cached_root_syncs_when_it_runs)
+{
+	cr_expect_eq(invalidated_while_away(0), 0);
+}
+
+Test(roots, address_synced_at_invalidation_only_is_caught)
+{
+	cr_expect_gt(invalidated_while_away(SMMU_INJECT_SYNC_AT_INVALIDATION),
+		     0);
+}
+
 /* ---- seed 004 / KVM b53e84eed08b: a flush of everything syncs every
  * cached root ---- */
 
@@ -280,9 +360,9 @@ static uint64_t invlpg_global(uint32_t inject)
 	og_map(&g, b, LA, PAGE_A, GLOBAL);
 	og_start(&g, 0, a, 1, X86_CR4_PGE);
 	og_read(&g, 0, LA);
+	unsync_lag_table(a);
 	mov_cr3(b, 2, true);
 	invpcid(0, 1, LA);
-	unsync_lag_table(a);
 	og_set_pte(&g, 0, pte, PAGE_B | GLOBAL); /* not seen */
 	og_invlpg(&g, 0, LA);
 	mov_cr3(a, 1, true);

@@ -802,6 +802,14 @@ static const struct sim_knob lib_mmu_knobs[] = {
 	{ "lockfree-unchecked", SMMU_INJECT_LOCKFREE_UNCHECKED,
 	  "a fill without the MMU lock maps a frame writable even if it holds "
 	  "a guest table in sync" },
+	{ "unsync-seen-across-roots", SMMU_INJECT_UNSYNC_SEEN_ACROSS_ROOTS,
+	  "a vCPU back on a cached root with NOFLUSH trusts out-of-sync "
+	  "entries other roots filled while it was away, which the guest "
+	  "has rewritten since" },
+	{ "sync-at-invalidation", SMMU_INJECT_SYNC_AT_INVALIDATION,
+	  "an address invalidated in a cached root that is not running is "
+	  "synced at once, not when it runs again: an out-of-sync entry the "
+	  "guest rewrites unseen in between is trusted" },
 	{ NULL, 0, NULL },
 };
 

@@ -246,6 +246,18 @@ struct smmu_vm_config {
  * whether it holds a guest table in sync (fill_lockfree.c, step 4). */
 #define SMMU_INJECT_LOCKFREE_UNCHECKED (1u << 20)
 
+/* A vCPU that comes back with NOFLUSH to a cached root trusts the
+ * out-of-sync tables it links, although fills through other roots (other
+ * PCIDs, other vCPUs) stored guest entries it never saw, which the guest
+ * has rewritten since. */
+#define SMMU_INJECT_UNSYNC_SEEN_ACROSS_ROOTS (1u << 21)
+
+/* An address the guest invalidates in a cached root that is not running
+ * is synced there at once, not when the root runs again: an out-of-sync
+ * entry the guest rewrites unseen in between is then trusted, although
+ * that root's PCID cached nothing since the invalidation. */
+#define SMMU_INJECT_SYNC_AT_INVALIDATION (1u << 22)
+
 /* One guest; opaque. */
 struct smmu_vm;
 /* One virtual CPU of a guest; opaque. */
