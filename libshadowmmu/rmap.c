@@ -262,6 +262,27 @@ static bool act_on_leaf(struct smmu_vm *vm, struct sp *sp, unsigned i,
 	return false;
 }
 
+/* Of the 64 slots of word w of scattered page sp, those that may map
+ * frame gfn: the low 32 bits compared in a loop the compiler vectorises
+ * (a write watch tests one frame in every page of its region, on every
+ * sync of its table). */
+static uint64_t slots_maybe_mapping(const struct sp *sp, unsigned w,
+				    uint64_t gfn)
+{
+	const uint32_t *lo = &sp->frames->lo[w * 64];
+	uint32_t key = (uint32_t)gfn;
+	unsigned any = 0;
+	for (unsigned j = 0; j < 64; j++)
+		any |= lo[j] == key;
+	if (!any)
+		return 0;
+	uint64_t bits = 0;
+	for (unsigned j = 0; j < 64; j++)
+		if (lo[j] == key)
+			bits |= 1ull << j;
+	return bits;
+}
+
 /* Do `what` to the leaf sptes of sp mapping frames of [first, end); true
  * if one of them was writable (dirty). A test stops at the first. */
 static bool act_on_page(struct smmu_vm *vm, struct sp *sp, uint64_t first,
@@ -271,6 +292,13 @@ static bool act_on_page(struct smmu_vm *vm, struct sp *sp, uint64_t first,
 	if (sp->role.level == 1) {
 		if (what == RMAP_ZAP_LARGE)
 			return false;
+		/* A test of one frame, slots in any order: only those whose
+		 * frame matches (the full check below still decides). A slot
+		 * a fill without the lock owns may be passed over: what it
+		 * installs has D clear. */
+		bool one_scattered = what == RMAP_TEST_DIRTY &&
+				     end == first + 1 && !sp->role.direct &&
+				     sp->frames_order == FRAMES_SCATTERED;
 		uint64_t from = 0, to = 512;
 		if (sp->role.direct || sp->frames_order != FRAMES_SCATTERED) {
 			/* Frames follow the index: only the sptes that can
@@ -285,6 +313,8 @@ static bool act_on_page(struct smmu_vm *vm, struct sp *sp, uint64_t first,
 		for (unsigned w = (unsigned)from / 64; w < (to + 63) / 64;
 		     w++) {
 			uint64_t bits = present_word(sp->present, w);
+			if (bits && one_scattered)
+				bits &= slots_maybe_mapping(sp, w, first);
 			while (bits) {
 				unsigned i = w * 64 +
 					     (unsigned)__builtin_ctzll(bits);
