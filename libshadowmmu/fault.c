@@ -313,14 +313,18 @@ static uint32_t access_error(const struct gw_mmu *mmu, uint32_t flags)
 /* Hand the guest its #PF. A page fault invalidates the faulting
  * address's translations (SDM 4.10.4.2), so the guest may rely on its
  * next access to la walking its tables: an out-of-sync spte for la would
- * break that. */
-static void inject_page_fault(struct smmu_vcpu *vcpu, uint64_t la,
-			      uint32_t pf_error, struct smmu_fault *out)
+ * break that (sync_injected_address, once out of the RCU section). */
+static void inject_page_fault(struct smmu_vcpu *vcpu, uint32_t pf_error,
+			      struct smmu_fault *out)
 {
-	struct smmu_vm *vm = vcpu->vm;
 	VCPU_STAT(vcpu, faults_injected);
 	out->action = SMMU_FAULT_INJECT;
 	out->pf_error = pf_error;
+}
+
+static void sync_injected_address(struct smmu_vcpu *vcpu, uint64_t la)
+{
+	struct smmu_vm *vm = vcpu->vm;
 	if (!bug_planted(vm, SMMU_INJECT_NO_SYNC_ON_INVALIDATE)) {
 		vm_lock(vm);
 		sp_sync_address(vm, vcpu->root, la);
@@ -352,12 +356,14 @@ static bool allowed_by_wp0_only(const struct smmu_vcpu *vcpu,
  * freed before the section ends (rcu.c), so every pointer followed stays
  * valid memory, and a stale answer is only a fault taken again. */
 static bool shadow_grants(const struct smmu_vcpu *vcpu,
-			  const struct smmu_access *acc)
+			  const struct smmu_access *acc, struct sp **leaf)
 {
-	const struct sp *sp = vcpu->root;
+	struct sp *sp = vcpu->root;
 	for (;;) {
 		unsigned i = spte_index(acc->la, sp->role.level);
 		uint64_t spte = __atomic_load_n(&sp->spt[i], __ATOMIC_ACQUIRE);
+		if (sp->role.level == 1)
+			*leaf = sp;
 		if (!(spte & X86_PTE_P))
 			return false;
 		if (sp->role.level == 1 || (spte & X86_PTE_PS)) {
@@ -376,34 +382,90 @@ static bool shadow_grants(const struct smmu_vcpu *vcpu,
 		sp = __atomic_load_n(&sp->child[i], __ATOMIC_ACQUIRE);
 		if (!sp)
 			return false;
+		sp_lru_touch(sp);
 	}
 }
 
-/* A fault another vCPU settled meanwhile (it filled the entry): re-enter
- * without the MMU lock. Only rights every level keeps in the spte are
- * checked; anything else (keys, SMAP) takes the full path. */
-static bool settled_already(struct smmu_vcpu *vcpu,
-			    const struct smmu_access *acc)
+/* May a fault be settled by what the shadow grants, without the MMU
+ * lock? Only rights every level keeps in the spte are checked; anything
+ * else (keys, SMAP) takes the full path. */
+static bool settles_lockfree(const struct smmu_access *acc)
 {
-	struct smmu_vm *vm = vcpu->vm;
-	if (!vm->ops->rcu_read_enter || !vcpu->root ||
-	    __atomic_load_n(&vcpu->root->obsolete, __ATOMIC_ACQUIRE) ||
-	    (acc->flags & ~(uint32_t)(SMMU_ACCESS_WRITE | SMMU_ACCESS_USER |
-				      SMMU_ACCESS_FETCH)) ||
-	    acc->pkru)
-		return false;
-	vm->ops->rcu_read_enter(vm->host);
-	bool yes = shadow_grants(vcpu, acc);
-	vm->ops->rcu_read_exit(vm->host);
-	if (yes)
-		VCPU_STAT(vcpu, faults_spurious);
-	return yes;
+	return !(acc->flags & ~(uint32_t)(SMMU_ACCESS_WRITE | SMMU_ACCESS_USER |
+					  SMMU_ACCESS_FETCH)) &&
+	       !acc->pkru;
 }
 
 static void fault_error(struct smmu_fault *out, const char *reason)
 {
 	*out = (struct smmu_fault){ .action = SMMU_FAULT_ERROR,
 				    .reason = reason };
+}
+
+/* A fault's guest walk and what it asks the host. */
+struct fault_walk {
+	struct gw_walk w;
+	uint64_t walked;  /* shadow_vm.table_changes before the walk */
+	uint64_t backing; /* shadow_vm.backing_changes before gfn_to_hpa */
+	uint64_t hpa;	  /* of the frame the walk found */
+};
+
+/* Walk the guest for acc: true if a shadow fill is due (f set), false
+ * with *out saying what else (an injected #PF still owes the sync of la,
+ * sync_injected_address). No lock taken: inside the caller's RCU
+ * section, if it has one. */
+static bool walk_guest(struct smmu_vcpu *vcpu, const struct smmu_access *acc,
+		       struct fault_walk *f, struct smmu_fault *out)
+{
+	struct smmu_vm *vm = vcpu->vm;
+	/* A/D updates write guest memory: a logged frame is dirty. */
+	struct gw_guest guest = { vm->ops, vm->host, dirty_log_wrote, vm };
+	f->walked =
+		__atomic_load_n(&vm->shadow.table_changes, __ATOMIC_ACQUIRE);
+	switch (gw_walk(&f->w, &vcpu->mmu, &guest, acc)) {
+	case SMMU_XLATE_OK:
+		break;
+	case SMMU_XLATE_PAGE_FAULT:
+		inject_page_fault(vcpu, f->w.xlate.pf_error, out);
+		return false;
+	case SMMU_XLATE_NOT_RAM:
+		/* A paging structure outside RAM reads as all ones on real
+		 * platforms: present with reserved bits in 8-byte formats. */
+		inject_page_fault(vcpu,
+				  (uint32_t)(PFERR_P | PFERR_RSVD) |
+					  access_error(&vcpu->mmu, acc->flags),
+				  out);
+		return false;
+	case SMMU_XLATE_RETRY:
+		return false;
+	case SMMU_XLATE_NONCANONICAL:
+		fault_error(out, "non-canonical address: the guest takes #GP, "
+				 "not #PF");
+		return false;
+	case SMMU_XLATE_EINVAL:
+		fault_error(out, "contradictory access flags");
+		return false;
+	default:
+		fault_error(out, "the access cannot be walked");
+		return false;
+	}
+	/* gfn_to_hpa is asked without the lock: a host change of the
+	 * backing (smmu_vm_invalidate_gfn_range) between it and the install
+	 * would have this fault put the old page back. */
+	f->backing =
+		__atomic_load_n(&vm->shadow.backing_changes, __ATOMIC_ACQUIRE);
+	if (vm->ops->gfn_to_hpa(vm->host, f->w.xlate.gpa >> X86_PAGE_SHIFT,
+				&f->hpa) != SMMU_GPA_OK ||
+	    allowed_by_wp0_only(vcpu, acc, &f->w.xlate)) {
+		/* Not RAM; or a supervisor write only the guest's CR0.WP=0
+		 * allows, which the hardware (WP=1, so that clean leaves
+		 * trap) would refuse again and again. */
+		VCPU_STAT(vcpu, faults_emulated);
+		out->action = SMMU_FAULT_EMULATE;
+		out->gpa = f->w.xlate.gpa;
+		return false;
+	}
+	return true;
 }
 
 void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu,
@@ -417,10 +479,6 @@ void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu,
 		return;
 	}
 	struct smmu_vm *vm = vcpu->vm;
-	/* A/D updates write guest memory: a logged frame is dirty. */
-	struct gw_guest guest = { vm->ops, vm->host, dirty_log_wrote, vm };
-	struct gw_walk w;
-
 	if (!vm->shadow_ops) {
 		fault_error(out, "no shadow-paging host ops");
 		return;
@@ -441,58 +499,41 @@ void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu,
 	 * be passed as it is. */
 	a.flags &= ~(uint32_t)(PFERR_P | PFERR_RSVD | PFERR_PK);
 	const struct smmu_access *acc = &a;
-	if (settled_already(vcpu, acc))
-		return;
 
-	uint64_t walked =
-		__atomic_load_n(&vm->shadow.table_changes, __ATOMIC_ACQUIRE);
-	switch (gw_walk(&w, &vcpu->mmu, &guest, acc)) {
-	case SMMU_XLATE_OK:
-		break;
-	case SMMU_XLATE_PAGE_FAULT:
-		inject_page_fault(vcpu, acc->la, w.xlate.pf_error, out);
-		return;
-	case SMMU_XLATE_NOT_RAM:
-		/* A paging structure outside RAM reads as all ones on real
-		 * platforms: present with reserved bits in 8-byte formats. */
-		inject_page_fault(vcpu, acc->la,
-				  (uint32_t)(PFERR_P | PFERR_RSVD) |
-					  access_error(&vcpu->mmu, acc->flags),
-				  out);
-		return;
-	case SMMU_XLATE_RETRY:
-		return;
-	case SMMU_XLATE_NONCANONICAL:
-		fault_error(out, "non-canonical address: the guest takes #GP, "
-				 "not #PF");
-		return;
-	case SMMU_XLATE_EINVAL:
-		fault_error(out, "contradictory access flags");
-		return;
-	default:
-		fault_error(out, "the access cannot be walked");
+	/* One RCU read-side section for what needs no lock: a fault
+	 * another vCPU settled meanwhile, the guest walk, and a fill under
+	 * shadow tables that exist, at the level-1 page the first look
+	 * found. */
+	bool lockfree =
+		vm->ops->rcu_read_enter &&
+		!__atomic_load_n(&vcpu->root->obsolete, __ATOMIC_ACQUIRE);
+	struct sp *leaf = 0;
+	if (lockfree) {
+		vm->ops->rcu_read_enter(vm->host);
+		if (settles_lockfree(acc) && shadow_grants(vcpu, acc, &leaf)) {
+			vm->ops->rcu_read_exit(vm->host);
+			VCPU_STAT(vcpu, faults_spurious);
+			return;
+		}
+	}
+	struct fault_walk fw;
+	bool fill = walk_guest(vcpu, acc, &fw, out), filled = false;
+	if (fill && lockfree) {
+		struct fill_known known = { .gfn = fw.w.xlate.gpa >>
+						   X86_PAGE_SHIFT,
+					    .hpa = fw.hpa,
+					    .backing = fw.backing };
+		filled = fill_lockfree(vcpu, leaf, acc->la,
+				       acc->flags & SMMU_ACCESS_WRITE, &known);
+	}
+	if (lockfree)
+		vm->ops->rcu_read_exit(vm->host);
+	if (!fill) {
+		if (out->action == SMMU_FAULT_INJECT)
+			sync_injected_address(vcpu, acc->la);
 		return;
 	}
-
-	uint64_t hpa;
-	/* gfn_to_hpa is asked without the lock: a host change of the
-	 * backing (smmu_vm_invalidate_gfn_range) between it and the install
-	 * would have this fault put the old page back. */
-	uint64_t backing =
-		__atomic_load_n(&vm->shadow.backing_changes, __ATOMIC_ACQUIRE);
-	if (vm->ops->gfn_to_hpa(vm->host, w.xlate.gpa >> X86_PAGE_SHIFT,
-				&hpa) != SMMU_GPA_OK ||
-	    allowed_by_wp0_only(vcpu, acc, &w.xlate)) {
-		/* Not RAM; or a supervisor write only the guest's CR0.WP=0
-		 * allows, which the hardware (WP=1, so that clean leaves
-		 * trap) would refuse again and again. */
-		VCPU_STAT(vcpu, faults_emulated);
-		out->action = SMMU_FAULT_EMULATE;
-		out->gpa = w.xlate.gpa;
-		return;
-	}
-
-	if (fill_lockfree(vcpu, acc->la, acc->flags & SMMU_ACCESS_WRITE)) {
+	if (filled) {
 		VCPU_STAT(vcpu, faults_fixed);
 		return;
 	}
@@ -503,14 +544,15 @@ void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu,
 		/* The host took its frame away: enter again, on a new root
 		 * (a request to do so is on its way, flush.c). */
 		roots_release(vcpu);
-	} else if (walk_is_stale(vcpu, &w, walked) ||
-		   backing != vm->shadow.backing_changes) {
+	} else if (walk_is_stale(vcpu, &fw.w, fw.walked) ||
+		   fw.backing != vm->shadow.backing_changes) {
 		VCPU_STAT(vcpu, walk_races);
 	} else {
-		out->action = install(vcpu, &w, walked, acc, hpa, &out->reason);
+		out->action = install(vcpu, &fw.w, fw.walked, acc, fw.hpa,
+				      &out->reason);
 		if (out->action == SMMU_FAULT_EMULATE) {
 			VCPU_STAT(vcpu, faults_emulated);
-			out->gpa = w.xlate.gpa;
+			out->gpa = fw.w.xlate.gpa;
 		} else if (out->action == SMMU_FAULT_FIXED) {
 			VCPU_STAT(vcpu, faults_fixed);
 		}

@@ -157,7 +157,8 @@ static bool checks_pass(const struct smmu_vm *vm, struct sp *sp, unsigned i,
 enum fill_result { FILL_DONE, FILL_PRESENT, FILL_GAVE_UP };
 
 static enum fill_result fill_slot(struct smmu_vcpu *vcpu, struct sp *sp,
-				  unsigned i, bool write)
+				  unsigned i, bool write,
+				  const struct fill_known *known)
 {
 	struct smmu_vm *vm = vcpu->vm;
 	uint64_t *slot = &sp->spt[i];
@@ -170,11 +171,17 @@ static enum fill_result fill_slot(struct smmu_vcpu *vcpu, struct sp *sp,
 	struct fill_source src;
 	if (!source_of(vcpu, sp, i, &src) || (write && !src.dirty))
 		return FILL_GAVE_UP;
-	uint64_t backing =
-		__atomic_load_n(&vm->shadow.backing_changes, __ATOMIC_ACQUIRE);
-	uint64_t hpa;
-	if (vm->ops->gfn_to_hpa(vm->host, src.gfn, &hpa) != SMMU_GPA_OK)
-		return FILL_GAVE_UP;
+	uint64_t backing, hpa;
+	if (known && known->gfn == src.gfn) {
+		/* Read in this order by the fault (step 2). */
+		backing = known->backing;
+		hpa = known->hpa;
+	} else {
+		backing = __atomic_load_n(&vm->shadow.backing_changes,
+					  __ATOMIC_ACQUIRE);
+		if (vm->ops->gfn_to_hpa(vm->host, src.gfn, &hpa) != SMMU_GPA_OK)
+			return FILL_GAVE_UP;
+	}
 
 	present_mark(sp->present, i);
 	if (!slot_freeze(slot, old))
@@ -206,32 +213,25 @@ static enum fill_result fill_slot(struct smmu_vcpu *vcpu, struct sp *sp,
 	return FILL_DONE;
 }
 
-bool fill_lockfree(struct smmu_vcpu *vcpu, uint64_t la, bool write)
+bool fill_lockfree(struct smmu_vcpu *vcpu, struct sp *leaf, uint64_t la,
+		   bool write, const struct fill_known *known)
 {
 	MMU_LOCK_NOT_HELD(vcpu->vm);
 	struct smmu_vm *vm = vcpu->vm;
-	if (!vm->ops->rcu_read_enter || !vcpu->root ||
-	    __atomic_load_n(&vcpu->root->obsolete, __ATOMIC_ACQUIRE))
+	struct sp *sp = leaf ? leaf : leaf_page(vcpu, la);
+	if (!sp)
 		return false;
-	vm->ops->rcu_read_enter(vm->host);
-	bool done = false;
-	struct sp *sp = leaf_page(vcpu, la);
-	if (sp) {
-		unsigned index = spte_index(la, 1);
-		done = fill_slot(vcpu, sp, index, write) == FILL_DONE;
-		if (done) {
-			sp_lru_touch(sp);
-			sp_in_use(sp);
-			unsigned window = vm->prefetch_window;
-			unsigned first = index & ~(window - 1);
-			for (unsigned i = first; i < first + window; i++)
-				if (i != index &&
-				    fill_slot(vcpu, sp, i, false) == FILL_DONE)
-					VCPU_STAT(vcpu, prefetched);
-		}
-	}
-	vm->ops->rcu_read_exit(vm->host);
-	if (done)
-		VCPU_STAT(vcpu, faults_lockfree);
-	return done;
+	unsigned index = spte_index(la, 1);
+	if (fill_slot(vcpu, sp, index, write, known) != FILL_DONE)
+		return false;
+	sp_lru_touch(sp);
+	sp_in_use(sp);
+	unsigned window = vm->prefetch_window;
+	unsigned first = index & ~(window - 1);
+	for (unsigned i = first; i < first + window; i++)
+		if (i != index &&
+		    fill_slot(vcpu, sp, i, false, known) == FILL_DONE)
+			VCPU_STAT(vcpu, prefetched);
+	VCPU_STAT(vcpu, faults_lockfree);
+	return true;
 }

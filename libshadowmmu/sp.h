@@ -410,8 +410,13 @@ bool sp_protect_frame(struct smmu_vm *vm, uint64_t gfn);
 /* sp_pool.c; MMU lock held. */
 void sp_lru_add(struct smmu_vm *vm, struct sp *sp);
 /* sp was used: it is not evicted before the pages that were not since. No
- * lock needed. */
-void sp_lru_touch(struct sp *sp);
+ * lock needed. Written only when it changes: pages every fault goes
+ * through stay in the CPUs' caches unshared. */
+static inline void sp_lru_touch(struct sp *sp)
+{
+	if (!__atomic_load_n(&sp->referenced, __ATOMIC_RELAXED))
+		__atomic_store_n(&sp->referenced, 1, __ATOMIC_RELAXED);
+}
 /* A page for a shadow table. While the budget is spent it evicts the
  * least recently used pages no root or fault holds, a batch at a time:
  * unlinked, every CPU flushed once, freed after a grace period. false

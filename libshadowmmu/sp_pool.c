@@ -43,14 +43,6 @@ void sp_lru_add(struct smmu_vm *vm, struct sp *sp)
 	sh->lru_tail = sp;
 }
 
-void sp_lru_touch(struct sp *sp)
-{
-	/* Written only when it changes: pages every fault goes through stay
-	 * in the CPUs' caches unshared. */
-	if (!__atomic_load_n(&sp->referenced, __ATOMIC_RELAXED))
-		__atomic_store_n(&sp->referenced, 1, __ATOMIC_RELAXED);
-}
-
 /* Take a page out of the shadow tree: nothing links to it, it maps
  * nothing, and no lookup finds it. CPUs may still cache it. */
 void sp_unhook(struct smmu_vm *vm, struct sp *sp)

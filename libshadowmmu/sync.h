@@ -64,10 +64,18 @@ void sp_note_write(struct smmu_vm *vm, uint64_t gfn);
  * of vcpu: fill its neighbours that the guest allows. */
 void sp_prefetch(struct smmu_vcpu *vcpu, struct sp *sp, unsigned index);
 
-/* fill_lockfree.c, without the MMU lock. A fault at la (a store if
- * `write`) whose guest walk succeeded: fill its leaf spte and neighbours
- * under the shadow tables that exist; false if it could not (the locked
- * path then decides). */
-bool fill_lockfree(struct smmu_vcpu *vcpu, uint64_t la, bool write);
+/* fill_lockfree.c, without the MMU lock, inside an RCU read-side
+ * section of the caller's, on a root that is not obsolete. A fault at la
+ * (a store if `write`) whose guest walk succeeded: fill its leaf spte and
+ * neighbours under the shadow tables that exist, in level-1 page `leaf`
+ * if the caller found it (else looked for); false if it could not (the
+ * locked path then decides). `known`: what the fault asked the host
+ * already, not asked again for that frame. */
+struct fill_known {
+	uint64_t gfn, hpa; /* the frame the fault's walk found, its hpa */
+	uint64_t backing;  /* backing_changes before gfn_to_hpa gave it */
+};
+bool fill_lockfree(struct smmu_vcpu *vcpu, struct sp *leaf, uint64_t la,
+		   bool write, const struct fill_known *known);
 
 #endif
