@@ -1,13 +1,18 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # bochs-run.sh ISO SERIAL_LOG [--cpus N] [--timeout SECONDS] [--cpu-model MODEL]
-#              [--memory MIB]
+#              [--memory MIB] [--ips N] [--ignore-bad-msrs]
 #
 # Boots ISO headless in Bochs the way ../../../../shared/BOCHS.md found to
 # work: rfb display that waits for no client, the internal debugger fed
 # "c" and "quit" from an -rc file, stdin from /dev/null, COM1 written to
 # SERIAL_LOG, all under `timeout`. Each run has its own scratch directory
 # (and rfb moves to a free port), so several can run at once.
+#
+# --ips sets Bochs' instructions per virtual second (default 4000000:
+# TSC, LAPIC timer and the PIT run at that rate); --ignore-bad-msrs lets
+# Bochs answer MSRs it does not model (a native Linux reads
+# IA32_MISC_ENABLE, which Bochs' Skylake lacks; refvmx never needs it).
 #
 # Prints the serial log, then exits with Bochs's status: 0 when the guest
 # wrote 'D' to port 0x8900 (pass), 1 for "Shutdown" there (fail) or a
@@ -16,7 +21,7 @@
 set -eu
 
 usage() {
-	echo "usage: $0 ISO SERIAL_LOG [--cpus N] [--timeout SECONDS] [--cpu-model MODEL] [--memory MIB]" >&2
+	echo "usage: $0 ISO SERIAL_LOG [--cpus N] [--timeout SECONDS] [--cpu-model MODEL] [--memory MIB] [--ips N] [--ignore-bad-msrs]" >&2
 	exit 2
 }
 
@@ -28,9 +33,17 @@ cpus=1
 timeout_s=120
 model=corei7_skylake_x
 memory=128
+ips=4000000
+bad_msrs=0
 while [ $# -gt 0 ]; do
+	if [ "$1" = --ignore-bad-msrs ]; then
+		bad_msrs=1
+		shift
+		continue
+	fi
 	[ $# -ge 2 ] || usage
 	case $1 in
+	--ips) ips=$2 ;;
 	--cpus) cpus=$2 ;;
 	--timeout) timeout_s=$2 ;;
 	--cpu-model) model=$2 ;;
@@ -62,7 +75,7 @@ display_library: rfb, options="timeout=0"
 memory: guest=$memory, host=$memory
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
-cpu: model=$model, count=$cpus, ips=4000000, reset_on_triple_fault=0, ignore_bad_msrs=0
+cpu: model=$model, count=$cpus, ips=$ips, reset_on_triple_fault=0, ignore_bad_msrs=$bad_msrs
 pci: enabled=1, chipset=i440fx
 ata0: enabled=1, ioaddr1=0x1f0, ioaddr2=0x3f0, irq=14
 ata0-master: type=cdrom, path=$iso, status=inserted
