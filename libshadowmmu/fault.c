@@ -203,8 +203,10 @@ install_path(struct smmu_vcpu *vcpu, const struct gw_walk *w, uint64_t walked,
 			child_gfn = gfn & ~((1ull << (9 * (level - 1))) - 1);
 		}
 		role.access = access;
-		if (bug_planted(vm, SMMU_INJECT_SHARE_ACROSS_RIGHTS) &&
-		    !role.direct)
+		if (bug_planted(vm,
+				role.direct
+					? SMMU_INJECT_DIRECT_SHARE_ACROSS_RIGHTS
+					: SMMU_INJECT_SHARE_ACROSS_RIGHTS))
 			role.access =
 				SMMU_RIGHT_W | SMMU_RIGHT_U | SMMU_RIGHT_X;
 		path[level] = sp;

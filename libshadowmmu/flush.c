@@ -225,7 +225,8 @@ bool flush_entering(struct smmu_vcpu *vcpu)
 	struct vcpu_placement *p = &vcpu->place;
 	__atomic_store_n(&p->dirty, 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&p->in_guest, 1, __ATOMIC_SEQ_CST);
-	if (!__atomic_load_n(&p->pending, __ATOMIC_SEQ_CST))
+	if (!__atomic_load_n(&p->pending, __ATOMIC_SEQ_CST) ||
+	    bug_planted(vcpu->vm, SMMU_INJECT_ENTRY_MISSES_REQUESTS))
 		return true;
 	__atomic_store_n(&p->in_guest, 0, __ATOMIC_SEQ_CST);
 	return false;

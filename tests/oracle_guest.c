@@ -37,6 +37,7 @@ void og_init(struct oguest *g, const struct oguest_config *cfg)
 		.cached_roots = cfg->cached_roots,
 		.host_caps = cfg->host_caps,
 		.assisted_flush = cfg->assisted_flush,
+		.host_4k_only = cfg->host_4k_only,
 		.report_max = 3,
 	};
 	cr_assert_eq(sim_init(&g->sim, &sc), 0);

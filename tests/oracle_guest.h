@@ -36,6 +36,7 @@ struct oguest_config {
 	uint16_t prefetch_window;
 	bool assisted_flush;
 	unsigned tlb_capacity;
+	bool host_4k_only; /* lib: no 2 MiB backing offered */
 };
 
 void og_init(struct oguest *g, const struct oguest_config *cfg);

@@ -69,6 +69,10 @@ uint64_t shadow_host_hpa_of_gpa(uint64_t gpa)
 static void take_lock(void *host)
 {
 	struct shadow_host *h = host;
+	void (*hook)(struct shadow_host *) = h->lock_hook;
+	h->lock_hook = NULL;
+	if (hook)
+		hook(h);
 	cr_assert_eq(h->lock_depth, 0, "the MMU lock taken twice");
 	h->lock_depth++;
 }
@@ -88,6 +92,15 @@ static bool lock_held(void *host)
 static void flush_all_cpus(void *host)
 {
 	host_of(host)->flushes++;
+}
+
+/* The one vCPU runs on CPU 0, if the test says so (smmu_vcpu_load): a
+ * kick finds it in a VM exit, where this single-threaded host always
+ * is when the library runs. */
+static void kick_cpus(void *host, const struct smmu_cpu_set *cpus)
+{
+	(void)cpus;
+	host_of(host)->kicks++;
 }
 
 static void defer_free(void *host, struct smmu_rcu_head *head)
@@ -128,6 +141,7 @@ void shadow_host_init(struct shadow_host *h, uint64_t ram_size,
 	h->ops.unlock = drop_lock;
 	h->ops.lock_held = lock_held;
 	h->ops.flush_all_cpus = flush_all_cpus;
+	h->ops.kick_cpus = kick_cpus;
 	h->ops.defer_free = defer_free;
 	struct smmu_vm_config cfg = { .maxphyaddr = 46,
 				      .gbpages = true,

@@ -30,6 +30,10 @@ struct shadow_host {
 	unsigned lock_depth;	 /* the MMU lock: 0 or 1 */
 	uint64_t next_table;	 /* guest table pages, for guest_pt */
 	struct smmu_entry entry; /* from the last shadow_host_enter */
+	/* Run once, by the next take of the MMU lock, before it is taken:
+	 * what another CPU does just then (tests of races). */
+	void (*lock_hook)(struct shadow_host *h);
+	unsigned long kicks; /* kick_cpus calls */
 };
 
 /* Guest RAM of ram_size bytes (tables from 1 MiB), a VM with

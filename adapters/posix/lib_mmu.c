@@ -810,6 +810,13 @@ static const struct sim_knob lib_mmu_knobs[] = {
 	  "an address invalidated in a cached root that is not running is "
 	  "synced at once, not when it runs again: an out-of-sync entry the "
 	  "guest rewrites unseen in between is trusted" },
+	{ "direct-share-across-rights", SMMU_INJECT_DIRECT_SHARE_ACROSS_RIGHTS,
+	  "the direct page standing for a guest large page grants every "
+	  "right: read-only and writable large pages share it (KVM "
+	  "d28c6cfbbc5e's class)" },
+	{ "entry-misses-requests", SMMU_INJECT_ENTRY_MISSES_REQUESTS,
+	  "a vCPU entering the guest does not look again for a remote request "
+	  "that came after it took what it owed (CVE-2019-3016's class)" },
 	{ NULL, 0, NULL },
 };
 

@@ -258,6 +258,16 @@ struct smmu_vm_config {
  * that root's PCID cached nothing since the invalidation. */
 #define SMMU_INJECT_SYNC_AT_INVALIDATION (1u << 22)
 
+/* The direct page that stands for a guest large page gets every right
+ * whatever the guest's entry grants: read-only and writable large pages
+ * over the same frames share one (KVM d28c6cfbbc5e's class). */
+#define SMMU_INJECT_DIRECT_SHARE_ACROSS_RIGHTS (1u << 23)
+
+/* A vCPU entering the guest does not look again for a remote request
+ * that came after it took what it owed: the requester counts on its
+ * next entry, which has already happened (CVE-2019-3016's class). */
+#define SMMU_INJECT_ENTRY_MISSES_REQUESTS (1u << 24)
+
 /* One guest; opaque. */
 struct smmu_vm;
 /* One virtual CPU of a guest; opaque. */
