@@ -128,6 +128,14 @@ void kprintf(const char *fmt, ...)
 	va_end(ap);
 }
 
+void console_put_guest(uint8_t c)
+{
+	while (__atomic_exchange_n(&console_lock, 1, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	put_raw((char)c);
+	__atomic_store_n(&console_lock, 0, __ATOMIC_RELEASE);
+}
+
 void panic(const char *fmt, ...)
 {
 	va_list ap;

@@ -54,6 +54,22 @@ static uint64_t flags_sub(uint64_t a, uint64_t b, unsigned size)
 	return f;
 }
 
+/* The flags of a + b (ADD, XADD, INC). */
+static uint64_t flags_add(uint64_t a, uint64_t b, unsigned size)
+{
+	uint64_t m = size_mask(size), r = (a + b) & m;
+	uint64_t f = flags_result(r, size);
+	a &= m;
+	b &= m;
+	if (r < a)
+		f |= CF;
+	if (((a ^ r) & (b ^ r)) >> (8 * size - 1) & 1)
+		f |= OF;
+	if ((a ^ b ^ r) & 0x10)
+		f |= AF;
+	return f;
+}
+
 static void set_arith_flags(uint64_t f)
 {
 	vmcs_write(VMCS_GUEST_RFLAGS,
@@ -91,14 +107,45 @@ static uint64_t sign_extend(uint64_t x, unsigned size)
 	return x;
 }
 
-/* OR, AND, XOR, CMPXCHG, BTS, BTR, BTC on memory (with or without LOCK):
- * the old value comes from guest memory, the new one goes through the
- * library. Returns false if the instruction is not one of them. */
+/* A register operand of `size` bytes takes value (XADD's old value):
+ * 8- and 16-bit writes keep the rest, 32-bit ones zero-extend; AH-BH
+ * for 4-7 without REX. */
+static void set_reg_sized(struct vcpu *v, const struct insn *in, unsigned reg,
+			  unsigned size, uint64_t value)
+{
+	value &= size_mask(size);
+	if (size == 1 && !in->rex && reg >= 4 && reg < 8) {
+		unsigned r = reg - 4;
+		gpr_set(v, r, (gpr_get(v, r) & ~0xff00ull) | value << 8);
+	} else if (size < 4) {
+		gpr_set(v, reg, (gpr_get(v, reg) & ~size_mask(size)) | value);
+	} else {
+		gpr_set(v, reg, value);
+	}
+}
+
+/* OR, AND, XOR, ADD, SUB, INC, DEC, XADD, CMPXCHG, BTS, BTR, BTC on memory
+ * (with or without LOCK): the old value comes from guest memory, the new one
+ * goes through the library. Returns false if the instruction is not one of
+ * them. */
 static bool emulate_rmw(struct vcpu *v, uint64_t gpa, const struct insn *in)
 {
 	uint8_t op = in->opcode;
 	unsigned size = in->opsize, reg = in->reg, ext = in->digit;
-	enum { OR, AND, XOR, CMPXCHG, BTS, BTR, BTC } kind;
+	enum {
+		OR,
+		AND,
+		XOR,
+		ADD,
+		SUB,
+		INC,
+		DEC,
+		XADD,
+		CMPXCHG,
+		BTS,
+		BTR,
+		BTC
+	} kind;
 	uint64_t src = 0;
 
 	if (in->mod_register)
@@ -113,6 +160,24 @@ static bool emulate_rmw(struct vcpu *v, uint64_t gpa, const struct insn *in)
 		kind = ext == 1 ? OR : ext == 4 ? AND : XOR;
 		size = insn_size(in, op == 0x80);
 		src = sign_extend(in->imm, in->imm_size);
+	} else if (!in->two_byte &&
+		   (op == 0x00 || op == 0x01 || op == 0x28 || op == 0x29)) {
+		kind = op < 0x28 ? ADD : SUB;
+		size = insn_size(in, !(op & 1));
+		src = size == 1 ? reg8(v, reg, in->rex) : gpr_get(v, reg);
+	} else if (!in->two_byte && (op == 0x80 || op == 0x81 || op == 0x83) &&
+		   (ext == 0 || ext == 5)) {
+		kind = ext == 0 ? ADD : SUB;
+		size = insn_size(in, op == 0x80);
+		src = sign_extend(in->imm, in->imm_size);
+	} else if (!in->two_byte && (op == 0xfe || op == 0xff) && ext <= 1) {
+		kind = ext == 0 ? INC : DEC;
+		size = insn_size(in, op == 0xfe);
+		src = 1;
+	} else if (in->two_byte && (op == 0xc0 || op == 0xc1)) {
+		kind = XADD;
+		size = insn_size(in, op == 0xc0);
+		src = size == 1 ? reg8(v, reg, in->rex) : gpr_get(v, reg);
 	} else if (in->two_byte && (op == 0xb0 || op == 0xb1)) {
 		kind = CMPXCHG;
 		size = insn_size(in, op == 0xb0);
@@ -150,6 +215,27 @@ static bool emulate_rmw(struct vcpu *v, uint64_t gpa, const struct insn *in)
 	case XOR:
 		val = old ^ src;
 		break;
+	case ADD:
+	case XADD:
+		val = old + src;
+		set_arith_flags(flags_add(old, src, size));
+		if (kind == XADD)
+			set_reg_sized(v, in, reg, size, old);
+		break;
+	case SUB:
+		val = old - src;
+		set_arith_flags(flags_sub(old, src, size));
+		break;
+	case INC:
+	case DEC: {
+		/* CF is kept */
+		uint64_t cf = vmcs_read(VMCS_GUEST_RFLAGS) & CF;
+		val = kind == INC ? old + 1 : old - 1;
+		uint64_t f = kind == INC ? flags_add(old, 1, size)
+					 : flags_sub(old, 1, size);
+		set_arith_flags((f & ~CF) | cf);
+		break;
+	}
 	case CMPXCHG: {
 		uint64_t acc = v->regs.rax;
 		set_arith_flags(flags_sub(acc, old, size));
@@ -190,33 +276,127 @@ static bool emulate_rmw(struct vcpu *v, uint64_t gpa, const struct insn *in)
 	return true;
 }
 
-/* STOS: one element per exit (the next one faults again if it lands on
- * a protected page too); with REP, RIP stays until RCX reaches 0. */
+/* Elements of a string store to do in this exit: with REP, as many as
+ * the count allows up to the end of the destination's page (going up;
+ * one going down); 0 if the element itself crosses the page. */
+static uint64_t string_elements(struct vcpu *v, uint64_t gpa,
+				const struct insn *in, unsigned size,
+				uint64_t amask)
+{
+	if ((gpa & 0xfff) + size > 4096)
+		return 0;
+	if (!in->rep)
+		return 1;
+	uint64_t count = v->regs.rcx & amask;
+	uint64_t room = (4096 - (gpa & 0xfff)) / size;
+	bool down = vmcs_read(VMCS_GUEST_RFLAGS) & (1u << 10); /* DF */
+	if (down)
+		room = 1;
+	return count < room ? (count ? count : 1) : room;
+}
+
+/* After n elements: RDI (and RSI) moved, RCX counted down; with REP,
+ * RIP stays until RCX reaches 0. */
+static void string_done(struct vcpu *v, const struct insn *in, unsigned size,
+			uint64_t amask, uint64_t n, bool movs)
+{
+	bool down = vmcs_read(VMCS_GUEST_RFLAGS) & (1u << 10);
+	uint64_t step = n * size;
+	uint64_t di = v->regs.rdi;
+	v->regs.rdi = (di & ~amask) | ((down ? di - step : di + step) & amask);
+	if (movs) {
+		uint64_t si = v->regs.rsi;
+		v->regs.rsi = (si & ~amask) |
+			      ((down ? si - step : si + step) & amask);
+	}
+	if (in->rep) {
+		uint64_t cx = v->regs.rcx;
+		cx = (cx & ~amask) | ((cx - n) & amask);
+		v->regs.rcx = cx;
+		if (cx & amask)
+			return; /* the guest executes it again */
+	}
+	vcpu_advance_rip(in->len);
+}
+
+/* STOS (AA, AB): with REP, every element up to the end of the page in
+ * one exit (clear_page on a page the guest used as a table). */
 static bool emulate_stos(struct vcpu *v, uint64_t gpa, const struct insn *in)
 {
 	unsigned size = insn_size(in, in->opcode == 0xaa);
 	unsigned addrsize = in->addrsize;
 	uint64_t amask = addrsize == 8 ? ~0ull : (1ull << (8 * addrsize)) - 1;
 	uint64_t val = v->regs.rax & size_mask(size);
-	if ((gpa & 0xfff) + size > 4096)
+	uint64_t n = string_elements(v, gpa, in, size, amask);
+	if (!n)
 		return false;
-	if (smmu_vm_emulated_write(v->vm, gpa, &val, size) != 0) {
+	uint8_t buf[4096];
+	for (uint64_t i = 0; i < n * size; i++)
+		buf[i] = (uint8_t)(val >> (8 * (i % size)));
+	if (smmu_vm_emulated_write(v->vm, gpa, buf, (unsigned)(n * size)) !=
+	    0) {
 		vcpu_fail(v, "an emulated STOS leaves RAM");
 		return true;
 	}
 	v->emulated_stores++;
-	bool down = vmcs_read(VMCS_GUEST_RFLAGS) & (1u << 10); /* DF */
-	uint64_t di = v->regs.rdi;
-	di = (di & ~amask) | ((down ? di - size : di + size) & amask);
-	v->regs.rdi = di;
-	if (in->rep) {
-		uint64_t cx = v->regs.rcx;
-		cx = (cx & ~amask) | ((cx - 1) & amask);
-		v->regs.rcx = cx;
-		if (cx & amask)
-			return true; /* the guest executes it again */
+	string_done(v, in, size, amask, n, false);
+	return true;
+}
+
+/* MOVS (A4, A5) whose destination is protected: the source read through
+ * the guest's translation (its #PF is the guest's), the store through
+ * the library, as many elements as the destination's page holds when
+ * source and destination do not overlap (memcpy into a new page
+ * directory: the kernel half of a PGD). Segment overrides other than
+ * on DS are not known: such an instruction is not emulated. */
+static bool emulate_movs(struct vcpu *v, uint64_t la, uint64_t gpa,
+			 const struct insn *in)
+{
+	unsigned size = insn_size(in, in->opcode == 0xa4);
+	unsigned addrsize = in->addrsize;
+	uint64_t amask = addrsize == 8 ? ~0ull : (1ull << (8 * addrsize)) - 1;
+	for (unsigned i = 0; i < in->len; i++)
+		if (in->bytes[i] == 0x64 || in->bytes[i] == 0x65 ||
+		    in->bytes[i] == 0x26 || in->bytes[i] == 0x2e ||
+		    in->bytes[i] == 0x36)
+			return false;
+	uint64_t n = string_elements(v, gpa, in, size, amask);
+	if (!n)
+		return false;
+	uint64_t src = v->regs.rsi & amask;
+	if (!vcpu_long_mode())
+		src = (vmcs_read(VMCS_GUEST_DS_BASE) + src) & 0xffffffffu;
+	uint64_t bytes = n * size;
+	if (n > 1 && (src < la + bytes && la < src + bytes)) {
+		n = 1;
+		bytes = size;
 	}
-	vcpu_advance_rip(in->len);
+	uint8_t buf[4096];
+	uint64_t fault_la = 0;
+	struct smmu_translation t;
+	/* A supervisor copy from user memory (copy_from_user) runs with
+	 * RFLAGS.AC set, which SMAP lets through. */
+	uint32_t flags = vcpu_cpl() == 3 ? SMMU_ACCESS_USER : 0;
+	if (vmcs_read(VMCS_GUEST_RFLAGS) & X86_EFLAGS_AC)
+		flags |= SMMU_ACCESS_AC;
+	switch (insn_read_linear(v, src, buf, (unsigned)bytes, flags, &fault_la,
+				 &t)) {
+	case SMMU_XLATE_OK:
+		break;
+	case SMMU_XLATE_PAGE_FAULT:
+		event_page_fault(v, fault_la, t.pf_error);
+		return true;
+	case SMMU_XLATE_RETRY:
+		return true;
+	default:
+		return false;
+	}
+	if (smmu_vm_emulated_write(v->vm, gpa, buf, (unsigned)bytes) != 0) {
+		vcpu_fail(v, "an emulated MOVS leaves RAM");
+		return true;
+	}
+	v->emulated_stores++;
+	string_done(v, in, size, amask, n, true);
 	return true;
 }
 
@@ -321,7 +501,6 @@ void emulate_unprotect_retry(struct vcpu *v, uint64_t gpa, const char *why)
 
 void emulate_store(struct vcpu *v, uint64_t la, uint64_t gpa)
 {
-	(void)la;
 	struct insn in;
 	if (!insn_fetch_decode(v, &in)) {
 		emulate_unprotect_retry(v, gpa,
@@ -336,6 +515,8 @@ void emulate_store(struct vcpu *v, uint64_t la, uint64_t gpa)
 	}
 	if ((!in.two_byte && (in.opcode == 0xaa || in.opcode == 0xab) &&
 	     emulate_stos(v, gpa, &in)) ||
+	    (!in.two_byte && (in.opcode == 0xa4 || in.opcode == 0xa5) &&
+	     emulate_movs(v, la, gpa, &in)) ||
 	    emulate_mov(v, gpa, &in))
 		return;
 	emulate_unprotect_retry(v, gpa,

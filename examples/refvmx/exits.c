@@ -13,6 +13,7 @@
 #include <vmx_fields.h>
 
 #include "console.h"
+#include "cpu.h"
 #include "cr.h"
 #include "emulate.h"
 #include "event.h"
@@ -221,6 +222,20 @@ static void invpcid(struct vcpu *v)
 	}
 }
 
+/* HLT with interrupts off: wait for an NMI (or the end of the run),
+ * out of the guest, serving the other CPUs' requests. */
+static void halt_for_good(struct vcpu *v)
+{
+	smmu_vcpu_put(v->mmu);
+	while (!__atomic_load_n(&v->ev.nmi_pending, __ATOMIC_ACQUIRE) &&
+	       !__atomic_load_n(&run_end.over, __ATOMIC_ACQUIRE)) {
+		cpu_serve_requests();
+		cpu_relax();
+	}
+	smmu_vcpu_load(v->mmu, v->index);
+	vcpu_skip_instruction();
+}
+
 void vcpu_handle_exit(struct vcpu *v, uint32_t reason)
 {
 	uint16_t basic = VMX_EXIT_REASON_BASIC(reason);
@@ -270,6 +285,11 @@ void vcpu_handle_exit(struct vcpu *v, uint32_t reason)
 	case VMX_REASON_HLT:
 		if (vapic_halt(v))
 			vcpu_skip_instruction();
+		else if (ports_platform)
+			/* A PVH guest's CPU stopped for good (Linux stops
+			 * the others before it powers off): it stays
+			 * halted; only an NMI wakes it. */
+			halt_for_good(v);
 		else
 			vcpu_fail(v, "the guest halted with interrupts off "
 				     "without writing the test-exit port");

@@ -6,13 +6,14 @@
 #include <vmx_fields.h>
 
 #include "percpu.h"
+#include "tsc.h"
 #include "vapic.h"
 #include "vcpu.h"
 
 #define BIT(n) (1u << (n))
 
 /* The guest's basic and extended leaf ranges; the hypervisor leaf. */
-#define MAX_BASIC	0xdu
+#define MAX_BASIC	0x16u
 #define MAX_EXTENDED	0x80000008u
 #define HYPERVISOR_LEAF 0x40000000u
 
@@ -71,8 +72,11 @@
 	 BIT(29) /* LM */)
 #define E1_EDX_RDTSCP	     BIT(27)
 #define E7_EDX_INVARIANT_TSC BIT(8)
-#define XSAVE_LEAF1_SHOWN                                                      \
-	(BIT(0) /* XSAVEOPT */ | BIT(1) /* XSAVEC */ | BIT(2) /* XGETBV 1 */)
+/* XSAVEC is hidden: Bochs 2.7 reports the standard format's size for
+ * the compacted one (CPUID.(0DH,1):EBX), and a Linux guest that saved
+ * its tasks' AVX-512 state with XSAVEC into buffers of the compacted
+ * size (refvmx computes it) saw its processes' registers corrupted. */
+#define XSAVE_LEAF1_SHOWN (BIT(0) /* XSAVEOPT */ | BIT(2) /* XGETBV 1 */)
 
 /* XCR0 components (SDM vol. 1, 13.1): x87, SSE, AVX, and AVX-512's
  * opmask, ZMM_Hi256 and Hi16_ZMM. MPX, PKRU, AMX, CET are hidden. */
@@ -225,6 +229,30 @@ bool guest_cpu_canonical(uint64_t la)
 	return (uint64_t)s == la;
 }
 
+static uint64_t xgetbv0(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return (uint64_t)hi << 32 | lo;
+}
+
+/* The XSAVEC area for the components of xcr0: legacy area and header,
+ * then each component in order, 64-byte aligned where CPUID.(0DH,i):
+ * ECX[1] says so (SDM vol. 1, 13.4.3). */
+static uint32_t xsave_compacted_size(uint64_t xcr0)
+{
+	uint32_t size = 576;
+	for (unsigned i = 2; i < 63; i++) {
+		if (!(xcr0 & (1ull << i)))
+			continue;
+		struct x86_cpuid c = x86_cpuid(0xd, i);
+		if (c.ecx & 2)
+			size = (size + 63) & ~63u;
+		size += c.eax;
+	}
+	return size;
+}
+
 static unsigned log2_up(unsigned n)
 {
 	unsigned s = 0;
@@ -241,7 +269,7 @@ static void basic_leaf(struct vcpu *v, uint32_t leaf, uint32_t sub,
 	o[0] = o[1] = o[2] = o[3] = 0;
 	switch (leaf) {
 	case 0:
-		o[0] = c.eax < MAX_BASIC ? c.eax : MAX_BASIC;
+		o[0] = MAX_BASIC;
 		if ((v->msr.misc_enable & MISC_LIMIT_CPUID) && o[0] > 2)
 			o[0] = 2;
 		o[1] = c.ebx;
@@ -303,7 +331,9 @@ static void basic_leaf(struct vcpu *v, uint32_t leaf, uint32_t sub,
 			o[3] = (uint32_t)(guest_cpu.xcr0_supported >> 32);
 		} else if (sub == 1) {
 			o[0] = c.eax & XSAVE_LEAF1_SHOWN;
-			o[1] = c.ebx;
+			/* The compacted size (XSAVEC) of what XCR0 enables
+			 * now: IA32_XSS is always 0 (no XSAVES). */
+			o[1] = xsave_compacted_size(xgetbv0());
 		} else if (sub < 63 &&
 			   (guest_cpu.xcr0_supported & (1ull << sub))) {
 			o[0] = c.eax;
@@ -312,9 +342,26 @@ static void basic_leaf(struct vcpu *v, uint32_t leaf, uint32_t sub,
 			o[3] = c.edx;
 		}
 		break;
+	case 6: /* power management: only ARAT, the APIC timer runs on
+		 * in every C-state (it is refvmx's) */
+		o[0] = BIT(2);
+		break;
+	case 0x15:
+		/* TSC and core crystal clock: the crystal is the TSC
+		 * itself (ratio 1/1), and the local APIC timer counts at
+		 * its rate (apic_timer.c). */
+		if (tsc_hz && tsc_hz <= 0xffffffffull) {
+			o[0] = 1;
+			o[1] = 1;
+			o[2] = (uint32_t)tsc_hz;
+		}
+		break;
+	case 0x16: /* base, maximum and bus frequencies in MHz */
+		o[0] = o[1] = o[2] = (uint32_t)(tsc_hz / 1000000);
+		break;
 	default:
-		/* 3 (serial number), 5 (MONITOR), 6 (power), 8, 9 (DCA),
-		 * 0xA (PMU), 0xC: hidden. */
+		/* 3 (serial number), 5 (MONITOR), 8, 9 (DCA), 0xA (PMU),
+		 * 0xC, 0xE-0x14 (RDT, SGX, PT...): hidden. */
 		break;
 	}
 }
@@ -356,9 +403,9 @@ void guest_cpu_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub,
 		     uint32_t out[4])
 {
 	uint32_t max_ext = x86_cpuid(0x80000000u, 0).eax;
-	uint32_t max_basic = x86_cpuid(0, 0).eax;
-	if (max_basic > MAX_BASIC)
-		max_basic = MAX_BASIC;
+	/* Leaves 6, 15H and 16H are refvmx's own: shown whatever the
+	 * host's range. */
+	uint32_t max_basic = MAX_BASIC;
 	if ((v->msr.misc_enable & MISC_LIMIT_CPUID) && max_basic > 2)
 		max_basic = 2;
 	if (max_ext > MAX_EXTENDED)

@@ -13,6 +13,7 @@
 enum guest_protocol {
 	GUEST_MULTIBOOT1, /* magic 0x1BADB002: EAX 0x2BADB002, EBX info */
 	GUEST_MULTIBOOT2, /* magic 0xE85250D6: EAX 0x36D76289, EBX 0 */
+	GUEST_PVH,	  /* an ELF with Xen's PVH entry note: EBX start info */
 };
 
 struct guest_image {
@@ -27,7 +28,10 @@ struct guest_image {
  * "a.out kludge"), otherwise an ELF32 or ELF64 by its PT_LOAD segments'
  * physical addresses, as GRUB does; a Multiboot 2 image by its ELF
  * segments. An image with both headers is loaded as Multiboot 1, for
- * which refvmx passes a full information structure. false, with a
+ * which refvmx passes a full information structure. An ELF without
+ * either that carries the PVH entry note (Xen's ELF note 18,
+ * XEN_ELFNOTE_PHYS32_ENTRY: a Linux vmlinux) is loaded by its segments
+ * and entered at the note's address (pvh.c). false, with a
  * message, if the image has no usable header, asks for what refvmx
  * cannot give (a video mode), or does not fit guest RAM. */
 bool guest_load(uint64_t start, uint64_t end, struct guest_image *out);

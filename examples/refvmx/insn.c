@@ -18,6 +18,12 @@ struct opcode_form {
 static struct opcode_form one_byte(uint8_t op)
 {
 	switch (op) {
+	case 0x00:
+	case 0x01: /* ADD */
+	case 0x28:
+	case 0x29: /* SUB */
+	case 0xfe:
+	case 0xff: /* group 4/5: INC, DEC (and others, by length) */
 	case 0x08:
 	case 0x09:
 	case 0x0a:
@@ -49,6 +55,8 @@ static struct opcode_form one_byte(uint8_t op)
 	case 0xa2:
 	case 0xa3: /* MOV with moffs */
 		return (struct opcode_form){ true, false, IMM_MOFFS };
+	case 0xa4:
+	case 0xa5: /* MOVS */
 	case 0xaa:
 	case 0xab: /* STOS */
 		return (struct opcode_form){ true, false, IMM_NONE };
@@ -60,6 +68,8 @@ static struct opcode_form one_byte(uint8_t op)
 static struct opcode_form two_byte(uint8_t op)
 {
 	switch (op) {
+	case 0xc0:
+	case 0xc1: /* XADD */
 	case 0xb0:
 	case 0xb1: /* CMPXCHG */
 	case 0xab:

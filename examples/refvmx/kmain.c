@@ -25,6 +25,10 @@
 #include "mb1_info.h"
 #include "mem.h"
 #include "multiboot2.h"
+#include "firmware.h"
+#include "ports.h"
+#include "pvh.h"
+#include "tsc.h"
 #include "vcpu.h"
 
 void kmain(uint64_t mb2_info);
@@ -183,8 +187,17 @@ void kmain(uint64_t mb2_info)
 	if (ram_mib < (GUEST_RAM_MIN >> 20) || ram_mib > 3072 || ram_mib % 2)
 		finish(false, "guest-ram= must be an even number of MiB "
 			      "from 16 to 3072");
-	if (!mem_init(&bi, ram_mib << 20))
+	uint64_t pool_mib = cmdline_uint(
+		bi.cmdline, "shadow-pool=", SHADOW_POOL_DEFAULT >> 20);
+	if (pool_mib < 1 || pool_mib > 512)
+		finish(false, "shadow-pool= must be 1 to 512 MiB");
+	if (!mem_init(&bi, ram_mib << 20, pool_mib << 20))
 		finish(false, "memory layout");
+	tsc_calibrate();
+	kprintf("refvmx: TSC at %llu kHz (against the PIT)\n",
+		(unsigned long long)(tsc_hz / 1000));
+	vcpu_stats_every =
+		cmdline_uint(bi.cmdline, "stats-every=", 0) * (tsc_hz / 1000);
 	struct guest_image img;
 	if (!guest_load(bi.module[0].start, bi.module[0].end, &img))
 		finish(false, "cannot load the guest");
@@ -194,17 +207,29 @@ void kmain(uint64_t mb2_info)
 		boot.ebx = mb1_info_build(&bi, &img);
 		if (!boot.ebx)
 			finish(false, "no room for the Multiboot information");
-	} else {
+	} else if (img.protocol == GUEST_MULTIBOOT2) {
 		boot.eax = 0x36d76289; /* Multiboot 2; no information */
 	}
-	kprintf("refvmx: guest '%s' loaded (Multiboot %u%s), entry 0x%llx\n",
-		bi.module[0].name, img.protocol == GUEST_MULTIBOOT1 ? 1 : 2,
+	kprintf("refvmx: guest '%s' loaded (%s%s), entry 0x%llx\n",
+		bi.module[0].name,
+		img.protocol == GUEST_MULTIBOOT1   ? "Multiboot 1"
+		: img.protocol == GUEST_MULTIBOOT2 ? "Multiboot 2"
+						   : "PVH",
 		img.aout_kludge ? ", a.out kludge" : "",
 		(unsigned long long)img.entry);
+	/* A PVH guest (Linux) gets the PC platform: ports.h, ioapic.h. */
+	ports_platform = img.protocol == GUEST_PVH;
 
 	vmx_cpu_enable();
 	__atomic_store_n(&bsp->in_vmx, true, __ATOMIC_RELEASE);
 	smp_start_aps(&bi);
+	if (img.protocol == GUEST_PVH) {
+		/* The tables list every vCPU: after the APs came up. */
+		firmware_build(nr_cpus);
+		boot.ebx = pvh_start_info_build(&bi, &img);
+		if (!boot.ebx)
+			finish(false, "no room for the PVH start information");
+	}
 
 	/* The guest's CPUID (guest_cpu.c) decides what the library lets
 	 * its control registers hold. */

@@ -46,9 +46,11 @@ static uint64_t place(const struct boot_info *bi, uint64_t from, uint64_t size)
 	return 0;
 }
 
-bool mem_init(const struct boot_info *bi, uint64_t guest_size)
+bool mem_init(const struct boot_info *bi, uint64_t guest_size,
+	      uint64_t pool_size)
 {
 	mem.guest_size = guest_size;
+	mem.pool_size = pool_size;
 	uint64_t from = (uint64_t)kernel_end;
 	/* Above the modules and GRUB's information (the module strings
 	 * are read from it later). */
@@ -59,21 +61,22 @@ bool mem_init(const struct boot_info *bi, uint64_t guest_size)
 		from = bi->info_end;
 	mem.guest_base = place(bi, from, guest_size);
 	mem.pool_base = mem.guest_base ? place(bi, mem.guest_base + guest_size,
-					       SHADOW_POOL_SIZE + HEAP_SIZE)
+					       pool_size + HEAP_SIZE)
 				       : 0;
 	if (!mem.pool_base) {
 		kprintf("refvmx: FAIL not enough RAM below 4 GiB for %llu MiB "
-			"of guest RAM, the shadow pool and the heap\n",
-			(unsigned long long)(guest_size >> 20));
+			"of guest RAM, %llu MiB of shadow pool and the heap\n",
+			(unsigned long long)(guest_size >> 20),
+			(unsigned long long)(pool_size >> 20));
 		return false;
 	}
-	mem.heap_base = mem.pool_base + SHADOW_POOL_SIZE;
+	mem.heap_base = mem.pool_base + pool_size;
 	zero((void *)mem.guest_base, guest_size);
 	kprintf("refvmx: guest RAM %llu MiB at hpa 0x%llx, shadow pool %llu "
 		"pages, heap %llu MiB\n",
 		(unsigned long long)(guest_size >> 20),
 		(unsigned long long)mem.guest_base,
-		(unsigned long long)(SHADOW_POOL_SIZE >> 12),
+		(unsigned long long)(pool_size >> 12),
 		(unsigned long long)(HEAP_SIZE >> 20));
 	return true;
 }
@@ -185,7 +188,7 @@ static bool pool_alloc_unlocked(uint64_t *hpa, void **hva)
 	} else {
 		if (!pool_next)
 			pool_next = mem.pool_base;
-		if (pool_next >= mem.pool_base + SHADOW_POOL_SIZE)
+		if (pool_next >= mem.pool_base + mem.pool_size)
 			return false;
 		a = pool_next;
 		pool_next += 4096;

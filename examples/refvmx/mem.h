@@ -18,21 +18,25 @@
 /* Guest RAM unless the kernel command line says guest-ram=MiB. */
 #define GUEST_RAM_DEFAULT (128ull << 20)
 #define GUEST_RAM_MIN	  (16ull << 20)
-#define SHADOW_POOL_SIZE  (4ull << 20) /* 1024 shadow pages */
-#define HEAP_SIZE	  (8ull << 20)
+/* Shadow-page pool unless the command line says shadow-pool=MiB. */
+#define SHADOW_POOL_DEFAULT (4ull << 20) /* 1024 shadow pages */
+#define HEAP_SIZE	    (8ull << 20)
 
 struct mem_layout {
 	uint64_t guest_base; /* hpa of gpa 0; 2 MiB aligned */
 	uint64_t guest_size; /* bytes of guest RAM, gpa [0, guest_size) */
 	uint64_t pool_base;
+	uint64_t pool_size; /* bytes of shadow-page pool */
 	uint64_t heap_base;
 };
 
 extern struct mem_layout mem;
 
 /* Place the regions, guest_size bytes of guest RAM (a multiple of 2 MiB)
- * first; false (with a message) if RAM is too small. */
-bool mem_init(const struct boot_info *bi, uint64_t guest_size);
+ * first, then pool_size bytes of shadow-page pool; false (with a
+ * message) if RAM is too small. */
+bool mem_init(const struct boot_info *bi, uint64_t guest_size,
+	      uint64_t pool_size);
 
 /* Zeroed control-structure memory; NULL when the heap is spent. */
 void *heap_alloc(size_t size);

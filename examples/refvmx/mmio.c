@@ -4,7 +4,9 @@
 #include <vmx_fields.h>
 
 #include "console.h"
+#include "ports.h"
 #include "insn.h"
+#include "ioapic.h"
 #include "vapic.h"
 
 static uint64_t mask_of(unsigned size)
@@ -120,7 +122,8 @@ void mmio_access(struct vcpu *v, uint64_t la, uint64_t gpa, bool write)
 {
 	(void)la;
 	struct insn in = { 0 };
-	if (!vapic_mmio_hit(v, gpa)) {
+	bool ioapic = ports_platform && ioapic_mmio_hit(gpa);
+	if (!ioapic && !vapic_mmio_hit(v, gpa)) {
 		(void)insn_fetch_decode(v, &in);
 		report(v, "no device there", gpa, write, &in);
 		vcpu_fail(v, "guest access to MMIO");
@@ -139,9 +142,19 @@ void mmio_access(struct vcpu *v, uint64_t la, uint64_t gpa, bool write)
 		val = op.from_imm ? sign_extend(in.imm, in.imm_size)
 				  : get_reg(v, &in, op.reg, op.size);
 		val &= mask_of(op.size);
-		vapic_mmio(v, (unsigned)(gpa & 0xfff), op.size, true, &val);
+		if (ioapic)
+			ioapic_mmio((unsigned)(gpa & 0xfff), op.size, true,
+				    &val);
+		else
+			vapic_mmio(v, (unsigned)(gpa & 0xfff), op.size, true,
+				   &val);
 	} else {
-		vapic_mmio(v, (unsigned)(gpa & 0xfff), op.size, false, &val);
+		if (ioapic)
+			ioapic_mmio((unsigned)(gpa & 0xfff), op.size, false,
+				    &val);
+		else
+			vapic_mmio(v, (unsigned)(gpa & 0xfff), op.size, false,
+				   &val);
 		if (op.sign)
 			val = sign_extend(val, op.size);
 		set_reg(v, &in, op.reg, op.dest_size, val);

@@ -52,8 +52,9 @@
 	(MISC_FAST_STRINGS | MISC_BTS_UNAVAILABLE | MISC_PEBS_UNAVAILABLE)
 /* MTRRs enabled (E), fixed ranges off, default type write-back: with no
  * variable range (MTRRCAP.VCNT = 0) all memory is WB. */
-#define MTRR_DEF_TYPE_VALUE 0x806ull
-#define PAT_RESET	    0x0007040600070406ull
+#define MTRR_DEF_TYPE_VALUE    0x806ull
+#define MTRR_DEF_TYPE_WRITABLE 0xcffull /* type, FE, E */
+#define PAT_RESET	       0x0007040600070406ull
 
 static uint64_t rdtsc(void)
 {
@@ -74,9 +75,16 @@ static bool pat_valid(uint64_t pat)
 	return true;
 }
 
+/* Memory types an MTRR may hold: UC, WC, WT, WP, WB (SDM 11.11.1). */
+static bool mtrr_type_valid(uint64_t t)
+{
+	return t == 0 || t == 1 || t == 4 || t == 5 || t == 6;
+}
+
 void msr_reset(struct vcpu *v)
 {
 	v->msr.misc_enable = MISC_ENABLE_RESET;
+	v->msr.mtrr_def_type = MTRR_DEF_TYPE_VALUE;
 	v->msr.pat = PAT_RESET;
 	if (vmx_ctl.pat) {
 		vmcs_write(VMCS_GUEST_IA32_PAT, PAT_RESET);
@@ -170,7 +178,7 @@ bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *value)
 		*value = 0;
 		return guest_cpu.mca;
 	case MSR_MTRR_DEF_TYPE:
-		*value = MTRR_DEF_TYPE_VALUE;
+		*value = v->msr.mtrr_def_type;
 		return guest_cpu.mtrr;
 	case MSR_PAT:
 		*value = vmx_ctl.pat ? vmcs_read(VMCS_GUEST_IA32_PAT)
@@ -242,8 +250,14 @@ bool msr_write(struct vcpu *v, uint32_t msr, uint64_t value)
 		/* Software clears it; there is nothing to set. */
 		return guest_cpu.mca && value == 0;
 	case MSR_MTRR_DEF_TYPE:
-		/* Read-only MTRRs: rewriting the value is accepted. */
-		return guest_cpu.mtrr && value == MTRR_DEF_TYPE_VALUE;
+		/* No ranges to configure: the default type, FE and E are
+		 * kept (a kernel disables MTRRs while it reprograms them);
+		 * memory stays write-back whatever they say. */
+		if (!guest_cpu.mtrr || (value & ~MTRR_DEF_TYPE_WRITABLE) ||
+		    !mtrr_type_valid(value & 0xff))
+			return false;
+		v->msr.mtrr_def_type = value;
+		return true;
 	case MSR_PAT:
 		if (!guest_cpu.pat || !pat_valid(value))
 			return false;

@@ -6,8 +6,9 @@
  *   IA32_TSC                 VMCS TSC offset (RDTSC does not exit)
  *   IA32_APIC_BASE, x2APIC   vapic.c
  *   IA32_BIOS_SIGN_ID        the microcode revision; writes accepted
- *   IA32_MTRRCAP, MTRR_DEF_TYPE  read-only: no variable or fixed
- *                            ranges, everything write-back
+ *   IA32_MTRRCAP, MTRR_DEF_TYPE  no variable or fixed ranges,
+ *                            everything write-back; DEF_TYPE keeps
+ *                            what is written
  *   IA32_SYSENTER_CS/ESP/EIP VMCS guest fields
  *   IA32_MCG_CAP, MCG_STATUS machine-check architecture with no banks
  *   IA32_MISC_ENABLE         the architectural bits; no BTS, PEBS, PMU
@@ -40,6 +41,7 @@ struct vcpu;
 struct vcpu_msrs {
 	uint64_t misc_enable;
 	uint64_t pat; /* when the VMCS cannot switch IA32_PAT */
+	uint64_t mtrr_def_type;
 };
 
 /* The power-up values, in this CPU's registers and the VMCS. */

@@ -44,6 +44,7 @@ struct cpu {
 	/* The guest started this vCPU (STARTUP IPI): where. */
 	volatile bool guest_started;
 	volatile uint64_t guest_entry;
+	bool guest_long_mode; /* woken through the firmware's mailbox */
 };
 
 extern struct cpu cpus[MAX_CPUS];

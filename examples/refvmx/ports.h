@@ -20,6 +20,23 @@
 #define TEST_EXIT_PORT 0xf4
 #define SHUTDOWN_PORT  0x8900
 
+/*
+ * A PVH guest (a Linux kernel) gets a PC platform instead (set
+ * ports_platform before its vCPUs start):
+ *   0x3F8-0x3FF  a virtual 16550A with its interrupt (uart.c), not the
+ *                real COM1;
+ *   0x20, 0x21, 0xA0, 0xA1  the 8259s, initialised and masked, never
+ *                raising anything;
+ *   0x600-0x60B  ACPI PM1a status/enable, PM1a control (SLP_EN with
+ *                SLP_TYP 5 powers off: the run ends as passed, "refvmx:
+ *                guest powered off"), the PM timer (firmware.h);
+ *   0x64 <- 0xFE, 0xCF9 <- reset: the run ends as failed;
+ *   0x40-0x43, 0x61 (PIT, its channel 2 gate), 0x70-0x71 (CMOS, RTC)
+ *                passed through to the machine's own, which refvmx no
+ *                longer uses once it runs guests.
+ */
+extern bool ports_platform;
+
 /* An I/O-instruction exit. */
 void ports_io(struct vcpu *v);
 

@@ -4,7 +4,7 @@
 # the run. Usage:
 #   refvmx-bochs.sh REFVMX.elf GUEST.elf [--cpus N] [--timeout S]
 #                   [--cpu-model M] [--cmdline ARGS] [--guest-cmdline ARGS]
-#                   [--guest-ram MIB] [--module FILE NAME]...
+#                   [--guest-ram MIB] [--module FILE NAME]... [--ips N]
 #                   [--expect-fail] [--expect-status N] [--expect-shutdown]
 #                   [--expect-entry-failure] [--no-skip] [--expect-log RE]...
 # Prints the serial log, then one line: "refvmx: PASS" or
@@ -17,7 +17,8 @@
 # --guest-cmdline gives the guest's module string after its name (a
 # Multiboot 1 guest's command line is that whole string); --module adds
 # a boot module refvmx passes on to the guest; --guest-ram sets the
-# guest's RAM (default 128 MiB; Bochs gets 64 MiB more for refvmx).
+# guest's RAM (default 128 MiB; Bochs gets 64 MiB more for refvmx, and
+# the size of the guest and its modules).
 # --expect-status N: the guest must end through the test-exit port with
 # status N (a failure status, checked exactly); --expect-shutdown: it
 # must end by writing "Shutdown" to port 0x8900.
@@ -30,7 +31,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 kernel=$1 guest=$2
 shift 2
 cpus=1 timeout=120 model=corei7_skylake_x expect_fail=0 expect_entry=0 no_skip=0
-cmdline="" guest_cmdline="" guest_ram=128 expect_status="" expect_shutdown=0
+cmdline="" guest_cmdline="" guest_ram=128 ips=4000000 expect_status="" expect_shutdown=0
 modules="" expect_logs=""
 nl='
 '
@@ -46,6 +47,7 @@ while [ $# -gt 0 ]; do
 	--guest-cmdline) guest_cmdline=$2; shift 2 ;;
 	--guest-ram) guest_ram=$2; shift 2 ;;
 	--module) modules="$modules $2 $3"; shift 3 ;;
+	--ips) ips=$2; shift 2 ;;
 	--expect-status) expect_status=$2; shift 2 ;;
 	--expect-shutdown) expect_shutdown=1; shift ;;
 	--expect-log) expect_logs="$expect_logs$2$nl"; shift 2 ;;
@@ -67,11 +69,17 @@ module_string=$name${guest_cmdline:+ $guest_cmdline}
 # shellcheck disable=SC2086 # modules: FILE NAME pairs without spaces
 sh "$here/scripts/mkiso.sh" --cmdline "guest-ram=$guest_ram $cmdline" \
 	"$work/refvmx.iso" "$kernel" "$guest" "$module_string" $modules >/dev/null
+# GRUB loads the guest and its modules below refvmx's own regions:
+# Bochs gets their size on top.
+module_mib=0
+for f in "$guest" $(echo "$modules" | awk '{ for (i = 1; i <= NF; i += 2) print $i }'); do
+	module_mib=$((module_mib + ($(wc -c <"$f") + 1048575) / 1048576))
+done
 start=$(date +%s.%N)
 set +e
 sh "$here/scripts/bochs-run.sh" "$work/refvmx.iso" "$work/serial.log" \
-	--cpus "$cpus" --timeout "$timeout" --cpu-model "$model" \
-	--memory $((guest_ram + 64)) >/dev/null 2>&1
+	--cpus "$cpus" --timeout "$timeout" --cpu-model "$model" --ips "$ips" \
+	--memory $((guest_ram + 64 + module_mib)) >/dev/null 2>&1
 status=$?
 set -e
 end=$(date +%s.%N)

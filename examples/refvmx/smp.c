@@ -24,6 +24,7 @@
 
 #include "console.h"
 #include "cpu.h"
+#include "firmware.h"
 #include "idt.h"
 #include "lapic.h"
 #include "mem.h"
@@ -136,12 +137,26 @@ void ap_main(uint64_t index)
 	__atomic_store_n(&c->in_vmx, true, __ATOMIC_RELEASE);
 	__atomic_store_n(&c->alive, true, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&c->guest_started, __ATOMIC_ACQUIRE)) {
+		uint64_t vector;
+		if (firmware_mailbox_poll(c->index, &vector)) {
+			c->guest_entry = vector;
+			c->guest_long_mode = true;
+			__atomic_store_n(&c->guest_started, true,
+					 __ATOMIC_RELEASE);
+			kprintf("refvmx: vCPU %u woken through the mailbox at "
+				"0x%llx\n",
+				c->index, (unsigned long long)vector);
+			break;
+		}
 		cpu_serve_requests();
 		cpu_relax();
 	}
 	/* Started by the guest's STARTUP IPI (vapic.c): EBX holds the
-	 * vCPU's number, EAX nothing. */
-	struct vcpu_boot boot = { .entry = c->guest_entry, .ebx = c->index };
+	 * vCPU's number, EAX nothing; or woken through the mailbox, in
+	 * 64-bit mode. */
+	struct vcpu_boot boot = { .entry = c->guest_entry,
+				  .ebx = c->index,
+				  .long_mode = c->guest_long_mode };
 	vcpu_start(&c->vcpu, &boot);
 	/* In VMX operation still: other CPUs' flushes wait for this one. */
 	for (;;) {

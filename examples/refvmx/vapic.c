@@ -229,12 +229,12 @@ static void start_vcpu(struct vcpu *v, unsigned target, uint8_t vector)
 	__atomic_store_n(&cpus[target].guest_started, true, __ATOMIC_RELEASE);
 }
 
-/* Whether vCPU t is a destination of `dest` in the sender's mode. */
-static bool is_destination(const struct vcpu *sender, unsigned t, uint32_t dest,
-			   bool logical)
+/* Whether vCPU t is a destination of `dest`, read as an x2APIC (x2) or
+ * xAPIC destination. */
+static bool is_destination_as(bool x2, unsigned t, uint32_t dest, bool logical)
 {
 	const struct vapic *a = &cpus[t].vcpu.apic;
-	if (x2apic_mode(&sender->apic)) {
+	if (x2) {
 		if (dest == 0xffffffffu)
 			return true;
 		if (!logical)
@@ -253,6 +253,40 @@ static bool is_destination(const struct vcpu *sender, unsigned t, uint32_t dest,
 		return dest & id;
 	/* cluster model: cluster in 7:4, members in 3:0 */
 	return (dest >> 4) == (id >> 4) && (dest & id & 0xf);
+}
+
+/* Whether vCPU t is a destination of `dest` in the sender's mode. */
+static bool is_destination(const struct vcpu *sender, unsigned t, uint32_t dest,
+			   bool logical)
+{
+	return is_destination_as(x2apic_mode(&sender->apic), t, dest, logical);
+}
+
+void vapic_deliver(uint8_t dest, bool logical, unsigned mode, uint8_t vector)
+{
+	for (unsigned t = 0; t < nr_cpus; t++) {
+		/* An 8-bit destination: physical x2APIC IDs below 255 are
+		 * the same; logical x2APIC destinations need interrupt
+		 * remapping, which there is none of. */
+		bool x2 = x2apic_mode(&cpus[t].vcpu.apic);
+		if (x2 ? (logical || (dest != 0xff && dest != t))
+		       : !is_destination_as(false, t, dest, logical))
+			continue;
+		switch (mode) {
+		case DM_FIXED:
+			post_fixed(t, vector);
+			break;
+		case DM_LOWEST:
+			post_fixed(t, vector);
+			return; /* one destination only */
+		case DM_NMI:
+			if (cpus[t].vcpu.apic.base & BASE_EN)
+				event_post_nmi(t);
+			break;
+		default:
+			break; /* SMI, INIT, ExtINT: no receiver here */
+		}
+	}
 }
 
 static void send_ipi(struct vcpu *v, uint32_t low, uint32_t dest)

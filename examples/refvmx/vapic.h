@@ -17,9 +17,10 @@
  *   STARTUP IPI with vector V starts the target at V << 12 in 32-bit
  *   protected mode with paging off and flat segments (EBX = its vCPU
  *   number), not in real mode; INIT is accepted and does nothing;
- * - interrupts are edge-triggered only (there is no I/O APIC), so TMR
- *   reads 0; lowest-priority IPIs go to the lowest-numbered vCPU
- *   among the destinations.
+ * - interrupts are edge-triggered only (the I/O APIC, ioapic.c, sends
+ *   level-triggered ones as edges), so TMR reads 0 and EOI is not
+ *   broadcast; lowest-priority interrupts go to the lowest-numbered
+ *   vCPU among the destinations.
  */
 #ifndef REFVMX_VAPIC_H
 #define REFVMX_VAPIC_H
@@ -73,6 +74,11 @@ uint64_t vapic_cr8(const struct vcpu *v);
 /* An interrupt from this APIC's own sources (an LVT entry): pending if
  * the APIC accepts it. */
 void vapic_post_local(struct vcpu *v, uint8_t vector);
+
+/* An interrupt message from the I/O APIC (ioapic.c): an 8-bit
+ * destination, physical or logical, delivery mode (fixed, lowest
+ * priority, NMI; the others are dropped) and vector. */
+void vapic_deliver(uint8_t dest, bool logical, unsigned mode, uint8_t vector);
 
 /* Whether a pending interrupt's priority allows delivery now. */
 bool vapic_interrupt_ready(struct vcpu *v);

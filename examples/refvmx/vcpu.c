@@ -13,9 +13,11 @@
 #include <vmx_asm.h>
 #include <vmx_fields.h>
 #include <vmx_diag.h>
+#include <vmx_exit.h>
 
 #include "console.h"
 #include "event.h"
+#include "firmware.h"
 #include "gdt.h"
 #include "guest_cpu.h"
 #include "host_ops.h"
@@ -23,12 +25,14 @@
 #include "mem.h"
 #include "msr.h"
 #include "percpu.h"
+#include "ports.h"
 #include "vapic.h"
 
 int vmx_run(struct guest_regs *regs, int launched);
 extern char vmx_exit_point[];
 
 bool vcpu_break_guest_tr;
+uint64_t vcpu_stats_every;
 struct vmx_controls vmx_ctl;
 uint32_t vmx_host_caps;
 
@@ -305,8 +309,22 @@ static void setup_guest_state(struct vcpu *v, const struct vcpu_boot *boot)
 	v->regs.rbx = boot->ebx;
 
 	struct smmu_paging_regs r = { .cr0 = X86_CR0_PE | (1u << 4) /* ET */ };
+	if (boot->long_mode) {
+		/* 64-bit code and flat data from the firmware's GDT, on
+		 * its identity page tables (firmware.c). */
+		for (unsigned i = 0; i < 5; i++)
+			vmcs_write(data_sel[i], FW_AP_DATA_SEL);
+		vmcs_write(VMCS_GUEST_CS_SELECTOR, FW_AP_CODE_SEL);
+		vmcs_write(VMCS_GUEST_CS_AR, 0xa09b); /* L, not DB */
+		vmcs_write(VMCS_GUEST_GDTR_BASE, FW_AP_GDT);
+		vmcs_write(VMCS_GUEST_GDTR_LIMIT, 3 * 8 - 1);
+		r.cr0 |= X86_CR0_PG | X86_CR0_NE;
+		r.cr4 = X86_CR4_PAE;
+		r.efer = X86_EFER_LME | X86_EFER_LMA;
+		r.cr3 = FW_AP_PML4;
+	}
 	if (smmu_vcpu_set_paging(v->mmu, &r) != SMMU_OK)
-		panic("smmu_vcpu_set_paging refused the reset state");
+		panic("smmu_vcpu_set_paging refused the start state");
 }
 
 static void setup_controls(struct vcpu *v)
@@ -326,10 +344,19 @@ static void setup_controls(struct vcpu *v)
 	 * writes that change it exit. */
 	vmcs_write(VMCS_CR0_GUEST_HOST_MASK, ~0ull);
 	vmcs_write(VMCS_CR4_GUEST_HOST_MASK, ~0ull);
-	/* Every port exits but COM1's, which the guest drives itself. */
+	/* Every port exits but COM1's, which the guest drives itself; a
+	 * PVH guest has the virtual platform (ports.h) instead: COM1
+	 * exits, the PIT and CMOS do not. */
 	uint8_t *io_a = bitmap_all_ones();
-	for (unsigned port = 0x3f8; port < 0x400; port++)
-		io_a[port / 8] &= (uint8_t) ~(1u << (port % 8));
+	static const uint16_t own[][2] = { { 0x3f8, 0x400 } };
+	static const uint16_t platform[][2] = { { 0x40, 0x44 },
+						{ 0x61, 0x62 },
+						{ 0x70, 0x72 } };
+	const uint16_t(*pass)[2] = ports_platform ? platform : own;
+	unsigned n = ports_platform ? 3 : 1;
+	for (unsigned r = 0; r < n; r++)
+		for (unsigned port = pass[r][0]; port < pass[r][1]; port++)
+			io_a[port / 8] &= (uint8_t) ~(1u << (port % 8));
 	vmcs_write(VMCS_IO_BITMAP_A, (uint64_t)io_a);
 	vmcs_write(VMCS_IO_BITMAP_B, (uint64_t)bitmap_all_ones());
 	/* Every MSR access exits. */
@@ -503,6 +530,47 @@ static void entry_flushes(struct vcpu *v, const struct smmu_entry *e)
 	}
 }
 
+/* Every vcpu_stats_every TSC cycles: the exits by reason since the
+ * last such line, and where the guest is (refvmx's "stats-every=MS"). */
+static void progress(struct vcpu *v)
+{
+	static uint64_t last[MAX_CPUS][NR_EXIT_REASONS];
+	static uint64_t next[MAX_CPUS];
+	uint64_t now;
+	__asm__ volatile("rdtsc; shl $32, %%rdx; or %%rdx, %%rax"
+			 : "=a"(now)
+			 :
+			 : "rdx");
+	if (now < next[v->index])
+		return;
+	next[v->index] = now + vcpu_stats_every;
+	char line[512];
+	unsigned n = 0;
+	for (unsigned r = 0; r < NR_EXIT_REASONS && n < sizeof(line) - 40;
+	     r++) {
+		uint64_t d = v->exits[r] - last[v->index][r];
+		last[v->index][r] = v->exits[r];
+		if (!d)
+			continue;
+		const char *name = vmx_exit_reason_name(r);
+		line[n++] = ' ';
+		while (*name && n < sizeof(line) - 30)
+			line[n++] = *name++;
+		line[n++] = '=';
+		char digits[24];
+		unsigned k = 0;
+		do {
+			digits[k++] = (char)('0' + d % 10);
+			d /= 10;
+		} while (d);
+		while (k)
+			line[n++] = digits[--k];
+	}
+	line[n] = 0;
+	kprintf("refvmx: vCPU %u at rip 0x%llx, exits since the last line:%s\n",
+		v->index, (unsigned long long)vmcs_read(VMCS_GUEST_RIP), line);
+}
+
 /*
  * The vCPU runs on this CPU only (smmu_vcpu_load once; smmu_vcpu_put
  * while it waits in HLT, vapic.c, and when it ends). Each entry opens
@@ -544,6 +612,8 @@ static void vcpu_run(struct vcpu *v)
 		v->launched = true;
 		uint32_t reason = (uint32_t)vmcs_read(VMCS_EXIT_REASON);
 		vcpu_handle_exit(v, reason);
+		if (vcpu_stats_every)
+			progress(v);
 	}
 	smmu_vcpu_put(v->mmu);
 }

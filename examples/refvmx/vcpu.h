@@ -26,10 +26,13 @@ struct guest_regs {
 #define NR_EXIT_REASONS 70
 
 /* Where and how a vCPU starts: 32-bit protected mode, paging off, flat
- * segments, interrupts off, at entry with these EAX and EBX. */
+ * segments, interrupts off, at entry with these EAX and EBX; or, with
+ * long_mode (an AP woken through the firmware's mailbox, firmware.h),
+ * in 64-bit mode on the firmware's identity page tables and GDT. */
 struct vcpu_boot {
 	uint64_t entry;
 	uint32_t eax, ebx;
+	bool long_mode;
 };
 
 struct vcpu {
@@ -73,6 +76,9 @@ extern uint32_t vmx_host_caps;
  * command line "break-guest-tr"), so that VM entry fails and the
  * diagnosis must name it. */
 extern bool vcpu_break_guest_tr;
+/* TSC cycles between progress lines (exits by reason, the guest's RIP)
+ * of each vCPU; 0: none (refvmx's command line "stats-every=MS"). */
+extern uint64_t vcpu_stats_every;
 
 /* Enable VMX on this CPU (feature control, fixed bits, VMXON). */
 void vmx_cpu_enable(void);

@@ -328,8 +328,8 @@ static void part_munmap(void)
 	}
 	s.stop = 1;
 	pthread_join(t, NULL);
-	printf("# workload/munmap: %u rounds, %u at the same address\n",
-	       rounds, same_va);
+	printf("# workload/munmap: %u rounds, %u at the same address\n", rounds,
+	       same_va);
 	verdict("munmap", !s.bad, s.detail);
 }
 

@@ -206,21 +206,32 @@ static void check_mtrrs(void)
 			    "faulted on RDMSR",
 			    bad, (unsigned long long)cap);
 	if (!cpu_under_refvmx()) {
-		report_skip("mtrr-read-only", "refvmx's promise only");
+		report_skip("mtrr-def-type", "refvmx's promise only");
 		return;
 	}
-	/* refvmx's MTRRs describe all memory as write-back and stay so. */
+	/* refvmx has no ranges (all memory is write-back) and keeps what
+	 * IA32_MTRR_DEF_TYPE is given (a kernel turns MTRRs off while it
+	 * would reprogram them): the type, FE and E; a reserved bit or an
+	 * undefined type is #GP. */
 	unsigned same = try_wrmsr(MSR_MTRR_DEF_TYPE, def);
 	unsigned other = try_wrmsr(MSR_MTRR_DEF_TYPE, def ^ BIT(11));
-	if ((cap & 0xff) == 0 && (def & 0xcff) == 0x806 && !same &&
-	    other == VEC_GP)
-		report_pass("mtrr-read-only");
+	uint64_t back = 0;
+	unsigned rd = try_rdmsr(MSR_MTRR_DEF_TYPE, &back);
+	unsigned reserved = try_wrmsr(MSR_MTRR_DEF_TYPE, def | BIT(12));
+	unsigned type2 = try_wrmsr(MSR_MTRR_DEF_TYPE, (def & ~0xffull) | 2);
+	unsigned restore = try_wrmsr(MSR_MTRR_DEF_TYPE, def);
+	if ((cap & 0xff) == 0 && (def & 0xcff) == 0x806 && !same && !other &&
+	    !rd && back == (def ^ BIT(11)) && reserved == VEC_GP &&
+	    type2 == VEC_GP && !restore)
+		report_pass("mtrr-def-type");
 	else
-		report_fail("mtrr-read-only",
-			    "MTRRCAP 0x%llx, DEF_TYPE 0x%llx; rewriting it: "
-			    "vector %u; changing E: vector %u (must be #GP)",
-			    (unsigned long long)cap, (unsigned long long)def,
-			    same, other);
+		report_fail(
+			"mtrr-def-type",
+			"MTRRCAP 0x%llx, DEF_TYPE 0x%llx; rewriting it: "
+			"vector %u; changing E: vector %u, reads 0x%llx; "
+			"bit 12: vector %u; type 2: vector %u (must be #GP)",
+			(unsigned long long)cap, (unsigned long long)def, same,
+			other, (unsigned long long)back, reserved, type2);
 }
 
 static void check_microcode_and_mca(void)
