@@ -463,6 +463,10 @@ static void host_change(struct sim_vcpu *v, const struct gop *op)
 	struct sim *s = v->sim;
 	const struct sim_mmu_ops *mmu = s->cfg.mmu;
 	uint64_t gfn = op->la >> X86_PAGE_SHIFT;
+	/* The vCPU's thread leaves guest mode to stand in for the host: the
+	 * vCPU enters again after it, and the flushes the MMU asked of this
+	 * CPU (which a kick of its own CPU does not reach) happen then. */
+	v->need_entry = true;
 	if (op->kind == GOP_DMA_STORE) {
 		sim_guest_store(s, op->la & ~7ull, op->val);
 		if (mmu->host_changed)
