@@ -112,6 +112,19 @@ static void kick_fn(struct sim_cpu *cpu, void *arg)
 	free(k);
 }
 
+/* Send a kick to the owner's CPU. An owner that shares the sender's CPU
+ * is not running, and a CPU does not interrupt itself (sim_ipi ignores
+ * the sender's own bit, which left the kick unrun and its memory
+ * leaked): the kick is done here, as the interrupt would have done it. */
+static void send_kick(struct sim_vcpu *self, uint64_t target, struct kick *k,
+		      bool wait)
+{
+	if (target & (1ull << self->cpu->id))
+		kick_fn(self->cpu, k);
+	else
+		sim_ipi(self->cpu, target, kick_fn, k, wait);
+}
+
 static void flush_fn(struct sim_cpu *cpu, void *arg)
 {
 	struct kick *k = arg;
@@ -171,7 +184,7 @@ static void steal_running(struct sim_vcpu *self, struct sim_vcpu *owner,
 		/* The seed-003 bug: the assisted flush waits for nobody, and
 		 * the pages are freed at once. */
 		sim_assisted(self->cpu, target, flush_fn, &flush);
-		sim_ipi(self->cpu, target, kick_fn, k, false);
+		send_kick(self, target, k, false);
 		pthread_mutex_lock(&vm->lock);
 		page_list_free_now(l);
 		return;
@@ -180,9 +193,9 @@ static void steal_running(struct sim_vcpu *self, struct sim_vcpu *owner,
 		/* Safe with an assisted flush because of RCU: the owner
 		 * passes a quiescent state only after taking the kick. */
 		sim_assisted(self->cpu, target, flush_fn, &flush);
-		sim_ipi(self->cpu, target, kick_fn, k, false);
+		send_kick(self, target, k, false);
 	} else {
-		sim_ipi(self->cpu, target, kick_fn, k, true);
+		send_kick(self, target, k, true);
 	}
 	pthread_mutex_lock(&vm->lock);
 	page_list_free_rcu(vm, l);
