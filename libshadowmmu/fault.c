@@ -303,15 +303,6 @@ static enum smmu_fault_action install(struct smmu_vcpu *vcpu,
 	return a;
 }
 
-/* Error-code bits of the access itself (SDM 4.7). */
-static uint32_t access_error(const struct gw_mmu *mmu, uint32_t flags)
-{
-	uint32_t err = flags & (uint32_t)(PFERR_W | PFERR_U);
-	if ((flags & SMMU_ACCESS_FETCH) && mmu->fetch_in_error)
-		err |= (uint32_t)PFERR_I;
-	return err;
-}
-
 /* Hand the guest its #PF. A page fault invalidates the faulting
  * address's translations (SDM 4.10.4.2), so the guest may rely on its
  * next access to la walking its tables: an out-of-sync spte for la would
@@ -421,7 +412,14 @@ static bool walk_guest(struct smmu_vcpu *vcpu, const struct smmu_access *acc,
 {
 	struct smmu_vm *vm = vcpu->vm;
 	/* A/D updates write guest memory: a logged frame is dirty. */
-	struct gw_guest guest = { vm->ops, vm->host, dirty_log_wrote, vm };
+	struct gw_guest guest = { .ops = vm->ops,
+				  .host = vm->host,
+				  .wrote = dirty_log_wrote,
+				  .wrote_ctx = vm,
+				  /* As the hardware walks: SMMU_XLATE_NOT_RAM
+				   * only if an A/D update finds the frame
+				   * gone. */
+				  .not_ram_reads_ones = true };
 	f->walked =
 		__atomic_load_n(&vm->shadow.table_changes, __ATOMIC_ACQUIRE);
 	switch (gw_walk(&f->w, &vcpu->mmu, &guest, acc)) {
@@ -430,16 +428,9 @@ static bool walk_guest(struct smmu_vcpu *vcpu, const struct smmu_access *acc,
 	case SMMU_XLATE_PAGE_FAULT:
 		inject_page_fault(vcpu, f->w.xlate.pf_error, out);
 		return false;
-	case SMMU_XLATE_NOT_RAM:
-		/* A paging structure outside RAM reads as all ones on real
-		 * platforms: present with reserved bits in 8-byte formats. */
-		inject_page_fault(vcpu,
-				  (uint32_t)(PFERR_P | PFERR_RSVD) |
-					  access_error(&vcpu->mmu, acc->flags),
-				  out);
-		return false;
+	case SMMU_XLATE_NOT_RAM: /* the host took the frame meanwhile */
 	case SMMU_XLATE_RETRY:
-		return false;
+		return false; /* the access faults again */
 	case SMMU_XLATE_NONCANONICAL:
 		fault_error(out, "non-canonical address: the guest takes #GP, "
 				 "not #PF");
@@ -449,6 +440,14 @@ static bool walk_guest(struct smmu_vcpu *vcpu, const struct smmu_access *acc,
 		return false;
 	default:
 		fault_error(out, "the access cannot be walked");
+		return false;
+	}
+	if (f->w.through_not_ram) {
+		/* A table outside RAM read as all ones: nothing to shadow,
+		 * the host does the access with this translation. */
+		VCPU_STAT(vcpu, faults_emulated);
+		out->action = SMMU_FAULT_EMULATE;
+		out->gpa = f->w.xlate.gpa;
 		return false;
 	}
 	/* gfn_to_hpa is asked without the lock: a host change of the

@@ -185,7 +185,10 @@ walk_once(struct gw_walk *w, const struct gw_mmu *mmu, const struct gw_guest *g,
 		uint64_t gpa = table + idx * d->entry_size;
 		if (read_entry(g, gpa, d->entry_size, &pte) != SMMU_GPA_OK) {
 			w->xlate.not_ram_gpa = gpa;
-			return SMMU_XLATE_NOT_RAM;
+			if (!g->not_ram_reads_ones)
+				return SMMU_XLATE_NOT_RAM;
+			pte = d->entry_size == 4 ? 0xffffffffull : ~0ull;
+			w->through_not_ram = true;
 		}
 		w->pte[l] = pte;
 		w->pte_gpa[l] = gpa;

@@ -115,6 +115,10 @@ struct gw_guest {
 	 * (an A/D update), for dirty logging. */
 	void (*wrote)(void *ctx, uint64_t gpa);
 	void *wrote_ctx;
+	/* A paging entry outside guest RAM reads as all ones, as on real
+	 * platforms, and the walk goes on (gw_walk.through_not_ram); without
+	 * it the walk ends with SMMU_XLATE_NOT_RAM there. */
+	bool not_ram_reads_ones;
 };
 
 /* A finished walk: the public result plus the path, for shadowing. */
@@ -124,6 +128,9 @@ struct gw_walk {
 	uint64_t pte[GW_MAX_LEVELS + 1];     /* entries read, by level */
 	uint64_t pte_gpa[GW_MAX_LEVELS + 1]; /* where each was read */
 	unsigned retries;		     /* A/D races lost */
+	/* An entry was read outside RAM, as all ones (xlate.not_ram_gpa:
+	 * the last such). */
+	bool through_not_ram;
 };
 
 /* Bound on walks restarted because the guest changed an entry between our

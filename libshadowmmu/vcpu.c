@@ -171,9 +171,13 @@ enum smmu_xlate_status smmu_vcpu_translate(struct smmu_vcpu *vcpu,
 {
 	if (!vcpu || !access || !out)
 		return SMMU_XLATE_EINVAL;
-	struct gw_guest guest = { vcpu->vm->ops, vcpu->vm->host,
-				  vcpu->vm->shadow_ops ? dirty_log_wrote : 0,
-				  vcpu->vm };
+	/* Tables outside RAM are the host's to judge (SMMU_XLATE_NOT_RAM). */
+	struct gw_guest guest = {
+		.ops = vcpu->vm->ops,
+		.host = vcpu->vm->host,
+		.wrote = vcpu->vm->shadow_ops ? dirty_log_wrote : 0,
+		.wrote_ctx = vcpu->vm,
+	};
 	struct gw_walk walk;
 	enum smmu_xlate_status st = gw_walk(&walk, &vcpu->mmu, &guest, access);
 	*out = walk.xlate;
