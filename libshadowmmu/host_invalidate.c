@@ -26,16 +26,39 @@
 #include "sync.h"
 #include "vcpu.h"
 
-/* Take every shadow of a guest table in gfn out of the tree: onto
- * *retire, or obsolete if a vCPU runs on it (true then). */
-static bool unshadow_frame(struct smmu_vm *vm, uint64_t gfn, struct sp **retire)
+/* Is sp a shadow of a guest table in [first, first + count)? */
+static bool shadows_table_in(const struct sp *sp, uint64_t first,
+			     uint64_t count)
+{
+	return !sp->role.direct && sp->gfn - first < count;
+}
+
+/* The hash buckets that may hold shadows of guest tables in the range:
+ * each frame's own, or every bucket once the frames outnumber the
+ * buckets (a range of 2^40 frames must not take hours under the lock).
+ * Scan i of scans_for(count). */
+static uint64_t scans_for(uint64_t count)
+{
+	return count > SP_HASH_BUCKETS ? SP_HASH_BUCKETS : count;
+}
+
+static unsigned bucket_of_scan(uint64_t first, uint64_t count, uint64_t i)
+{
+	return count > SP_HASH_BUCKETS ? (unsigned)i : sp_bucket_of(first + i);
+}
+
+/* Take every shadow of a guest table in the range that bucket b holds
+ * out of the tree: onto *retire, or obsolete if a vCPU runs on it (true
+ * then). */
+static bool unshadow_bucket(struct smmu_vm *vm, unsigned b, uint64_t first,
+			    uint64_t count, struct sp **retire)
 {
 	bool state = false;
 	for (;;) {
 		struct sp *victim = 0;
-		for (struct sp *sp = vm->shadow.sp_hash[sp_bucket_of(gfn)];
-		     sp && !victim; sp = sp->next)
-			if (sp->gfn == gfn && !sp->role.direct)
+		for (struct sp *sp = vm->shadow.sp_hash[b]; sp && !victim;
+		     sp = sp->next)
+			if (shadows_table_in(sp, first, count))
 				victim = sp;
 		if (!victim)
 			return state;
@@ -52,12 +75,12 @@ static bool unshadow_frame(struct smmu_vm *vm, uint64_t gfn, struct sp **retire)
 	}
 }
 
-/* Empty every shadow of a guest table in gfn. */
-static void zap_shadows_of(struct smmu_vm *vm, uint64_t gfn)
+/* Empty every shadow of a guest table in the range that bucket b holds. */
+static void zap_bucket(struct smmu_vm *vm, unsigned b, uint64_t first,
+		       uint64_t count)
 {
-	for (struct sp *sp = vm->shadow.sp_hash[sp_bucket_of(gfn)]; sp;
-	     sp = sp->next)
-		if (sp->gfn == gfn && !sp->role.direct)
+	for (struct sp *sp = vm->shadow.sp_hash[b]; sp; sp = sp->next)
+		if (shadows_table_in(sp, first, count))
 			for (unsigned i = 0; i < 512; i++)
 				sp_zap_spte(vm, sp, i);
 }
@@ -71,8 +94,9 @@ static void unmap(struct smmu_vm *vm, uint64_t first, uint64_t count)
 	bool state = false;
 	/* Every leaf spte mapping the frames, 2 MiB leaves over them too. */
 	rmap_zap_range(vm, first, count);
-	for (uint64_t gfn = first; gfn < first + count; gfn++)
-		state |= unshadow_frame(vm, gfn, &retire);
+	for (uint64_t i = 0; i < scans_for(count); i++)
+		state |= unshadow_bucket(vm, bucket_of_scan(first, count, i),
+					 first, count, &retire);
 	unsigned flags = REMOTE_FREES;
 	if (state && !bug_planted(vm, SMMU_INJECT_STATE_AS_TLB_FLUSH))
 		flags |= REMOTE_STATE;
@@ -110,8 +134,9 @@ enum smmu_status smmu_vm_invalidate_gfn_range(struct smmu_vm *vm,
 	case SMMU_GFN_CONTENT:
 		if (bug_planted(vm, SMMU_INJECT_CONTENT_IGNORED))
 			break;
-		for (uint64_t gfn = first_gfn; gfn < first_gfn + count; gfn++)
-			zap_shadows_of(vm, gfn);
+		for (uint64_t i = 0; i < scans_for(count); i++)
+			zap_bucket(vm, bucket_of_scan(first_gfn, count, i),
+				   first_gfn, count);
 		sp_tables_changed(&vm->shadow);
 		break;
 	}

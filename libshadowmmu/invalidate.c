@@ -189,7 +189,7 @@ void invalidate_cr_write(struct smmu_vcpu *vcpu,
 			vcpu->roots.noflush_switch = true;
 		break;
 	case CR_WRITE_CR4:
-		if ((changed & X86_CR4_PCIDE) &&
+		if ((changed & X86_CR4_PCIDE) && vcpu->vm->shadow_ops &&
 		    vcpu->vm->policy.drop_roots_on_pcide)
 			roots_drop_all(vcpu); /* KVM's way for seed 001 */
 		if ((changed & X86_CR4_PGE) ||

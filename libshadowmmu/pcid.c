@@ -67,15 +67,20 @@ bool pcid_prepare(struct smmu_vcpu *vcpu, int slot, const struct sp *root)
 	/* The guest invalidated what this slot's PCID holds... */
 	bool owed = slot >= 0 && r->slot[slot].flush_pending &&
 		    !bug_planted(vm, SMMU_INJECT_NO_FLUSH_ON_INVALIDATE);
-	/* ...or the PCID holds another root's translations: a root rebuilt
-	 * or replaced behind the guest's back (seed 000). */
-	bool foreign = r->hw_gen[p] && r->hw_gen[p] != root->gen &&
+	/* ...or the PCID holds another root's translations (a root rebuilt
+	 * or replaced behind the guest's back, seed 000), or another slot's:
+	 * the same root under another guest PCID, whose virtual TLB this
+	 * one is not (a host without hardware PCIDs, a slot taken over). */
+	uint32_t owner = slot >= 0 ? r->slot[slot].id : 0;
+	bool foreign = r->hw_gen[p] &&
+		       (r->hw_gen[p] != root->gen || r->hw_owner[p] != owner) &&
 		       !bug_planted(vm, SMMU_INJECT_NO_FLUSH_ON_NEW_ROOT);
 	if (owed || foreign)
 		pcid_flush(vcpu, p);
 	if (slot >= 0)
 		r->slot[slot].flush_pending = false;
 	r->hw_gen[p] = root->gen;
+	r->hw_owner[p] = owner;
 	r->ran_pcid = p;
 	return !owed && !foreign;
 }

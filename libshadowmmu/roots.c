@@ -105,7 +105,7 @@ void roots_release(struct smmu_vcpu *vcpu)
  * other than the current one (an unused one first) taken over, which
  * sets *fresh. A new slot owes a sync: this vCPU knows nothing of what
  * the guest invalidated before it cached the root. What its hardware
- * PCID still holds is another root's, which pcid.c sees by generation. */
+ * PCID still holds is another slot's, which pcid.c sees by the new id. */
 static int slot_for(struct vcpu_roots *r, uint64_t gfn, uint16_t pcid,
 		    union sp_role role, bool *fresh, struct sp **unpin)
 {
@@ -128,6 +128,7 @@ static int slot_for(struct vcpu_roots *r, uint64_t gfn, uint16_t pcid,
 	*unpin = __atomic_exchange_n(&r->slot[victim].held, (struct sp *)0,
 				     __ATOMIC_ACQ_REL);
 	r->slot[victim] = (struct root_slot){ .used = true,
+					      .id = ++r->next_slot_id,
 					      .gfn = gfn,
 					      .pcid = pcid,
 					      .role = role,
@@ -414,6 +415,19 @@ static struct sp *load_slot_root(struct smmu_vcpu *vcpu)
 	struct smmu_vm *vm = vcpu->vm;
 	struct root_slot *s = &vcpu->roots.slot[vcpu->roots.cur];
 	struct sp *root = vcpu->root;
+	if (!root) {
+		/* The root the slot keeps pinned, when the switch to it was
+		 * not made without the lock (from outside IA-32e mode): its
+		 * pin moves to the vCPU, as in switch_pinned. */
+		struct sp *held = __atomic_exchange_n(&s->held, (struct sp *)0,
+						      __ATOMIC_ACQ_REL);
+		if (held && !held->obsolete) {
+			vcpu->root = held;
+			root = held;
+		} else if (held) {
+			sp_root_put(vm, held); /* the host took its frame */
+		}
+	}
 	if (!root) {
 		VCPU_STAT(vcpu, root_loads);
 		root = sp_find(vm, s->gfn, s->role);

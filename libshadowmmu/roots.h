@@ -19,9 +19,11 @@
  * translates: sync its out-of-sync tables before it runs) and
  * flush_pending (drop its hardware PCID's translations before it runs).
  * Per hardware PCID, the generation of the root whose translations it may
- * hold (0: none): running another root on it needs a flush first, whatever
- * the guest's NOFLUSH says (XSA-294, shared/seeds 000), and running the
- * same unchanged root needs none (Xen's fix over-flushes here).
+ * hold (0: none) and the slot they were cached for: running another root,
+ * or the same root for another slot (another guest PCID), on it needs a
+ * flush first, whatever the guest's NOFLUSH says (XSA-294, shared/seeds
+ * 000), and running the same unchanged root for the same slot needs none
+ * (Xen's fix over-flushes here).
  *
  * Outside IA-32e mode (paging off, 32-bit, PAE) the vCPU runs on its
  * private PAE root, rebuilt whenever its registers change, on PCID 0.
@@ -38,6 +40,10 @@
 
 struct root_slot {
 	bool used;
+	/* Which virtual TLB the slot is: new whenever it is taken for
+	 * another key. Two slots may run one root (the same guest table
+	 * under two PCIDs); a hardware PCID's translations belong to one. */
+	uint32_t id;
 	uint16_t pcid; /* guest PCID; 0 without CR4.PCIDE */
 	union sp_role role;
 	uint64_t gfn; /* the guest's root table */
@@ -79,6 +85,10 @@ struct vcpu_roots {
 	 * outside IA-32e mode): sp.gen of the root whose non-global
 	 * translations it may hold, 0 when it holds none. */
 	uint64_t hw_gen[SMMU_CACHED_ROOTS_MAX + 2];
+	/* And the slot (root_slot.id, 0 outside IA-32e mode) they were
+	 * cached for. */
+	uint32_t hw_owner[SMMU_CACHED_ROOTS_MAX + 2];
+	uint32_t next_slot_id;
 	uint16_t ran_pcid;     /* hardware PCID of the last run */
 	uint64_t seen_remote;  /* shadow_vm.remote_flushes seen */
 	bool noflush_switch;   /* the last MOV CR3 had NOFLUSH */

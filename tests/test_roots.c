@@ -159,6 +159,53 @@ Test(roots, rebuilt_root_on_a_stale_pcid_is_caught)
 	cr_expect_gt(og_run(&g), 0);
 }
 
+/* One guest table under two guest PCIDs is one root but two virtual
+ * TLBs. PCID 1 caches LA, the guest unmaps LA without invalidating it
+ * (PCID 1 may keep it), then loads the same CR3 under PCID 2 with
+ * NOFLUSH: PCID 2 never cached LA, so LA must fault. On a host without
+ * hardware PCIDs both run under PCID 0; on one with them, the slot of
+ * PCID 1 is taken over for PCID 2 when the cache is full (a third space
+ * loaded between). Either way the hardware PCID holds the other slot's
+ * translations. */
+static uint64_t same_root_under_another_pcid(uint32_t host_caps,
+					     uint32_t inject)
+{
+	lib_guest((struct lib_guest_config){
+		.inject = inject, .cached_roots = 1, .host_caps = host_caps });
+	uint64_t a = og_space(&g), b = og_space(&g);
+	uint64_t pte = og_map(&g, a, LA, PAGE_A, OG_USER);
+	og_start(&g, 0, a, 1, 0);
+	og_read(&g, 0, LA);
+	og_set_pte(&g, 0, pte, 0); /* unmapped, not invalidated */
+	if (!host_caps)
+		mov_cr3(b, 3, false); /* slot of PCID 1 is the oldest */
+	mov_cr3(a, 2, true);
+	og_read(&g, 0, LA); /* #PF, or a violation */
+	return og_run(&g);
+}
+
+Test(roots, same_root_under_another_pcid_without_host_pcids)
+{
+	cr_expect_eq(same_root_under_another_pcid(SIM_HOST_NO_CAPS, 0), 0);
+}
+
+Test(roots, same_root_under_another_pcid_in_a_slot_taken_over)
+{
+	cr_expect_eq(same_root_under_another_pcid(0, 0), 0);
+}
+
+Test(roots, same_root_under_another_pcid_trusted_is_caught)
+{
+	cr_expect_gt(
+		same_root_under_another_pcid(SIM_HOST_NO_CAPS,
+					     SMMU_INJECT_NO_FLUSH_ON_NEW_ROOT),
+		0);
+	fini();
+	cr_expect_gt(same_root_under_another_pcid(
+			     0, SMMU_INJECT_NO_FLUSH_ON_NEW_ROOT),
+		     0);
+}
+
 /* ---- seed 001: roots cached while CR4.PCIDE=0 ---- */
 
 Test(roots, pcide_set_trusts_no_root_cached_without_it)

@@ -238,6 +238,66 @@ Test(shadow_api, pae_root_releases_its_directories_when_the_mode_changes)
 	}
 }
 
+/* ---- roots kept across paging off and on: every pin given back ---- */
+
+Test(shadow_api, root_cached_across_paging_off_is_released_once)
+{
+	/* A 4-level root stays cached (pinned) while the vCPU runs 32-bit
+	 * paging; the host takes its frame meanwhile (the root leaves the
+	 * cache, obsolete: only its pin can free it). Back in 4-level
+	 * paging a new root is built for the slot, and paging goes off: the
+	 * slot kept the new root and lost the old one's pin, which nothing
+	 * freed then (found by fuzz-api). */
+	shadow_host_init(&h, RAM, 32, 0);
+	struct guest_pt pt, legacy;
+	tables(&pt, SMMU_PAGING_4LEVEL);
+	tables(&legacy, SMMU_PAGING_32BIT);
+	guest_pt_map(&pt, 0x400000, DATA, 1, USER_RW, USER_RW);
+	guest_pt_map(&legacy, 0x400000, DATA, 1, USER_RW, USER_RW);
+	struct smmu_paging_regs r = guest_pt_regs(&pt, X86_CR0_WP, 0, 0);
+	activate(&pt, 0, 0);
+	shadow_host_enter(&h);
+	activate(&legacy, 0, 0);
+	shadow_host_enter(&h);
+	cr_assert_eq(smmu_vm_invalidate_gfn_range(h.vm, r.cr3 >> 12, 1,
+						  SMMU_GFN_UNMAP),
+		     SMMU_OK);
+	activate(&pt, 0, 0);
+	shadow_host_enter(&h);
+	cr_assert_eq(smmu_vcpu_write_cr0(h.vcpu, r.cr0 & ~X86_CR0_PG),
+		     SMMU_CR_DONE);
+	shadow_host_enter(&h);
+	smmu_vcpu_destroy(h.vcpu);
+	h.vcpu = NULL;
+	shadow_host_run_deferred(&h);
+	cr_assert_eq(smmu_vm_destroy(h.vm), SMMU_OK);
+	h.vm = NULL;
+	cr_expect_eq(h.allocated, 0, "%u shadow pages never freed",
+		     h.allocated);
+}
+
+/* A host report over a range of 2^40 frames looks at the shadow pages
+ * there are, not at every frame (which took hours under the MMU lock;
+ * found by fuzz-api): the test's timeout is the check. */
+Test(shadow_api, invalidation_of_a_huge_range_takes_no_time, .timeout = 20)
+{
+	shadow_host_init(&h, RAM, 32, 0);
+	struct guest_pt pt;
+	tables(&pt, SMMU_PAGING_4LEVEL);
+	guest_pt_map(&pt, 0x400000, DATA, 1, USER_RW, USER_RW);
+	activate(&pt, 0, X86_EFER_NXE);
+	shadow_host_enter(&h);
+	struct smmu_fault f = shadow_host_fault(&h, 0x400000, 0);
+	cr_assert_eq(f.action, SMMU_FAULT_FIXED);
+	for (int how = SMMU_GFN_UNMAP; how <= SMMU_GFN_CONTENT; how++) {
+		cr_expect_eq(
+			smmu_vm_invalidate_gfn_range(h.vm, 0, 1ull << 40, how),
+			SMMU_OK, "how %d", how);
+		shadow_host_enter(&h);
+	}
+	cr_expect_eq(shadow_host_walk(&h, 0x400000), 0, "unmapped");
+}
+
 /* ---- INVPCID (SDM vol. 2): #GP(0) exactly where the CPU raises it ---- */
 
 Test(shadow_api, invpcid_faults_as_the_sdm_says)
