@@ -86,12 +86,26 @@ fi
 ninja -C "$build" --quiet tests/fuzz/fuzz-guest tests/fuzz/fuzz-api \
 	tests/fuzz/fuzz-trace tests/fuzz/fuzz-seeds
 
+status=0
+# The fixed findings first (tests/fuzz/regressions/): a replay, seconds.
+if ! meson test -C "$build" --suite fuzz --print-errorlogs >/dev/null 2>&1; then
+	echo "fuzz: a fixed finding crashes again (tests/fuzz/regressions/):"
+	grep -E '^(violation|fuzz-(guest|api):|SUMMARY:|Running: )' \
+		"$build/meson-logs/testlog.txt" | head -n 12 | sed 's/^/    /'
+	status=1
+fi
+
 out=$build/fuzz-out
 rm -rf "$out"
 mkdir -p "$out/seeds"
 "$build/tests/fuzz/fuzz-seeds" "$out/seeds"
 mkdir -p "$out/seeds/trace"
 cp tests/fuzz/seeds/trace/* bench/traces/*.trace "$out/seeds/trace/"
+for short in guest api; do
+	for f in tests/fuzz/regressions/$short/*; do
+		cp "$f" "$out/seeds/$short/regression-$(basename "$f")"
+	done
+done
 
 # One target: a fresh corpus from the seeds, SECONDS of fuzzing.
 run_target() {
@@ -133,7 +147,6 @@ run_target() {
 }
 
 echo "fuzz: $secs s per target, -seed=$seed, corpus from $out/seeds"
-status=0
 if [ "$jobs" -le 1 ]; then
 	for t in $targets; do
 		run_target "$t" || status=1

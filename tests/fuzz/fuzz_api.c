@@ -67,10 +67,6 @@ struct fa_host {
 
 /* FUZZ_API_VERBOSE=1: print every call and what it returned. */
 static bool verbose;
-/* FUZZ_API_ALL=1: no steering around the known findings (README.md). */
-static bool steer = true;
-/* Known finding: shadow pages outlive the VM after an unmap report. */
-static bool unmap_reported;
 
 static long note(const char *call, long result)
 {
@@ -462,10 +458,8 @@ static void expect_destroy(struct fa_host *h)
 		return;
 	h->vm = NULL;
 	h->dirty_count = 0;
-	/* A known finding (README.md) after SMMU_GFN_UNMAP reports. */
-	if (h->allocated && !(steer && unmap_reported))
+	if (h->allocated)
 		finding("smmu_vm_destroy left shadow pages allocated");
-	unmap_reported = false;
 }
 
 /* ---- operations ---- */
@@ -501,14 +495,6 @@ static void vm_create(struct fa_host *h, struct rd *r)
 		knobs.cached_roots = u8(r) % 40;
 		knobs.whole_vm = u8(r) & 1;
 		cfg.policy_knobs = &knobs;
-	}
-	/* A known finding (README.md): a CR4.PCIDE change that drops the
-	 * roots (KVM's policy) calls shadow-paging host ops a guest
-	 * walker's host does not have. */
-	if (steer && !h->ops.alloc_page) {
-		if (cfg.policy == SMMU_POLICY_KVM)
-			cfg.policy = SMMU_POLICY_PRECISE;
-		knobs.drop_roots_on_pcide = false;
 	}
 	if (h->vm) {
 		/* One VM at a time; the argument checks meanwhile. */
@@ -719,7 +705,6 @@ static void host_hole(struct fa_host *h, struct rd *r)
 		finding("no hole slot left");
 	/* Reported: from now on no shadow entry may map it. A host whose
 	 * VM is gone has nothing to report to. */
-	unmap_reported = true;
 	enum smmu_status st = V(smmu_vm_invalidate_gfn_range(h->vm, gfn, count,
 							     SMMU_GFN_UNMAP));
 	if (h->vm && h->ops.alloc_page && st != SMMU_OK)
@@ -845,12 +830,6 @@ static void run_op(struct fa_host *h, struct rd *r)
 		uint8_t b = u8(r);
 		uint64_t count = b & 0x80 ? u64(r) : b & 0x3f;
 		unsigned how = b & 0x40 ? u32(r) : u8(r) % 3;
-		/* The library visits every frame of a range (a finding,
-		 * README.md): a huge one that does not wrap would stall the
-		 * run (unless FUZZ_API_ALL is set). */
-		if (steer && count > 0xffff && first + count >= first)
-			count &= 0xffff;
-		unmap_reported |= how == SMMU_GFN_UNMAP;
 		V(smmu_vm_invalidate_gfn_range(c & 0x80 ? NULL : h->vm, first,
 					       count,
 					       (enum smmu_gfn_change)how));
@@ -948,8 +927,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct fa_host h;
 	struct rd r = { data, size };
 	verbose = getenv("FUZZ_API_VERBOSE") != NULL;
-	steer = getenv("FUZZ_API_ALL") == NULL;
-	unmap_reported = false;
 	host_init(&h, &r);
 	while (r.n)
 		run_op(&h, &r);

@@ -62,11 +62,9 @@ struct fg {
 	unsigned esz;	/* bytes per entry */
 	unsigned nents; /* entries per table */
 	unsigned nr_vcpus, nr_spaces, unmaps, nr_ops;
-	/* Keep a 32-bit guest's paging structures inside RAM (README.md,
-	 * "Known findings"); FUZZ_GUEST_ALL=1 in the environment lifts it. */
+	/* Steer around the known findings (README.md); FUZZ_GUEST_ALL=1
+	 * in the environment lifts it. */
 	bool avoid_known;
-	/* A known finding too: no NOFLUSH on a host without PCIDs. */
-	bool strip_noflush;
 	uint8_t maxphyaddr;
 	struct fg_vcpu v[FG_MAX_VCPUS];
 	/* The table pages as the guest's own stores leave them, for the
@@ -157,21 +155,6 @@ static uint32_t take_access_flags(struct rd *r)
 	return (b & 1 ? SMMU_ACCESS_USER : 0) | (b & 2 ? SMMU_ACCESS_AC : 0);
 }
 
-/* A known finding (README.md): the library takes a paging structure
- * outside RAM, which reads as all ones, for one with reserved bits set,
- * which 4-byte entries do not have. Until it is fixed, the frames of a
- * 32-bit or PAE guest's entries and CR3 (a PAE guest may turn to 32-bit
- * paging) stay inside RAM, unless FUZZ_GUEST_ALL is set. */
-static uint64_t inside_ram32(const struct fg *g, uint64_t val)
-{
-	uint64_t above = UINT64_C(0xff800000); /* bits 31:23 */
-	if (!g->avoid_known || !g->legacy)
-		return val;
-	if (g->esz == 4) /* two entries */
-		above |= above << 32;
-	return val & ~above;
-}
-
 static uint64_t frame_of(const struct fg *g, uint8_t sel)
 {
 	static const uint64_t large[] = {
@@ -220,17 +203,16 @@ static uint64_t take_entry(struct fg *g, struct rd *r)
 		e |= g->esz == 4 ? X86_BIT(21) : X86_BIT(51);
 	if (hi & 0x80)
 		e |= X86_BITS(11, 9);
-	return inside_ram32(g, g->esz == 4 ? (uint32_t)e : e);
+	return g->esz == 4 ? (uint32_t)e : e;
 }
 
-/* Whether a host unmap may make a hole, or is made a remap: two known
- * findings (README.md). A hole in a 32-bit (or PAE, which may turn
- * 32-bit) guest's tables reads as all ones too; and the oracle does not record
- * what a frame held before it was taken away, so a walk that another vCPU's
- * unmap races with has only the hole to be judged by. */
+/* Whether a host unmap may make a hole, or is made a remap: a known
+ * finding (README.md). The oracle does not record what a frame held
+ * before it was taken away, so a walk that another vCPU's unmap races
+ * with has only the hole to be judged by. */
 static bool unmap_ok(const struct fg *g)
 {
-	return !g->avoid_known || (!g->legacy && g->nr_vcpus == 1);
+	return !g->avoid_known || g->nr_vcpus == 1;
 }
 
 /* The 8-byte store that writes `val` into entry idx of table t, the
@@ -306,7 +288,7 @@ static void decode_op(struct fg *g, struct rd *r)
 		op.kind = GOP_STORE;
 		op.la = take_la(g, r);
 		op.flags = take_access_flags(r);
-		op.val = kind == FG_WRITE ? u8(r) : inside_ram32(g, u64(r));
+		op.val = kind == FG_WRITE ? u8(r) : u64(r);
 		break;
 	case FG_SET_PTE:
 	case FG_SET_PTE_RAW:
@@ -316,7 +298,7 @@ static void decode_op(struct fg *g, struct rd *r)
 		uint64_t val = kind == FG_SET_PTE ? take_entry(g, r) : u64(r);
 		uint64_t off;
 		if (g->esz == 4)
-			val = inside_ram32(g, (uint32_t)val);
+			val = (uint32_t)val;
 		op.val = entry_store(g, t, idx, val, &off);
 		if (kind == FG_DMA) {
 			op.kind = GOP_DMA_STORE;
@@ -332,10 +314,6 @@ static void decode_op(struct fg *g, struct rd *r)
 		op.kind = GOP_MOV_CR3;
 		if (kind == FG_CR3_RAW) {
 			op.val = u64(r);
-			if (g->avoid_known && g->legacy) /* a 32-bit CR3 */
-				op.val = inside_ram32(g, (uint32_t)op.val);
-			if (g->strip_noflush)
-				op.val &= ~X86_CR3_NOFLUSH;
 			break;
 		}
 		uint8_t b = u8(r);
@@ -347,7 +325,7 @@ static void decode_op(struct fg *g, struct rd *r)
 			op.val |= x;
 		else
 			op.val |= (uint64_t)(x >> 2) << 3; /* PWT, PCD */
-		if ((b & 0x80) && long_mode_now(fv) && !g->strip_noflush)
+		if ((b & 0x80) && long_mode_now(fv))
 			op.val |= X86_CR3_NOFLUSH;
 		break;
 	}
@@ -361,11 +339,7 @@ static void decode_op(struct fg *g, struct rd *r)
 		break;
 	case FG_EFER:
 		op.kind = GOP_WRMSR_EFER;
-		/* Steering (inside_ram32): a 4- or 5-level guest never
-		 * leaves IA-32e mode for 32-bit paging. */
-		op.val = fv->efer ^=
-			flip(u8(r) & (g->avoid_known && !g->legacy ? ~2u : ~0u),
-			     efer_bits);
+		op.val = fv->efer ^= flip(u8(r), efer_bits);
 		break;
 	case FG_INVLPG:
 		op.kind = GOP_INVLPG;
@@ -497,10 +471,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g->nr_spaces = ((h[4] >> 4) & 3) + 1u;
 	g->avoid_known = !getenv("FUZZ_GUEST_ALL");
 	g->maxphyaddr = maxphy[(h[5] >> 1) & 3];
-	/* The same finding with 8-byte entries: with MAXPHYADDR 52 (and
-	 * EFER.NXE) an all-ones PTE has no reserved bit either. */
-	if (g->avoid_known && g->maxphyaddr == 52)
-		g->maxphyaddr = 40;
 	unsigned pcpus = (h[0] >> 4) & 3;
 	uint32_t pool_min = 5 * g->nr_vcpus + 4;
 	const uint32_t pools[] = { pool_min, pool_min + 8, 64, 4096 };
@@ -529,11 +499,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.lockstep = true,
 		.report_max = 5,
 	};
-	/* README.md, "Known findings": a switch with NOFLUSH to another
-	 * PCID keeps the last PCID's translations when the host runs every
-	 * root under PCID 0. */
-	g->strip_noflush = g->avoid_known && ((h[3] >> 2) & 3) >= 1 &&
-			   ((h[3] >> 2) & 3) <= 2;
 	g->sim = calloc(1, sizeof(*g->sim));
 	if (!g->sim)
 		abort();
@@ -547,7 +512,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (unsigned i = 0, n = h[4] & FG_MAX_PATCHES; i < n; i++) {
 		unsigned t = u8(&r) % FG_NR_TABLES;
 		unsigned idx = u16(&r) % g->nents;
-		put(g, t, idx, inside_ram32(g, u64(&r)));
+		put(g, t, idx, u64(&r));
 	}
 	int ret = 0;
 	for (unsigned v = 0; v < g->nr_vcpus; v++) {
