@@ -75,7 +75,7 @@ if [ "$what" != tests ]; then
 	# sharing CPUs), every toggle, assisted flushes, each policy, hosts
 	# without flush capabilities, pools down to the library's minimum; a
 	# few seconds each under ASan. (Not --cached-roots 1 with
-	# --no-flush-engine: a known library finding, tests/fuzz/README.md,
+	# --no-flush-engine: an open finding, tests/fuzz/README.md,
 	# fails it now and then.)
 	sweep='
 lib-32bit|--mmu lib --mode 32bit --vcpus 1 --ops 100000
