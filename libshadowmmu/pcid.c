@@ -41,20 +41,28 @@ void pcid_flush(struct smmu_vcpu *vcpu, uint16_t hw_pcid)
 			r->slot[i].flush_pending = false;
 }
 
-/* flush_all_cpus emptied every PCID of every vCPU, an assisted flush
- * every PCID of this one; the one it ran on may have been filled again
- * since, by the root it ran. */
+/* Remote flushes empty every hardware PCID of the vCPU (flush_all_cpus
+ * every CPU's, an assisted flush this vCPU's); one left since then holds
+ * nothing and needs no flush whatever runs on it next. But a flush counted
+ * after a PCID was left may have reached the CPU before, while the PCID
+ * still ran and was filled again: only the second one counted since is
+ * sure to have come after (both kinds are made under the MMU lock, one at
+ * a time; remote_flushes counts a flush once done, emptied once begun). */
 static void note_remote_flushes(struct smmu_vcpu *vcpu)
 {
 	struct vcpu_roots *r = &vcpu->roots;
-	uint64_t done = __atomic_load_n(&vcpu->vm->shadow.remote_flushes,
-					__ATOMIC_ACQUIRE) +
-			__atomic_load_n(&vcpu->place.emptied, __ATOMIC_ACQUIRE);
-	if (done == r->seen_remote)
-		return;
-	r->seen_remote = done;
+	uint64_t remote = __atomic_load_n(&vcpu->vm->shadow.remote_flushes,
+					  __ATOMIC_ACQUIRE);
+	uint64_t emptied =
+		__atomic_load_n(&vcpu->place.emptied, __ATOMIC_ACQUIRE);
+	/* The PCID the vCPU ran last was left at its last exit, before
+	 * now: counting from now is later than needed, never earlier. */
+	r->left_remote[r->ran_pcid] = remote;
+	r->left_emptied[r->ran_pcid] = emptied;
 	for (unsigned p = 0; p < SMMU_CACHED_ROOTS_MAX + 2; p++)
-		if (p != r->ran_pcid)
+		if (p != r->ran_pcid && r->hw_gen[p] &&
+		    (remote >= r->left_remote[p] + 2 ||
+		     emptied >= r->left_emptied[p] + 2))
 			r->hw_gen[p] = 0;
 }
 

@@ -89,8 +89,13 @@ struct vcpu_roots {
 	 * cached for. */
 	uint32_t hw_owner[SMMU_CACHED_ROOTS_MAX + 2];
 	uint32_t next_slot_id;
-	uint16_t ran_pcid;     /* hardware PCID of the last run */
-	uint64_t seen_remote;  /* shadow_vm.remote_flushes seen */
+	uint16_t ran_pcid; /* hardware PCID of the last run */
+	/* Per hardware PCID, the flushes of every CPU done (shadow_vm.
+	 * remote_flushes) and the assisted flushes of this vCPU begun
+	 * (vcpu_placement.emptied) when it was last left: two more of
+	 * either and it is empty (pcid.c). */
+	uint64_t left_remote[SMMU_CACHED_ROOTS_MAX + 2];
+	uint64_t left_emptied[SMMU_CACHED_ROOTS_MAX + 2];
 	bool noflush_switch;   /* the last MOV CR3 had NOFLUSH */
 	struct sp pae_root;    /* private root outside IA-32e mode */
 	uint64_t pae_root_cr3; /* the CR3 it was last built for */

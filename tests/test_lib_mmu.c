@@ -271,6 +271,29 @@ Test(lib_random, late_vcpus_evict_for_their_private_pages)
 	}
 }
 
+/* Remote flushes empty every hardware PCID, but one counted after a
+ * PCID was left may have reached the CPU while the PCID still ran: a
+ * PCID trusted as empty then served another root's translations after a
+ * NOFLUSH switch (found by scripts/sanitizers.sh's sweep, about one run
+ * in two on threads). Two vCPUs, two roots cached per vCPU, every remote
+ * flush flush_all_cpus; eight runs. */
+Test(lib_random, pcid_refilled_before_a_remote_flush_counted_is_flushed,
+     .timeout = 120)
+{
+	uint64_t n = 0;
+	for (unsigned i = 0; i < 8; i++)
+		n += run_random(
+			(struct random_guest){ .mmu = &lib_mmu_ops,
+					       .mode = SMMU_PAGING_4LEVEL,
+					       .vcpus = 2,
+					       .ops = 50000,
+					       .seed = 2,
+					       .cached_roots = 1,
+					       .no_flush_engine = true,
+					       .tlb_capacity = 64 });
+	cr_expect_eq(n, 0);
+}
+
 /* Each of the library's correctness mechanisms, turned off by its
  * fault-injection knob, must show as violations; one vCPU, so the count
  * is the same every run. */
