@@ -74,9 +74,7 @@ if [ "$what" != tests ]; then
 	# name | smmu-sim arguments: each paging mode, 1 to 4 vCPUs (some
 	# sharing CPUs), every toggle, assisted flushes, each policy, hosts
 	# without flush capabilities, pools down to the library's minimum; a
-	# few seconds each under ASan. (Not --cached-roots 1 with
-	# --no-flush-engine: an open finding, tests/fuzz/README.md,
-	# fails it now and then.)
+	# few seconds each under ASan.
 	sweep='
 lib-32bit|--mmu lib --mode 32bit --vcpus 1 --ops 100000
 lib-pae|--mmu lib --mode pae --vcpus 2 --ops 60000 --pool-pages 32
@@ -88,7 +86,7 @@ lib-toggle-32bit|--mmu lib --mode 32bit --vcpus 3 --ops 30000 --toggle-all --poo
 lib-assisted|--mmu lib --vcpus 3 --ops 40000 --assisted --policy kvm --host-caps flush-addr
 lib-small-pool|--mmu lib --mode pae --vcpus 4 --ops 30000 --pool-pages 24 --no-large --prefetch 1
 lib-conservative|--mmu lib --mode 32bit --vcpus 2 --ops 50000 --policy conservative --host-caps none --pool-pages 16
-lib-no-engine|--mmu lib --vcpus 2 --ops 50000 --no-flush-engine --cached-roots 3 --tlb-capacity 64
+lib-no-engine|--mmu lib --vcpus 2 --ops 50000 --no-flush-engine --cached-roots 1 --tlb-capacity 64
 lib-5level-assisted|--mmu lib --mode 5level --vcpus 4 --pcpus 3 --ops 30000 --toggle-all --assisted --pool-pages 40
 naive-4level|--mmu naive --vcpus 4 --ops 30000 --pool-pages 64 --spaces 8
 naive-shared-cpu|--mmu naive --vcpus 2 --pcpus 1 --ops 30000 --pool-pages 32 --spaces 8
