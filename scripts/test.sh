@@ -3,7 +3,11 @@
 # The whole test suite from a clean state: set up, build with warnings as
 # errors (the hosted library, the freestanding archive, the tests), run
 # every test with Criterion's own output, then the ThreadSanitizer runs
-# (scripts/tsan.sh, a few minutes), and close with one summary line.
+# (scripts/tsan.sh, a few minutes), the suite again under AddressSanitizer
+# and UndefinedBehaviorSanitizer with a short random sweep
+# (scripts/sanitizers.sh, 2-4 minutes), each fuzz target for 30 seconds
+# from fixed seeds after replaying its regressions (scripts/fuzz.sh, about
+# 2 minutes), and close with one summary line.
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/setup.sh
@@ -16,6 +20,10 @@ status=0
 meson test -C build-test --verbose --print-errorlogs --num-processes 1 || status=$?
 sh scripts/check-install.sh build-test || status=1
 sh scripts/tsan.sh || status=1
+sanitizers=ok
+sh scripts/sanitizers.sh || { sanitizers=FAILED; status=1; }
+fuzz=ok
+sh scripts/fuzz.sh 30 || { fuzz=FAILED; status=1; }
 
 # Criterion prints one "Synthesis" line per test binary; add them up.
 log=build-test/meson-logs/testlog.txt
@@ -26,5 +34,5 @@ failed=$(sed -n 's/.*Synthesis: .*Failing: \([0-9]*\) | Crashing: \([0-9]*\).*/\
 # refvmx-bochs.sh ends each Bochs boot with one verdict line.
 boots_ok=$(grep -c '^refvmx: PASS' "$log" || true)
 boots_bad=$(grep -c '^refvmx: FAIL' "$log" || true)
-echo "criterion: $passed passed, $failed failed; refvmx boots in Bochs: $boots_ok passed, $boots_bad failed"
+echo "criterion: $passed passed, $failed failed; refvmx boots in Bochs: $boots_ok passed, $boots_bad failed; ASan+UBSan: $sanitizers; fuzz: $fuzz"
 exit $status
