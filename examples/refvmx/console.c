@@ -128,11 +128,12 @@ void kprintf(const char *fmt, ...)
 	va_end(ap);
 }
 
-void console_put_guest(uint8_t c)
+void console_write_guest(const uint8_t *s, unsigned n)
 {
 	while (__atomic_exchange_n(&console_lock, 1, __ATOMIC_ACQUIRE))
 		cpu_relax();
-	put_raw((char)c);
+	for (unsigned i = 0; i < n; i++)
+		put_raw((char)s[i]);
 	__atomic_store_n(&console_lock, 0, __ATOMIC_RELEASE);
 }
 

@@ -11,9 +11,9 @@ void console_init(void);
  * on the numbers; whole lines are kept together across CPUs. */
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void kvprintf(const char *fmt, va_list ap);
-/* One byte the guest sent through its virtual UART (uart.c), as it
- * is. */
-void console_put_guest(uint8_t c);
+/* Bytes the guest sent through its virtual UART (uart.c), as they
+ * are, together: a line of the guest's is never cut by refvmx's. */
+void console_write_guest(const uint8_t *s, unsigned n);
 /* Wait until the UART has sent everything (before ending a run). */
 void console_drain(void);
 /* Print, then stop this CPU for good. */

@@ -19,6 +19,7 @@
 #include "event.h"
 #include "guest_cpu.h"
 #include "host_ops.h"
+#include "idle.h"
 #include "insn.h"
 #include "lapic.h"
 #include "mmio.h"
@@ -230,7 +231,7 @@ static void halt_for_good(struct vcpu *v)
 	while (!__atomic_load_n(&v->ev.nmi_pending, __ATOMIC_ACQUIRE) &&
 	       !__atomic_load_n(&run_end.over, __ATOMIC_ACQUIRE)) {
 		cpu_serve_requests();
-		cpu_relax();
+		idle_wait(0, false); /* an NMI comes with an IPI */
 	}
 	smmu_vcpu_load(v->mmu, v->index);
 	vcpu_skip_instruction();

@@ -247,6 +247,19 @@ void firmware_build(unsigned nr_vcpus)
 
 /* The mailbox (ACPI 6.4, table 5.44): command (16 bits: 0 no-op, 1
  * wakeup), reserved, APIC ID (32), wakeup vector (64). */
+const volatile void *firmware_mailbox_command(void)
+{
+	return gpa(FW_MAILBOX);
+}
+
+bool firmware_mailbox_pending(unsigned index)
+{
+	return firmware_mailbox &&
+	       __atomic_load_n((volatile uint16_t *)gpa(FW_MAILBOX),
+			       __ATOMIC_ACQUIRE) == 1 &&
+	       *(volatile uint32_t *)gpa(FW_MAILBOX + 4) == index;
+}
+
 bool firmware_mailbox_poll(unsigned index, uint64_t *vector)
 {
 	volatile uint16_t *command = (volatile uint16_t *)gpa(FW_MAILBOX);

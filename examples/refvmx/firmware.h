@@ -68,5 +68,9 @@ extern bool firmware_mailbox;
  * to wake up, with *vector the 64-bit entry it gave (the command is then
  * acknowledged, as the specification's AP does). */
 bool firmware_mailbox_poll(unsigned index, uint64_t *vector);
+/* The same without acknowledging; and the command's host address (what
+ * a parked AP's MONITOR watches, idle.h). */
+bool firmware_mailbox_pending(unsigned index);
+const volatile void *firmware_mailbox_command(void);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include "console.h"
 #include "cpu.h"
+#include "lapic.h"
 
 #define NR_EXCEPTIONS 22
 
@@ -24,6 +25,7 @@ struct exception_frame {
 };
 
 extern const uint64_t isr_table[NR_EXCEPTIONS];
+extern char wake_isr[], spurious_isr[];
 static struct idt_gate idt[256] __attribute__((aligned(16)));
 
 void exception_report(const struct exception_frame *f);
@@ -41,17 +43,22 @@ void exception_report(const struct exception_frame *f)
 	      (unsigned long long)f->rdi);
 }
 
+static void set_gate(unsigned v, uint64_t a)
+{
+	idt[v] = (struct idt_gate){ .offset_lo = (uint16_t)a,
+				    .selector = 0x08,
+				    .type_attr = 0x8e, /* interrupt gate */
+				    .offset_mid = (uint16_t)(a >> 16),
+				    .offset_hi = (uint32_t)(a >> 32) };
+}
+
 void idt_init(void)
 {
-	for (unsigned v = 0; v < NR_EXCEPTIONS; v++) {
-		uint64_t a = isr_table[v];
-		idt[v] = (struct idt_gate){ .offset_lo = (uint16_t)a,
-					    .selector = 0x08,
-					    .type_attr =
-						    0x8e, /* interrupt gate */
-					    .offset_mid = (uint16_t)(a >> 16),
-					    .offset_hi = (uint32_t)(a >> 32) };
-	}
+	for (unsigned v = 0; v < NR_EXCEPTIONS; v++)
+		set_gate(v, isr_table[v]);
+	set_gate(IPI_VECTOR, (uint64_t)wake_isr);
+	set_gate(WAKE_TIMER_VECTOR, (uint64_t)wake_isr);
+	set_gate(0xff, (uint64_t)spurious_isr);
 	idt_load();
 }
 

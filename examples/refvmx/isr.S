@@ -3,7 +3,8 @@
  * Exception entry stubs of the host: each pushes its vector (and a zero
  * where the CPU pushes no error code) and calls exception_report(frame),
  * which prints the CPU state and stops. The host takes no interrupts
- * while it runs, so these are only ever its own bugs.
+ * while it runs, so these are only ever its own bugs; only while it
+ * waits (idle.c) it takes its wake-up IPI and timer.
  */
 	.text
 	.code64
@@ -64,6 +65,37 @@ isr_common:
 1:	cli
 	hlt
 	jmp 1b
+
+/* Interrupts the host takes while it waits with interrupts on
+ * (idle.c): the wake-up IPI and timer get an EOI, the spurious vector
+ * none; either way the wait is over and its caller looks again. */
+	.globl wake_isr
+wake_isr:
+	push %rax
+	push %rcx
+	push %rdx
+	push %rsi
+	push %rdi
+	push %r8
+	push %r9
+	push %r10
+	push %r11
+	cld
+	call lapic_eoi
+	pop %r11
+	pop %r10
+	pop %r9
+	pop %r8
+	pop %rdi
+	pop %rsi
+	pop %rdx
+	pop %rcx
+	pop %rax
+	iretq
+
+	.globl spurious_isr
+spurious_isr:
+	iretq
 
 	.section .rodata
 	.balign 8

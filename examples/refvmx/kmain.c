@@ -21,6 +21,7 @@
 #include "guest_load.h"
 #include "guest_cpu.h"
 #include "host_ops.h"
+#include "idle.h"
 #include "idt.h"
 #include "mb1_info.h"
 #include "mem.h"
@@ -29,6 +30,7 @@
 #include "ports.h"
 #include "pvh.h"
 #include "tsc.h"
+#include "uart.h"
 #include "vcpu.h"
 
 void kmain(uint64_t mb2_info);
@@ -56,7 +58,7 @@ static void finish(bool pass, const char *why)
 		cpu_halt();
 }
 
-static void print_stats(struct smmu_vm *vm)
+void refvmx_print_stats(struct smmu_vm *vm)
 {
 	struct vcpu sum = { 0 };
 	for (unsigned i = 0; i < nr_cpus; i++) {
@@ -196,6 +198,7 @@ void kmain(uint64_t mb2_info)
 	tsc_calibrate();
 	kprintf("refvmx: TSC at %llu kHz (against the PIT)\n",
 		(unsigned long long)(tsc_hz / 1000));
+	idle_init();
 	vcpu_stats_every =
 		cmdline_uint(bi.cmdline, "stats-every=", 0) * (tsc_hz / 1000);
 	struct guest_image img;
@@ -265,7 +268,8 @@ void kmain(uint64_t mb2_info)
 	}
 	kprintf("refvmx: entering the guest\n");
 	vcpu_start(&bsp->vcpu, &boot);
-	print_stats(vm);
+	uart_flush();
+	refvmx_print_stats(vm);
 	if (!run_end.passed && run_end.vcpu != 0)
 		kprintf("refvmx: vCPU %u ended the run\n", run_end.vcpu);
 	finish(run_end.passed, run_end.why);

@@ -9,11 +9,16 @@
 #define XAPIC_MMIO	0xfee00000ull
 #define X2APIC_MSR(reg) (0x800u + ((reg) >> 4))
 
-#define REG_ID	     0x20
-#define REG_EOI	     0xb0
-#define REG_SVR	     0xf0
-#define REG_ICR_LOW  0x300
-#define REG_ICR_HIGH 0x310
+#define REG_ID		  0x20
+#define REG_EOI		  0xb0
+#define REG_SVR		  0xf0
+#define REG_ICR_LOW	  0x300
+#define REG_ICR_HIGH	  0x310
+#define REG_LVT_TIMER	  0x320
+#define REG_TIMER_INITIAL 0x380
+#define REG_TIMER_CURRENT 0x390
+#define REG_TIMER_DIVIDE  0x3e0
+#define LVT_MASKED	  (1u << 16)
 
 #define ICR_FIXED   (0u << 8)
 #define ICR_INIT    (5u << 8)
@@ -79,6 +84,43 @@ static void send_icr(uint32_t apic_id, uint32_t low)
 void lapic_send_ipi(uint32_t apic_id, uint8_t vector)
 {
 	send_icr(apic_id, ICR_FIXED | ICR_ASSERT | vector);
+}
+
+static uint64_t rdtsc_now(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+/* Timer counts per 2^20 TSC cycles (divide by 1); the CPUs are alike. */
+static uint64_t timer_per_mtsc;
+
+void lapic_timer_calibrate(void)
+{
+	write_reg(REG_LVT_TIMER, LVT_MASKED | WAKE_TIMER_VECTOR);
+	write_reg(REG_TIMER_DIVIDE, 0xb); /* divide by 1 */
+	write_reg(REG_TIMER_INITIAL, 0xffffffffu);
+	uint64_t t0 = rdtsc_now(), t;
+	while ((t = rdtsc_now()) - t0 < (1u << 20))
+		;
+	uint32_t left = read_reg(REG_TIMER_CURRENT);
+	write_reg(REG_TIMER_INITIAL, 0);
+	timer_per_mtsc = ((uint64_t)(0xffffffffu - left) << 20) / (t - t0);
+}
+
+void lapic_timer_oneshot(uint64_t tsc)
+{
+	if (!tsc || !timer_per_mtsc) {
+		write_reg(REG_TIMER_INITIAL, 0);
+		return;
+	}
+	uint64_t count = (tsc >> 20) * timer_per_mtsc +
+			 (((tsc & 0xfffff) * timer_per_mtsc) >> 20) + 1;
+	write_reg(REG_TIMER_DIVIDE, 0xb);
+	write_reg(REG_LVT_TIMER, WAKE_TIMER_VECTOR); /* one-shot */
+	write_reg(REG_TIMER_INITIAL,
+		  count > 0xffffffffu ? 0xffffffffu : (uint32_t)count);
 }
 
 void lapic_eoi(void)

@@ -145,6 +145,14 @@ static bool platform_io(struct vcpu *v, uint16_t port, unsigned size, bool in,
 		out = pm1_control;
 	} else if (port == PM_TMR_PORT) {
 		out = pm_timer();
+	} else if (port == STATS_PORT && !in) {
+		/* The guest's workload marks its start and end: the
+		 * statistics so far, which the two lines' difference makes
+		 * the workload's own. */
+		kprintf("refvmx: statistics at the guest's mark %u (vCPU "
+			"%u):\n",
+			*val & 0xff, v->index);
+		refvmx_print_stats(v->vm);
 	} else if ((port == 0x64 && !in && (uint8_t)*val == 0xfe) ||
 		   (port == 0xcf9 && !in && (*val & 4))) {
 		kprintf("refvmx: guest reset the machine (port 0x%x, vCPU "

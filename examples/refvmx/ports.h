@@ -19,6 +19,7 @@
 
 #define TEST_EXIT_PORT 0xf4
 #define SHUTDOWN_PORT  0x8900
+#define STATS_PORT     0xf5
 
 /*
  * A PVH guest (a Linux kernel) gets a PC platform instead (set
@@ -31,6 +32,8 @@
  *                SLP_TYP 5 powers off: the run ends as passed, "refvmx:
  *                guest powered off"), the PM timer (firmware.h);
  *   0x64 <- 0xFE, 0xCF9 <- reset: the run ends as failed;
+ *   0xF5 (a write) prints the statistics so far (the in-guest workload
+ *                marks its start and end with it);
  *   0x40-0x43, 0x61 (PIT, its channel 2 gate), 0x70-0x71 (CMOS, RTC)
  *                passed through to the machine's own, which refvmx no
  *                longer uses once it runs guests.

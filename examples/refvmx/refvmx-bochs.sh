@@ -5,6 +5,7 @@
 #   refvmx-bochs.sh REFVMX.elf GUEST.elf [--cpus N] [--timeout S]
 #                   [--cpu-model M] [--cmdline ARGS] [--guest-cmdline ARGS]
 #                   [--guest-ram MIB] [--module FILE NAME]... [--ips N]
+#                   [--mark RE]...
 #                   [--expect-fail] [--expect-status N] [--expect-shutdown]
 #                   [--expect-entry-failure] [--no-skip] [--expect-log RE]...
 # Prints the serial log, then one line: "refvmx: PASS" or
@@ -22,6 +23,9 @@
 # --expect-status N: the guest must end through the test-exit port with
 # status N (a failure status, checked exactly); --expect-shutdown: it
 # must end by writing "Shutdown" to port 0x8900.
+# --mark RE (repeatable) prints how long after Bochs' start a serial line
+# first matched RE ("refvmx: mark "RE" after N s"). --ips sets Bochs'
+# instructions per virtual second (the guest's TSC rate; default 4M).
 # --expect-log RE (repeatable): a passing run must also have a log line
 # matching the extended regular expression RE (refvmx's statistics: which
 # flush path a run took).
@@ -32,7 +36,7 @@ kernel=$1 guest=$2
 shift 2
 cpus=1 timeout=120 model=corei7_skylake_x expect_fail=0 expect_entry=0 no_skip=0
 cmdline="" guest_cmdline="" guest_ram=128 ips=4000000 expect_status="" expect_shutdown=0
-modules="" expect_logs=""
+modules="" expect_logs="" marks=""
 nl='
 '
 while [ $# -gt 0 ]; do
@@ -48,6 +52,7 @@ while [ $# -gt 0 ]; do
 	--guest-ram) guest_ram=$2; shift 2 ;;
 	--module) modules="$modules $2 $3"; shift 3 ;;
 	--ips) ips=$2; shift 2 ;;
+	--mark) marks="$marks$2$nl"; shift 2 ;;
 	--expect-status) expect_status=$2; shift 2 ;;
 	--expect-shutdown) expect_shutdown=1; shift ;;
 	--expect-log) expect_logs="$expect_logs$2$nl"; shift 2 ;;
@@ -76,6 +81,30 @@ for f in "$guest" $(echo "$modules" | awk '{ for (i = 1; i <= NF; i += 2) print 
 	module_mib=$((module_mib + ($(wc -c <"$f") + 1048575) / 1048576))
 done
 start=$(date +%s.%N)
+# Each --mark RE: the wall-clock time from Bochs' start until a serial
+# line first matches RE (polled every 0.2 s).
+if [ -n "$marks" ]; then
+	(
+		set -f
+		pending=$marks
+		while [ -n "$pending" ] && [ ! -e "$work/done" ]; do
+			rest=""
+			for re in $(printf '%s' "$pending" | tr ' ' '\001'); do
+				re=$(printf '%s' "$re" | tr '\001' ' ')
+				if grep -aEq -- "$re" "$work/serial.log" 2>/dev/null; then
+					now=$(date +%s.%N)
+					awk -v s="$start" -v n="$now" -v re="$re" \
+						'BEGIN { printf "refvmx: mark \"%s\" after %.1f s\n", re, n - s }' >>"$work/marks"
+				else
+					rest="$rest$re$nl"
+				fi
+			done
+			pending=$rest
+			sleep 0.2
+		done
+	) &
+	watcher=$!
+fi
 set +e
 sh "$here/scripts/bochs-run.sh" "$work/refvmx.iso" "$work/serial.log" \
 	--cpus "$cpus" --timeout "$timeout" --cpu-model "$model" --ips "$ips" \
@@ -83,7 +112,12 @@ sh "$here/scripts/bochs-run.sh" "$work/refvmx.iso" "$work/serial.log" \
 status=$?
 set -e
 end=$(date +%s.%N)
+if [ -n "$marks" ]; then
+	: >"$work/done"
+	wait "$watcher" 2>/dev/null || true
+fi
 tr -d '\r' < "$work/serial.log" 2>/dev/null | grep -av '^\s*$' || true
+cat "$work/marks" 2>/dev/null || true
 
 log_pass=0
 grep -aq '^refvmx: run passed' "$work/serial.log" 2>/dev/null && log_pass=1

@@ -25,11 +25,13 @@
 #include "console.h"
 #include "cpu.h"
 #include "firmware.h"
+#include "idle.h"
 #include "idt.h"
 #include "lapic.h"
 #include "mem.h"
 #include "mptable.h"
 #include "percpu.h"
+#include "ports.h"
 
 #define TRAMPOLINE 0x8000
 #define AP_STACK   (16 * 1024)
@@ -136,7 +138,7 @@ void ap_main(uint64_t index)
 	vmx_cpu_enable();
 	__atomic_store_n(&c->in_vmx, true, __ATOMIC_RELEASE);
 	__atomic_store_n(&c->alive, true, __ATOMIC_RELEASE);
-	while (!__atomic_load_n(&c->guest_started, __ATOMIC_ACQUIRE)) {
+	for (;;) {
 		uint64_t vector;
 		if (firmware_mailbox_poll(c->index, &vector)) {
 			c->guest_entry = vector;
@@ -148,8 +150,29 @@ void ap_main(uint64_t index)
 				c->index, (unsigned long long)vector);
 			break;
 		}
+		if (__atomic_load_n(&c->guest_started, __ATOMIC_ACQUIRE))
+			break;
 		cpu_serve_requests();
-		cpu_relax();
+		/* Sleep until the guest writes what starts this vCPU (a
+		 * flush request comes with an IPI). A PVH guest's mailbox
+		 * is there once the firmware tables are: until then, spin. */
+		const volatile void *watch =
+			firmware_mailbox ? firmware_mailbox_command()
+			: ports_platform
+				? 0
+				: (const volatile void *)&c->guest_started;
+		if (!watch) {
+			cpu_relax();
+			continue;
+		}
+		idle_monitor(watch);
+		/* What came before the monitor was armed is seen now. */
+		if (__atomic_load_n(&c->guest_started, __ATOMIC_ACQUIRE) ||
+		    firmware_mailbox_pending(c->index) ||
+		    __atomic_load_n(&c->flush_req, __ATOMIC_ACQUIRE) !=
+			    c->flush_done)
+			continue;
+		idle_wait(0, true);
 	}
 	/* Started by the guest's STARTUP IPI (vapic.c): EBX holds the
 	 * vCPU's number, EAX nothing; or woken through the mailbox, in

@@ -23,6 +23,29 @@ static struct {
 	bool line;	   /* the interrupt output as last seen */
 } u = { .dll = 1 };
 
+/* The guest's output, a line at a time (uart_flush for the rest). */
+static uint8_t out_line[160];
+static unsigned line_len;
+
+static void line_put(uint8_t c)
+{
+	out_line[line_len++] = c;
+	if (c == '\n' || line_len == sizeof(out_line)) {
+		console_write_guest(out_line, line_len);
+		line_len = 0;
+	}
+}
+
+void uart_flush(void)
+{
+	while (__atomic_exchange_n(&u.lock, 1, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	if (line_len)
+		console_write_guest(out_line, line_len);
+	line_len = 0;
+	__atomic_store_n(&u.lock, 0, __ATOMIC_RELEASE);
+}
+
 static uint8_t iir(void)
 {
 	uint8_t fifo = (u.fcr & FCR_FIFO) ? IIR_FIFO : 0;
@@ -64,7 +87,7 @@ uint8_t uart_access(unsigned reg, bool write, uint8_t value)
 			out = u.dll;
 		} else if (write) {
 			if (!(u.mcr & MCR_LOOP))
-				console_put_guest(value);
+				line_put(value);
 			u.thre_pending = true; /* sent at once */
 		} else {
 			out = 0; /* nothing received */

@@ -3,8 +3,8 @@
  * A virtual 16550A UART at COM1 (0x3F8-0x3FF, IRQ 4) for guests that
  * drive it with interrupts (a Linux guest's serial console: its TTY
  * output waits for the transmit interrupt). What the guest sends goes
- * to refvmx's own console (the real COM1) at once, so the transmitter
- * is always empty: THRE and TEMT read 1, and with IER.ETBEI the
+ * to refvmx's own console (the real COM1) at once (a line at a time), so the
+ * transmitter is always empty: THRE and TEMT read 1, and with IER.ETBEI the
  * "transmitter holding register empty" interrupt is pending after every
  * byte and whenever ETBEI is written 1, until IIR reads it or the next
  * byte is written (the 16550's rules). Nothing is ever received. The
@@ -26,5 +26,9 @@
 
 /* A byte access to register `reg` (0-7); a read returns the value. */
 uint8_t uart_access(unsigned reg, bool write, uint8_t value);
+/* The guest's output goes out a line at a time, so that refvmx's own
+ * lines never cut one: this sends what is left of the last (at the end
+ * of the run). */
+void uart_flush(void);
 
 #endif

@@ -6,6 +6,7 @@
 #include "console.h"
 #include "cpu.h"
 #include "guest_cpu.h"
+#include "idle.h"
 #include "percpu.h"
 #include "vcpu.h"
 
@@ -186,7 +187,12 @@ bool vapic_halt(struct vcpu *v)
 		}
 		cpu_serve_requests();
 		apic_timer_check(v);
-		cpu_relax();
+		if (__atomic_load_n(&v->ev.nmi_pending, __ATOMIC_ACQUIRE) ||
+		    (can_take_interrupts && vapic_interrupt_ready(v)))
+			break;
+		/* Whoever posts an interrupt or NMI here sends an IPI
+		 * (cpu_kick); the APIC timer wakes it by the host's. */
+		idle_wait(apic_timer_due_in(v), false);
 	}
 	if (put)
 		smmu_vcpu_load(v->mmu, v->index);

@@ -101,6 +101,11 @@ void gpr_set(struct vcpu *v, unsigned n, uint64_t value);
  * with bit 31 set when entry_exit) and end the run. */
 void vcpu_diagnose_entry(struct vcpu *v, bool entry_exit);
 
+/* Print the statistics: exits by reason, faults, flushes by scope,
+ * IPIs, shadow pages (kmain.c; at the end of the run, and when a PVH
+ * guest writes port 0xF5). */
+void refvmx_print_stats(struct smmu_vm *vm);
+
 /* How the run ended: set once, by the first vCPU that ends it. */
 struct run_end {
 	volatile bool over;

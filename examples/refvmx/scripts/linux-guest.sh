@@ -165,11 +165,28 @@ boot
 EOF
 	grub-mkrescue --locales= --themes= --fonts= -o "$work/linux.iso" "$work/iso" >/dev/null 2>&1
 	start=$(date +%s.%N)
+	# When the marker line appears (wall clock, polled).
+	(
+		for what in '^linux-guest: /init reached' '^linux-guest: PASS'; do
+			while [ ! -e "$work/done" ]; do
+				if grep -aq "$what" "$work/serial.log" 2>/dev/null; then
+					awk -v s="$start" -v n="$(date +%s.%N)" -v w="$what" \
+						'BEGIN { printf "linux-guest: mark \"%s\" after %.1f s (wall clock from Bochs start)\n", w, n - s }' >>"$work/mark"
+					break
+				fi
+				sleep 0.2
+			done
+		done
+	) &
+	watcher=$!
 	status=0
 	sh "$here/bochs-run.sh" "$work/linux.iso" "$work/serial.log" --cpus "$cpus" \
 		--timeout "$timeout" --memory 256 --ips "$ips" --ignore-bad-msrs >/dev/null 2>&1 || status=$?
 	end=$(date +%s.%N)
+	: >"$work/done"
+	wait "$watcher" 2>/dev/null || true
 	tr -d '\r' <"$work/serial.log" | grep -av '^\s*$' || true
+	cat "$work/mark" 2>/dev/null || true
 	seconds=$(echo "$start $end" | awk '{ printf "%.1f", $2 - $1 }')
 	[ "$status" -ne 124 ] || { echo "linux-guest: FAIL timeout after $timeout s (native, $cpus CPU(s))"; return 1; }
 	judge "$work/serial.log" "$seconds" "native, $cpus CPU(s)"
@@ -199,7 +216,10 @@ under_refvmx() {
 		--guest-cmdline "$base_cmdline $append" \
 		--module "$cache/initramfs.cpio" initramfs \
 		--expect-log '^linux-guest: PASS' \
-		--expect-log '^refvmx: guest powered off' $rest || status=$?
+		--expect-log '^refvmx: guest powered off' \
+		--mark '^refvmx: starting' --mark '^refvmx: entering the guest' \
+		--mark '^linux-guest: /init reached' --mark '^linux-guest: PASS' \
+		$rest || status=$?
 	return $status
 }
 
