@@ -245,11 +245,18 @@ bool insn_fetch_decode(struct vcpu *v, struct insn *out)
 	uint32_t flags =
 		SMMU_ACCESS_FETCH | (vcpu_cpl() == 3 ? SMMU_ACCESS_USER : 0);
 	unsigned got = 0;
-	/* Byte by byte: the instruction may end before a page the guest
-	 * has not mapped. */
+	/* What lies in RIP's page in one read (one translation); past
+	 * it byte by byte: the instruction may end before a page the
+	 * guest has not mapped. */
+	unsigned first = 4096 - (unsigned)(rip & 4095);
+	if (first > INSN_MAX)
+		first = INSN_MAX;
+	struct smmu_translation t;
+	uint64_t fault_la;
+	if (insn_read_linear(v, rip, buf, first, flags, &fault_la, &t) ==
+	    SMMU_XLATE_OK)
+		got = first;
 	for (; got < INSN_MAX; got++) {
-		struct smmu_translation t;
-		uint64_t fault_la;
 		if (insn_read_linear(v, rip + got, &buf[got], 1, flags,
 				     &fault_la, &t) != SMMU_XLATE_OK)
 			break;

@@ -215,6 +215,7 @@ under_refvmx() {
 		--cmdline "shadow-pool=16 $cmdline" \
 		--guest-cmdline "$base_cmdline $append" \
 		--module "$cache/initramfs.cpio" initramfs \
+		--expect-log '^linux-guest: /init reached' \
 		--expect-log '^linux-guest: PASS' \
 		--expect-log '^refvmx: guest powered off' \
 		--mark '^refvmx: starting' --mark '^refvmx: entering the guest' \
