@@ -30,6 +30,7 @@
 
 #include <shadowmmu/shadowmmu.h>
 
+#include "fuzz_input.h"
 #include "fuzz_api.h"
 #include "host.h"
 #include "u64map.h"
@@ -258,37 +259,6 @@ static void fa_assisted_flush(void *host, const struct smmu_cpu_set *cpus)
 }
 
 /* ---- input ---- */
-
-struct rd {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t u8(struct rd *r)
-{
-	if (!r->n)
-		return 0;
-	r->n--;
-	return *r->p++;
-}
-
-static uint16_t u16(struct rd *r)
-{
-	uint16_t lo = u8(r);
-	return (uint16_t)(lo | (uint16_t)u8(r) << 8);
-}
-
-static uint32_t u32(struct rd *r)
-{
-	uint32_t lo = u16(r);
-	return lo | (uint32_t)u16(r) << 16;
-}
-
-static uint64_t u64(struct rd *r)
-{
-	uint64_t lo = u32(r);
-	return lo | (uint64_t)u32(r) << 32;
-}
 
 /* A linear address: mostly where the guest maps something, else raw. */
 static uint64_t take_la(struct rd *r)

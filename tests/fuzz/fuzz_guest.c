@@ -16,40 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_input.h"
 #include "fuzz_guest.h"
 #include "lib_mmu.h"
 #include "sim.h"
-
-struct rd {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t u8(struct rd *r)
-{
-	if (!r->n)
-		return 0;
-	r->n--;
-	return *r->p++;
-}
-
-static uint16_t u16(struct rd *r)
-{
-	uint16_t lo = u8(r);
-	return (uint16_t)(lo | (uint16_t)u8(r) << 8);
-}
-
-static uint32_t u32(struct rd *r)
-{
-	uint32_t lo = u16(r);
-	return lo | (uint32_t)u16(r) << 16;
-}
-
-static uint64_t u64(struct rd *r)
-{
-	uint64_t lo = u32(r);
-	return lo | (uint64_t)u32(r) << 32;
-}
 
 struct fg_vcpu {
 	uint64_t cr0, cr4, efer; /* as last written (a guess after a #GP) */
