@@ -7,7 +7,8 @@
 #       downloads linux-image-cloud-amd64 and busybox-static from Debian's
 #       archive (apt-get download; as root, apt-get update first if the
 #       lists are missing), extracts vmlinuz and the ELF vmlinux inside
-#       it (its LZ4 payload, for the PVH entry note), builds the workload
+#       it (its LZ4 payload, for the PVH entry note; linux/elfpack.c
+#       drops its zero tails for refvmx to load), builds the workload
 #       (linux/workload.c, gcc -static) and the initramfs (cpio newc,
 #       uncompressed: linux/init, busybox, /bin/workload). Prints the
 #       cache directory. Nothing of it enters the repository.
@@ -39,7 +40,7 @@ ips=40000000
 base_cmdline="console=ttyS0 quiet cryptomgr.notests hpet=disable pci=off no_timer_check tsc=reliable panic=-1"
 
 usage() {
-	sed -n '3,22p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '3,24p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
@@ -87,7 +88,7 @@ fetch() {
 	fi
 	kpkg=$(kernel_package)
 	[ -n "$kpkg" ] || skip "apt cannot resolve linux-image-cloud-amd64"
-	if [ ! -f "$cache/vmlinux" ] || [ "$(cat "$cache/kernel-package" 2>/dev/null)" != "$kpkg" ]; then
+	if [ ! -f "$cache/vmlinux.full" ] || [ "$(cat "$cache/kernel-package" 2>/dev/null)" != "$kpkg" ]; then
 		(cd "$cache/debs" && rm -f ./*.deb &&
 			apt-get download "$kpkg" busybox-static >/dev/null 2>&1) ||
 			skip "apt-get download $kpkg busybox-static failed (no network?)"
@@ -97,11 +98,17 @@ fetch() {
 		done
 		cp "$cache"/root/boot/vmlinuz-* "$cache/vmlinuz"
 		cp "$cache/root/bin/busybox" "$cache/busybox"
-		extract_vmlinux "$cache/vmlinuz" "$cache/vmlinux" ||
+		extract_vmlinux "$cache/vmlinuz" "$cache/vmlinux.full" ||
 			{ echo "linux-guest: no LZ4-compressed ELF in $cache/vmlinuz" >&2; exit 1; }
 		basename "$cache"/root/boot/vmlinuz-* | sed 's/^vmlinuz-//' >"$cache/kernel-release"
 		rm -rf "$cache/root"
 		echo "$kpkg" >"$cache/kernel-package"
+	fi
+	# What refvmx loads: the same ELF without its zero tails and
+	# alignment gaps (linux/elfpack.c), a third smaller for GRUB to read.
+	if [ ! -f "$cache/vmlinux" ] || [ "$cache/vmlinux.full" -nt "$cache/vmlinux" ]; then
+		gcc -O2 -o "$cache/elfpack" "$src/elfpack.c"
+		"$cache/elfpack" "$cache/vmlinux.full" "$cache/vmlinux"
 	fi
 	# The workload and the initramfs are rebuilt every time (a second).
 	gcc -static -O2 -Wall -pthread -o "$cache/workload" "$src/workload.c"
