@@ -97,7 +97,10 @@ static void invalidate_address(struct smmu_vcpu *vcpu, bool all, uint16_t pcid,
 		roots_sync_address(vcpu, all, pcid, la);
 		vm_unlock(vm);
 	}
-	if (all && !flushes_planted_away(vcpu))
+	/* Outside IA-32e mode there are no slots to flush by PCID: the
+	 * vCPU runs on hardware PCID 0 alone, where INVPCID type 0 flushes
+	 * the address like INVLPG (its globals too: more, never less). */
+	if ((all || vcpu->roots.cur < 0) && !flushes_planted_away(vcpu))
 		flush_local(vcpu, SMMU_FLUSH_ADDR, 0, la);
 }
 
