@@ -68,11 +68,16 @@ static void invpcid(unsigned type, uint16_t pcid, uint64_t la)
 
 /* Make the page table that maps LA in space pml4 go out of sync: its
  * first stores are emulated, the third write fault maps it writable. */
+static void stores_until_out_of_sync(uint64_t pte2)
+{
+	for (int i = 0; i < 4; i++)
+		og_set_pte(&g, 0, pte2, ((i & 1) ? PAGE_A : PAGE_B) | OG_USER);
+}
+
 static uint64_t unsync_lag_table(uint64_t pml4)
 {
 	uint64_t pte2 = og_map(&g, pml4, LA2, PAGE_A, OG_USER);
-	for (int i = 0; i < 4; i++)
-		og_set_pte(&g, 0, pte2, ((i & 1) ? PAGE_A : PAGE_B) | OG_USER);
+	stores_until_out_of_sync(pte2);
 	return pte2;
 }
 
@@ -277,8 +282,7 @@ static uint64_t fill_seen_by_another_pcid(uint32_t inject)
 	mov_cr3(b, 2, false);
 	invpcid(0, 1, LA);
 	og_read(&g, 0, LA);
-	for (int i = 0; i < 4; i++) /* emulated, then out of sync */
-		og_set_pte(&g, 0, pte2, ((i & 1) ? PAGE_A : PAGE_B) | OG_USER);
+	stores_until_out_of_sync(pte2);
 	og_set_pte(&g, 0, pte, PAGE_C | OG_USER); /* not seen */
 	mov_cr3(a, 1, true);
 	og_read(&g, 0, LA);
