@@ -25,6 +25,13 @@
 extern "C" {
 #endif
 
+/* Everything declared from here to the matching pop is the library's
+ * exported API: libshadowmmu.so is built with -fvisibility=hidden, so
+ * any other function it defines stays internal. */
+#if defined(__GNUC__) && __GNUC__ >= 4
+#pragma GCC visibility push(default)
+#endif
+
 /* API version of this header. */
 #define SMMU_API_VERSION 0
 
@@ -644,6 +651,10 @@ struct smmu_stats {
  * arguments. */
 enum smmu_status smmu_vm_get_stats(const struct smmu_vm *vm,
 				   struct smmu_stats *out);
+
+#if defined(__GNUC__) && __GNUC__ >= 4
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }
