@@ -20,6 +20,7 @@
 
 #include "host.h"
 #include "x86.h"
+#include <shadowmmu/version.h> /* generated: SMMU_VERSION... */
 
 #ifdef __cplusplus
 extern "C" {
@@ -34,6 +35,14 @@ extern "C" {
 
 /* API version of this header. */
 #define SMMU_API_VERSION 0
+
+/* The release of the library linked: "MAJOR.MINOR.PATCH", and the same
+ * as SMMU_VERSION_NUMBER(major, minor, patch). version.h's
+ * SMMU_VERSION_STRING and SMMU_VERSION are those of the header a
+ * program was compiled with; a shared library it runs with may be
+ * newer. Callable at any time, with no VM. */
+const char *smmu_version(void);
+unsigned smmu_version_number(void);
 
 /* Status of lifecycle and configuration calls. */
 enum smmu_status {
