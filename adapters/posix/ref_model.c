@@ -765,6 +765,24 @@ int ref_model_cmpxchg(struct ref_model *m, unsigned v, uint64_t gpa,
 	return done ? SMMU_GPA_OK : SMMU_GPA_CHANGED;
 }
 
+int ref_model_take_away(struct ref_model *m, struct smmu_posix_ram *ram,
+			uint64_t gpa, uint64_t len)
+{
+	pthread_mutex_lock(&m->lock);
+	m->epoch++;
+	for (uint64_t slot = gpa & ~7ull; slot < gpa + len; slot += 8) {
+		const uint64_t *p = smmu_posix_ram_ptr(m->cfg.ram, slot, 8);
+		if (p)
+			ref_memory_record(&m->mem, slot, 8,
+					  __atomic_load_n(p, __ATOMIC_ACQUIRE),
+					  m->epoch);
+	}
+	int r = smmu_posix_ram_take_away(ram, gpa, len);
+	maybe_forget(m);
+	pthread_mutex_unlock(&m->lock);
+	return r;
+}
+
 /* Walk vCPU c's current tables for acc (x->now is the result); false
  * with paging off. Lock held. */
 static bool walk_now(struct ref_model *m, struct rvcpu *c,

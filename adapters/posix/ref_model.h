@@ -92,6 +92,14 @@ int ref_model_cmpxchg(struct ref_model *m, unsigned v, uint64_t gpa,
 		      unsigned size, uint64_t old, uint64_t new_val,
 		      const struct smmu_access *inflight,
 		      struct ref_verdict *verdict, bool *allowed);
+/* The host takes guest frames [gpa, gpa + len) away (smmu_posix_ram_take_away
+ * on `ram`, the RAM the model reads): from now on they read as all ones.
+ * A walk that began before may have read what they held, so every slot's
+ * value goes into its history, as a store's old value does; the take-away
+ * happens under the model's lock, so no store falls between the record
+ * and the hole. Returns smmu_posix_ram_take_away's result. */
+int ref_model_take_away(struct ref_model *m, struct smmu_posix_ram *ram,
+			uint64_t gpa, uint64_t len);
 
 /* Check what vCPU v observed for `access` (canonical la), which started
  * at model epoch `started` (ref_model_now). If the guest

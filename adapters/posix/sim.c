@@ -458,6 +458,16 @@ static void do_invpcid(struct sim_vcpu *v, const struct gop *op)
 
 /* What the host, or a device, does to guest memory behind the guest's
  * back, reported to the MMU as a hypervisor's host would. */
+/* Frames [gfn, gfn + count) stop being RAM; the oracle remembers what
+ * they held for the walks that read them before. */
+static int take_away(struct sim *s, uint64_t gfn, uint64_t count)
+{
+	uint64_t gpa = gfn << X86_PAGE_SHIFT, len = count << X86_PAGE_SHIFT;
+	if (s->cfg.no_oracle)
+		return smmu_posix_ram_take_away(&s->host.ram, gpa, len);
+	return ref_model_take_away(s->model, &s->host.ram, gpa, len);
+}
+
 static void host_change(struct sim_vcpu *v, const struct gop *op)
 {
 	struct sim *s = v->sim;
@@ -476,9 +486,7 @@ static void host_change(struct sim_vcpu *v, const struct gop *op)
 	/* The backing changes first, then the MMU hears of it (which
 	 * retries the faults that looked the frames up before). */
 	uint64_t count = (op->val + X86_PAGE_SIZE - 1) >> X86_PAGE_SHIFT;
-	if (op->kind == GOP_HOST_UNMAP &&
-	    smmu_posix_ram_take_away(&s->host.ram, gfn << X86_PAGE_SHIFT,
-				     count << X86_PAGE_SHIFT))
+	if (op->kind == GOP_HOST_UNMAP && take_away(s, gfn, count))
 		sim_report_violation(s, v, "host unmap: out of hole slots");
 	if (mmu->host_changed)
 		mmu->host_changed(v, gfn, count, SMMU_GFN_UNMAP);

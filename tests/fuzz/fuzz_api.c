@@ -30,6 +30,7 @@
 
 #include <shadowmmu/shadowmmu.h>
 
+#include "fuzz_count.h"
 #include "fuzz_input.h"
 #include "fuzz_api.h"
 #include "host.h"
@@ -898,8 +899,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct rd r = { data, size };
 	verbose = getenv("FUZZ_API_VERBOSE") != NULL;
 	host_init(&h, &r);
-	while (r.n)
+	uint64_t calls = 0;
+	while (r.n) {
 		run_op(&h, &r);
+		calls++;
+	}
 	host_fini(&h);
+	fuzz_count("fuzz-api", calls);
 	return 0;
 }

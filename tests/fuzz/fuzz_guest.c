@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_count.h"
 #include "fuzz_input.h"
 #include "fuzz_guest.h"
 #include "lib_mmu.h"
@@ -32,9 +33,6 @@ struct fg {
 	unsigned esz;	/* bytes per entry */
 	unsigned nents; /* entries per table */
 	unsigned nr_vcpus, nr_spaces, unmaps, nr_ops;
-	/* Steer around the known findings (README.md); FUZZ_GUEST_ALL=1
-	 * in the environment lifts it. */
-	bool avoid_known;
 	uint8_t maxphyaddr;
 	struct fg_vcpu v[FG_MAX_VCPUS];
 	/* The table pages as the guest's own stores leave them, for the
@@ -174,15 +172,6 @@ static uint64_t take_entry(struct fg *g, struct rd *r)
 	if (hi & 0x80)
 		e |= X86_BITS(11, 9);
 	return g->esz == 4 ? (uint32_t)e : e;
-}
-
-/* Whether a host unmap may make a hole, or is made a remap: a known
- * finding (README.md). The oracle does not record what a frame held
- * before it was taken away, so a walk that another vCPU's unmap races
- * with has only the hole to be judged by. */
-static bool unmap_ok(const struct fg *g)
-{
-	return !g->avoid_known || g->nr_vcpus == 1;
 }
 
 /* The 8-byte store that writes `val` into entry idx of table t, the
@@ -333,8 +322,7 @@ static void decode_op(struct fg *g, struct rd *r)
 		break;
 	case FG_UNMAP:
 	case FG_REMAP:
-		op.kind = kind == FG_UNMAP && g->unmaps < FG_MAX_UNMAPS &&
-					  unmap_ok(g)
+		op.kind = kind == FG_UNMAP && g->unmaps < FG_MAX_UNMAPS
 				  ? GOP_HOST_UNMAP
 				  : GOP_HOST_REMAP;
 		g->unmaps += op.kind == GOP_HOST_UNMAP;
@@ -439,7 +427,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g->esz = g->mode == FG_MODE_32BIT ? 4 : 8;
 	g->nents = 4096 / g->esz;
 	g->nr_spaces = ((h[4] >> 4) & 3) + 1u;
-	g->avoid_known = !getenv("FUZZ_GUEST_ALL");
 	g->maxphyaddr = maxphy[(h[5] >> 1) & 3];
 	unsigned pcpus = (h[0] >> 4) & 3;
 	uint32_t pool_min = 5 * g->nr_vcpus + 4;
@@ -500,6 +487,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (getenv("FUZZ_GUEST_VERBOSE"))
 			dump(g, &sc);
 		sim_run(g->sim);
+		fuzz_count("fuzz-guest", g->nr_ops);
 	}
 	/* Teardown checks too (every shadow page back, smmu_vm_destroy). */
 	sim_fini(g->sim);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_count.h"
 #include "trace.h"
 
 static void finding(const char *what)
@@ -58,6 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[256];
 	memset(err, 0x55, sizeof(err));
 	bench_trace_init(&t);
+	fuzz_count("fuzz-trace", 1);
 	if (parse(data, size, &t, err, sizeof(err))) {
 		if (!memchr(err, 0, sizeof(err)))
 			finding("an error message without its NUL");
