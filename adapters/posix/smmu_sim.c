@@ -8,14 +8,18 @@
  * The last line of the output is always
  *     ops=<n> accesses=<n> violations=<n>
  * and the exit status is 0 without violations, 1 with, 2 on usage or
- * setup errors.
+ * setup errors. Progress lines go to stderr (when it is a terminal, or
+ * with --progress).
  */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "lib_mmu.h"
@@ -48,6 +52,7 @@ struct options {
 	unsigned nr_knobs;
 	unsigned report;
 	bool quiet;
+	int progress; /* -1: when stderr is a terminal, 0: never, 1: always */
 };
 
 /* --host-caps: "all", "none" or names of SMMU_HOST_* bits. */
@@ -226,7 +231,12 @@ static void usage(FILE *out)
 		"\n"
 		"output:\n"
 		"  --report N       violations printed in full (default 5)\n"
-		"  --quiet          only the final line (and errors)\n"
+		"  --quiet          only the final line (and errors); no "
+		"progress\n"
+		"  --progress       a progress line on stderr every 2 s of a "
+		"run (default when\n"
+		"                   stderr is a terminal and not --quiet)\n"
+		"  --no-progress    no progress lines\n"
 		"  --help           this text\n"
 		"\n"
 		"fault-injection knobs (--inject), by MMU:\n",
@@ -360,6 +370,8 @@ enum {
 	OPT_INJECT,
 	OPT_REPORT,
 	OPT_QUIET,
+	OPT_PROGRESS,
+	OPT_NO_PROGRESS,
 	OPT_HELP,
 };
 
@@ -404,6 +416,8 @@ static const struct option long_options[] = {
 	{ "inject", required_argument, NULL, OPT_INJECT },
 	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -452,6 +466,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	o->mmu = &naive_shadow_ops;
 	o->pool_pages = 4096;
 	o->report = 5;
+	o->progress = -1;
 
 	while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
 		bool ok = true;
@@ -623,6 +638,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_QUIET:
 			o->quiet = true;
 			break;
+		case OPT_PROGRESS:
+			o->progress = 1;
+			break;
+		case OPT_NO_PROGRESS:
+			o->progress = 0;
+			break;
 		case OPT_HELP:
 			usage(stdout);
 			return 0;
@@ -690,6 +711,103 @@ static void print_config(const struct options *o, uint64_t ram_size)
 				printf(" %s", k->name);
 	}
 	printf("\n");
+}
+
+/*
+ * Progress of a run on stderr: a line every PROGRESS_NS of wall time,
+ * the first after PROGRESS_NS (a short run prints none). A thread of its
+ * own samples the guest operations done: each vCPU's thread counts its
+ * own, and a relaxed read of those counters is a sample, as smmu-bench's
+ * progress takes it; the run is neither touched nor slowed.
+ */
+#define PROGRESS_NS (2 * 1000000000ull)
+
+struct progress {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stop;
+	struct sim *sim;
+	uint64_t total, start_ns;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static void progress_line(const struct progress *p)
+{
+	uint64_t done = 0;
+	for (unsigned i = 0; i < p->sim->cfg.nr_vcpus; i++)
+		done += __atomic_load_n(&p->sim->vcpu[i].stats.ops,
+					__ATOMIC_RELAXED);
+	if (done > p->total)
+		done = p->total;
+	double secs = (double)(now_ns() - p->start_ns) / 1e9;
+	unsigned pct = p->total ? (unsigned)(100 * done / p->total) : 100;
+	char left[48] = "";
+	if (done && done < p->total)
+		snprintf(left, sizeof(left), ", about %.0f s to go",
+			 secs * (double)(p->total - done) / (double)done);
+	fprintf(stderr,
+		"smmu-sim: %u%% (%" PRIu64 "/%" PRIu64 " ops, %.1f s%s)\n", pct,
+		done, p->total, secs, left);
+	fflush(stderr);
+}
+
+static void *progress_main(void *arg)
+{
+	struct progress *p = arg;
+	pthread_mutex_lock(&p->lock);
+	for (uint64_t next = p->start_ns + PROGRESS_NS; !p->stop;) {
+		struct timespec until = {
+			.tv_sec = (time_t)(next / 1000000000u),
+			.tv_nsec = (long)(next % 1000000000u),
+		};
+		if (pthread_cond_timedwait(&p->wake, &p->lock, &until) ==
+			    ETIMEDOUT &&
+		    !p->stop) {
+			progress_line(p);
+			next += PROGRESS_NS;
+		}
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* Start the progress thread for the run of s; false if there is none. */
+static bool progress_start(struct progress *p, struct sim *s)
+{
+	pthread_condattr_t attr;
+	memset(p, 0, sizeof(*p));
+	p->sim = s;
+	for (unsigned i = 0; i < s->cfg.nr_vcpus; i++)
+		p->total += s->vcpu[i].prog.nr;
+	p->start_ns = now_ns();
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	if (pthread_create(&p->thread, NULL, progress_main, p) == 0)
+		return true;
+	pthread_cond_destroy(&p->wake);
+	pthread_mutex_destroy(&p->lock);
+	return false;
+}
+
+static void progress_stop(struct progress *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->stop = true;
+	pthread_cond_signal(&p->wake);
+	pthread_mutex_unlock(&p->lock);
+	pthread_join(p->thread, NULL);
+	pthread_cond_destroy(&p->wake);
+	pthread_mutex_destroy(&p->lock);
 }
 
 static void print_stats(struct sim *s, const struct sim_totals *t)
@@ -773,7 +891,15 @@ int main(int argc, char **argv)
 		print_config(&o, ram_size);
 	fflush(stdout);
 
+	/* By default, progress when someone watches: stderr a terminal. */
+	bool progress = o.progress == 1 ||
+			(o.progress < 0 && !o.quiet && isatty(STDERR_FILENO));
+	struct progress prog;
+	if (progress)
+		progress = progress_start(&prog, s);
 	sim_run(s);
+	if (progress)
+		progress_stop(&prog);
 
 	struct sim_totals t;
 	sim_get_totals(s, &t);
