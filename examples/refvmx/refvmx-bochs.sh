@@ -5,7 +5,7 @@
 #   refvmx-bochs.sh REFVMX.elf GUEST.elf [--cpus N] [--timeout S]
 #                   [--cpu-model M] [--cmdline ARGS] [--guest-cmdline ARGS]
 #                   [--guest-ram MIB] [--module FILE NAME]... [--ips N]
-#                   [--mark RE]...
+#                   [--mark RE]... [--progress S]
 #                   [--expect-fail] [--expect-status N] [--expect-shutdown]
 #                   [--expect-entry-failure] [--no-skip] [--expect-log RE]...
 # Prints the serial log, then one line: "refvmx: PASS" or
@@ -26,6 +26,9 @@
 # --mark RE (repeatable) prints how long after Bochs' start a serial line
 # first matched RE ("refvmx: mark "RE" after N s"). --ips sets Bochs'
 # instructions per virtual second (the guest's TSC rate; default 4M).
+# --progress S: while Bochs runs, a line on stderr every S seconds
+# (default 20; 0: none) with the time so far and the last serial line
+# (scripts/bochs-run.sh).
 # --expect-log RE (repeatable): a passing run must also have a log line
 # matching the extended regular expression RE (refvmx's statistics: which
 # flush path a run took).
@@ -36,7 +39,7 @@ kernel=$1 guest=$2
 shift 2
 cpus=1 timeout=120 model=corei7_skylake_x expect_fail=0 expect_entry=0 no_skip=0
 cmdline="" guest_cmdline="" guest_ram=128 ips=4000000 expect_status="" expect_shutdown=0
-modules="" expect_logs="" marks=""
+modules="" expect_logs="" marks="" progress=20
 nl='
 '
 while [ $# -gt 0 ]; do
@@ -53,6 +56,7 @@ while [ $# -gt 0 ]; do
 	--module) modules="$modules $2 $3"; shift 3 ;;
 	--ips) ips=$2; shift 2 ;;
 	--mark) marks="$marks$2$nl"; shift 2 ;;
+	--progress) progress=$2; shift 2 ;;
 	--expect-status) expect_status=$2; shift 2 ;;
 	--expect-shutdown) expect_shutdown=1; shift ;;
 	--expect-log) expect_logs="$expect_logs$2$nl"; shift 2 ;;
@@ -108,7 +112,7 @@ fi
 set +e
 sh "$here/scripts/bochs-run.sh" "$work/refvmx.iso" "$work/serial.log" \
 	--cpus "$cpus" --timeout "$timeout" --cpu-model "$model" --ips "$ips" \
-	--memory $((guest_ram + 64 + module_mib)) >/dev/null 2>&1
+	--memory $((guest_ram + 64 + module_mib)) --progress "$progress" >/dev/null
 status=$?
 set -e
 end=$(date +%s.%N)

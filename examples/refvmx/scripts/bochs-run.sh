@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # bochs-run.sh ISO SERIAL_LOG [--cpus N] [--timeout SECONDS] [--cpu-model MODEL]
-#              [--memory MIB] [--ips N] [--ignore-bad-msrs]
+#              [--memory MIB] [--ips N] [--ignore-bad-msrs] [--progress S]
 #
 # Boots ISO headless in Bochs the way ../../../../shared/BOCHS.md found to
 # work: rfb display that waits for no client, the internal debugger fed
@@ -14,6 +14,11 @@
 # Bochs answer MSRs it does not model (a native Linux reads
 # IA32_MISC_ENABLE, which Bochs' Skylake lacks; refvmx never needs it).
 #
+# While Bochs runs, every S seconds (--progress, default 20; 0: never) a
+# line on stderr shows that it is alive: the time so far and the last
+# line of the serial log, e.g.
+#   bochs-run: 40 s, serial: [    1.234567] Run /init as init process
+#
 # Prints the serial log, then exits with Bochs's status: 0 when the guest
 # wrote 'D' to port 0x8900 (pass), 1 for "Shutdown" there (fail) or a
 # Bochs error, 124 on timeout. Defaults: 1 CPU, 120 s, corei7_skylake_x,
@@ -21,7 +26,7 @@
 set -eu
 
 usage() {
-	echo "usage: $0 ISO SERIAL_LOG [--cpus N] [--timeout SECONDS] [--cpu-model MODEL] [--memory MIB] [--ips N] [--ignore-bad-msrs]" >&2
+	echo "usage: $0 ISO SERIAL_LOG [--cpus N] [--timeout SECONDS] [--cpu-model MODEL] [--memory MIB] [--ips N] [--ignore-bad-msrs] [--progress S]" >&2
 	exit 2
 }
 
@@ -35,6 +40,7 @@ model=corei7_skylake_x
 memory=128
 ips=4000000
 bad_msrs=0
+progress=20
 while [ $# -gt 0 ]; do
 	if [ "$1" = --ignore-bad-msrs ]; then
 		bad_msrs=1
@@ -48,6 +54,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout_s=$2 ;;
 	--cpu-model) model=$2 ;;
 	--memory) memory=$2 ;;
+	--progress) progress=$2 ;;
 	*) usage ;;
 	esac
 	shift 2
@@ -94,6 +101,25 @@ sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
 BOCHSRC
 printf 'c\nquit\n' >"$scratch/dbgrc"
 
+# The progress lines (--progress): polled each second, so that the
+# watcher ends within a second of Bochs. The last serial line is shown
+# without carriage returns, escape codes or other control characters.
+esc=$(printf '\033')
+progress_watch() {
+	begin=$(date +%s)
+	next=$((begin + progress))
+	while [ -d "$scratch" ] && [ ! -e "$scratch/done" ]; do
+		sleep 1
+		now=$(date +%s)
+		[ "$now" -ge "$next" ] || continue
+		next=$((now + progress))
+		last=$(tail -c 4096 "$serial" 2>/dev/null | tr -d '\r' |
+			sed "s/$esc\[[0-9;?]*[A-Za-z]//g" | tr -d '\000-\010\013-\037' |
+			grep -av '^[[:space:]]*$' | tail -n 1 | cut -c 1-120) || true
+		echo "bochs-run: $((now - begin)) s, serial: ${last:-(nothing yet)}" >&2
+	done
+}
+
 # Two Bochs starting at the same moment can both bind rfb's first port;
 # the one whose listen() then fails gives up on the whole port range
 # ("RFB could not bind any port", exit 1, or a crash while panicking).
@@ -101,10 +127,20 @@ printf 'c\nquit\n' >"$scratch/dbgrc"
 attempt=1
 while :; do
 	: >"$serial"
+	rm -f "$scratch/done"
+	watcher=
+	if [ "$progress" -gt 0 ]; then
+		progress_watch &
+		watcher=$!
+	fi
 	status=0
 	(cd "$scratch" &&
 		timeout "$timeout_s" bochs-bin -q -f bochsrc -rc dbgrc \
 			</dev/null >bochs.out 2>&1) || status=$?
+	if [ -n "$watcher" ]; then
+		: >"$scratch/done"
+		wait "$watcher" 2>/dev/null || true
+	fi
 	if [ "$status" != 0 ] && [ "$attempt" -lt 5 ] &&
 		grep -q 'RFB could not bind' "$scratch/bochs.log"; then
 		echo "bochs-run: rfb found no free port, retrying" >&2

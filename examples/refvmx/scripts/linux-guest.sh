@@ -165,6 +165,7 @@ native() {
 set timeout=0
 serial --unit=0 --speed=115200
 terminal_input serial
+terminfo serial dumb
 terminal_output serial
 linux /boot/vmlinuz $base_cmdline $append
 initrd /boot/initramfs.cpio
@@ -188,7 +189,7 @@ EOF
 	watcher=$!
 	status=0
 	sh "$here/bochs-run.sh" "$work/linux.iso" "$work/serial.log" --cpus "$cpus" \
-		--timeout "$timeout" --memory 256 --ips "$ips" --ignore-bad-msrs >/dev/null 2>&1 || status=$?
+		--timeout "$timeout" --memory 256 --ips "$ips" --ignore-bad-msrs >/dev/null || status=$?
 	end=$(date +%s.%N)
 	: >"$work/done"
 	wait "$watcher" 2>/dev/null || true

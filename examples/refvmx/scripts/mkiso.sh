@@ -4,13 +4,15 @@
 #
 # A BIOS-bootable GRUB rescue ISO (grub-mkrescue, ../../../../shared/BOCHS.md
 # "Boot route") that boots KERNEL.elf at once, with GRUB's console on COM1
-# at 115200, and passes each MODULE.elf as a module whose command line is
-# NAME. The kernel is booted as Multiboot 2 when it has that header
-# (grub-file --is-x86-multiboot2: refvmx, the Multiboot 2 guests), else
-# as Multiboot 1 ("multiboot" and "module" lines: the Multiboot 1 guests
-# and kvm-unit-tests kernels run natively). refvmx is the kernel and the
-# guests its modules; a guest alone is the kernel for a native run.
-# --cmdline gives the kernel a command line.
+# at 115200 (terminfo "dumb", set before the serial terminal starts:
+# its default, vt100, starts by clearing the screen with escape codes
+# that would open every serial log), and passes each MODULE.elf as a
+# module whose command line is NAME. The kernel is booted as Multiboot 2
+# when it has that header (grub-file --is-x86-multiboot2: refvmx, the
+# Multiboot 2 guests), else as Multiboot 1 ("multiboot" and "module"
+# lines: the Multiboot 1 guests and kvm-unit-tests kernels run natively).
+# refvmx is the kernel and the guests its modules; a guest alone is the
+# kernel for a native run. --cmdline gives the kernel a command line.
 set -eu
 
 usage() {
@@ -51,6 +53,7 @@ cfg=$isodir/boot/grub/grub.cfg
 	echo 'set timeout=0'
 	echo 'serial --unit=0 --speed=115200'
 	echo 'terminal_input serial'
+	echo 'terminfo serial dumb'
 	echo 'terminal_output serial'
 	echo "$kernel_cmd /boot/kernel.elf $cmdline"
 } >"$cfg"
