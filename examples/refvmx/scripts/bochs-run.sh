@@ -17,7 +17,7 @@
 # While Bochs runs, every S seconds (--progress, default 20; 0: never) a
 # line on stderr shows that it is alive: the time so far and the last
 # line of the serial log, e.g.
-#   bochs-run: 40 s, serial: [    1.234567] Run /init as init process
+#   bochs-run: 40 s, serial: [    2.340703] PCI: Fatal: No config space access function found
 #
 # Prints the serial log, then exits with Bochs's status: 0 when the guest
 # wrote 'D' to port 0x8900 (pass), 1 for "Shutdown" there (fail) or a
