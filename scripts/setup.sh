@@ -8,11 +8,13 @@ set -eu
 # dpkg-dev gives meson the multiarch libdir (lib/x86_64-linux-gnu):
 # without it meson installs to lib64, where neither pkg-config nor the
 # dynamic loader look on Debian. gnuplot-nox draws smmu-bench's plots.
-# The last line boots refvmx in Bochs' VMX emulation: Bochs, its BIOS
-# images, and what grub-mkrescue needs for a BIOS ISO.
+# The bochs line boots refvmx in Bochs' VMX emulation: Bochs, its BIOS
+# images, and what grub-mkrescue needs for a BIOS ISO. doxygen, mscgen
+# and graphviz build `ninja docs` (docs/README.md).
 packages="gcc libc6-dev binutils dpkg-dev meson ninja-build pkg-config \
 	libcriterion-dev liburcu-dev libcpuid-dev gnuplot-nox \
-	bochs bochsbios vgabios grub-pc-bin grub-common xorriso"
+	bochs bochsbios vgabios grub-pc-bin grub-common xorriso \
+	doxygen mscgen graphviz"
 
 missing=""
 for p in $packages; do
