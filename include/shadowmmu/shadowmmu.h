@@ -717,7 +717,9 @@ struct smmu_stats {
 	uint64_t emulated_writes; /**< guest stores done by the library */
 	uint64_t sptes_zapped;	  /**< shadow entries removed */
 	uint64_t walk_races;	  /**< faults retried: the guest moved */
-	uint64_t unshadowed;  /**< guest tables dropped: stores flooded them */
+	/** Shadows of guest tables dropped: stores flooded them, or
+	 * smmu_vm_unprotect_gfn or SMMU_GFN_UNMAP asked for it. */
+	uint64_t unshadowed;
 	uint64_t sp_zapped;   /**< shadow pages zapped, evictions included */
 	uint64_t sp_unsynced; /**< shadow pages made out of sync */
 	uint64_t sp_synced;   /**< out-of-sync shadow pages back in sync */
