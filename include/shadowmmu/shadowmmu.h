@@ -310,9 +310,11 @@ struct smmu_vm_config {
 #define SMMU_INJECT_ENTRY_MISSES_REQUESTS (1u << 24)
 /** @} */
 
-/** One guest; opaque. */
+/** @struct smmu_vm
+ * One guest; opaque. */
 struct smmu_vm;
-/** One virtual CPU of a guest; opaque. */
+/** @struct smmu_vcpu
+ * One virtual CPU of a guest; opaque. */
 struct smmu_vcpu;
 
 /** Create a VM. `ops` and `host` must outlive it; `config` is read
