@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # The main job: set up, build, and show what the project does today —
-# the embedding example boots a guest's paging and translates accesses,
+# the embedding example runs a small guest on shadow paging, its CPU and
+# TLB in software, and checks every outcome,
 # the exhaustive walker check runs against the SDM specification, and the
 # oracle runs a random multi-vCPU guest on simulated hardware, first on
 # the oracle's own naive shadow MMU, then on the library's shadow core;
