@@ -191,9 +191,9 @@ struct smmu_vm_config {
 	uint32_t inject;
 };
 
-/** Linux keeps 6 address spaces' PCIDs per CPU, 12 with page-table
- * isolation: 11 cached roots and the current one hold all of them
- * (smmu-bench ctxsw:kpti, bench/README.md). */
+/** The precise preset's cached_roots. Linux keeps 6 address spaces'
+ * PCIDs per CPU, 12 with page-table isolation: 11 cached roots and the
+ * current one hold all of them (smmu-bench ctxsw:kpti, bench/README.md). */
 #define SMMU_CACHED_ROOTS_DEFAULT 11
 #define SMMU_CACHED_ROOTS_MAX	  32 /**< the most cached_roots may be */
 
