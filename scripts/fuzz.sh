@@ -125,6 +125,8 @@ run_target() {
 		>"$out/$short.log" 2>&1 || rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$short.log")
 	cov=$(grep -o 'cov: [0-9]*' "$out/$short.log" | tail -n 1)
+	# "counted I inputs, O operations" (tests/fuzz/fuzz_count.h)
+	counted=$(sed -n "s/^$name: counted //p" "$out/$short.log" | tail -n 1)
 	# crash-, leak-, timeout-, oom-: findings; slow-unit-: a note.
 	found=$(find "$art" -type f ! -name 'slow-unit-*' | sort)
 	slow=$(find "$art" -type f -name 'slow-unit-*' | sort)
@@ -132,7 +134,7 @@ run_target() {
 		echo "$name: note: an input slower than 10 s: $f"
 	done
 	if [ "$rc" -eq 0 ] && [ -z "$found" ]; then
-		echo "$name: clean, ${runs:-?} runs, ${cov:-cov: ?}," \
+		echo "$name: clean, ${counted:-${runs:-?} runs}, ${cov:-cov: ?}," \
 			"$(($(date +%s) - start)) s (log: $out/$short.log)"
 		return 0
 	fi

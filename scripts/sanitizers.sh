@@ -71,27 +71,8 @@ if [ "$what" != tests ]; then
 	echo "== smmu-sim sweep under ASan+UBSan =="
 	sim=$build/adapters/posix/smmu-sim
 	seeds=${SAN_SEEDS:-1 2 3}
-	# name | smmu-sim arguments: each paging mode, 1 to 4 vCPUs (some
-	# sharing CPUs), every toggle, assisted flushes, each policy, hosts
-	# without flush capabilities, pools down to the library's minimum; a
-	# few seconds each under ASan.
-	sweep='
-lib-32bit|--mmu lib --mode 32bit --vcpus 1 --ops 100000
-lib-pae|--mmu lib --mode pae --vcpus 2 --ops 60000 --pool-pages 32
-lib-4level|--mmu lib --mode 4level --vcpus 3 --ops 40000 --spaces 8 --pcids 4
-lib-5level|--mmu lib --mode 5level --vcpus 4 --ops 30000 --unsync-after 1
-lib-toggle-all|--mmu lib --vcpus 4 --pcpus 2 --ops 30000 --toggle-all --pool-pages 64
-lib-toggle-pae|--mmu lib --mode pae --vcpus 2 --ops 50000 --toggle-all
-lib-toggle-32bit|--mmu lib --mode 32bit --vcpus 3 --ops 30000 --toggle-all --pool-pages 32
-lib-assisted|--mmu lib --vcpus 3 --ops 40000 --assisted --policy kvm --host-caps flush-addr
-lib-small-pool|--mmu lib --mode pae --vcpus 4 --ops 30000 --pool-pages 24 --no-large --prefetch 1
-lib-conservative|--mmu lib --mode 32bit --vcpus 2 --ops 50000 --policy conservative --host-caps none --pool-pages 16
-lib-no-engine|--mmu lib --vcpus 2 --ops 50000 --no-flush-engine --cached-roots 1 --tlb-capacity 64
-lib-5level-assisted|--mmu lib --mode 5level --vcpus 4 --pcpus 3 --ops 30000 --toggle-all --assisted --pool-pages 40
-naive-4level|--mmu naive --vcpus 4 --ops 30000 --pool-pages 64 --spaces 8
-naive-shared-cpu|--mmu naive --vcpus 2 --pcpus 1 --ops 30000 --pool-pages 32 --spaces 8
-naive-pae-assisted|--mmu naive --mode pae --vcpus 3 --ops 30000 --assisted --toggle-all
-'
+	# The configurations: scripts/sim-sweep.txt.
+	sweep=$(grep -v '^#' scripts/sim-sweep.txt)
 	tab=$(printf '\t')
 	: >"$logs/verdicts"
 	echo "$sweep" | while IFS='|' read -r config args; do

@@ -32,11 +32,15 @@ enum workload_op {
 	WL_OP_CR3,    /* switch address space */
 	WL_OP_CTL,    /* toggle CR4.PGE/SMEP/SMAP or CR0.WP */
 	WL_OP_FLUSH,  /* an invalidation not tied to a change */
+	/* the host behind the guest's back: a device's DMA store into a
+	 * page-table entry, new host pages behind a few frames, rarely a
+	 * data frame taken away for good; weight 0 unless asked for */
+	WL_OP_HOST,
 	WL_NR_OPS,
 };
 
 /* Short names of enum workload_op ("access", "store", "pte", "cr3", "ctl",
- * "flush"), for command lines. */
+ * "flush", "host"), for command lines. */
 extern const char *const workload_op_names[WL_NR_OPS];
 
 struct workload_config {

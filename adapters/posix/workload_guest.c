@@ -236,6 +236,7 @@ const char *const workload_op_names[WL_NR_OPS] = {
 	[WL_OP_ACCESS] = "access", [WL_OP_STORE] = "store",
 	[WL_OP_PTE] = "pte",	   [WL_OP_CR3] = "cr3",
 	[WL_OP_CTL] = "ctl",	   [WL_OP_FLUSH] = "flush",
+	[WL_OP_HOST] = "host",
 };
 
 const unsigned wl_default_weight[WL_NR_OPS] = {

@@ -17,6 +17,7 @@
 #define NR_RECENT   32u
 #define NR_TOUCHED  16u
 #define WORKING_SET 8u /* pages a vCPU keeps coming back to */
+#define HOST_UNMAPS 2u /* data frames the host takes away in a run */
 
 /* Deterministic randomness: splitmix64. */
 struct wl_rng {
@@ -92,6 +93,7 @@ struct wl_gen {
 	unsigned kwin_item[3];
 	uint64_t recent[NR_RECENT]; /* recently changed page las */
 	unsigned nr_recent, recent_pos;
+	unsigned host_unmaps;
 	struct wl_vcpu vcpu[SIM_MAX_CPUS];
 };
 

@@ -490,6 +490,43 @@ static void gen_flush(struct wl_gen *g, unsigned v)
 	}
 }
 
+/* The host changes guest memory behind the guest's back (the vCPU's
+ * thread stands in for it). A device's DMA store rewrites a page-table
+ * entry and the guest is told nothing: a CPU may keep what it cached, the
+ * MMU must not keep more. New host pages go behind a few frames (tables
+ * or data, contents kept). Now and then a data frame is taken away for
+ * good (it reads as all ones after): a few per run, since the simulated
+ * RAM has room for few holes. */
+static void gen_host(struct wl_gen *g, unsigned v)
+{
+	struct wl_rng *r = &g->rng;
+	unsigned c = (unsigned)wl_rng_below(r, 100);
+	const struct wl_item *it = &g->items[wl_rng_below(r, g->nr_items)];
+	if (c < 60) {
+		uint64_t old = wl_entry_get(g, it->slot);
+		uint64_t val = it->level == 1 ? wl_change_pte(g, it, old)
+					      : wl_change_pde(g, it, old);
+		emit(g, v,
+		     (struct gop){ .kind = GOP_DMA_STORE,
+				   .la = it->slot & ~UINT64_C(7),
+				   .val = wl_entry_set(g, it->slot, val) });
+		return;
+	}
+	uint64_t data = g->l.data_base + wl_rng_below(r, g->l.nr_data) * PAGE;
+	if (c < 97 || g->host_unmaps == HOST_UNMAPS) {
+		uint64_t frame =
+			wl_rng_pct(r, 50) ? it->slot & ~(PAGE - 1) : data;
+		emit(g, v,
+		     (struct gop){ .kind = GOP_HOST_REMAP,
+				   .la = frame,
+				   .val = PAGE * (1 + wl_rng_below(r, 4)) });
+		return;
+	}
+	g->host_unmaps++;
+	emit(g, v,
+	     (struct gop){ .kind = GOP_HOST_UNMAP, .la = data, .val = PAGE });
+}
+
 static enum workload_op pick_op(struct wl_gen *g, const unsigned *weight,
 				unsigned total)
 {
@@ -522,6 +559,9 @@ static void gen_op(struct wl_gen *g, unsigned v, const unsigned *weight,
 		break;
 	case WL_OP_FLUSH:
 		gen_flush(g, v);
+		break;
+	case WL_OP_HOST:
+		gen_host(g, v);
 		break;
 	case WL_NR_OPS:
 		break;
