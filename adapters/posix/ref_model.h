@@ -53,7 +53,7 @@ struct ref_outcome {
 
 /* Room for one explanation of a violation. */
 struct ref_verdict {
-	char why[512];
+	char why[2048];
 };
 
 struct ref_model *ref_model_create(const struct ref_model_config *config);
