@@ -20,6 +20,7 @@ status=0
 meson test -C build-test --verbose --print-errorlogs --num-processes 1 || status=$?
 sh scripts/check-install.sh build-test || status=1
 sh scripts/check-symbols.sh build-test || status=1
+sh scripts/check-subproject.sh || status=1
 ninja -C build-test docs || status=1
 sh scripts/tsan.sh || status=1
 sanitizers=ok
