@@ -153,6 +153,7 @@ install_path(struct smmu_vcpu *vcpu, const struct gw_walk *w, uint64_t walked,
 	bool pae = mode == SMMU_PAGING_PAE;
 	bool bits32 = mode == SMMU_PAGING_32BIT;
 	union sp_role large = { .word = 0 }; /* level 0: no 2 MiB leaf */
+	bool guest_global = false;
 	uint64_t large_hpa = 0;
 
 	pin(pins, sp);
@@ -198,8 +199,10 @@ install_path(struct smmu_vcpu *vcpu, const struct gw_walk *w, uint64_t walked,
 			    !(w->pte[w->leaf_level] & X86_PTE_D))
 				access &= (uint8_t)~SMMU_RIGHT_W;
 			role.pkey = gw_leaf_pkey(mmu, w->pte[w->leaf_level]);
-			role.global = guest_levels &&
-				      (w->pte[w->leaf_level] & X86_PTE_G);
+			/* Its leaves are pieces of the guest's page: never
+			 * global (shadow_vm.splinters_dropped). */
+			guest_global = guest_levels &&
+				       (w->pte[w->leaf_level] & X86_PTE_G);
 			child_gfn = gfn & ~((1ull << (9 * (level - 1))) - 1);
 		}
 		role.access = access;
@@ -214,6 +217,10 @@ install_path(struct smmu_vcpu *vcpu, const struct gw_walk *w, uint64_t walked,
 		if (level == 2 && role.direct &&
 		    backing_is_2m(vm, child_gfn, &large_hpa)) {
 			large = role;
+			/* One 2 MiB leaf for the guest's 2 MiB page keeps its
+			 * G; a piece of a 4 MiB or 1 GiB page does not. */
+			large.global = guest_global && guest_leaf == 2 &&
+				       !bits32 && !sp->role.direct;
 			break; /* sp stays the level-2 page */
 		}
 		sp = link_child(vm, sp, path_index[level], child_gfn, role);
@@ -257,9 +264,9 @@ install_path(struct smmu_vcpu *vcpu, const struct gw_walk *w, uint64_t walked,
 		dirty_log_mark(vm, gfn);
 	else if (writable)
 		writable = dirty_log_may_write(vm, gfn);
-	uint64_t spte = leaf_spte(hpa, w->xlate.rights, writable,
-				  gw_leaf_pkey(mmu, leaf),
-				  guest_levels && (leaf & X86_PTE_G));
+	uint64_t spte = leaf_spte(
+		hpa, w->xlate.rights, writable, gw_leaf_pkey(mmu, leaf),
+		guest_levels && !sp->role.direct && (leaf & X86_PTE_G));
 
 	unsigned index = spte_index(acc->la, 1);
 	/* Into an out-of-sync page, a value the guest still holds now,

@@ -97,10 +97,22 @@ static void invalidate_address(struct smmu_vcpu *vcpu, bool all, uint16_t pcid,
 		roots_sync_address(vcpu, all, pcid, la);
 		vm_unlock(vm);
 	}
+	if (flushes_planted_away(vcpu))
+		return;
+	/* The guest's translation of la may have been a large page the
+	 * shadow mapped in pieces, whose link has gone since: the CPU may
+	 * hold its other pieces, out of the shadow's reach, and only a
+	 * flush of all the vCPU holds finds them (shadow_vm.
+	 * splinters_dropped). Pieces are never global. */
+	uint64_t dropped = __atomic_load_n(&vm->shadow.splinters_dropped,
+					   __ATOMIC_ACQUIRE);
+	if (dropped != vcpu->roots.splinters_flushed &&
+	    !bug_planted(vm, SMMU_INJECT_SPLINTERS_UNFLUSHED))
+		pcid_flush_vcpu(vcpu, false);
 	/* Outside IA-32e mode there are no slots to flush by PCID: the
 	 * vCPU runs on hardware PCID 0 alone, where INVPCID type 0 flushes
 	 * the address like INVLPG (its globals too: more, never less). */
-	if ((all || vcpu->roots.cur < 0) && !flushes_planted_away(vcpu))
+	if (all || vcpu->roots.cur < 0)
 		flush_local(vcpu, SMMU_FLUSH_ADDR, 0, la);
 }
 

@@ -19,6 +19,11 @@ uint16_t pcid_of_slot(const struct smmu_vcpu *vcpu, int slot)
 void pcid_flush_vcpu(struct smmu_vcpu *vcpu, bool global)
 {
 	struct vcpu_roots *r = &vcpu->roots;
+	/* Read before the flush is asked for: a piece dropped after it may
+	 * be flushed too, never one before it missed. */
+	uint64_t splinters = __atomic_load_n(
+		&vcpu->vm->shadow.splinters_dropped, __ATOMIC_ACQUIRE);
+	r->splinters_flushed = splinters;
 	flush_local(vcpu, global ? SMMU_FLUSH_VCPU_ALL : SMMU_FLUSH_VCPU, 0, 0);
 	for (unsigned p = 0; p < SMMU_CACHED_ROOTS_MAX + 2; p++)
 		r->hw_gen[p] = 0;

@@ -96,6 +96,9 @@ struct vcpu_roots {
 	 * either and it is empty (pcid.c). */
 	uint64_t left_remote[SMMU_CACHED_ROOTS_MAX + 2];
 	uint64_t left_emptied[SMMU_CACHED_ROOTS_MAX + 2];
+	/* shadow_vm.splinters_dropped when this vCPU last flushed all it
+	 * holds (pieces are never global: with or without globals). */
+	uint64_t splinters_flushed;
 	bool noflush_switch;   /* the last MOV CR3 had NOFLUSH */
 	struct sp pae_root;    /* private root outside IA-32e mode */
 	uint64_t pae_root_cr3; /* the CR3 it was last built for */

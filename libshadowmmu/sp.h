@@ -231,6 +231,20 @@ struct shadow_vm {
 	/* A write watch was armed once (unsync.c): a dirty spte that goes
 	 * disarms the watch on its frame. */
 	bool watching;
+	/* Guest large pages the shadow maps with smaller leaves (pieces):
+	 * direct pages (a 2 MiB or 1 GiB guest page on a host without
+	 * blocks that large, or over a shadowed table) and the 2 MiB halves
+	 * of a 32-bit guest's 4 MiB page. A CPU caches each piece as a TLB
+	 * entry of its own, which a flush of one address does not reach,
+	 * while the guest invalidating any address of a large page
+	 * invalidates all of it (SDM vol. 3A 4.10.4.1). Pieces are never
+	 * global (fault.c), so those of a page still linked stay within the
+	 * PCID whose tables map them, and match those tables; those of a
+	 * page whose link went are counted here, and a vCPU that has not
+	 * flushed all it holds since widens its next INVLPG or INVPCID
+	 * type 0 to everything (invalidate.c). Atomic; bumped under the MMU
+	 * lock. */
+	uint64_t splinters_dropped;
 	/* Pages handed to the host's defer_free whose callback has not run:
 	 * it frees through this VM, which must outlive it. Atomic: the
 	 * callbacks run without the MMU lock. */
@@ -383,6 +397,13 @@ bool sp_has_unsync_child(const struct sp *sp);
  * links through it. */
 void sp_root_put(struct smmu_vm *vm, struct sp *sp);
 void sp_unpin(struct smmu_vm *vm, struct sp *sp);
+
+/* Pieces of a guest large page may stay in the CPUs' TLBs, out of the
+ * shadow's reach (shadow_vm.splinters_dropped). MMU lock held. */
+static inline void sp_splinters_dropped(struct shadow_vm *sh)
+{
+	__atomic_add_fetch(&sh->splinters_dropped, 1, __ATOMIC_RELEASE);
+}
 
 /* A guest table became protected, or a protected one changed. MMU lock
  * held. */

@@ -20,6 +20,9 @@ void sp_zap_spte(struct smmu_vm *vm, struct sp *sp, unsigned index)
 	if (!(spte & X86_PTE_P))
 		return;
 	if (spte & X86_PTE_PS) {
+		/* A 32-bit guest's 4 MiB page is two 2 MiB leaves. */
+		if (sp->role.guest_levels == 2 || sp->role.direct)
+			sp_splinters_dropped(&vm->shadow);
 		sp_clear_leaf(vm, sp, index);
 		return;
 	}
@@ -108,6 +111,8 @@ void sp_unlink(struct smmu_vm *vm, struct sp *parent, unsigned index)
 	struct sp *child = parent->child[index];
 	__atomic_store_n(&parent->child[index], (struct sp *)0,
 			 __ATOMIC_RELAXED);
+	if (child && child->role.direct)
+		sp_splinters_dropped(&vm->shadow);
 	if (child && parent->pae_root &&
 	    !bug_planted(vm, SMMU_INJECT_PAE_UNPINNED))
 		sp_root_put(vm, child);

@@ -52,6 +52,7 @@ uint64_t random_guest_run(const struct random_guest *r)
 		.no_flush_engine = r->no_flush_engine,
 		.slow_readers = r->slow_readers,
 		.assisted_flush = r->assisted,
+		.host_4k_only = r->host_4k_only,
 		.report_max = r->report	  ? UINT32_MAX
 			      : r->inject ? 0
 					  : 3,

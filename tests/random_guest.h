@@ -32,6 +32,7 @@ struct random_guest {
 	bool slow_readers; /* lib: lock-free walks yield inside their
 			      RCU section */
 	bool assisted;	   /* remote flushes by assisted flush */
+	bool host_4k_only; /* lib: guest RAM not offered as 2 MiB blocks */
 	bool careless;	   /* no invalidation after page-table changes */
 	bool no_pcid;
 	bool rights;  /* SMEP, SMAP, PKE, CR0.WP and EFER.NXE toggles on */

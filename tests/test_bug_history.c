@@ -182,6 +182,48 @@ Test(bug_history, large_pages_sharing_a_shadow_across_rights_is_caught)
 		     0);
 }
 
+/* A guest 2 MiB page that a host without 2 MiB blocks shadows with 4 KiB
+ * leaves (splinters): INVLPG of any address in it invalidates the whole
+ * 2 MiB translation (SDM vol. 3A 4.10.4.1: the translations for the page
+ * containing the address, whatever its size), as Linux relies on when it
+ * flushes a huge page with one INVLPG. The guest points the PDE at a page
+ * table and invalidates the page's first address: a read of another
+ * address in it must see the new mapping, not the splinter the CPU cached
+ * for it. Found by the oracle's workload with host changes (a device's
+ * DMA store into the PDE, then an INVLPG of the page). */
+#define SPLIT_LA (LARGE_RW + 0x3000)
+#define SPLIT_PT (DATA + 0x20000)
+
+static uint64_t large_page_invalidated_through_one_address(uint32_t inject)
+{
+	lib_guest(inject, true);
+	uint64_t pml4 = og_space(&g);
+	uint64_t pde = og_link_table(&g, pml4, LARGE_RW, 2, 0);
+	smmu_posix_ram_write64(&g.sim.host.ram, pde,
+			       DATA | LARGE_PS | X86_PTE_RW | X86_PTE_D);
+	smmu_posix_ram_write64(&g.sim.host.ram,
+			       SPLIT_PT + 8 * ((SPLIT_LA >> 12) & 511),
+			       (DATA + 0x400000) | OG_USER);
+	og_start(&g, 0, pml4, 0, 0);
+	og_read(&g, 0, SPLIT_LA);		    /* a splinter cached */
+	og_set_pte(&g, 0, pde, SPLIT_PT | OG_USER); /* now a page table */
+	og_invlpg(&g, 0, LARGE_RW);		    /* the whole 2 MiB page */
+	og_read(&g, 0, SPLIT_LA); /* the new page, or a violation */
+	return og_run(&g);
+}
+
+Test(bug_history, invlpg_in_a_splintered_large_page_flushes_all_of_it)
+{
+	cr_expect_eq(large_page_invalidated_through_one_address(0), 0);
+}
+
+Test(bug_history, invlpg_flushing_one_splinter_only_is_caught)
+{
+	cr_expect_gt(large_page_invalidated_through_one_address(
+			     SMMU_INJECT_SPLINTERS_UNFLUSHED),
+		     0);
+}
+
 /* XSA-286's class: a change of a higher-level entry. The guest points
  * the directory entry over LA at another page table and invalidates LA:
  * the old page table's shadow, and what was cached through it, must be

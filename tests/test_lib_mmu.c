@@ -394,6 +394,17 @@ Test(lib_random, every_library_knob_is_caught, .timeout = 120)
 				r.weights = ctl_often;
 				n += run_random(r);
 			}
+		} else if (k->bit == SMMU_INJECT_SPLINTERS_UNFLUSHED) {
+			/* Guest large pages in 4 KiB pieces (no 2 MiB
+			 * blocks), two vCPUs taking turns on one CPU. */
+			for (uint64_t seed = 1; seed <= 3; seed++) {
+				r.vcpus = 2;
+				r.pcpus = 1;
+				r.ops = 10000;
+				r.seed = seed;
+				r.host_4k_only = true;
+				n += run_random(r);
+			}
 		} else if (k->bit == SMMU_INJECT_NO_FLUSH_ON_EVICT) {
 			/* Stale caches of evicted pages show on other CPUs,
 			 * a race that most runs lose (flushes for other

@@ -64,6 +64,17 @@ void gop_describe(const struct gop *op, char *buf, unsigned len)
 			 (unsigned long long)op->la,
 			 (unsigned long long)op->targets);
 		break;
+	case GOP_DMA_STORE:
+		snprintf(buf, len, "%s gpa=%#llx val=%#llx", name,
+			 (unsigned long long)op->la,
+			 (unsigned long long)op->val);
+		break;
+	case GOP_HOST_UNMAP:
+	case GOP_HOST_REMAP:
+		snprintf(buf, len, "%s gpa=%#llx bytes=%#llx", name,
+			 (unsigned long long)op->la,
+			 (unsigned long long)op->val);
+		break;
 	default:
 		snprintf(buf, len, "%s %#llx", name,
 			 (unsigned long long)op->val);

@@ -817,6 +817,10 @@ static const struct sim_knob lib_mmu_knobs[] = {
 	{ "entry-misses-requests", SMMU_INJECT_ENTRY_MISSES_REQUESTS,
 	  "a vCPU entering the guest does not look again for a remote request "
 	  "that came after it took what it owed (CVE-2019-3016's class)" },
+	{ "splinters-unflushed", SMMU_INJECT_SPLINTERS_UNFLUSHED,
+	  "INVLPG flushes the one address although the shadow mapped the "
+	  "guest's large page there with smaller leaves: the CPU keeps the "
+	  "other pieces of a translation the guest invalidated whole" },
 	{ NULL, 0, NULL },
 };
 

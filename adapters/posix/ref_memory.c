@@ -76,6 +76,20 @@ void ref_memory_record(struct ref_memory *mem, uint64_t gpa, unsigned size,
 	mem->nr_values++;
 }
 
+void ref_memory_close(struct ref_memory *mem, uint64_t slot, uint64_t epoch)
+{
+	struct ref_history *h = history_for(mem, slot);
+	for (unsigned i = h->n; i-- > 0;) {
+		if (h->v[i].end != UINT64_MAX)
+			continue;
+		/* Ends stay in order: this one is the newest now. */
+		struct ref_old_value v = { h->v[i].val, epoch };
+		memmove(h->v + i, h->v + i + 1, (h->n - i - 1) * sizeof(*h->v));
+		h->v[h->n - 1] = v;
+		return;
+	}
+}
+
 void ref_memory_forget(struct ref_memory *mem, uint64_t epoch)
 {
 	for (unsigned i = 0; i < mem->nr_hists; i++) {

@@ -49,5 +49,8 @@ void ref_memory_forget(struct ref_memory *mem, uint64_t epoch);
  * new value. */
 void ref_memory_record(struct ref_memory *mem, uint64_t gpa, unsigned size,
 		       uint64_t old, uint64_t epoch);
+/* The slot's old value recorded with end REF_FOREVER (a store not yet
+ * complete for the guest) ended at `epoch`, now the newest end. */
+void ref_memory_close(struct ref_memory *mem, uint64_t slot, uint64_t epoch);
 
 #endif

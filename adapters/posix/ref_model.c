@@ -1204,6 +1204,27 @@ bool ref_model_store(struct ref_model *m, uint64_t gpa, uint64_t val)
 	return true;
 }
 
+bool ref_model_device_store(struct ref_model *m, uint64_t gpa, uint64_t val)
+{
+	uint64_t *p = smmu_posix_ram_ptr(m->cfg.ram, gpa, 8);
+	if (!p || (gpa & 7))
+		return false;
+	pthread_mutex_lock(&m->lock);
+	uint64_t old = __atomic_exchange_n(p, val, __ATOMIC_SEQ_CST);
+	ref_memory_record(&m->mem, gpa, 8, old, REF_FOREVER);
+	pthread_mutex_unlock(&m->lock);
+	return true;
+}
+
+void ref_model_device_store_done(struct ref_model *m, uint64_t gpa)
+{
+	pthread_mutex_lock(&m->lock);
+	m->epoch++;
+	ref_memory_close(&m->mem, gpa & ~7ull, m->epoch);
+	maybe_forget(m);
+	pthread_mutex_unlock(&m->lock);
+}
+
 int ref_model_cmpxchg(struct ref_model *m, unsigned v, uint64_t gpa,
 		      unsigned size, uint64_t old, uint64_t new_val,
 		      const struct smmu_access *inflight,

@@ -84,6 +84,13 @@ void ref_model_flush_all(struct ref_model *m, unsigned v);
  * change and its record in the history are one step for every check.
  * A guest's 8-byte store to gpa (aligned; false if not RAM). */
 bool ref_model_store(struct ref_model *m, uint64_t gpa, uint64_t val);
+/* A device's 8-byte store: in memory now, complete for the guest only
+ * once ref_model_device_store_done says so. The host reports it to the
+ * MMU in between, and the guest learns a device's store is done only
+ * from the host (an interrupt, a ring): until then the old value still
+ * counts as current. */
+bool ref_model_device_store(struct ref_model *m, uint64_t gpa, uint64_t val);
+void ref_model_device_store_done(struct ref_model *m, uint64_t gpa);
 /* The MMU under test sets accessed/dirty flags while handling vCPU v's
  * in-flight access `inflight` (NULL if none): compare-exchange of 4 or 8
  * bytes. Returns SMMU_GPA_OK, _CHANGED or _NOT_RAM; *allowed is false

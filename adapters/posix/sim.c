@@ -478,9 +478,16 @@ static void host_change(struct sim_vcpu *v, const struct gop *op)
 	 * CPU (which a kick of its own CPU does not reach) happen then. */
 	v->need_entry = true;
 	if (op->kind == GOP_DMA_STORE) {
-		sim_guest_store(s, op->la & ~7ull, op->val);
+		uint64_t gpa = op->la & ~7ull;
+		if (s->cfg.no_oracle) {
+			sim_guest_store(s, gpa, op->val);
+		} else if (!ref_model_device_store(s->model, gpa, op->val)) {
+			return; /* not RAM: nothing written */
+		}
 		if (mmu->host_changed)
 			mmu->host_changed(v, gfn, 1, SMMU_GFN_CONTENT);
+		if (!s->cfg.no_oracle)
+			ref_model_device_store_done(s->model, gpa);
 		return;
 	}
 	/* The backing changes first, then the MMU hears of it (which

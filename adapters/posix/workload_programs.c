@@ -251,9 +251,11 @@ static uint16_t current_pcid(const struct wl_gen *g, unsigned v)
 /* What a careful guest does after changing item `it` at `la`: invalidate
  * locally (INVLPG, INVPCID, a CR3 reload for a non-global change, or a
  * full paravirtual flush), then shoot the other vCPUs down. A changed PDE
- * covers a whole window, so it gets a whole-context flush. */
+ * covers a whole window, so it gets a whole-context flush, unless it was
+ * a large leaf: one INVLPG of any address in it invalidates all of it
+ * (SDM vol. 3A 4.10.4.1), as Linux flushes a huge page. */
 static void careful_flush(struct wl_gen *g, unsigned v,
-			  const struct wl_item *it, uint64_t la)
+			  const struct wl_item *it, uint64_t la, bool was_large)
 {
 	struct wl_rng *r = &g->rng;
 	bool kernel = it->space < 0;
@@ -261,7 +263,13 @@ static void careful_flush(struct wl_gen *g, unsigned v,
 	bool loaded = kernel || (unsigned)it->space == g->vcpu[v].space;
 	unsigned c = (unsigned)wl_rng_below(r, 100);
 
-	if (loaded) {
+	if (loaded && was_large && c < 40) {
+		uint64_t size = g->m->large_size;
+		emit(g, v,
+		     (struct gop){ .kind = GOP_INVLPG,
+				   .la = (la & ~(size - 1)) +
+					 wl_rng_below(r, size / PAGE) * PAGE });
+	} else if (loaded) {
 		if (!wide && c < 55)
 			emit(g, v,
 			     (struct gop){ .kind = GOP_INVLPG, .la = la });
@@ -335,7 +343,9 @@ static void gen_pte_change(struct wl_gen *g, unsigned v)
 			   .val = slot });
 	remember(g, la);
 	if (wl_rng_chance(r, g->wc->flush_prob))
-		careful_flush(g, v, it, la);
+		careful_flush(g, v, it, la,
+			      it->level > 1 && (old & X86_PTE_P) &&
+				      (old & X86_PTE_PS));
 }
 
 static void gen_cr3(struct wl_gen *g, unsigned v)

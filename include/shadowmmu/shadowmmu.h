@@ -308,6 +308,12 @@ struct smmu_vm_config {
  * that came after it took what it owed: the requester counts on its
  * next entry, which has already happened (CVE-2019-3016's class). */
 #define SMMU_INJECT_ENTRY_MISSES_REQUESTS (1u << 24)
+
+/** INVLPG (or INVPCID type 0) flushes the one address, although the
+ * shadow mapped the guest's large page there with smaller leaves whose
+ * link it has dropped since: the CPU keeps the other splinters of a
+ * translation the guest invalidated whole. */
+#define SMMU_INJECT_SPLINTERS_UNFLUSHED (1u << 25)
 /** @} */
 
 /** @struct smmu_vm
