@@ -359,7 +359,7 @@ static struct bench_machine *machine_create(const struct bench_trace *t,
 		.report = c->report,
 	};
 	if (sim_init(&m->sim, &sc)) {
-		/* As smmu-sim: a half set-up machine is not torn down. */
+		/* sim_init leaves nothing behind when it fails. */
 		snprintf(err, err_len, "cannot set up the simulated machine");
 		free(m);
 		return NULL;

@@ -60,7 +60,7 @@ configs=$(
 	grep -v '^#' scripts/sim-sweep.txt
 	sh scripts/tsan.sh --list | awk '/^    smmu-sim / {
 		sub(/^    smmu-sim /, ""); gsub(/--seed [0-9]+ /, "")
-		print "tsan-config-" ++n "|" $0 }'
+		print "tsan-" ++n "|--mmu lib " $0 }'
 )
 runs=0 ops=0 violations=0 reports=0 failed=0
 s=$((seed * 100000))

@@ -100,11 +100,11 @@ int sim_init(struct sim *s, const struct sim_config *config)
 	if (smmu_posix_ram_init(&s->host.ram, config->ram_size))
 		return -1;
 	if (sim_pool_init(&s->pool, config->pool_pages, config->pool_pages))
-		return -1;
+		goto no_pool;
 	s->hpa.ram = &s->host.ram;
 	s->hpa.pool = &s->pool;
 	if (sim_cpus_init(&s->cpus, s->cfg.nr_pcpus, &config->tlb))
-		return -1;
+		goto no_cpus;
 	for (unsigned c = 0; c < s->cfg.nr_pcpus; c++)
 		s->cpus.cpu[c].user = &s->pcpu[c];
 	for (unsigned i = 0; i < config->nr_vcpus; i++) {
@@ -119,12 +119,21 @@ int sim_init(struct sim *s, const struct sim_config *config)
 		guest_prog_init(&v->prog);
 		pthread_mutex_init(&v->lock, NULL);
 	}
-	if (config->mmu->vm_init(s))
+	/* An MMU that refuses the configuration (a pool too small, say)
+	 * leaves nothing behind: sim_fini undoes what got done. */
+	bool ok = config->mmu->vm_init(s) == 0;
+	for (unsigned i = 0; ok && i < config->nr_vcpus; i++)
+		ok = config->mmu->vcpu_init(&s->vcpu[i]) == 0;
+	if (!ok) {
+		sim_fini(s);
 		return -1;
-	for (unsigned i = 0; i < config->nr_vcpus; i++)
-		if (config->mmu->vcpu_init(&s->vcpu[i]))
-			return -1;
+	}
 	return 0;
+no_cpus:
+	sim_pool_fini(&s->pool);
+no_pool:
+	smmu_posix_ram_fini(&s->host.ram);
+	return -1;
 }
 
 void sim_fini(struct sim *s)
