@@ -74,15 +74,27 @@ enum smmu_status smmu_vm_dirty_log_start(struct smmu_vm *vm, uint64_t first_gfn,
 	if (!vm || !vm->shadow_ops || !count ||
 	    count > SMMU_DIRTY_LOG_MAX_PAGES || first_gfn + count < first_gfn)
 		return SMMU_EINVAL;
-	if (vm->dirty.bits) {
+	/* Allocated outside the lock (alloc may be slow), then "logging
+	 * already?" checked and the log set in one step under it: of two
+	 * starts at once, one wins and the other gives its bitmap back.
+	 * The look before is a hint only, sparing the allocation. */
+	uint64_t *bits = 0;
+	if (!__atomic_load_n(&vm->dirty.bits, __ATOMIC_ACQUIRE)) {
+		bits = vm->ops->alloc(vm->host, bitmap_bytes(count));
+		if (!bits)
+			return SMMU_ENOMEM;
+		vm_lock(vm);
+		if (vm->dirty.bits) {
+			vm_unlock(vm);
+			vm->ops->free(vm->host, bits, bitmap_bytes(count));
+			bits = 0;
+		}
+	}
+	if (!bits) {
 		smmu_log(vm, SMMU_LOG_ERROR,
 			 "smmu_vm_dirty_log_start: logging already");
 		return SMMU_EBUSY;
 	}
-	uint64_t *bits = vm->ops->alloc(vm->host, bitmap_bytes(count));
-	if (!bits)
-		return SMMU_ENOMEM;
-	vm_lock(vm);
 	vm->dirty.first = first_gfn;
 	vm->dirty.count = count;
 	/* Before the scan: fills without the lock see it or are seen
@@ -99,13 +111,16 @@ enum smmu_status smmu_vm_dirty_log_get_and_clear(struct smmu_vm *vm,
 {
 	if (vm)
 		MMU_LOCK_NOT_HELD(vm);
-	if (!vm || !bitmap)
+	if (!vm || !bitmap || !vm->shadow_ops)
 		return SMMU_EINVAL;
 	struct dirty_log *d = &vm->dirty;
-	if (!d->bits)
-		return SMMU_EINVAL;
 	bool writable = false;
+	/* Under the lock: a stop may run at once. */
 	vm_lock(vm);
+	if (!d->bits) {
+		vm_unlock(vm);
+		return SMMU_EINVAL;
+	}
 	/* Take the record, then protect what it names, then flush, before
 	 * the host copies anything: a write the guest makes through a stale
 	 * translation before the flush is to a frame this round reports;
@@ -133,11 +148,16 @@ enum smmu_status smmu_vm_dirty_log_stop(struct smmu_vm *vm)
 {
 	if (vm)
 		MMU_LOCK_NOT_HELD(vm);
-	if (!vm || !vm->dirty.bits)
+	if (!vm || !vm->shadow_ops)
 		return SMMU_EINVAL;
+	/* Under the lock: of two stops at once, one frees the log. */
 	vm_lock(vm);
 	uint64_t *bits = vm->dirty.bits;
 	uint64_t count = vm->dirty.count;
+	if (!bits) {
+		vm_unlock(vm);
+		return SMMU_EINVAL;
+	}
 	__atomic_store_n(&vm->dirty.bits, (uint64_t *)0, __ATOMIC_SEQ_CST);
 	vm->dirty.first = vm->dirty.count = 0;
 	vm_unlock(vm);

@@ -39,8 +39,17 @@ enum smmu_status smmu_vcpu_enter(struct smmu_vcpu *vcpu, struct smmu_entry *out)
 			/* Under the lock: a root links to shared shadow
 			 * pages. */
 			vcpu_lock(vcpu);
+			vm->alloc_failed = false;
 			root = roots_load(vcpu);
+			bool no_memory = !root && vm->alloc_failed;
 			vcpu_unlock(vcpu);
+			if (no_memory) {
+				smmu_log(vm, SMMU_LOG_ERROR,
+					 "smmu_vcpu_enter: the host's alloc "
+					 "failed: no memory for a shadow "
+					 "page's bookkeeping");
+				return SMMU_ENOMEM;
+			}
 			if (!root)
 				return SMMU_ENOSPC;
 		}

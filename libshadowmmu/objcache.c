@@ -63,7 +63,11 @@ void *obj_alloc(struct smmu_vm *vm, enum obj_kind kind)
 	struct obj_cache *c = vm->shadow.cache;
 	if (c && c->n[kind])
 		return c->obj[kind][--c->n[kind]];
-	return vm->ops->alloc(vm->host, obj_size(kind));
+	void *obj = vm->ops->alloc(vm->host, obj_size(kind));
+	/* A cache is lent only to the lock's holder (vcpu_lock). */
+	if (!obj && c)
+		vm->alloc_failed = true;
+	return obj;
 }
 
 void obj_free(struct smmu_vm *vm, enum obj_kind kind, void *obj)

@@ -12,19 +12,36 @@ void vcpu_regs_changed(struct smmu_vcpu *vcpu)
 		roots_follow_regs(vcpu);
 }
 
+/* Is `id` taken? MMU lock held, where the VM has one. */
+static bool vcpu_id_in_use(const struct smmu_vm *vm, uint32_t id)
+{
+	for (const struct smmu_vcpu *v = vm->vcpus; v; v = v->next)
+		if (v->id == id)
+			return true;
+	return false;
+}
+
+/* What smmu_vcpu_destroy frees, of a vCPU not on the VM's list. */
+static void vcpu_free(struct smmu_vcpu *vcpu)
+{
+	struct smmu_vm *vm = vcpu->vm;
+	if (vm->shadow_ops)
+		roots_destroy(vcpu);
+	obj_cache_drain(vm, &vcpu->cache);
+	vm->ops->free(vm->host, vcpu, sizeof(*vcpu));
+}
+
 enum smmu_status smmu_vcpu_create(struct smmu_vm *vm, uint32_t id,
 				  struct smmu_vcpu **vcpu_out)
 {
 	if (!vm || !vcpu_out)
 		return SMMU_EINVAL;
 	*vcpu_out = 0;
-	for (struct smmu_vcpu *v = vm->vcpus; v; v = v->next) {
-		if (v->id == id) {
-			smmu_log(vm, SMMU_LOG_ERROR,
-				 "smmu_vcpu_create: vCPU id already in use");
-			return SMMU_EINVAL;
-		}
-	}
+	/* Built outside the lock (alloc may be slow; the reset state takes
+	 * no root, so nothing here takes the lock), checked and inserted
+	 * in one step under it: remote flushes and smmu_vm_get_stats walk
+	 * the list from other CPUs, and another create of the same id, or
+	 * a destroy, may run at once. */
 	struct smmu_vcpu *vcpu = vm->ops->alloc(vm->host, sizeof(*vcpu));
 	if (!vcpu)
 		return SMMU_ENOMEM;
@@ -35,14 +52,21 @@ enum smmu_status smmu_vcpu_create(struct smmu_vm *vm, uint32_t id,
 	/* Reset state (SDM 10.1, table 10-1): CR0 = 60000010H; paging off. */
 	vcpu->regs.cr0 = X86_CR0_CD | X86_CR0_NW | 0x10;
 	vcpu_regs_changed(vcpu);
-	/* Under the lock: remote flushes and smmu_vm_get_stats walk the
-	 * list from other CPUs. */
 	if (vm->shadow_ops)
 		vm_lock(vm);
-	vcpu->next = vm->vcpus;
-	vm->vcpus = vcpu;
+	bool taken = vcpu_id_in_use(vm, id);
+	if (!taken) {
+		vcpu->next = vm->vcpus;
+		vm->vcpus = vcpu;
+	}
 	if (vm->shadow_ops)
 		vm_unlock(vm);
+	if (taken) {
+		vcpu_free(vcpu);
+		smmu_log(vm, SMMU_LOG_ERROR,
+			 "smmu_vcpu_create: vCPU id already in use");
+		return SMMU_EINVAL;
+	}
 	*vcpu_out = vcpu;
 	return SMMU_OK;
 }
@@ -64,10 +88,7 @@ void smmu_vcpu_destroy(struct smmu_vcpu *vcpu)
 	stats_accumulate(&vm->shadow.stats, &vcpu->stats);
 	if (vm->shadow_ops)
 		vm_unlock(vm);
-	if (vm->shadow_ops)
-		roots_destroy(vcpu);
-	obj_cache_drain(vm, &vcpu->cache);
-	vm->ops->free(vm->host, vcpu, sizeof(*vcpu));
+	vcpu_free(vcpu);
 }
 
 enum smmu_status smmu_vcpu_load(struct smmu_vcpu *vcpu, unsigned cpu)

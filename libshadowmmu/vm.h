@@ -20,7 +20,10 @@ struct smmu_vm {
 	const struct smmu_host_ops *ops;
 	void *host;
 	struct gw_features features;
-	/* vCPUs of this VM; lifecycle calls are serialised by the host. */
+	/* vCPUs of this VM: changed, and walked from other CPUs, under the
+	 * MMU lock (smmu_vcpu_create checks an id and inserts in one step
+	 * under it). A VM without the shadow-paging ops has no lock: its
+	 * host serialises smmu_vcpu_create and _destroy. */
 	struct smmu_vcpu *vcpus;
 	bool shadow_ops;	     /* the host gave the shadow-paging ops */
 	uint32_t inject;	     /* SMMU_INJECT_*: testing only */
@@ -34,6 +37,10 @@ struct smmu_vm {
 	uint32_t placement_unknown;
 	struct shadow_vm shadow;
 	struct dirty_log dirty; /* MMU lock held to change */
+	/* The host's alloc() returned NULL to obj_alloc for the vCPU that
+	 * holds the MMU lock (its cache ran dry): how smmu_vcpu_enter tells
+	 * SMMU_ENOMEM from SMMU_ENOSPC. MMU lock held. */
+	bool alloc_failed;
 };
 
 /* Is the SMMU_INJECT_* bug `knob` built into this VM? Testing only: each

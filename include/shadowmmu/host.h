@@ -60,7 +60,9 @@ struct smmu_host_ops {
 	 * pages. The last comes from per-vCPU caches the library fills
 	 * before it takes the MMU lock, but is asked for with the lock held
 	 * when a cache runs short (on the \#PF path too): it must not sleep
-	 * on a host whose lock is a spinlock. NULL on failure. */
+	 * on a host whose lock is a spinlock. NULL on failure: SMMU_ENOMEM
+	 * from the calls that create and from smmu_vcpu_enter, and
+	 * SMMU_FAULT_ERROR from a fault (see smmu_fault.reason). */
 	void *(*alloc)(void *host, size_t size);
 	/** Release memory from alloc(); `size` is the size that was asked
 	 * for. Called with the MMU lock held too, and from defer_free
@@ -93,8 +95,16 @@ struct smmu_host_ops {
 
 	/** A zeroed 4 KiB page for a shadow table: its host-physical address,
 	 * which the hardware walks, and a pointer the library writes through.
-	 * false when the VM's shadow-page budget is spent. A budget of at
-	 * least 5 x vCPUs + 4 pages lets every fault complete: each vCPU
+	 * false when the VM's shadow-page budget is spent. Called with the
+	 * MMU lock held. On false the library evicts shadow pages, which
+	 * reach the host only through defer_free callbacks, and asks again:
+	 * so with its pool empty alloc_page should end a grace period and
+	 * run the callbacks due (they take no lock, and may run with the MMU
+	 * lock held) before it answers false. A host that does not gets
+	 * "shadow-page budget spent" faults and SMMU_ENOSPC entries at the
+	 * minimum budget, with the evicted pages waiting in its queue. A
+	 * budget of at least 5 x vCPUs + 4 pages lets every fault complete
+	 * (with such an alloc_page): each vCPU
 	 * holds its root (outside IA-32e mode a PAE root and the up to four
 	 * directories the CPU loaded from it), and the fault being handled
 	 * links up to four more. Below it a fault may end in
@@ -132,8 +142,12 @@ struct smmu_host_ops {
 	 * hardware's page walks and any lock-free software walker included.
 	 * Every shadow page the library takes out of its tables (evicted
 	 * under pool pressure, zapped, unshadowed) is freed this way. The
-	 * callback may run on any CPU and takes no lock; it must not run
-	 * inside defer_free itself. It frees through the VM:
+	 * callback may run on any CPU, with the MMU lock held or not (inside
+	 * alloc_page, say, where the library holds it): it takes no lock and
+	 * needs none, touches only the page it frees (calling free_page and
+	 * free) and the VM's count of pending frees. It must not run inside
+	 * defer_free itself (that is no grace period). It frees through the
+	 * VM:
 	 * smmu_vm_destroy() refuses (SMMU_EBUSY) while any is pending, so
 	 * a host drains its queue (rcu_barrier() with liburcu) before it
 	 * destroys the VM. */

@@ -59,7 +59,8 @@ enum smmu_status {
 	SMMU_ENOMEM = -2, /**< the host's alloc() failed */
 	SMMU_EBUSY = -3,  /**< object still in use (e.g. vm with vcpus), or a
 			     state already set (dirty logging on) */
-	SMMU_ENOSPC = -4, /**< the shadow-page budget is spent */
+	SMMU_ENOSPC = -4, /**< the shadow-page budget is spent: alloc_page()
+			     failed, or gave a page the root cannot use */
 };
 
 /** @name Guest CPU features
@@ -344,11 +345,23 @@ enum smmu_status smmu_vm_destroy(struct smmu_vm *vm);
  * migrated); a vCPU that comes back to a CPU after running on another
  * gets its translations there flushed at its next entry (the CPU may
  * hold stale ones of its last stay). smmu_vcpu_exit after every VM exit:
- * until the next smmu_vcpu_enter, a remote flush waits for that entry
- * instead of interrupting the CPU (with the policy's defer_idle, and
- * without its whole_vm). A host that never calls them keeps working: its
- * remote flushes go to flush_all_cpus. Each is SMMU_EINVAL for a NULL
- * vcpu.
+ * the vCPU counts as in guest mode from smmu_vcpu_enter until
+ * smmu_vcpu_exit (or smmu_vcpu_put); out of it, a remote flush waits for
+ * its next entry instead of interrupting the CPU (with the policy's
+ * defer_idle, and without its whole_vm), in it the CPU is kicked.
+ *
+ * Without smmu_vcpu_load the library does not know where a vCPU runs:
+ * one smmu_vcpu_enter of a vCPU not placed (never loaded, or put and not
+ * loaded again) sends every remote flush of the VM to flush_all_cpus from
+ * then on, for good, whatever the other vCPUs do (correct, only slower:
+ * with kick_cpus, load every vCPU before it enters). And the flushes
+ * smmu_vcpu_enter asks for are done on the CPU of that entry only: a host
+ * that moves a vCPU to another CPU without smmu_vcpu_load must itself
+ * flush all of that vCPU's translations there (its VPID, global ones
+ * included: INVVPID single-context) before the vCPU's first entry on it,
+ * or a vCPU moved A -> B -> A reads on A through a translation it
+ * invalidated on B. A host that runs each vCPU on one CPU only, and never
+ * calls these, needs neither. Each is SMMU_EINVAL for a NULL vcpu.
  * @{ */
 /** The vCPU starts running on physical CPU `cpu`; SMMU_EINVAL for a cpu
  * not below SMMU_MAX_CPUS. */
@@ -360,10 +373,17 @@ enum smmu_status smmu_vcpu_exit(struct smmu_vcpu *vcpu);
 /** @} */
 
 /** Create vCPU `id` (unique within the VM) in the reset state: paging off.
- * SMMU_EINVAL for NULL arguments or an id in use (logged). */
+ * SMMU_EINVAL for NULL arguments or an id in use (logged); SMMU_ENOMEM
+ * when alloc() fails. With the shadow-paging ops it may run at once with
+ * other creates and destroys and with the other vCPUs' calls: the id is
+ * checked and the vCPU inserted in one step under the MMU lock, so of two
+ * creates of one id one succeeds. Without them (no lock) the host
+ * serialises creates and destroys. */
 enum smmu_status smmu_vcpu_create(struct smmu_vm *vm, uint32_t id,
 				  struct smmu_vcpu **vcpu_out);
-/** Destroy a vCPU. */
+/** Destroy a vCPU: not running, and no other call on it in progress. It
+ * may run at once with other vCPUs' calls, creates and destroys, as
+ * smmu_vcpu_create says. */
 void smmu_vcpu_destroy(struct smmu_vcpu *vcpu);
 
 /** The paging mode a vCPU's registers select (SDM 4.1.1). */
@@ -567,7 +587,22 @@ struct smmu_entry {
 };
 
 /** Just before VM entry: the root to run on and the local flushes the
- * entry needs. SMMU_ENOSPC when the budget cannot hold a root;
+ * entry needs. The flushes are handed over once: a second call before
+ * the entry returns only those asked for since, so do what the first
+ * gave even if you call it again. From this call until smmu_vcpu_exit
+ * (or smmu_vcpu_put) the vCPU counts as in guest mode: a remote flush
+ * meanwhile kicks its CPU and waits, holding the MMU lock, until it has
+ * left guest mode; so between this call and the VM entry do not wait for
+ * the MMU lock (or anything its holder may hold) without answering that
+ * kick. A vCPU not placed with smmu_vcpu_load puts the VM on
+ * flush_all_cpus for good ("Where a vCPU runs").
+ *
+ * SMMU_ENOSPC when the budget cannot hold a root (alloc_page() failed
+ * with nothing left to evict, or gave a page above 4 GiB for the root of
+ * a guest outside IA-32e mode, logged); SMMU_ENOMEM when the host's
+ * alloc() failed for a shadow page's bookkeeping (logged). After either
+ * nothing was entered: free budget or memory (end a grace period so that
+ * evicted pages come back) and call it again, or stop the vCPU.
  * SMMU_EINVAL for NULL arguments or a VM without the shadow-paging ops
  * (logged). */
 enum smmu_status smmu_vcpu_enter(struct smmu_vcpu *vcpu,
@@ -580,27 +615,43 @@ enum smmu_fault_action {
 	SMMU_FAULT_EMULATE, /**< emulate the access at gpa (a write-protected
 			       guest table, not RAM, a walk through a guest
 			       table outside RAM, or a supervisor write only
-			       the guest's CR0.WP=0 allows) */
+			       the guest's CR0.WP=0 allows); a store through
+			       smmu_vm_emulated_write(). The host's emulator
+			       advances RIP: the library never does */
 	SMMU_FAULT_ERROR,   /**< cannot continue: see reason */
 };
 
 /** What smmu_vcpu_page_fault() reports. */
 struct smmu_fault {
 	enum smmu_fault_action action; /**< what to do next */
-	uint32_t pf_error;  /**< INJECT: the \#PF error code, PFERR_* */
-	uint64_t gpa;	    /**< EMULATE: the guest-physical address */
-	const char *reason; /**< ERROR: why, a string that lives forever */
+	uint32_t pf_error; /**< INJECT: the \#PF error code, PFERR_* */
+	/** EMULATE: the guest-physical address of the access, page offset
+	 * included (the byte `la` names). */
+	uint64_t gpa;
+	/** ERROR: why, a string that lives forever. "shadow-page budget
+	 * spent: ..." also when the host's alloc() failed for a new shadow
+	 * page's bookkeeping (memory, not budget: the fault cannot tell). */
+	const char *reason;
 };
 
 /** A \#PF VM exit for `access` (flags from the hardware error code plus
- * EFLAGS.AC and PKRU, as for smmu_vcpu_translate; the error code may be
- * passed whole: its P, RSVD and PK bits describe the shadow, not the
- * guest's tables, and are ignored). Outside IA-32e mode
- * linear addresses are 32 bits wide: only la's low 32 bits count (a
- * CPU never reports more). A NULL vcpu or access is SMMU_FAULT_ERROR, and
- * so is a VM without the shadow-paging ops or a vCPU with no
- * smmu_vcpu_enter since its root was dropped; a NULL out is ignored
- * (nothing to report through). */
+ * EFLAGS.AC and PKRU, as for smmu_vcpu_translate). Of the error code pass
+ * `error_code & (PFERR_P | PFERR_W | PFERR_U | PFERR_RSVD | PFERR_I |
+ * PFERR_PK)`: P, RSVD and PK describe the shadow, not the guest's
+ * tables, and are ignored. Any other bit is SMMU_FAULT_ERROR
+ * "contradictory access flags": the shadow-stack bit (6) and the SGX bit
+ * (15) describe accesses the library does not shadow (CET shadow stacks,
+ * enclaves), and a guest without them never causes one; HLAT (7) needs
+ * EPT. Outside IA-32e mode linear addresses are 32 bits wide: only la's
+ * low 32 bits count (a CPU never reports more).
+ *
+ * A NULL vcpu or access is SMMU_FAULT_ERROR, and so is a VM without the
+ * shadow-paging ops. So is a fault on a vCPU that holds no root, "no
+ * shadow root: smmu_vcpu_enter first": before its first smmu_vcpu_enter,
+ * and after a register write or smmu_vcpu_set_paging that moved it to a
+ * root it does not keep cached, with no entry since (hardware cannot
+ * fault on a root it has not entered: the host called out of order). A
+ * NULL out is ignored (nothing to report through). */
 void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu,
 			  const struct smmu_access *access,
 			  struct smmu_fault *out);
@@ -699,7 +750,8 @@ enum smmu_status smmu_vm_invalidate_gfn_range(struct smmu_vm *vm,
 #define SMMU_DIRTY_LOG_MAX_PAGES (UINT64_C(1) << 32)
 /** Start logging. SMMU_EINVAL for a NULL vm, no shadow-paging ops, a count
  * of 0 or above SMMU_DIRTY_LOG_MAX_PAGES, or a range that wraps;
- * SMMU_EBUSY while a log runs already; SMMU_ENOMEM when alloc() fails. */
+ * SMMU_EBUSY while a log runs already (logged: of two starts at once, one
+ * wins, the other is SMMU_EBUSY); SMMU_ENOMEM when alloc() fails. */
 enum smmu_status smmu_vm_dirty_log_start(struct smmu_vm *vm, uint64_t first_gfn,
 					 uint64_t count);
 /** Hand over the record: `bitmap` has (count + 63) / 64 words. SMMU_EINVAL
