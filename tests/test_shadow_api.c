@@ -115,6 +115,23 @@ Test(shadow_api, raw_hardware_error_code_is_accepted)
 	cr_expect(shadow_host_walk(&h, 0x1000) & X86_PTE_P);
 }
 
+Test(shadow_api, error_code_through_the_mask_is_accepted_whatever_it_holds)
+{
+	/* A real CPU's error code may hold bits the library does not take
+	 * (shadow stack, HLAT, SGX): through SMMU_ACCESS_PFERR_MASK they
+	 * are gone; passed as they are, the fault is refused. */
+	shadow_host_init(&h, RAM, 16, 0);
+	shadow_host_enter(&h);
+	uint32_t hw = (uint32_t)(PFERR_P | PFERR_W | PFERR_RSVD | PFERR_PK |
+				 PFERR_SS | PFERR_HLAT | PFERR_SGX);
+	struct smmu_fault f = shadow_host_fault(&h, 0x1000, hw);
+	cr_expect_eq(f.action, SMMU_FAULT_ERROR);
+	f = shadow_host_fault(&h, 0x1000, hw & SMMU_ACCESS_PFERR_MASK);
+	cr_expect_eq(f.action, SMMU_FAULT_FIXED, "%s",
+		     f.reason ? f.reason : "");
+	cr_expect(shadow_host_walk(&h, 0x1000) & X86_PTE_RW);
+}
+
 /* ---- teardown with deferred frees pending ---- */
 
 Test(shadow_api, destroy_waits_for_deferred_frees)

@@ -389,8 +389,11 @@ static void run(struct smmu_vm *vm, struct smmu_vcpu *vcpu)
 			continue;
 		}
 		/* The #PF exit: the address (CR2, the exit qualification)
-		 * and the hardware error code, passed whole. */
-		struct smmu_access acc = { .la = in->la, .flags = error };
+		 * and the hardware error code's bits the library takes (a
+		 * real CPU's may hold SS or SGX, which it does not). */
+		struct smmu_access acc = {
+			.la = in->la, .flags = error & SMMU_ACCESS_PFERR_MASK
+		};
 		struct smmu_fault f;
 		smmu_vcpu_page_fault(vcpu, &acc, &f);
 		switch (f.action) {

@@ -465,6 +465,11 @@ enum smmu_cr_result smmu_vcpu_write_efer(struct smmu_vcpu *vcpu, uint64_t val);
 #define SMMU_ACCESS_IMPLICIT (UINT32_C(1) << 16)
 /** EFLAGS.AC was 1 at the time of the access. */
 #define SMMU_ACCESS_AC (UINT32_C(1) << 17)
+/** The bits of a hardware \#PF error code that smmu_vcpu_page_fault()
+ * takes: `error_code & SMMU_ACCESS_PFERR_MASK` (P, RSVD and PK ignored). */
+#define SMMU_ACCESS_PFERR_MASK                                                 \
+	((uint32_t)(PFERR_P | PFERR_W | PFERR_U | PFERR_RSVD | PFERR_I |       \
+		    PFERR_PK))
 /** @} */
 
 /** One guest memory access to translate. */
@@ -636,12 +641,11 @@ struct smmu_fault {
 
 /** A \#PF VM exit for `access` (flags from the hardware error code plus
  * EFLAGS.AC and PKRU, as for smmu_vcpu_translate). Of the error code pass
- * `error_code & (PFERR_P | PFERR_W | PFERR_U | PFERR_RSVD | PFERR_I |
- * PFERR_PK)`: P, RSVD and PK describe the shadow, not the guest's
- * tables, and are ignored. Any other bit is SMMU_FAULT_ERROR
- * "contradictory access flags": the shadow-stack bit (6) and the SGX bit
- * (15) describe accesses the library does not shadow (CET shadow stacks,
- * enclaves), and a guest without them never causes one; HLAT (7) needs
+ * `error_code & SMMU_ACCESS_PFERR_MASK`: P, RSVD and PK describe the
+ * shadow, not the guest's tables, and are ignored. Any other bit is
+ * SMMU_FAULT_ERROR "contradictory access flags": PFERR_SS and PFERR_SGX
+ * describe accesses the library does not shadow (CET shadow stacks,
+ * enclaves), which a guest without them never makes; PFERR_HLAT needs
  * EPT. Outside IA-32e mode linear addresses are 32 bits wide: only la's
  * low 32 bits count (a CPU never reports more).
  *

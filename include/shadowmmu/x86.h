@@ -77,12 +77,15 @@
 
 /** @name \#PF error code (SDM 4.7)
  * @{ */
-#define PFERR_P	   X86_BIT(0) /**< protection violation (else not present) */
-#define PFERR_W	   X86_BIT(1) /**< write access */
-#define PFERR_U	   X86_BIT(2) /**< user-mode (CPL=3) access */
-#define PFERR_RSVD X86_BIT(3) /**< reserved bit set in a paging entry */
-#define PFERR_I	   X86_BIT(4) /**< instruction fetch */
-#define PFERR_PK   X86_BIT(5) /**< protection-key violation */
+#define PFERR_P	   X86_BIT(0)  /**< protection violation (else not present) */
+#define PFERR_W	   X86_BIT(1)  /**< write access */
+#define PFERR_U	   X86_BIT(2)  /**< user-mode (CPL=3) access */
+#define PFERR_RSVD X86_BIT(3)  /**< reserved bit set in a paging entry */
+#define PFERR_I	   X86_BIT(4)  /**< instruction fetch */
+#define PFERR_PK   X86_BIT(5)  /**< protection-key violation */
+#define PFERR_SS   X86_BIT(6)  /**< shadow-stack access (CET) */
+#define PFERR_HLAT X86_BIT(7)  /**< fault during HLAT paging (VMX, with EPT) */
+#define PFERR_SGX  X86_BIT(15) /**< SGX access-control (EPCM) violation */
 /** @} */
 
 /** @name PKRU: two bits per key (SDM 2.7)
