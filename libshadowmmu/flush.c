@@ -155,7 +155,7 @@ void flush_remote(struct smmu_vm *vm, unsigned flags)
 	uint32_t owed =
 		PENDING_FLUSH | ((flags & REMOTE_STATE) ? PENDING_RELOAD : 0);
 	struct smmu_cpu_set kick = { { 0 } }, assisted = { { 0 } };
-	bool any_kick = false, any_assisted = false;
+	bool any_kick = false, any_assisted = false, unplaced = false;
 	unsigned nr_kicked = 0, nr_assisted = 0;
 	/* What the caller changed (sptes zapped or write-protected) is
 	 * visible before the TLB clock is read: a vCPU found clean either
@@ -181,6 +181,14 @@ void flush_remote(struct smmu_vm *vm, unsigned flags)
 		__atomic_or_fetch(&p->pending, owed, __ATOMIC_SEQ_CST);
 		bool in_guest = __atomic_load_n(&p->in_guest, __ATOMIC_SEQ_CST);
 		int cpu = __atomic_load_n(&p->cpu, __ATOMIC_ACQUIRE);
+		if (in_guest && cpu < 0) {
+			/* In guest mode on no CPU the library knows: an entry
+			 * without smmu_vcpu_load that set placement_unknown
+			 * after this request read it. Only flush_all_cpus
+			 * reaches it; later requests see the flag. */
+			unplaced = true;
+			continue;
+		}
 		if ((!in_guest && pol->defer_idle && !pol->whole_vm) ||
 		    cpu < 0) {
 			/* It flushes before it caches anything again. */
@@ -213,6 +221,8 @@ void flush_remote(struct smmu_vm *vm, unsigned flags)
 		SHADOW_STAT(vm, kicks);
 		SHADOW_STAT_ADD(vm, kicked_cpus, nr_kicked);
 	}
+	if (unplaced)
+		flush_every_cpu(vm, flags);
 }
 
 uint32_t flush_take_pending(struct smmu_vcpu *vcpu)

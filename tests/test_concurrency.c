@@ -10,7 +10,9 @@
  * never two logs, every status a defined one, nothing leaked). The
  * threaded ones also give ThreadSanitizer something to look at, in a
  * build with -Db_sanitize=thread. Also here: the host's alloc failing
- * under an entry (SMMU_ENOMEM, not SMMU_ENOSPC).
+ * under an entry (SMMU_ENOMEM, not SMMU_ENOSPC), and a remote flush that
+ * meets a vCPU entering without smmu_vcpu_load (white-box: the library's
+ * own headers, to stop the race at its moment).
  */
 #include <criterion/criterion.h>
 #include <pthread.h>
@@ -18,6 +20,8 @@
 #include <string.h>
 
 #include <shadowmmu/shadowmmu.h>
+
+#include "../libshadowmmu/vcpu.h"
 
 #define RAM_BYTES (1u << 20)
 
@@ -33,6 +37,7 @@ struct thost {
 	unsigned budget;    /* pages alloc_page may have out at once */
 	bool fail_allocs;   /* alloc() returns NULL */
 	unsigned long logs; /* log lines (atomic) */
+	unsigned long flush_alls, kicks; /* flush_all_cpus, kick_cpus */
 	pthread_mutex_t deferred_lock;
 	struct smmu_rcu_head *deferred;
 	uint64_t next_hpa;
@@ -169,9 +174,17 @@ static void t_free_page(void *host, uint64_t hpa, void *hva)
 	__atomic_sub_fetch(&((struct thost *)host)->pages, 1, __ATOMIC_RELAXED);
 }
 
+/* No vCPU runs in these tests: nothing to interrupt. */
 static void t_flush_all_cpus(void *host)
 {
-	(void)host; /* no vCPU runs in these tests */
+	__atomic_add_fetch(&((struct thost *)host)->flush_alls, 1,
+			   __ATOMIC_RELAXED);
+}
+
+static void t_kick_cpus(void *host, const struct smmu_cpu_set *cpus)
+{
+	(void)cpus;
+	__atomic_add_fetch(&((struct thost *)host)->kicks, 1, __ATOMIC_RELAXED);
 }
 
 static void t_defer_free(void *host, struct smmu_rcu_head *head)
@@ -461,4 +474,45 @@ Test(enter_memory, no_page_for_the_root_is_enospc)
 	h.budget = 64;
 	cr_expect_eq(smmu_vcpu_enter(v, &e), SMMU_OK, "pages back: it enters");
 	smmu_vcpu_destroy(v);
+}
+
+/* ---- a remote flush meets a vCPU entering unplaced ---- */
+
+TestSuite(placement, .init = setup, .fini = teardown);
+
+Test(placement, a_vcpu_entering_unplaced_under_a_request_gets_flush_all_cpus)
+{
+	/* vCPU 0 runs placed on CPU 0; vCPU 1 enters without
+	 * smmu_vcpu_load just as a remote request starts: the request read
+	 * placement_unknown before the entry set it, and finds vCPU 1 in
+	 * guest mode on no CPU it knows. Neither a kick nor a deferral
+	 * reaches it there: only flush_all_cpus. */
+	h.ops.kick_cpus = t_kick_cpus;
+	struct smmu_vcpu *placed, *unplaced;
+	struct smmu_entry e;
+	cr_assert_eq(smmu_vcpu_create(h.vm, 0, &placed), SMMU_OK);
+	cr_assert_eq(smmu_vcpu_create(h.vm, 1, &unplaced), SMMU_OK);
+	cr_assert_eq(smmu_vcpu_load(placed, 0), SMMU_OK);
+	cr_assert_eq(smmu_vcpu_enter(placed, &e), SMMU_OK);
+	cr_assert_eq(h.vm->placement_unknown, 0);
+	/* The entry's state at the moment the request looks at it
+	 * (flush_entering: dirty, then in guest mode). */
+	__atomic_store_n(&unplaced->place.dirty, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&unplaced->place.in_guest, 1, __ATOMIC_SEQ_CST);
+	h.ops.lock(&h);
+	flush_remote(h.vm, 0);
+	h.ops.unlock(&h);
+	cr_expect_eq(h.kicks, 1, "the placed vCPU in guest mode is kicked");
+	cr_expect_eq(h.flush_alls, 1, "the unplaced one needs flush_all_cpus");
+	__atomic_store_n(&unplaced->place.in_guest, 0, __ATOMIC_SEQ_CST);
+	/* Once the flag is set, every request is one flush_all_cpus. */
+	cr_assert_eq(smmu_vcpu_enter(unplaced, &e), SMMU_OK);
+	cr_expect_eq(h.vm->placement_unknown, 1);
+	h.ops.lock(&h);
+	flush_remote(h.vm, 0);
+	h.ops.unlock(&h);
+	cr_expect_eq(h.flush_alls, 2);
+	cr_expect_eq(h.kicks, 1);
+	smmu_vcpu_destroy(unplaced);
+	smmu_vcpu_destroy(placed);
 }
