@@ -360,7 +360,8 @@ static void run(struct smmu_vm *vm, struct smmu_vcpu *vcpu)
 	for (;;) {
 		grace_period(); /* nothing runs in guest mode here */
 		if (smmu_vcpu_enter(vcpu, &cpu) != SMMU_OK)
-			die("smmu_vcpu_enter: no shadow page left for a root");
+			die("smmu_vcpu_enter: no shadow page (or no memory) "
+			    "for a root");
 		if (cpu.pae || cpu.la57)
 			die("this toy CPU walks 4-level IA-32e tables only");
 		for (unsigned i = 0; i < cpu.nr_flushes; i++) {
