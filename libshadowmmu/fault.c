@@ -502,10 +502,23 @@ void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu,
 	 * IA-32e mode its low 32 bits, as the walker reads them. */
 	struct smmu_access a = *access;
 	a.la = gw_la(&vcpu->mmu, a.la);
-	/* What the hardware found on the shadow is no fact about the
-	 * guest's tables, which are walked afresh: the raw error code may
-	 * be passed as it is. */
-	a.flags &= ~(uint32_t)(PFERR_P | PFERR_RSVD | PFERR_PK);
+	/* Accesses the library does not shadow: a reason that names them,
+	 * not "contradictory access flags". */
+	if (a.flags & PFERR_SS) {
+		fault_error(out, "shadow-stack access (#PF error code bit "
+				 "6): CET shadow stacks are not shadowed");
+		return;
+	}
+	if (a.flags & PFERR_SGX) {
+		fault_error(out, "SGX access-control fault (#PF error code "
+				 "bit 15): not the guest's page tables; "
+				 "enclaves are not shadowed");
+		return;
+	}
+	/* What the hardware found on the shadow (P, RSVD, PK), or on the
+	 * host's HLAT paging, is no fact about the guest's tables, which
+	 * are walked afresh: the raw error code may be passed as it is. */
+	a.flags &= ~(uint32_t)(PFERR_P | PFERR_RSVD | PFERR_PK | PFERR_HLAT);
 	const struct smmu_access *acc = &a;
 
 	/* One RCU read-side section for what needs no lock: a fault

@@ -8,6 +8,7 @@
  */
 #include <criterion/criterion.h>
 #include <signal.h>
+#include <string.h>
 
 #include "guest_pt.h"
 #include "shadow_host.h"
@@ -119,17 +120,40 @@ Test(shadow_api, error_code_through_the_mask_is_accepted_whatever_it_holds)
 {
 	/* A real CPU's error code may hold bits the library does not take
 	 * (shadow stack, HLAT, SGX): through SMMU_ACCESS_PFERR_MASK they
-	 * are gone; passed as they are, the fault is refused. */
+	 * are gone. */
 	shadow_host_init(&h, RAM, 16, 0);
 	shadow_host_enter(&h);
 	uint32_t hw = (uint32_t)(PFERR_P | PFERR_W | PFERR_RSVD | PFERR_PK |
 				 PFERR_SS | PFERR_HLAT | PFERR_SGX);
-	struct smmu_fault f = shadow_host_fault(&h, 0x1000, hw);
-	cr_expect_eq(f.action, SMMU_FAULT_ERROR);
-	f = shadow_host_fault(&h, 0x1000, hw & SMMU_ACCESS_PFERR_MASK);
+	struct smmu_fault f =
+		shadow_host_fault(&h, 0x1000, hw & SMMU_ACCESS_PFERR_MASK);
 	cr_expect_eq(f.action, SMMU_FAULT_FIXED, "%s",
 		     f.reason ? f.reason : "");
 	cr_expect(shadow_host_walk(&h, 0x1000) & X86_PTE_RW);
+}
+
+Test(shadow_api, raw_error_code_bits_of_unshadowed_accesses_are_named)
+{
+	/* HLAT describes the host's paging and is ignored; a shadow-stack
+	 * or SGX fault is refused with a reason that names it, never as
+	 * "contradictory access flags". */
+	shadow_host_init(&h, RAM, 16, 0);
+	shadow_host_enter(&h);
+	uint32_t w = (uint32_t)(PFERR_P | PFERR_W);
+	struct smmu_fault f = shadow_host_fault(&h, 0x1000, w | PFERR_HLAT);
+	cr_expect_eq(f.action, SMMU_FAULT_FIXED, "%s",
+		     f.reason ? f.reason : "");
+	f = shadow_host_fault(&h, 0x2000, w | PFERR_SS);
+	cr_expect_eq(f.action, SMMU_FAULT_ERROR);
+	cr_expect(f.reason && strstr(f.reason, "shadow-stack"), "%s",
+		  f.reason ? f.reason : "(none)");
+	f = shadow_host_fault(&h, 0x2000, w | PFERR_SGX);
+	cr_expect_eq(f.action, SMMU_FAULT_ERROR);
+	cr_expect(f.reason && strstr(f.reason, "SGX"), "%s",
+		  f.reason ? f.reason : "(none)");
+	/* An unknown bit is still the contradiction it was. */
+	f = shadow_host_fault(&h, 0x2000, w | (1u << 20));
+	cr_expect_eq(f.action, SMMU_FAULT_ERROR);
 }
 
 /* ---- teardown with deferred frees pending ---- */

@@ -642,12 +642,13 @@ struct smmu_fault {
 /** A \#PF VM exit for `access` (flags from the hardware error code plus
  * EFLAGS.AC and PKRU, as for smmu_vcpu_translate). Of the error code pass
  * `error_code & SMMU_ACCESS_PFERR_MASK`: P, RSVD and PK describe the
- * shadow, not the guest's tables, and are ignored. Any other bit is
- * SMMU_FAULT_ERROR "contradictory access flags": PFERR_SS and PFERR_SGX
- * describe accesses the library does not shadow (CET shadow stacks,
- * enclaves), which a guest without them never makes; PFERR_HLAT needs
- * EPT. Outside IA-32e mode linear addresses are 32 bits wide: only la's
- * low 32 bits count (a CPU never reports more).
+ * shadow, not the guest's tables, and are ignored, as is PFERR_HLAT (the
+ * host's HLAT paging). The whole code may be passed too: PFERR_SS and
+ * PFERR_SGX are then SMMU_FAULT_ERROR with a reason that names them
+ * (accesses the library does not shadow: CET shadow stacks, enclaves,
+ * which a guest without them never makes), any other unknown bit
+ * "contradictory access flags". Outside IA-32e mode linear addresses are 32
+ * bits wide: only la's low 32 bits count (a CPU never reports more).
  *
  * A NULL vcpu or access is SMMU_FAULT_ERROR, and so is a VM without the
  * shadow-paging ops. So is a fault on a vCPU that holds no root, "no
