@@ -5,10 +5,15 @@
  * lock, one shadow), and as T VMs that share nothing (a host each).
  * Throughput is faults per second of wall-clock time, from the first
  * thread's start to the last one's end, summed over threads; each is
- * given relative to T = 1 of the same kind. Threads are not pinned: the
- * machine's core count bounds the curve (printed with it).
+ * given relative to T = 1 of the same kind. Thread i is pinned to online
+ * CPU i mod the CPU count: unpinned, the host scheduler's placement
+ * decided the curve (on a 2-CPU machine one VM's T = 2 ranged 1.14x to
+ * 2.05x between runs, two VMs sharing nothing 0.81x to 1.64x); the
+ * machine's core count bounds it (printed with it).
  */
+#define _GNU_SOURCE
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -26,13 +31,20 @@ struct worker {
 	pthread_t thread;
 	pthread_barrier_t *start, *done;
 	struct cb_vm *m;
-	unsigned v, first, n;
+	unsigned v, first, n, pin;
 	struct cb_fill fill;
 };
 
 static void *work(void *arg)
 {
 	struct worker *w = arg;
+	/* Pinned, as a hypervisor pins vCPU threads: a thread the host
+	 * scheduler moves (or stacks on one CPU for a while) measures the
+	 * scheduler. */
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(w->pin, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 	cb_rcu_thread_online();
 	cb_enter(w->m, w->v);
 	pthread_barrier_wait(w->start);
@@ -65,12 +77,15 @@ static uint64_t round_ns(unsigned t, bool one_vm, uint64_t *faults)
 		cb_vm_create(&vms[i], &o);
 	}
 	for (unsigned i = 0; i < t; i++) {
-		w[i] = (struct worker){ .start = &start,
-					.done = &done,
-					.m = one_vm ? &vms[0] : &vms[i],
-					.v = one_vm ? i : 0,
-					.first = i * per,
-					.n = per };
+		w[i] = (struct worker){
+			.start = &start,
+			.done = &done,
+			.m = one_vm ? &vms[0] : &vms[i],
+			.v = one_vm ? i : 0,
+			.first = i * per,
+			.pin = i % (unsigned)sysconf(_SC_NPROCESSORS_ONLN),
+			.n = per
+		};
 		if (pthread_create(&w[i].thread, 0, work, &w[i]))
 			cb_fail("scale: pthread_create");
 	}
