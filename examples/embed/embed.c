@@ -247,7 +247,7 @@ static void run(struct smmu_vm *vm, struct smmu_vcpu *vcpu)
 		 * cpu.pge (or 0), CR0.WP = 1, EFER.NXE = 1. Guest mode: */
 		const struct insn *in;
 		uint64_t val;
-		uint32_t error;
+		uint32_t error = 0;
 		for (;; rip++) {
 			in = &prog[rip], val = in->val;
 			if (in->op > USER_LOAD ||
