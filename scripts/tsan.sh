@@ -55,6 +55,20 @@ for want in "$@"; do
 		{ echo "tsan: no configuration $want (--list)" >&2; exit 2; }
 done
 
+# What a run's exit status and log say: clean, or why it failed.
+verdict_of() {
+	reports=$(grep -c '^WARNING: ThreadSanitizer' "$2" || true)
+	if [ "$1" -eq 0 ] && [ "$reports" -eq 0 ]; then
+		echo "clean"
+	elif [ "$1" -eq 137 ]; then
+		echo "FAILED: killed after $LIMIT s"
+	elif [ "$reports" -gt 0 ]; then
+		echo "FAILED: $reports TSan reports"
+	else
+		echo "FAILED: exit $1"
+	fi
+}
+
 sh scripts/setup.sh
 
 build="build-tsan"
@@ -104,16 +118,7 @@ echo "$configs" | while IFS='|' read -r name threads _what args; do
 	timeout -s KILL $LIMIT $aslr "$sim" --mmu lib --quiet $args >"$log" 2>&1 || rc=$?
 	ms=$((($(date +%s%N) - start) / 1000000))
 	secs=$(printf '%d.%d' $((ms / 1000)) $((ms % 1000 / 100)))
-	reports=$(grep -c '^WARNING: ThreadSanitizer' "$log" || true)
-	if [ "$rc" -eq 0 ] && [ "$reports" -eq 0 ]; then
-		verdict="clean"
-	elif [ "$rc" -eq 137 ]; then
-		verdict="FAILED: killed after $LIMIT s"
-	elif [ "$reports" -gt 0 ]; then
-		verdict="FAILED: $reports TSan reports"
-	else
-		verdict="FAILED: exit $rc"
-	fi
+	verdict=$(verdict_of "$rc" "$log")
 	printf '%-22s %s threads %5s s  %s; %s\n' "$name" "$threads" "$secs" \
 		"$verdict" "$(grep '^ops=' "$log" || echo 'no result line')"
 	printf '%s%s%s\n' "$name" "$tab" "$verdict" >>"$logs/verdicts"
@@ -126,16 +131,7 @@ case " $* " in
 	rc=0
 	# shellcheck disable=SC2086
 	timeout -s KILL $LIMIT $aslr "$vm_calls" >"$log" 2>&1 || rc=$?
-	reports=$(grep -c '^WARNING: ThreadSanitizer' "$log" || true)
-	if [ "$rc" -eq 0 ] && [ "$reports" -eq 0 ]; then
-		verdict="clean"
-	elif [ "$rc" -eq 137 ]; then
-		verdict="FAILED: killed after $LIMIT s"
-	elif [ "$reports" -gt 0 ]; then
-		verdict="FAILED: $reports TSan reports"
-	else
-		verdict="FAILED: exit $rc"
-	fi
+	verdict=$(verdict_of "$rc" "$log")
 	printf '%-22s %s threads %5s    %s; %s\n' vm-calls 4 "" "$verdict" \
 		"$(grep '^tsan_vm_calls:' "$log" | tail -1)"
 	printf '%s%s%s\n' vm-calls "$tab" "$verdict" >>"$logs/verdicts"
