@@ -17,16 +17,24 @@ meson setup build-test -Dwerror=true -Dfreestanding=true -Dtests=true -Dlock_che
 ninja -C build-test
 
 status=0
-meson test -C build-test --verbose --print-errorlogs --num-processes 1 || status=$?
-sh scripts/check-install.sh build-test || status=1
-sh scripts/check-symbols.sh build-test || status=1
-sh scripts/check-subproject.sh || status=1
-ninja -C build-test docs || status=1
-sh scripts/tsan.sh || status=1
-sanitizers=ok
-sh scripts/sanitizers.sh || { sanitizers=FAILED; status=1; }
-fuzz=ok
-sh scripts/fuzz.sh 30 || { fuzz=FAILED; status=1; }
+# Each step's verdict goes into the summary line, so that a red run says
+# which step made it red without a search through the log.
+verdict() { if [ "$1" -eq 0 ]; then echo ok; else echo FAILED; fi; }
+rc=0; meson test -C build-test --verbose --print-errorlogs --num-processes 1 || rc=$?
+suite=$(verdict $rc); [ $rc -eq 0 ] || status=1
+checks=ok
+for check in "check-install.sh build-test" "check-symbols.sh build-test" \
+	"check-subproject.sh"; do
+	# shellcheck disable=SC2086 # the check's arguments are split on purpose
+	sh scripts/$check || { checks="FAILED ($check)"; status=1; }
+done
+ninja -C build-test docs || { checks="FAILED (docs)"; status=1; }
+rc=0; sh scripts/tsan.sh || rc=$?
+tsan=$(verdict $rc); [ $rc -eq 0 ] || status=1
+rc=0; sh scripts/sanitizers.sh || rc=$?
+sanitizers=$(verdict $rc); [ $rc -eq 0 ] || status=1
+rc=0; sh scripts/fuzz.sh 30 || rc=$?
+fuzz=$(verdict $rc); [ $rc -eq 0 ] || status=1
 
 # Criterion prints one "Synthesis" line per test binary; add them up.
 log=build-test/meson-logs/testlog.txt
@@ -37,5 +45,5 @@ failed=$(sed -n 's/.*Synthesis: .*Failing: \([0-9]*\) | Crashing: \([0-9]*\).*/\
 # refvmx-bochs.sh ends each Bochs boot with one verdict line.
 boots_ok=$(grep -c '^refvmx: PASS' "$log" || true)
 boots_bad=$(grep -c '^refvmx: FAIL' "$log" || true)
-echo "criterion: $passed passed, $failed failed; refvmx boots in Bochs: $boots_ok passed, $boots_bad failed; ASan+UBSan: $sanitizers; fuzz: $fuzz"
+echo "meson test: $suite (criterion: $passed passed, $failed failed; refvmx boots in Bochs: $boots_ok passed, $boots_bad failed); install/symbols/subproject/docs: $checks; TSan: $tsan; ASan+UBSan: $sanitizers; fuzz: $fuzz"
 exit $status
