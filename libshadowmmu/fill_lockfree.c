@@ -43,12 +43,15 @@
  * the page is out of sync, where the guest's stores go unseen: the page
  * then went out of sync after 1, which 4 sees even if it is back in sync
  * by then (its comparison found no spte in the slot). A page going out of
- * sync is marked, then a full fence, then it copies the guest entries a
- * sync compares with, after waiting for every slot a fill owns
- * (unsync.c): so the copy is never older than the entry a fill that
+ * sync is marked in transition, then a full fence, then it copies the
+ * guest entries a sync compares with, after waiting for every slot a fill
+ * owns (unsync.c): so the copy is never older than the entry a fill that
  * passes 4 read in 1 — the walker sets A and D bits in tables in sync, and
  * a copy taken before that would make the guest's clearing them again
- * look like no change.
+ * look like no change. Only after the copy does the page count as out of
+ * sync for step 4's question about the frame: a fill never maps a table
+ * writable before its copy is taken, so no guest store can change the
+ * table between the copy and the comparisons that rely on it.
  */
 #include "lock_check.h"
 #include "sync.h"
@@ -124,7 +127,7 @@ static bool source_of(const struct smmu_vcpu *vcpu, const struct sp *sp,
 static bool not_in_sync(const struct sp *sp)
 {
 	return __atomic_load_n(&sp->unsync, __ATOMIC_SEQ_CST) ||
-	       __atomic_load_n(&sp->resyncing, __ATOMIC_SEQ_CST);
+	       __atomic_load_n(&sp->in_transition, __ATOMIC_SEQ_CST);
 }
 
 /* Step 4 for the frame: may slot i of sp map it, and writable? `unsyncs`

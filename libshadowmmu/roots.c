@@ -365,7 +365,7 @@ static bool unsync_at(const struct sp *sp, uint64_t la)
 	/* One going back in sync is not yet: its sptes are compared after
 	 * the flag goes (unsync.c, rule 3). */
 	return sp && (__atomic_load_n(&sp->unsync, __ATOMIC_SEQ_CST) ||
-		      __atomic_load_n(&sp->resyncing, __ATOMIC_SEQ_CST));
+		      __atomic_load_n(&sp->in_transition, __ATOMIC_SEQ_CST));
 }
 
 bool roots_address_in_sync(struct smmu_vcpu *vcpu, bool all, uint16_t pcid,

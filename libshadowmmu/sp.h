@@ -136,10 +136,13 @@ struct sp {
 	 * built from, allocated only while out of sync. */
 	bool unsync;
 	bool sync_queued; /* on a sync queue (unsync.c) */
-	/* Marked back in sync, but its sptes not yet compared with the
-	 * guest's entries (unsync.c, rule 3): not in sync for a lock-free
-	 * reader (roots_address_in_sync). Atomic. */
-	bool resyncing;
+	/* Between sync states (unsync.c): going out of sync, its guest
+	 * entries not yet copied (rule 2); or marked back in sync, its sptes
+	 * not yet compared with the guest's entries (rule 3). Its frame is
+	 * still protected (unsync is false), but its sptes are not to be
+	 * trusted or added to by a lock-free reader (fill_lockfree.c,
+	 * roots_address_in_sync). Atomic. */
+	bool in_transition;
 	/* Times it went out of sync: a lock-free fill that read the guest
 	 * entry before one of them (and the guest's unseen stores while out
 	 * of sync) must not publish it after the page is back in sync, when

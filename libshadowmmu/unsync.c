@@ -18,12 +18,16 @@
  *    frame whose shadows are all last-level, non-direct pages qualifies
  *    (a table used at two levels stays protected), and a new shadow of
  *    an out-of-sync frame syncs the others first (sp_get).
- * 2. Mark, then make writable: the unsync flag is set, and the bit for
- *    it set in every ancestor's unsync_children, before the writable spte
- *    exists. Invalidations find out-of-sync pages through those bits, so
- *    the guest never has a writable mapping of a table that an
- *    invalidation could miss. Both happen under the MMU lock, which every
- *    sync takes too.
+ * 2. Copy, mark, then make writable: the guest entries a sync will
+ *    compare with are copied, the bit for the page set in every
+ *    ancestor's unsync_children, and only then the unsync flag set, all
+ *    before the writable spte exists. Invalidations find out-of-sync
+ *    pages through those bits, so the guest never has a writable mapping
+ *    of a table that an invalidation could miss; and the flag is what
+ *    lets a fill without the lock map the frame writable (it asks
+ *    sp_gfn_state_rcu), so no store can slip in before the copy, where
+ *    it would look unchanged to every later sync. All of it happens
+ *    under the MMU lock, which every sync takes too.
  * 3. Protect, flush, then read: a sync write-protects the frame and
  *    flushes every CPU that may still hold a writable translation of it
  *    before it compares the sptes with the guest's entries. A store made
@@ -108,15 +112,16 @@ static bool alloc_guest_entries(struct smmu_vm *vm, struct sp *bucket,
 }
 
 /* Copy into sp->gpte the guest entries sp mirrors, from guest memory.
- * The frame is still write-protected, so every present spte was built
- * from what memory holds, but for A and D bits the walker may have set
- * since: a sync sees those as unchanged, and the spte is at most less
- * permissive than the entry (the next fault rebuilds it). Never the other
- * way round — a copy older than what an spte was built from, which a
- * guest that writes the old value back would make look unchanged: the
- * page is marked out of sync before (unsync_frame), so a fill without the
- * lock either gives up or owns its slot by now, and is waited for here,
- * having read its entry already. */
+ * The frame is still write-protected everywhere, for fills without the
+ * lock too (unsync_frame has not set the flag yet), so every present
+ * spte was built from what memory holds, but for A and D bits the walker
+ * may have set since: a sync sees those as unchanged, and the spte is at
+ * most less permissive than the entry (the next fault rebuilds it). Never
+ * the other way round — a copy older than what an spte was built from,
+ * which a guest that writes the old value back would make look unchanged:
+ * the page is marked in transition before (unsync_frame), so a fill
+ * without the lock either gives up or owns its slot by now, and is waited
+ * for here, having read its entry already. */
 static void copy_guest_entries(struct smmu_vm *vm, struct sp *sp)
 {
 	for (unsigned i = 0; i < 512; i++)
@@ -161,26 +166,38 @@ static bool unsync_frame(struct smmu_vm *vm, uint64_t gfn, bool forced)
 	}
 	if (!any || !written_enough || !alloc_guest_entries(vm, bucket, gfn))
 		return false;
+	bool copy_late = bug_planted(vm, SMMU_INJECT_UNSYNC_BEFORE_COPY);
 	for (struct sp *sp = bucket; sp; sp = sp->next) {
 		if (sp->gfn != gfn || sp->role.direct)
 			continue;
 		__atomic_store_n(&sp->went_unsync, sp->went_unsync + 1,
 				 __ATOMIC_SEQ_CST);
-		__atomic_store_n(&sp->unsync, true, __ATOMIC_SEQ_CST);
+		__atomic_store_n(copy_late ? &sp->unsync : &sp->in_transition,
+				 true, __ATOMIC_SEQ_CST);
 		for (struct sp_parent *p = sp->parents; p; p = p->next)
 			sp_mark_unsync_child(p->sp, p->index);
 		SHADOW_STAT(vm, sp_unsynced);
 	}
-	/* Marked first: a fill without the lock that took a slot before
-	 * sees it and gives up, or is seen frozen by copy_guest_entries
-	 * (fill_lockfree.c). */
+	/* In transition first: a fill without the lock that took a slot of
+	 * the page before sees it and gives up, or is seen frozen by
+	 * copy_guest_entries (fill_lockfree.c). The frame stays protected
+	 * meanwhile: sp_gfn_state_rcu says GFN_SYNC until the flag below. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	for (struct sp *sp = bucket; sp; sp = sp->next)
 		if (sp->gfn == gfn && !sp->role.direct)
 			copy_guest_entries(vm, sp);
-	/* Its sptes may outlive guest changes from now on. */
+	/* Its sptes may outlive guest changes once the flag is set: a vCPU
+	 * coming back to a cached root sees this first (roots.c). */
 	unsync_fill_begin(vm);
 	unsync_fill_end(vm);
+	/* Out of sync, then no longer in transition: a reader without the
+	 * lock never finds the page in neither state (as going back). */
+	for (struct sp *sp = bucket; sp; sp = sp->next) {
+		if (sp->gfn != gfn || sp->role.direct)
+			continue;
+		__atomic_store_n(&sp->unsync, true, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&sp->in_transition, false, __ATOMIC_SEQ_CST);
+	}
 	return true;
 }
 
@@ -369,12 +386,12 @@ static bool protect_quiet_frames(struct smmu_vm *vm, struct sync_queue *q,
 			quiet &= sp->quiet_syncs >= vm->unsync_quiet_syncs;
 		if (!protect_all && !quiet)
 			continue;
-		/* resyncing before unsync goes: a reader without the lock
-		 * never finds the page neither out of sync nor resyncing
-		 * before its sptes are compared (fill_lockfree.c,
+		/* In transition before unsync goes: a reader without the
+		 * lock never finds the page neither out of sync nor in
+		 * transition before its sptes are compared (fill_lockfree.c,
 		 * roots.c). */
 		for (struct sp *sp = run; sp != end; sp = sp->sync_next) {
-			__atomic_store_n(&sp->resyncing, true,
+			__atomic_store_n(&sp->in_transition, true,
 					 __ATOMIC_SEQ_CST);
 			__atomic_store_n(&sp->unsync, false, __ATOMIC_SEQ_CST);
 			sp->write_watch = sp->watch_fresh = false;
@@ -450,7 +467,7 @@ static void sync_frame(struct smmu_vm *vm, struct sp *run, struct sp *end)
 			sp->quiet_syncs = 0;
 			obj_free(vm, OBJ_POINTERS, sp->gpte);
 			sp->gpte = 0;
-			__atomic_store_n(&sp->resyncing, false,
+			__atomic_store_n(&sp->in_transition, false,
 					 __ATOMIC_RELEASE);
 			SHADOW_STAT(vm, sp_synced);
 			continue;

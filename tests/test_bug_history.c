@@ -20,9 +20,13 @@
 
 static struct shadow_host h;
 static bool host_live;
+static struct smmu_vcpu *second; /* a scenario's other vCPU */
 
 static void fini_host(void)
 {
+	if (second)
+		smmu_vcpu_destroy(second);
+	second = NULL;
 	if (host_live)
 		shadow_host_fini(&h);
 	host_live = false;
@@ -118,6 +122,151 @@ Test(bug_history_api, invpcid_with_paging_off_is_architectural)
 	struct smmu_fault f = shadow_host_fault(&h, 0x2000, SMMU_ACCESS_WRITE);
 	cr_expect_eq(f.action, SMMU_FAULT_FIXED, "%s",
 		     f.reason ? f.reason : "");
+}
+
+/* Found here, by the oracle on real threads (tsan.sh toggle-all, about
+ * one run in twenty): a table going out of sync while another CPU fills
+ * a mapping of its frame without the MMU lock. Going out of sync copies
+ * the guest's entries (what later syncs compare with) from memory; if the
+ * frame already counts as out of sync for fills without the lock, one of
+ * them maps it writable, the guest stores through that mapping before the
+ * copy is taken, and the copy holds the new entry while the shadow still
+ * maps the old one: no sync ever sees the change. Here vCPU B fills such
+ * a mapping (a guest page table maps the table's own frame, as Linux's
+ * direct map does) at the moment vCPU A's write fault makes the table out
+ * of sync — when the library reads the table for its copy — and the guest
+ * stores a new entry through whatever B may write through. After the
+ * guest's INVLPG the shadow must not map the old page. */
+#define SYNCED_LA  0x400000ull /* through page table T, first entry */
+#define ALIAS_BASE 0x600000ull /* through page table U */
+#define ALIAS_LA   (ALIAS_BASE + 7 * 4096) /* maps T itself */
+#define NEIGHB_LA  (ALIAS_BASE + 9 * 4096) /* maps T + 2: links U's rmap */
+#define PAGE_OLD   (DATA + 0x1000)
+#define PAGE_NEW   (DATA + 0x2000)
+
+static struct copy_race {
+	uint64_t table;	  /* T's gpa */
+	uint64_t new_pte; /* what the guest stores into T's first entry */
+	bool armed, stored;
+	bool in_b; /* B runs: the lock is A's, not the calling CPU's */
+	enum smmu_fault_action b_action;
+} race;
+
+static bool lock_held_by_caller(void *host)
+{
+	return !race.in_b && ((struct shadow_host *)host)->lock_depth;
+}
+
+/* Store the guest's new entry into T through B's mapping of T: memory
+ * changes only if B's translation lets it write (a read-only one faults,
+ * and the store waits for the MMU lock that A holds). */
+static void store_through_b(void)
+{
+	uint64_t spte = shadow_host_walk(&h, ALIAS_LA);
+	if (!(spte & X86_PTE_RW))
+		return;
+	smmu_posix_ram_write64(&h.posix.ram, race.table, race.new_pte);
+	race.stored = true;
+}
+
+static int read_racing_with_b(void *host, uint64_t gpa, void *buf, size_t len)
+{
+	if (race.armed && h.lock_depth && (gpa >> 12) == (race.table >> 12)) {
+		/* A holds the MMU lock and reads T: B's read of T through
+		 * the alias, a fault settled without the lock. */
+		race.armed = false;
+		struct smmu_access acc = { .la = ALIAS_LA };
+		struct smmu_fault f = { .action = SMMU_FAULT_ERROR };
+		race.in_b = true;
+		smmu_vcpu_page_fault(second, &acc, &f);
+		race.in_b = false;
+		race.b_action = f.action;
+		store_through_b();
+	}
+	return smmu_posix_host_ops.read_gpa(host, gpa, buf, len);
+}
+
+static void no_rcu_section(void *host)
+{
+	(void)host; /* one thread: nothing is freed inside a fault */
+}
+
+static uint64_t table_unsynced_during_a_lockfree_fill(uint32_t inject)
+{
+	shadow_host_init(&h, RAM, 32, inject);
+	host_live = true;
+	/* Lock-free fills need the RCU pair; the VM reads its ops through
+	 * the pointer it was given, so they may be set now. */
+	h.ops.rcu_read_enter = no_rcu_section;
+	h.ops.rcu_read_exit = no_rcu_section;
+	h.ops.read_gpa = read_racing_with_b;
+	h.ops.lock_held = lock_held_by_caller;
+	struct guest_pt pt;
+	guest_pt_init_ram(&pt, &h.posix.ram, &h.next_table, SMMU_PAGING_4LEVEL);
+	const uint64_t leaf = USER_RW | X86_PTE_A | X86_PTE_D;
+	uint64_t pte = guest_pt_map(&pt, SYNCED_LA, PAGE_OLD, 1, leaf, GPT_ALL);
+	race = (struct copy_race){ .table = pte, .new_pte = PAGE_NEW | leaf };
+	uint64_t t = pte & ~0xfffull;
+	/* T + 2 is not a table: U and the tables above come before it. */
+	guest_pt_map(&pt, ALIAS_LA, t, 1, leaf, GPT_ALL);
+	guest_pt_map(&pt, NEIGHB_LA, t + 0x2000, 1, leaf, GPT_ALL);
+	cr_assert_lt(guest_pt_entry_gpa(&pt, NEIGHB_LA, 1), t + 0x2000);
+	struct smmu_paging_regs r = guest_pt_regs(&pt, X86_CR0_WP, 0, 0);
+	cr_assert_eq(smmu_vcpu_create(h.vm, 1, &second), SMMU_OK);
+	cr_assert_eq(smmu_vcpu_set_paging(h.vcpu, &r), SMMU_OK);
+	cr_assert_eq(smmu_vcpu_set_paging(second, &r), SMMU_OK);
+	struct smmu_entry b_entry;
+	shadow_host_enter(&h);
+	cr_assert_eq(smmu_vcpu_enter(second, &b_entry), SMMU_OK);
+	cr_assert_eq(b_entry.cr3, h.entry.cr3, "one root for both vCPUs");
+
+	/* A maps the page T points to; B's page table U gets its shadow,
+	 * linked to the frames around T, without mapping T yet (prefetch
+	 * fills 8-entry blocks: the alias is in the block before). */
+	struct smmu_fault f = shadow_host_fault(&h, SYNCED_LA, 0);
+	cr_assert_eq(f.action, SMMU_FAULT_FIXED);
+	struct smmu_access acc = { .la = NEIGHB_LA };
+	smmu_vcpu_page_fault(second, &acc, &f);
+	cr_assert_eq(f.action, SMMU_FAULT_FIXED);
+	cr_assert_eq(shadow_host_walk(&h, ALIAS_LA), 0);
+	/* Stores to T the host emulated: its next write fault may make it
+	 * out of sync (SMMU_UNSYNC_AFTER_DEFAULT). */
+	uint64_t unused = 0;
+	for (unsigned i = 0; i < SMMU_UNSYNC_AFTER_DEFAULT; i++)
+		cr_assert_eq(
+			smmu_vm_emulated_write(h.vm, t + 0x800, &unused, 8),
+			SMMU_GPA_OK);
+
+	race.armed = true;
+	f = shadow_host_fault(&h, ALIAS_LA, SMMU_ACCESS_WRITE);
+	cr_assert_eq(f.action, SMMU_FAULT_FIXED, "%s",
+		     f.reason ? f.reason : "");
+	cr_assert_not(race.armed, "T was not read under the lock: no race");
+	cr_assert_eq(race.b_action, SMMU_FAULT_FIXED);
+	shadow_host_enter(&h);
+	if (!race.stored)
+		store_through_b(); /* B's store, once A's fault is done */
+	cr_assert(race.stored, "the alias is not writable after the fault");
+
+	cr_assert_eq(smmu_vcpu_invlpg(h.vcpu, SYNCED_LA), SMMU_OK);
+	shadow_host_enter(&h);
+	uint64_t spte = shadow_host_walk(&h, SYNCED_LA);
+	return spte & X86_PTE_P ? spte & X86_BITS(51, 12) : 0;
+}
+
+Test(bug_history_api, table_going_out_of_sync_copies_before_it_is_writable)
+{
+	uint64_t hpa = table_unsynced_during_a_lockfree_fill(0);
+	cr_expect(hpa == 0 || hpa == shadow_host_hpa_of_gpa(PAGE_NEW),
+		  "after INVLPG the shadow maps hpa %#llx (the old page)",
+		  (unsigned long long)hpa);
+}
+
+Test(bug_history_api, table_writable_before_its_copy_is_caught)
+{
+	cr_expect_eq(table_unsynced_during_a_lockfree_fill(
+			     SMMU_INJECT_UNSYNC_BEFORE_COPY),
+		     shadow_host_hpa_of_gpa(PAGE_OLD));
 }
 
 /* ---- under the oracle ---- */

@@ -336,11 +336,15 @@ Test(lib_random, every_library_knob_is_caught, .timeout = 120)
 		 * frees_wait_for_lock_free_walkers below. */
 		if (k->bit == SMMU_INJECT_FREE_BEFORE_GRACE)
 			continue;
-		/* Direct pages of a host without 2 MiB blocks, and a request
-		 * racing with an entry at one exact point:
-		 * tests/test_bug_history.c builds each. */
+		/* Direct pages of a host without 2 MiB blocks, a request
+		 * racing with an entry at one exact point, and a fill without
+		 * the lock inside a table's going out of sync (which one CPU
+		 * taking turns never makes; tsan.sh toggle-all on threads
+		 * does, about one run in twenty): tests/test_bug_history.c
+		 * builds each. */
 		if (k->bit == SMMU_INJECT_DIRECT_SHARE_ACROSS_RIGHTS ||
-		    k->bit == SMMU_INJECT_ENTRY_MISSES_REQUESTS)
+		    k->bit == SMMU_INJECT_ENTRY_MISSES_REQUESTS ||
+		    k->bit == SMMU_INJECT_UNSYNC_BEFORE_COPY)
 			continue;
 		/* Roots rebuilt under a hardware PCID that served another:
 		 * more spaces than cached roots. */

@@ -821,6 +821,10 @@ static const struct sim_knob lib_mmu_knobs[] = {
 	  "INVLPG flushes the one address although the shadow mapped the "
 	  "guest's large page there with smaller leaves: the CPU keeps the "
 	  "other pieces of a translation the guest invalidated whole" },
+	{ "unsync-before-copy", SMMU_INJECT_UNSYNC_BEFORE_COPY,
+	  "a table going out of sync may be mapped writable by a fill without "
+	  "the lock before its guest entries are copied: a store made then "
+	  "looks unchanged to every later sync" },
 	{ NULL, 0, NULL },
 };
 

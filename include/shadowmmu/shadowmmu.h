@@ -315,6 +315,12 @@ struct smmu_vm_config {
  * link it has dropped since: the CPU keeps the other splinters of a
  * translation the guest invalidated whole. */
 #define SMMU_INJECT_SPLINTERS_UNFLUSHED (1u << 25)
+
+/** A table going out of sync counts as out of sync for fills without the
+ * MMU lock before its guest entries are copied: one maps its frame
+ * writable, and a guest store made before the copy is taken looks
+ * unchanged to every later sync. */
+#define SMMU_INJECT_UNSYNC_BEFORE_COPY (1u << 26)
 /** @} */
 
 /** @struct smmu_vm
