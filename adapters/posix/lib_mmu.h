@@ -16,6 +16,10 @@
 
 extern const struct sim_mmu_ops lib_mmu_ops;
 
+/* The library's SMMU_INJECT_* knobs by name, ending with {NULL, 0, NULL}
+ * (lib_mmu_knobs.c). */
+extern const struct sim_knob lib_mmu_knobs[];
+
 /* The library VM of a simulation that runs lib_mmu_ops (for its stats). */
 struct smmu_vm *lib_mmu_vm(struct sim *s);
 
