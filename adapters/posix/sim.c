@@ -53,6 +53,10 @@ void sim_report_violation(struct sim *s, struct sim_vcpu *v, const char *fmt,
 	fprintf(out,
 		"violation %llu (%s, vcpu %u, op %u): ", (unsigned long long)n,
 		s->cfg.mmu->name, v ? v->id : 0, v ? v->pc : 0);
+	/* gcc's -Wformat-overflow, under UBSan's instrumentation, cannot tell
+	 * that fmt (a literal at every call) is not NULL. */
+	if (!fmt)
+		fmt = "(no description)";
 	va_list ap;
 	va_start(ap, fmt);
 	vfprintf(out, fmt, ap);
