@@ -298,6 +298,29 @@ static uint64_t slots_maybe_mapping(const struct sp *sp, unsigned w,
 	return bits;
 }
 
+/* The slots [*from, *to) of a page whose slot i maps frame base + i that
+ * can map a frame of [first, end); false if none. In modular arithmetic:
+ * a page's first leaf may map a frame below its index (a guest entry
+ * pointing anywhere), and base is then "negative" — compared as a plain
+ * number it hid the page from every lookup (fuzz-api, the long run). */
+static bool linear_slots(uint64_t base, uint64_t first, uint64_t end,
+			 unsigned *from, unsigned *to)
+{
+	uint64_t count = end - first;
+	uint64_t slot0 = base - first; /* where slot 0's frame is in range */
+	if (slot0 < count) {
+		*from = 0;
+		*to = count - slot0 < 512 ? (unsigned)(count - slot0) : 512;
+		return true;
+	}
+	uint64_t first_slot = first - base; /* slot of the range's start */
+	if (first_slot >= 512)
+		return false;
+	*from = (unsigned)first_slot;
+	*to = count < 512 - first_slot ? (unsigned)(first_slot + count) : 512;
+	return true;
+}
+
 /* Do `what` to the leaf sptes of sp mapping frames of [first, end); true
  * if one of them was writable (dirty). A test stops at the first. */
 static bool act_on_page(struct smmu_vm *vm, struct sp *sp, uint64_t first,
@@ -314,16 +337,14 @@ static bool act_on_page(struct smmu_vm *vm, struct sp *sp, uint64_t first,
 		bool one_scattered = what == RMAP_TEST_DIRTY &&
 				     end == first + 1 && !sp->role.direct &&
 				     sp->frames_order == FRAMES_SCATTERED;
-		uint64_t from = 0, to = 512;
+		unsigned from = 0, to = 512;
 		if (sp->role.direct || sp->frames_order != FRAMES_SCATTERED) {
 			/* Frames follow the index: only the sptes that can
 			 * map the range. */
 			uint64_t base =
 				sp->role.direct ? sp->gfn : sp->frames_base;
-			if (end <= base || first >= base + 512)
+			if (!linear_slots(base, first, end, &from, &to))
 				return false;
-			from = first > base ? first - base : 0;
-			to = end - base < 512 ? end - base : 512;
 		}
 		for (unsigned w = (unsigned)from / 64; w < (to + 63) / 64;
 		     w++) {
