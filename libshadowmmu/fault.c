@@ -313,23 +313,13 @@ static enum smmu_fault_action install(struct smmu_vcpu *vcpu,
 /* Hand the guest its #PF. A page fault invalidates the faulting
  * address's translations (SDM 4.10.4.2), so the guest may rely on its
  * next access to la walking its tables: an out-of-sync spte for la would
- * break that (sync_injected_address, once out of the RCU section). */
+ * break that (invalidate_faulted_address, once out of the RCU section). */
 static void inject_page_fault(struct smmu_vcpu *vcpu, uint32_t pf_error,
 			      struct smmu_fault *out)
 {
 	VCPU_STAT(vcpu, faults_injected);
 	out->action = SMMU_FAULT_INJECT;
 	out->pf_error = pf_error;
-}
-
-static void sync_injected_address(struct smmu_vcpu *vcpu, uint64_t la)
-{
-	struct smmu_vm *vm = vcpu->vm;
-	if (!bug_planted(vm, SMMU_INJECT_NO_SYNC_ON_INVALIDATE)) {
-		vm_lock(vm);
-		sp_sync_address(vm, vcpu->root, la);
-		vm_unlock(vm);
-	}
 }
 
 /* A supervisor write the guest's translation allows only because its
@@ -412,7 +402,7 @@ struct fault_walk {
 
 /* Walk the guest for acc: true if a shadow fill is due (f set), false
  * with *out saying what else (an injected #PF still owes the sync of la,
- * sync_injected_address). No lock taken: inside the caller's RCU
+ * invalidate_faulted_address). No lock taken: inside the caller's RCU
  * section, if it has one. */
 static bool walk_guest(struct smmu_vcpu *vcpu, const struct smmu_access *acc,
 		       struct fault_walk *f, struct smmu_fault *out)
@@ -551,7 +541,7 @@ void smmu_vcpu_page_fault(struct smmu_vcpu *vcpu,
 		vm->ops->rcu_read_exit(vm->host);
 	if (!fill) {
 		if (out->action == SMMU_FAULT_INJECT)
-			sync_injected_address(vcpu, acc->la);
+			invalidate_faulted_address(vcpu, acc->la);
 		return;
 	}
 	if (filled) {

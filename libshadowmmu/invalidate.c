@@ -229,3 +229,14 @@ void invalidate_everything(struct smmu_vcpu *vcpu)
 {
 	invalidate_all(vcpu, true);
 }
+
+/* A page fault invalidates every TLB entry for la's page in the current
+ * PCID, global ones too (SDM 4.10.4.1), whichever CR3 cached them: the
+ * other roots of that PCID, each under a hardware PCID of its own, must
+ * lose la as well, as for INVLPG (the current root alone left them to a
+ * NOFLUSH switch back). */
+void invalidate_faulted_address(struct smmu_vcpu *vcpu, uint64_t la)
+{
+	if (gw_la_canonical(&vcpu->mmu, la))
+		invalidate_address(vcpu, true, 0, gw_la(&vcpu->mmu, la));
+}

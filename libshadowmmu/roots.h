@@ -159,5 +159,7 @@ void invalidate_cr_write(struct smmu_vcpu *vcpu,
 			 bool noflush);
 /* Registers replaced by smmu_vcpu_set_paging: everything. */
 void invalidate_everything(struct smmu_vcpu *vcpu);
+/* A #PF the guest takes at la: la's translations, as INVLPG. */
+void invalidate_faulted_address(struct smmu_vcpu *vcpu, uint64_t la);
 
 #endif
